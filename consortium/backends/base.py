@@ -1,0 +1,57 @@
+"""What every back end takes and returns: no solver object leaks past here."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Any
+
+import numpy as np
+
+
+class Status(str, Enum):
+    """The four statuses of SPEC section 4 (plus ``error`` for solver failures)."""
+
+    OPTIMAL = "optimal"
+    FEASIBLE = "feasible"
+    INFEASIBLE = "infeasible"
+    NO_SOLUTION = "no_solution"
+
+    @property
+    def has_plan(self) -> bool:
+        return self in (Status.OPTIMAL, Status.FEASIBLE)
+
+
+@dataclass
+class Progress:
+    """One progress report from a running solve."""
+
+    elapsed: float
+    incumbent: float | None  # best plan's objective (maximised)
+    bound: float | None
+    gap: float | None
+
+
+@dataclass
+class SolverOptions:
+    time_limit: float | None = None
+    gap: float = 0.0
+    threads: int | None = None
+    highs: dict[str, Any] = field(default_factory=dict)  # raw HiGHS options (profiles)
+    log: bool = False  # HiGHS's own log to stderr
+    on_progress: Callable[[Progress], None] | None = None
+
+
+@dataclass
+class RawResult:
+    status: Status
+    x: np.ndarray | None  # column values of the best plan
+    objective: float | None  # solver's objective (maximised)
+    bound: float | None
+    gap: float | None
+    time_s: float
+    solver: str
+    version: str
+    message: str = ""
+    interrupted: bool = False

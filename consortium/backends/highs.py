@@ -1,0 +1,155 @@
+"""HiGHS through highspy, in memory: the matrix goes straight to ``passModel``."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import highspy
+import numpy as np
+
+from ..model.linear import LinearModel
+from .base import Progress, RawResult, SolverOptions, Status
+
+MS = highspy.HighsModelStatus
+# HiGHS model status -> our status, given whether a primal solution exists.
+# One explicit table (as linopy does), so every HiGHS outcome has a meaning.
+STATUS_TABLE: dict[MS, tuple[Status, Status]] = {
+    # status:          (with a plan,        without a plan)
+    MS.kOptimal: (Status.OPTIMAL, Status.NO_SOLUTION),
+    MS.kInfeasible: (Status.INFEASIBLE, Status.INFEASIBLE),
+    MS.kTimeLimit: (Status.FEASIBLE, Status.NO_SOLUTION),
+    MS.kIterationLimit: (Status.FEASIBLE, Status.NO_SOLUTION),
+    MS.kSolutionLimit: (Status.FEASIBLE, Status.NO_SOLUTION),
+    MS.kInterrupt: (Status.FEASIBLE, Status.NO_SOLUTION),
+    MS.kHighsInterrupt: (Status.FEASIBLE, Status.NO_SOLUTION),
+    MS.kObjectiveBound: (Status.FEASIBLE, Status.NO_SOLUTION),
+    MS.kObjectiveTarget: (Status.FEASIBLE, Status.NO_SOLUTION),
+    MS.kMemoryLimit: (Status.FEASIBLE, Status.NO_SOLUTION),
+    MS.kModelEmpty: (Status.OPTIMAL, Status.OPTIMAL),
+    # Every variable is bounded, so "unbounded" can only mean infeasible.
+    MS.kUnboundedOrInfeasible: (Status.INFEASIBLE, Status.INFEASIBLE),
+    MS.kUnbounded: (Status.NO_SOLUTION, Status.NO_SOLUTION),
+    MS.kNotset: (Status.NO_SOLUTION, Status.NO_SOLUTION),
+    MS.kLoadError: (Status.NO_SOLUTION, Status.NO_SOLUTION),
+    MS.kModelError: (Status.NO_SOLUTION, Status.NO_SOLUTION),
+    MS.kPresolveError: (Status.NO_SOLUTION, Status.NO_SOLUTION),
+    MS.kSolveError: (Status.NO_SOLUTION, Status.NO_SOLUTION),
+    MS.kPostsolveError: (Status.NO_SOLUTION, Status.NO_SOLUTION),
+    MS.kUnknown: (Status.FEASIBLE, Status.NO_SOLUTION),
+}
+
+
+def version() -> str:
+    return f"{highspy.HIGHS_VERSION_MAJOR}.{highspy.HIGHS_VERSION_MINOR}.{highspy.HIGHS_VERSION_PATCH}"
+
+
+def to_highs(lm: LinearModel) -> highspy.Highs:
+    """Load the model into a fresh, silent Highs object (no files)."""
+    h = highspy.Highs()
+    h.setOptionValue("output_flag", False)
+    lp = highspy.HighsLp()
+    lp.num_col_ = lm.n_cols
+    lp.num_row_ = lm.n_rows
+    lp.col_cost_ = lm.obj
+    lp.col_lower_ = lm.lb
+    lp.col_upper_ = lm.ub
+    lp.row_lower_ = lm.row_lo
+    lp.row_upper_ = lm.row_hi
+    lp.offset_ = lm.obj_offset
+    lp.sense_ = highspy.ObjSense.kMaximize
+    A = lm.A
+    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+    lp.a_matrix_.num_col_ = lm.n_cols
+    lp.a_matrix_.num_row_ = lm.n_rows
+    lp.a_matrix_.start_ = A.indptr.astype(np.int32)
+    lp.a_matrix_.index_ = A.indices.astype(np.int32)
+    lp.a_matrix_.value_ = A.data
+    h.passModel(lp)
+    idx = np.nonzero(lm.integer)[0].astype(np.int32)
+    if len(idx):
+        kinds = np.full(len(idx), int(highspy.HighsVarType.kInteger), dtype=np.uint8)
+        h.changeColsIntegrality(len(idx), idx, kinds)
+    return h
+
+
+def apply_options(h: highspy.Highs, opts: SolverOptions) -> None:
+    for k, v in opts.highs.items():
+        h.setOptionValue(k, v)
+    h.setOptionValue("mip_rel_gap", float(opts.gap))
+    if opts.time_limit is not None:
+        h.setOptionValue("time_limit", float(opts.time_limit))
+    if opts.threads is not None:
+        h.setOptionValue("threads", int(opts.threads))
+    h.setOptionValue("output_flag", bool(opts.log or opts.on_progress))
+    h.setOptionValue("log_to_console", bool(opts.log))
+
+
+def solve(
+    lm: LinearModel, opts: SolverOptions, start: np.ndarray | None = None, h: highspy.Highs | None = None
+) -> RawResult:
+    """Solve ``lm`` (or re-solve a Highs object already holding it)."""
+    t0 = time.perf_counter()
+    if h is None:
+        h = to_highs(lm)
+    apply_options(h, opts)
+    if start is not None:
+        sol = highspy.HighsSolution()
+        sol.col_value = list(start)
+        sol.value_valid = True
+        h.setSolution(sol)
+    done = threading.Event()
+    if opts.on_progress is not None:
+        cb = opts.on_progress
+
+        def _report(e):  # highspy fires MIP logging callbacks only with output on
+            out = e.data_out
+            inc = out.objective_function_value if np.isfinite(out.mip_primal_bound) else None
+            cb(Progress(out.running_time, inc, out.mip_dual_bound, out.mip_gap))
+
+        h.cbMipLogging.subscribe(_report)
+        h.cbMipImprovingSolution.subscribe(_report)
+    guard = None
+    if opts.time_limit is not None:
+        # HiGHS's presolve does not always honour time_limit: cancel from outside
+        # shortly after the limit so the command returns on time with its best plan.
+        def _watchdog():
+            if not done.wait(opts.time_limit * 1.03 + 0.2):
+                h.cancelSolve()
+
+        guard = threading.Thread(target=_watchdog, daemon=True)
+        guard.start()
+    interrupted = False
+    try:
+        h.HandleKeyboardInterrupt = True
+        h.solve()
+    except KeyboardInterrupt:
+        interrupted = True
+        h.cancelSolve()
+    finally:
+        done.set()
+    if opts.on_progress is not None:
+        h.cbMipLogging.clear()
+        h.cbMipImprovingSolution.clear()
+    ms = h.getModelStatus()
+    info = h.getInfo()
+    has_plan = info.primal_solution_status == highspy.kSolutionStatusFeasible
+    status = STATUS_TABLE.get(ms, (Status.NO_SOLUTION, Status.NO_SOLUTION))[0 if has_plan else 1]
+    x = np.asarray(h.getSolution().col_value) if has_plan else None
+    bound = info.mip_dual_bound if lm.integer.any() else info.objective_function_value
+    obj = info.objective_function_value if has_plan else None
+    gap = info.mip_gap if lm.integer.any() else (0.0 if has_plan else None)
+    if ms in (MS.kInterrupt, MS.kHighsInterrupt):
+        interrupted = True
+    return RawResult(
+        status=status,
+        x=x,
+        objective=obj,
+        bound=bound if bound is not None and np.isfinite(bound) else None,
+        gap=gap if gap is not None and np.isfinite(gap) else None,
+        time_s=time.perf_counter() - t0,
+        solver="highs",
+        version=version(),
+        message=h.modelStatusToString(ms),
+        interrupted=interrupted,
+    )

@@ -1,0 +1,259 @@
+"""The ``consortium`` command.
+
+Exit status (SPEC 5): 0 a plan was returned (optimal or feasible); 1 infeasible
+or no plan found, with a diagnosis; 2 invalid input or usage, one line naming
+the JSON path and the problem, no traceback, nothing written.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import click
+
+EXIT_OK, EXIT_NO_PLAN, EXIT_INVALID = 0, 1, 2
+
+
+def fail(message: str, code: int = EXIT_INVALID) -> None:
+    click.echo(f"error: {message}", err=True)
+    sys.exit(code)
+
+
+def write_atomic(path: str | Path, text: str) -> None:
+    """Write via a temporary file and rename: a reader never sees half a file."""
+    p = Path(path)
+    p.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=p.parent, prefix=f".{p.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text)
+        os.replace(tmp, p)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def dumps(data: Any) -> str:
+    return json.dumps(data, indent=1, ensure_ascii=False, allow_nan=False) + "\n"
+
+
+def load_instance(path: str):
+    from .instance import InstanceError, load
+
+    try:
+        return load(path)
+    except InstanceError as e:
+        extra = f" (and {len(e.errors) - 1} more problem(s); see `consortium validate`)" if len(e.errors) > 1 else ""
+        fail(e.errors[0] + extra)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="consortium")
+def cli() -> None:
+    """Form innovation consortia by optimisation (MILP solved with HiGHS)."""
+
+
+# ------------------------------------------------------------------ solve
+
+
+@cli.command()
+@click.argument("instance", type=click.Path(dir_okay=False))
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write the solution JSON here.")
+@click.option("--json", "as_json", is_flag=True, help="Print the solution JSON to stdout.")
+@click.option("--time-limit", type=click.FloatRange(min=0, min_open=True), help="Seconds; returns the best plan found.")
+@click.option("--gap", type=click.FloatRange(min=0), help="Relative MIP gap accepted as optimal (0 = exact).")
+@click.option("--threads", type=click.IntRange(min=1), help="HiGHS threads.")
+@click.option("--profile", default="default", show_default=True, help="Solver profile name (solvers/*.toml) or a .toml path.")
+@click.option("--backend", type=click.Choice(["highs", "pyomo"]), default="highs", show_default=True,
+              help="highs: matrix to highspy in memory; pyomo: the same rows as a Pyomo model.")
+@click.option("--log", is_flag=True, help="Show HiGHS's own log on stderr.")
+@click.option("--progress/--no-progress", default=None, help="Live incumbent/bound/gap (default: on a terminal).")
+@click.option("--no-reasons", is_flag=True, help="Skip the per-target analysis of unformed targets.")
+@click.option("--no-verify", is_flag=True, help="Skip the independent check of the plan before writing it.")
+def solve(instance, output, as_json, time_limit, gap, threads, profile, backend, log, progress,
+          no_reasons, no_verify):
+    """Solve INSTANCE and report the plan (contracts, incentives, KPIs)."""
+    from . import profiles
+    from .backends.base import SolverOptions
+
+    inst = load_instance(instance)
+    try:
+        prof = profiles.load(profile)
+    except profiles.ProfileError as e:
+        fail(str(e))
+    opts = SolverOptions(
+        time_limit=time_limit if time_limit is not None else prof.get("time_limit"),
+        gap=gap if gap is not None else float(prof.get("gap", 0.0)),
+        threads=threads if threads is not None else prof.get("threads"),
+        highs=dict(prof.get("highs", {})),
+        log=log,
+    )
+    show_progress = progress if progress is not None else (sys.stderr.isatty() and not as_json)
+    sol = _solve_with_progress(inst, opts, backend, not no_reasons, show_progress)
+    data = sol.to_dict()
+    if sol.status.has_plan and not no_verify:
+        from .verify import verify_solution
+
+        raw = json.loads(Path(instance).read_text(encoding="utf-8"))
+        check = verify_solution(raw, data)
+        if not check.ok:  # never hand out a plan that breaks a rule
+            for v in check.violations:
+                click.echo(f"internal error: plan fails rule {v.rule}: {v.message}", err=True)
+            sys.exit(3)
+    if output:
+        write_atomic(output, dumps(data))
+    if as_json:
+        click.echo(dumps(data), nl=False)
+    elif not output or sys.stdout.isatty():
+        from .terminal import print_report
+
+        print_report(inst, sol)
+    if output and not as_json:
+        click.echo(f"wrote {output}: {sol.status.value}"
+                   + (f", objective {sol.objective:.6g}" if sol.objective is not None else ""), err=True)
+    if not sol.status.has_plan:
+        for d in sol.diagnosis:
+            click.echo(d, err=True)
+        sys.exit(EXIT_NO_PLAN)
+
+
+def _solve_with_progress(inst, opts, backend, reasons, show):
+    from .solve import solve as run
+
+    if not show:
+        return run(inst, opts, backend=backend, reasons=reasons)
+    from rich.console import Console
+    from rich.live import Live
+
+    con = Console(stderr=True)
+    with Live(console=con, refresh_per_second=4, transient=True) as live:
+        def on_progress(p):
+            inc = "-" if p.incumbent is None else f"{p.incumbent:,.4f}"
+            bnd = "-" if p.bound is None else f"{p.bound:,.4f}"
+            gap = "-" if p.gap is None or p.gap > 1e20 else f"{p.gap:.2%}"
+            live.update(f"[cyan]solving[/cyan] {p.elapsed:6.1f} s   incumbent {inc}   bound {bnd}   gap {gap}"
+                        "   [dim](Ctrl-C returns the best plan so far)[/dim]")
+
+        opts.on_progress = on_progress
+        live.update("[cyan]building the model...[/cyan]")
+        return run(inst, opts, backend=backend, reasons=reasons)
+
+
+# ------------------------------------------------------------------ verify
+
+
+@cli.command()
+@click.argument("instance", type=click.Path(dir_okay=False))
+@click.argument("solution", type=click.Path(dir_okay=False))
+def verify(instance, solution):
+    """Check SOLUTION against INSTANCE by the rules of the spec alone."""
+    from .instance import InstanceError, parse, read_text
+    from .verify import format_result, verify_solution
+
+    load_instance(instance)  # invalid instances are exit 2, as everywhere
+    try:
+        sol = parse(read_text(solution), solution)
+        raw = parse(read_text(instance), instance)
+    except InstanceError as e:
+        fail(e.errors[0])
+    if not isinstance(sol, dict):
+        fail(f"{solution}: (top level): must be a JSON object")
+    res = verify_solution(raw, sol)
+    click.echo(format_result(res, sol.get("objective")))
+    sys.exit(EXIT_OK if res.ok else EXIT_NO_PLAN)
+
+
+# ------------------------------------------------------------------ validate
+
+
+@cli.command()
+@click.argument("instance", type=click.Path(dir_okay=False))
+@click.option("--quick", is_flag=True, help="Skip the per-target feasibility solves.")
+def validate(instance, quick):
+    """Validate INSTANCE and diagnose targets that cannot be formed."""
+    from .instance import InstanceError, load, unknown_keys
+
+    try:
+        inst = load(instance)
+    except InstanceError as e:
+        for line in e.errors:
+            click.echo(f"error: {line}", err=True)
+        sys.exit(EXIT_INVALID)
+    from .diagnose import Finding
+    from .solve import build, standalone
+    from .backends.base import SolverOptions, Status
+    from .diagnose import elastic, explain_elastic
+
+    for w in unknown_keys(inst):
+        click.echo(f"warning: {w}")
+    b = build(inst)
+    findings = list(b.findings)
+    if not quick:
+        for v in b.md.views:
+            if v.impossible or not b.md.forced(v.index):
+                continue
+            r = standalone(b, v.index, SolverOptions(time_limit=10.0))
+            if r.status == Status.INFEASIBLE:
+                lm, _ = r.x_cols
+                why = explain_elastic(elastic(lm, time_limit=5.0))
+                detail = "; ".join(f.message.split(": ", 1)[-1] for f in why[:3])
+                findings.append(Finding("error", v.target.id, why[0].rule if why else "3",
+                                        "must be formed but no consortium satisfies its own rules"
+                                        + (f": {detail}" if detail else "")))
+    for f in findings:
+        click.echo(str(f))
+    n_err = sum(f.severity == "error" for f in findings)
+    n_warn = sum(f.severity == "warning" for f in findings)
+    st = b.lm.stats()
+    click.echo(
+        f"{instance}: valid; {len(inst.targets)} targets, {len(inst.actors)} actors, "
+        f"{len(inst.sites)} sites; model {st['columns']} columns ({st['integer']} integer), "
+        f"{st['rows']} rows; {n_err} error(s), {n_warn} warning(s)"
+    )
+    sys.exit(EXIT_NO_PLAN if n_err else EXIT_OK)
+
+
+# ------------------------------------------------------------------ schema, profiles
+
+
+@cli.command()
+def schema():
+    """Print the JSON Schema of the instance format."""
+    from .instance import json_schema
+
+    click.echo(json.dumps(json_schema(), indent=1))
+
+
+@cli.command("profiles")
+def profiles_cmd():
+    """List the solver profiles in solvers/."""
+    from . import profiles
+
+    for name, desc in profiles.available().items():
+        click.echo(f"{name:10s} {desc}")
+
+
+def _register_optional() -> None:
+    """Commands that live in their own modules."""
+    try:
+        from .generate import generate_command
+
+        cli.add_command(generate_command)
+    except ImportError:  # pragma: no cover - module not present
+        pass
+
+
+_register_optional()
+
+
+def main() -> None:
+    cli(prog_name="consortium")
+
+
+if __name__ == "__main__":
+    main()

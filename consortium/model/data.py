@@ -1,0 +1,283 @@
+"""Arrays over a validated instance, and who is eligible for what.
+
+Everything the model builder needs is computed here once, with numpy, before
+any variable exists: variables are created only for eligible
+(actor, target, site) combinations, and targets or sites that cannot host a
+consortium at all are found (and explained) here rather than by the solver.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ..instance import MARKET_END, REL_TOL, RESEARCH_END, Instance, Target
+
+EARTH_RADIUS_KM = 6371.0088
+
+
+def haversine_km(lat1, lon1, lat2, lon2):
+    """Great-circle distance (SPEC 3), broadcasting over numpy arrays."""
+    p1, p2 = np.radians(lat1), np.radians(lat2)
+    dp = p2 - p1
+    dl = np.radians(lon2) - np.radians(lon1)
+    h = np.sin(dp / 2) ** 2 + np.cos(p1) * np.cos(p2) * np.sin(dl / 2) ** 2
+    return 2 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.clip(h, 0.0, 1.0)))
+
+
+def within_limit(amount, limit) -> np.ndarray:
+    """``amount <= limit`` with the spec's relative tolerance."""
+    return amount <= limit * (1 + REL_TOL) + 1e-12
+
+
+@dataclass
+class TargetView:
+    """One target's eligible actors, viable sites and (actor, site) triples.
+
+    Local actor ``i`` is global actor ``actors[i]``; triples are sorted by local
+    actor, so the triples of actor ``i`` are ``ptr[i]:ptr[i+1]``.
+    """
+
+    index: int
+    target: Target
+    actors: np.ndarray  # global actor indices, eligible at >= 1 viable site
+    sites: np.ndarray  # global site indices of the viable candidate sites
+    within: np.ndarray  # bool [len(actors), len(sites)]
+    deliver: np.ndarray  # bool [len(actors), n_requirements]
+    lead: np.ndarray  # bool [len(actors)]: may lead this target
+    base: np.ndarray  # base(a, t) per local actor
+    tri_actor: np.ndarray = field(default=None)  # local actor per triple
+    tri_site: np.ndarray = field(default=None)  # local site per triple
+    ptr: np.ndarray = field(default=None)
+    # Why the target cannot be formed at all (empty if it may be).
+    impossible: list[str] = field(default_factory=list)
+    # Per dropped candidate site, why no consortium can sit there.
+    dropped_sites: dict[str, list[str]] = field(default_factory=dict)
+    min_spend: float = 0.0  # a lower bound on the spend of any consortium
+
+    @property
+    def n(self) -> int:
+        return len(self.actors)
+
+    def finish(self) -> None:
+        ia, js = np.nonzero(self.within)  # row-major: sorted by actor
+        self.tri_actor, self.tri_site = ia.astype(np.int64), js.astype(np.int64)
+        self.ptr = np.searchsorted(ia, np.arange(self.n + 1)).astype(np.int64)
+
+
+class ModelData:
+    """Instance as arrays, with every target's eligibility worked out."""
+
+    def __init__(self, inst: Instance):
+        self.inst = inst
+        pol = inst.policy
+        A = inst.actors
+        self.actor_ids = [a.id for a in A]
+        self.actor_index = {a.id: i for i, a in enumerate(A)}
+        self.target_index = {t.id: i for i, t in enumerate(inst.targets)}
+        self.site_index = {s.id: i for i, s in enumerate(inst.sites)}
+        self.cap_index = {c.id: i for i, c in enumerate(inst.capabilities)}
+        self.sponsor_index = {s.id: i for i, s in enumerate(inst.sponsors)}
+        n = len(A)
+        self.n_actors = n
+        self.lat = np.array([a.lat for a in A], dtype=float)
+        self.lon = np.array([a.lon for a in A], dtype=float)
+        types = np.array([a.type for a in A], dtype=object)
+        own = np.array([a.ownership for a in A], dtype=object)
+        self.type = types
+        self.is_R = np.isin(types, list(RESEARCH_END)) if n else np.zeros(0, bool)
+        self.is_E = np.isin(types, list(MARKET_END)) if n else np.zeros(0, bool)
+        self.is_foreign = own == "foreign"
+        self.is_private = own == "private"
+        self.is_state_ent = (own == "state") & self.is_E
+        self.region = np.array([a.region for a in A], dtype=object)
+        self.cost = np.array([a.cost for a in A], dtype=float)
+        self.lead_cost = np.array(
+            [np.nan if a.lead_cost is None else a.lead_cost for a in A], dtype=float
+        )
+        self.rate = np.array([pol.rate(a.type) for a in A], dtype=float)
+        self.max_consortia = np.array([a.max_consortia for a in A], dtype=np.int64)
+        self.max_lead = np.array([a.max_lead for a in A], dtype=np.int64)
+        # Capability levels as a dense (actors x capabilities) matrix: 0 = not held.
+        self.levels = np.zeros((n, len(inst.capabilities)), dtype=np.int8)
+        for i, a in enumerate(A):
+            for k, lv in a.capabilities.items():
+                self.levels[i, self.cap_index[k]] = lv
+        self.chokepoint = np.array([c.chokepoint for c in inst.capabilities], dtype=bool)
+        site_lat = np.array([s.lat for s in inst.sites], dtype=float)
+        site_lon = np.array([s.lon for s in inst.sites], dtype=float)
+        self.dist = haversine_km(self.lat[:, None], self.lon[:, None], site_lat[None, :], site_lon[None, :])
+        self.forbidden_actor = np.zeros(n, dtype=bool)
+        for a in inst.fixed.forbidden_actors:
+            self.forbidden_actor[self.actor_index[a]] = True
+        self.forbidden_pairs: dict[int, list[int]] = {}
+        for t, a in inst.fixed.forbidden:
+            self.forbidden_pairs.setdefault(self.target_index[t], []).append(self.actor_index[a])
+        self.fixed_members: dict[int, list[int]] = {}
+        for t, a in inst.fixed.members:
+            self.fixed_members.setdefault(self.target_index[t], []).append(self.actor_index[a])
+        self.fixed_lead = {
+            self.target_index[t]: self.actor_index[a] for t, a in inst.fixed.leads.items()
+        }
+        lead_ok = {
+            mode: np.isin(types, list(pol.lead_types_for(mode))) if n else np.zeros(0, bool)
+            for mode in ("research", "economic")
+        }
+        self._can_lead_mode = {
+            mode: ok & ~np.isnan(self.lead_cost) & (~self.is_foreign | pol.foreign_can_lead)
+            & (self.max_lead > 0)
+            for mode, ok in lead_ok.items()
+        }
+        self.bids: dict[int, list[tuple[int, float]]] = {}
+        for i, a in enumerate(A):
+            for t_id, bid in a.bids.items():
+                self.bids.setdefault(self.target_index[t_id], []).append((i, bid))
+        self.views = [self._view(ti, t) for ti, t in enumerate(inst.targets)]
+
+    # ------------------------------------------------------------------
+
+    def forced(self, ti: int) -> bool:
+        """Must this target be formed (mandatory, or a fixed lead or member)?"""
+        return (
+            self.inst.targets[ti].mandatory or ti in self.fixed_lead or ti in self.fixed_members
+        )
+
+    def _view(self, ti: int, t: Target) -> TargetView:
+        inst, pol = self.inst, self.inst.policy
+        n = self.n_actors
+        reqs = t.requirements
+        if reqs:
+            k = np.array([self.cap_index[r.capability] for r in reqs])
+            lv = np.array([r.level for r in reqs])
+            deliver = self.levels[:, k] >= lv[None, :]
+            if pol.chokepoints_domestic_only:
+                deliver &= ~(self.chokepoint[k][None, :] & self.is_foreign[:, None])
+        else:
+            deliver = np.zeros((n, 0), dtype=bool)
+        lead = self._can_lead_mode[t.mode].copy()
+        allowed = ~self.forbidden_actor & (self.max_consortia > 0)
+        for a in self.forbidden_pairs.get(ti, []):
+            allowed[a] = False
+        # No free riders: a non-lead member must be able to deliver something, so
+        # an actor who can neither deliver nor lead has no place in the target.
+        useful = deliver.any(axis=1) | lead if pol.no_free_riders else np.ones(n, bool)
+        cand = allowed & useful
+        sites = np.array([self.site_index[s] for s in t.sites], dtype=np.int64)
+        if t.max_distance_km is None:
+            within = np.repeat(cand[:, None], len(sites), axis=1)
+        else:
+            within = cand[:, None] & within_limit(self.dist[:, sites], t.max_distance_km)
+        view = TargetView(ti, t, np.arange(n), sites, within, deliver, lead & cand, self.cost.copy())
+        for a, bid in self.bids.get(ti, ()):
+            view.base[a] = bid
+        self._prune_sites(view)
+        if view.impossible:  # no variables at all for a target that cannot be formed
+            view.within[:] = False
+        keep = view.within.any(axis=1)
+        view.actors = np.nonzero(keep)[0]
+        view.within = view.within[keep]
+        view.deliver = deliver[keep]
+        view.lead = view.lead[keep]
+        view.base = view.base[keep]
+        view.finish()
+        return view
+
+    def _prune_sites(self, v: TargetView) -> None:
+        """Drop candidate sites where rules 1-9 and 14 cannot hold; explain why."""
+        t, pol = v.target, self.inst.policy
+        ti = v.index
+        fixed = [(self.fixed_lead[ti], "fixed lead")] if ti in self.fixed_lead else []
+        fixed += [(a, "fixed member") for a in self.fixed_members.get(ti, [])]
+        keep = []
+        for j, s in enumerate(v.sites):
+            at = v.within[:, j]
+            why = []
+            if not (v.lead & at).any():
+                reach = f" within {t.max_distance_km:g} km" if t.max_distance_km is not None else ""
+                why.append(f"no eligible lead{reach} (lead types: {', '.join(pol.lead_types_for(t.mode))})")
+            for r, req in enumerate(t.requirements):
+                have = int((v.deliver[:, r] & at).sum())
+                if have < req.redundancy:
+                    why.append(
+                        f"redundancy {req.redundancy} for {req.capability!r} (level {req.level}) "
+                        f"but only {have} eligible holder(s) within reach"
+                    )
+            if pol.require_both_ends:
+                for end, mask in (("research", self.is_R), ("market", self.is_E)):
+                    if not (mask & at).any():
+                        why.append(f"no {end}-end actor within reach (both ends required)")
+            cap = int(at.sum())
+            if cap < t.min_members:
+                why.append(f"min_members {t.min_members} but only {cap} eligible actor(s) within reach")
+            if pol.min_private_members > 0 and (self.is_private & at).sum() < pol.min_private_members:
+                why.append(
+                    f"min_private_members {pol.min_private_members} but only "
+                    f"{int((self.is_private & at).sum())} private actor(s) within reach"
+                )
+            sp = self._sponsor_region(t)
+            if pol.min_outside_members > 0 and sp is not None:
+                outside = int(((self.region != sp) & at).sum())
+                if outside < pol.min_outside_members:
+                    why.append(
+                        f"min_outside_members {pol.min_outside_members} but only {outside} "
+                        f"actor(s) from outside {sp} within reach"
+                    )
+            for a, what in fixed:
+                if not at[a]:
+                    why.append(f"{what} {self.actor_ids[a]!r} is not eligible here ({self._why_not_member(v, a, s)})")
+            if why:
+                v.dropped_sites[self.inst.sites[s].id] = why
+            else:
+                keep.append(j)
+        if not keep:
+            if len(v.sites) == 1:
+                v.impossible = next(iter(v.dropped_sites.values()))
+            else:
+                v.impossible = [
+                    f"at {sid}: {'; '.join(w)}" for sid, w in v.dropped_sites.items()
+                ]
+        v.sites = v.sites[keep]
+        v.within = v.within[:, keep]
+        if not v.impossible:
+            self._budget_bound(v)
+
+    def _why_not_member(self, v: TargetView, a: int, s: int) -> str:
+        t = v.target
+        if self.forbidden_actor[a]:
+            return "forbidden actor"
+        if a in self.forbidden_pairs.get(v.index, []):
+            return "forbidden for this target"
+        if self.max_consortia[a] < 1:
+            return "max_consortia is 0"
+        if t.max_distance_km is not None and not within_limit(self.dist[a, s], t.max_distance_km):
+            return f"{self.dist[a, s]:.0f} km from the site, limit {t.max_distance_km:g} km"
+        return "delivers no requirement and may not lead (no free riders)"
+
+    def _sponsor_region(self, t: Target) -> str | None:
+        if t.sponsor is None:
+            return None
+        return self.inst.sponsors[self.sponsor_index[t.sponsor]].region
+
+    def _budget_bound(self, v: TargetView) -> None:
+        """A lower bound on any consortium's spend; impossible if above the budget."""
+        t = v.target
+        spend = (1 + self.rate[v.actors]) * v.base
+        lead_extra = (1 + self.rate[v.actors]) * np.nan_to_num(self.lead_cost[v.actors])
+        best = np.inf
+        for j in range(len(v.sites)):
+            at = v.within[:, j]
+            lb = float(np.min(np.where(v.lead & at, spend + lead_extra, np.inf)))
+            for r, req in enumerate(v.target.requirements):
+                c = np.sort(spend[v.deliver[:, r] & at])[: req.redundancy]
+                lb = max(lb, float(c.sum()))
+            if t.min_members > 0:
+                c = np.sort(spend[at])[: t.min_members]
+                lb = max(lb, float(c.sum()))
+            best = min(best, lb)
+        v.min_spend = float(best)
+        if t.budget is not None and not within_limit(v.min_spend, t.budget):
+            v.impossible = [
+                f"its cheapest possible consortium spends at least {v.min_spend:.4g}, "
+                f"above its budget {t.budget:g}"
+            ]

@@ -1,0 +1,165 @@
+"""A mixed-integer linear program held as numpy arrays.
+
+The rules of SPEC section 3 are written once, in :mod:`consortium.model.rules`,
+as blocks of sparse rows added here. Back ends (``consortium.backends``) read
+this one object: the HiGHS back end passes the matrix to highspy in memory,
+the Pyomo back end builds a ``ConcreteModel`` from the very same rows, so
+there is a single formulation that cannot drift between them.
+
+Every row block carries the rule it enforces and a way to describe each row
+in planner's words, which the infeasibility diagnosis uses.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+import scipy.sparse as sp
+
+INF = float("inf")
+
+
+@dataclass
+class RowBlock:
+    rule: str  # the spec rule, e.g. "3" or "12"
+    name: str  # short family name, e.g. "redundancy"
+    start: int
+    stop: int
+    target: np.ndarray  # target index per row (-1: not tied to one target)
+    describe: Callable[[int], str]  # local row -> "t1: 'sic-substrate' delivered by ..."
+    elastic: bool = True  # may this rule give way in the infeasibility diagnosis?
+
+
+@dataclass
+class ColBlock:
+    name: str
+    start: int
+    stop: int
+
+
+@dataclass
+class LinearModel:
+    lb: np.ndarray
+    ub: np.ndarray
+    obj: np.ndarray  # maximised
+    integer: np.ndarray  # bool
+    A: sp.csc_matrix
+    row_lo: np.ndarray
+    row_hi: np.ndarray
+    col_blocks: list[ColBlock]
+    row_blocks: list[RowBlock]
+    obj_offset: float = 0.0
+
+    @property
+    def n_cols(self) -> int:
+        return len(self.lb)
+
+    @property
+    def n_rows(self) -> int:
+        return len(self.row_lo)
+
+    def row_block_of(self, row: int) -> RowBlock:
+        for b in self.row_blocks:
+            if b.start <= row < b.stop:
+                return b
+        raise IndexError(row)
+
+    def stats(self) -> dict[str, int]:
+        return {
+            "columns": self.n_cols,
+            "integer": int(self.integer.sum()),
+            "rows": self.n_rows,
+            "nonzeros": int(self.A.nnz),
+        }
+
+
+@dataclass
+class Builder:
+    """Accumulates column and row blocks, then freezes them into a LinearModel."""
+
+    _lb: list[np.ndarray] = field(default_factory=list)
+    _ub: list[np.ndarray] = field(default_factory=list)
+    _obj: list[np.ndarray] = field(default_factory=list)
+    _int: list[np.ndarray] = field(default_factory=list)
+    _rows: list[np.ndarray] = field(default_factory=list)
+    _cols: list[np.ndarray] = field(default_factory=list)
+    _vals: list[np.ndarray] = field(default_factory=list)
+    _lo: list[np.ndarray] = field(default_factory=list)
+    _hi: list[np.ndarray] = field(default_factory=list)
+    col_blocks: list[ColBlock] = field(default_factory=list)
+    row_blocks: list[RowBlock] = field(default_factory=list)
+    n_cols: int = 0
+    n_rows: int = 0
+
+    def add_cols(self, name: str, n: int, *, lb=0.0, ub=1.0, obj=0.0, integer=True) -> np.ndarray:
+        idx = np.arange(self.n_cols, self.n_cols + n, dtype=np.int64)
+        self._lb.append(np.broadcast_to(np.asarray(lb, float), (n,)).copy())
+        self._ub.append(np.broadcast_to(np.asarray(ub, float), (n,)).copy())
+        self._obj.append(np.broadcast_to(np.asarray(obj, float), (n,)).copy())
+        self._int.append(np.full(n, bool(integer)))
+        self.col_blocks.append(ColBlock(name, self.n_cols, self.n_cols + n))
+        self.n_cols += n
+        return idx
+
+    def set_obj(self, cols: np.ndarray, values) -> None:
+        """Add objective coefficients to existing columns (maximised)."""
+        obj = np.concatenate(self._obj) if len(self._obj) > 1 else self._obj[0]
+        np.add.at(obj, np.asarray(cols, np.int64), np.broadcast_to(np.asarray(values, float), np.shape(cols)))
+        self._obj = [obj]
+
+    def set_bounds(self, cols, lb=None, ub=None) -> None:
+        for arrs, val in ((self._lb, lb), (self._ub, ub)):
+            if val is None:
+                continue
+            full = np.concatenate(arrs) if len(arrs) > 1 else arrs[0]
+            full[np.asarray(cols, np.int64)] = val
+            arrs[:] = [full]
+
+    def add_rows(
+        self,
+        rule: str,
+        name: str,
+        n: int,
+        rows: np.ndarray,
+        cols: np.ndarray,
+        vals,
+        lo,
+        hi,
+        target,
+        describe: Callable[[int], str],
+        elastic: bool = True,
+    ) -> None:
+        """Add ``n`` rows ``lo <= sum vals*x[cols] <= hi``; ``rows`` are 0..n-1."""
+        if n == 0:
+            return
+        rows = np.asarray(rows, np.int64)
+        self._rows.append(rows + self.n_rows)
+        self._cols.append(np.asarray(cols, np.int64))
+        self._vals.append(np.broadcast_to(np.asarray(vals, float), rows.shape).copy())
+        self._lo.append(np.broadcast_to(np.asarray(lo, float), (n,)).copy())
+        self._hi.append(np.broadcast_to(np.asarray(hi, float), (n,)).copy())
+        tgt = np.broadcast_to(np.asarray(target, np.int64), (n,)).copy()
+        self.row_blocks.append(
+            RowBlock(rule, name, self.n_rows, self.n_rows + n, tgt, describe, elastic)
+        )
+        self.n_rows += n
+
+    def build(self) -> LinearModel:
+        cat = lambda xs, dt=float: np.concatenate(xs) if xs else np.zeros(0, dt)  # noqa: E731
+        rows, cols, vals = cat(self._rows, np.int64), cat(self._cols, np.int64), cat(self._vals)
+        A = sp.csc_matrix((vals, (rows, cols)), shape=(self.n_rows, self.n_cols))
+        A.sum_duplicates()
+        A.eliminate_zeros()
+        return LinearModel(
+            lb=cat(self._lb),
+            ub=cat(self._ub),
+            obj=cat(self._obj),
+            integer=cat(self._int, bool),
+            A=A,
+            row_lo=cat(self._lo),
+            row_hi=cat(self._hi),
+            col_blocks=self.col_blocks,
+            row_blocks=self.row_blocks,
+        )

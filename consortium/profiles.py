@@ -1,0 +1,56 @@
+"""Solver option profiles: TOML files in the top-level ``solvers/`` folder.
+
+A profile has an optional ``description``, ``gap``, ``threads``,
+``time_limit`` and a ``[highs]`` table of raw HiGHS options. ``--profile`` takes
+a profile name (``default``, ``fast``, ``national``, ``exact``) or a path to a
+TOML file of the same form. Command-line options override the profile.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import highspy
+
+KEYS = {"description", "gap", "threads", "time_limit", "highs"}
+
+
+class ProfileError(Exception):
+    pass
+
+
+def available() -> dict[str, str]:
+    out = {}
+    for f in sorted(resources.files("consortium.solver_profiles").iterdir(), key=lambda p: p.name):
+        if f.name.endswith(".toml"):
+            out[f.name[:-5]] = tomllib.loads(f.read_text()).get("description", "")
+    return out
+
+
+def load(name_or_path: str | None) -> dict[str, Any]:
+    name = name_or_path or "default"
+    p = Path(name)
+    try:
+        if p.suffix == ".toml" and p.exists():
+            text, where = p.read_text(), str(p)
+        else:
+            f = resources.files("consortium.solver_profiles").joinpath(f"{name}.toml")
+            if not f.is_file():
+                raise ProfileError(
+                    f"--profile: unknown profile {name!r} (available: {', '.join(available())})"
+                )
+            text, where = f.read_text(), f"profile {name}"
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as e:
+        raise ProfileError(f"--profile: {name}: invalid TOML ({e})") from None
+    unknown = set(data) - KEYS
+    if unknown:
+        raise ProfileError(f"{where}: unknown key(s) {', '.join(sorted(unknown))}")
+    h = highspy.Highs()
+    for k, v in data.get("highs", {}).items():
+        if h.setOptionValue(k, v) != highspy.HighsStatus.kOk:
+            raise ProfileError(f"{where}: highs.{k}: not a valid HiGHS option value ({v!r})")
+    return data

@@ -1,0 +1,214 @@
+"""From a validated instance to a verified-ready :class:`Solution`.
+
+Steps: arrays and eligibility (``ModelData``) -> pre-solve diagnosis of targets
+that must be formed -> the MILP (``build_model``) -> a back end -> the plan
+with contracts, KPIs and a reason for every unformed target. The back end is
+HiGHS through highspy by default; ``backend="pyomo"`` solves the very same
+rows through a Pyomo model.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from .backends import highs
+from .backends.base import RawResult, SolverOptions, Status
+from .diagnose import elastic, explain_elastic, presolve_findings
+from .instance import Instance
+from .model.build import build_model
+from .model.data import ModelData, within_limit
+from .model.linear import LinearModel
+from .model.rules import Vars
+from .plan import Solution, contracts_for, extract, kpis, objective_of
+
+
+@dataclass
+class Built:
+    """A model ready to solve, and what is needed to read its solutions."""
+
+    md: ModelData
+    lm: LinearModel
+    V: Vars
+    build_s: float = 0.0
+    findings: list = field(default_factory=list)
+
+
+def build(inst: Instance) -> Built:
+    t0 = time.perf_counter()
+    md = ModelData(inst)
+    findings = presolve_findings(md)
+    lm, V = build_model(md)
+    return Built(md, lm, V, time.perf_counter() - t0, findings)
+
+
+def run_backend(b: Built, opts: SolverOptions, backend: str = "highs", start=None) -> RawResult:
+    if backend == "pyomo":
+        from .backends import pyomo_backend
+
+        return pyomo_backend.solve(b.lm, opts)
+    return highs.solve(b.lm, opts, start)
+
+
+def solve(
+    inst: Instance,
+    opts: SolverOptions | None = None,
+    *,
+    backend: str = "highs",
+    reasons: bool = True,
+    diagnose: bool = True,
+) -> Solution:
+    opts = opts or SolverOptions()
+    t0 = time.perf_counter()
+    b = build(inst)
+    errors = [f for f in b.findings if f.severity == "error"]
+    if errors:
+        return Solution(
+            instance=inst.display_name,
+            status=Status.INFEASIBLE,
+            solver=_solver_info(None, time.perf_counter() - t0, b),
+            diagnosis=[str(f) for f in errors],
+            unformed=[{"target": t.id, "reason": "the instance is infeasible"} for t in inst.targets],
+        )
+    start = None
+    if not any(b.md.forced(v.index) for v in b.md.views):
+        # Forming nothing is feasible: give it as a start so a plan exists at once.
+        start = np.zeros(b.lm.n_cols)
+    raw = run_backend(b, opts, backend, start)
+    sol = solution_from_raw(b, raw, time.perf_counter() - t0)
+    if raw.status == Status.INFEASIBLE and diagnose:
+        sol.diagnosis = [str(f) for f in explain_elastic(elastic(b.lm))] or [
+            "the solver proved that no plan satisfies every rule, and the relaxation found no single rule to blame"
+        ]
+    if sol.status.has_plan and reasons:
+        sol.unformed = unformed_reasons(b, sol, opts)
+    return sol
+
+
+def _solver_info(raw: RawResult | None, total: float, b: Built) -> dict[str, Any]:
+    info: dict[str, Any] = {
+        "name": raw.solver if raw else "highs",
+        "version": raw.version if raw else highs.version(),
+        "time_s": round(raw.time_s if raw else 0.0, 4),
+        "total_s": round(total, 4),
+        "build_s": round(b.build_s, 4),
+        "model": b.lm.stats(),
+    }
+    if raw is not None:
+        info["message"] = raw.message
+        if raw.interrupted:
+            info["interrupted"] = True
+    return info
+
+
+def solution_from_raw(b: Built, raw: RawResult, total_s: float) -> Solution:
+    inst, md = b.md.inst, b.md
+    sol = Solution(instance=inst.display_name, status=raw.status, solver=_solver_info(raw, total_s, b))
+    if raw.x is None or not raw.status.has_plan:
+        sol.unformed = [{"target": t.id, "reason": f"no plan ({raw.status.value})"} for t in inst.targets]
+        return sol
+    choices = extract(md, b.V, raw.x)
+    sol.consortia = [contracts_for(inst, md, ch) for ch in choices]
+    sol.objective = objective_of(inst, md, sol.consortia)
+    bound = raw.bound
+    if bound is not None:
+        # The solver's bound is on its own objective; ours is recomputed from
+        # the plan, so keep bound >= objective exactly when the gap is closed.
+        if raw.status == Status.OPTIMAL and raw.gap is not None and raw.gap <= 1e-9:
+            bound = sol.objective
+        bound = max(bound, sol.objective)
+    sol.bound = bound
+    if bound is not None:
+        sol.gap = 0.0 if bound == sol.objective else abs(bound - sol.objective) / max(abs(sol.objective), 1e-9)
+    sol.kpis = kpis(inst, md, sol.consortia)
+    formed = {c.target for c in sol.consortia}
+    sol.unformed = [{"target": t.id, "reason": "not formed"} for t in inst.targets if t.id not in formed]
+    return sol
+
+
+# ------------------------------------------------------------- reasons
+
+
+def standalone(b: Built, ti: int, opts: SolverOptions, force: bool = True) -> RawResult:
+    """Target ``ti`` alone: its own rules only, formed if ``force``."""
+    lm, V = build_model(b.md, only={ti}, coupling=False)
+    if force:
+        lm.lb[V.y[ti]] = 1.0
+    o = SolverOptions(time_limit=min(opts.time_limit or 10.0, 10.0), gap=1e-6, threads=1)
+    r = highs.solve(lm, o)
+    r.x_cols = (lm, V)  # type: ignore[attr-defined]
+    return r
+
+
+def unformed_reasons(b: Built, sol: Solution, opts: SolverOptions) -> list[dict[str, str]]:
+    """A reason a planner can act on for every target the plan leaves out."""
+    inst, md = b.md.inst, b.md
+    formed = {c.target for c in sol.consortia}
+    spent_by_sponsor: dict[str, float] = {}
+    for c in sol.consortia:
+        sp = inst.targets[md.target_index[c.target]].sponsor
+        if sp is not None:
+            spent_by_sponsor[sp] = spent_by_sponsor.get(sp, 0.0) + c.spend
+    total_spent = sum(c.spend for c in sol.consortia)
+    used: dict[str, list[str]] = {}
+    for c in sol.consortia:
+        for a in c.members:
+            used.setdefault(a, []).append(c.target)
+    out = []
+    for v in md.views:
+        t = v.target
+        if t.id in formed:
+            continue
+        out.append({"target": t.id, "reason": _reason(b, v, opts, formed, spent_by_sponsor, total_spent, used)})
+    return out
+
+
+def _reason(b, v, opts, formed, spent_by_sponsor, total_spent, used) -> str:
+    inst, md = b.md.inst, b.md
+    t = v.target
+    if v.impossible:
+        return "cannot be formed: " + "; ".join(v.impossible)
+    for g, group in enumerate(inst.exclusive):
+        if t.id in group:
+            other = [x for x in group if x in formed]
+            if other:
+                return f"exclusive with formed target {other[0]} (exclusive[{g}]), which adds more value"
+    r = standalone(b, v.index, opts)
+    if r.status == Status.INFEASIBLE:
+        lm, _V = r.x_cols  # type: ignore[attr-defined]
+        why = explain_elastic(elastic(lm, time_limit=5.0))
+        detail = "; ".join(f.message.split(": ", 1)[-1] for f in why[:3])
+        return "no consortium satisfies all its rules together" + (f" ({detail})" if detail else "")
+    if not r.status.has_plan:
+        return "no consortium found for it alone within the time limit"
+    lm, V = r.x_cols  # type: ignore[attr-defined]
+    choice = extract(md, V, r.x)[0]
+    c = contracts_for(inst, md, choice)
+    net = objective_of(inst, md, [c])
+    if net <= 1e-9:
+        return (f"its value does not cover its cost: value {t.value:g} against a spend of at least "
+                f"{c.spend:.4g} (best net contribution {net:.4g})")
+    if t.sponsor is not None:
+        s = inst.sponsors[md.sponsor_index[t.sponsor]]
+        if s.budget is not None:
+            left = s.budget - spent_by_sponsor.get(s.id, 0.0)
+            if not within_limit(c.spend, left):
+                return (f"sponsor {s.id} budget exhausted by higher-value targets: it needs "
+                        f"{c.spend:.4g}, {max(left, 0):.4g} of {s.budget:g} left")
+    tb = inst.policy.total_budget
+    if tb is not None and not within_limit(c.spend, tb - total_spent):
+        return (f"total budget exhausted by higher-value targets: it needs {c.spend:.4g}, "
+                f"{max(tb - total_spent, 0):.4g} of {tb:g} left")
+    busy = []
+    for a in c.members:
+        actor = inst.actors[md.actor_index[a]]
+        if len(used.get(a, [])) >= actor.max_consortia:
+            busy.append(f"{a} (in {', '.join(used[a])})")
+    if busy:
+        return ("its best members are committed to formed consortia at full capacity: "
+                + ", ".join(busy[:4]) + (" ..." if len(busy) > 4 else ""))
+    return (f"forming it as well would lower the total objective (alone it would add {net:.4g}, "
+            "but it competes with formed targets for members and budget)")

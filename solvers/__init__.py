@@ -1,0 +1,1 @@
+"""HiGHS option profiles (``*.toml``), chosen with ``consortium solve --profile NAME``."""
