@@ -117,8 +117,9 @@ def solve(instance, output, as_json, time_limit, gap, threads, profile, backend,
         click.echo(f"wrote {output}: {sol.status.value}"
                    + (f", objective {sol.objective:.6g}" if sol.objective is not None else ""), err=True)
     if not sol.status.has_plan:
-        for d in sol.diagnosis:
-            click.echo(d, err=True)
+        if output or as_json:  # the terminal report already shows the diagnosis
+            for d in sol.diagnosis or [f"no plan: {sol.status.value}"]:
+                click.echo(d, err=True)
         sys.exit(EXIT_NO_PLAN)
 
 

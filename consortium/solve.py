@@ -80,7 +80,11 @@ def solve(
     raw = run_backend(b, opts, backend, start)
     sol = solution_from_raw(b, raw, time.perf_counter() - t0)
     if raw.status == Status.INFEASIBLE and diagnose:
-        sol.diagnosis = [str(f) for f in explain_elastic(elastic(b.lm))] or [
+        forced = [v.target.id for v in b.md.views if b.md.forced(v.index)]
+        head = (f"the targets that must be formed ({', '.join(forced)}) cannot all be formed "
+                "under the rules; the smallest relaxation that would allow it:")
+        found = [str(f) for f in explain_elastic(elastic(b.lm))]
+        sol.diagnosis = [head] + found if found else [
             "the solver proved that no plan satisfies every rule, and the relaxation found no single rule to blame"
         ]
     if sol.status.has_plan and reasons:
