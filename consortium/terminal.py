@@ -32,15 +32,21 @@ def print_report(inst: Instance, sol: Solution, console: Console | None = None) 
         t = tnames[c.target]
         title = (f"{c.target} — {t.name or ''} ({t.mode}); site {c.site}; lead {c.lead}; "
                  f"{len(c.members)} members; spend {_money(c.spend)} {cur}")
-        tab = Table(title=title, title_justify="left", show_lines=False)
-        for col in ("actor", "type / ownership", "role", "deliverables (capability ≥ level)",
-                    f"base", "lead fee", "bonus", f"reward ({cur})", "instruments"):
-            tab.add_column(col, justify="right" if col in ("base", "lead fee", "bonus") or col.startswith("reward") else "left")
+        tab = Table(title=title, title_justify="left", show_lines=False, pad_edge=False)
+        tab.add_column("actor", no_wrap=True)
+        tab.add_column("kind")
+        tab.add_column("role")
+        tab.add_column("deliverables (≥ level)")
+        tab.add_column("base", justify="right")
+        tab.add_column("fee", justify="right")
+        tab.add_column("bonus", justify="right")
+        tab.add_column("reward", justify="right")
+        tab.add_column("instruments")
         for k in c.contracts:
             a = names[k.actor]
             tab.add_row(
-                f"{k.actor} {a.name or ''}".strip(),
-                f"{a.type} / {a.ownership}",
+                k.actor,
+                f"{a.type}/{a.ownership}",
                 k.role,
                 ", ".join(f"{d['capability']}≥{d['level']}" for d in k.deliverables) or "-",
                 _money(k.base), _money(k.lead_fee), _money(k.bonus), _money(k.reward),

@@ -1,0 +1,161 @@
+"""``consortium check``: re-run a set of instances against their expected results.
+
+Each instance ``NAME.json`` may have ``NAME.expected.json`` beside it::
+
+    {"status": "optimal", "objective": 47.86,
+     "formed": ["t01", "t02"],            # optional
+     "leads": {"t01": "a009"}}            # optional
+
+Every plan is also passed through the independent verifier. ``--update``
+writes expected files, but only from results proven optimal (gap 0, no time
+limit hit) or proven infeasible.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+import xml.etree.ElementTree as ET
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+SKIP_SUFFIXES = (".expected.json", ".solution.json", ".sol.json")
+
+
+@dataclass
+class Outcome:
+    path: str
+    expected: dict[str, Any] | None
+    got: dict[str, Any]
+    time_s: float
+    verdict: str  # "ok", "DIFF", "NEW", "INVALID", "PLAN FAILS VERIFY", "ERROR"
+    details: list[str] = field(default_factory=list)
+
+    @property
+    def passed(self) -> bool:
+        return self.verdict == "ok"
+
+
+def find_instances(root: Path) -> list[Path]:
+    if root.is_file():
+        return [root]
+    return sorted(
+        p for p in root.rglob("*.json")
+        if not p.name.endswith(SKIP_SUFFIXES) and not p.name.startswith(".") and p.name != "EXPECTED.json"
+    )
+
+
+def expected_path(p: Path) -> Path:
+    return p.with_name(p.name[: -len(".json")] + ".expected.json")
+
+
+def run_one(path: str, tolerance: float, time_limit: float | None, compare_plans: bool) -> Outcome:
+    from .backends.base import SolverOptions
+    from .instance import InstanceError, load
+    from .solve import solve
+    from .verify import verify_solution
+
+    p = Path(path)
+    exp_p = expected_path(p)
+    expected = json.loads(exp_p.read_text()) if exp_p.exists() else None
+    t0 = time.perf_counter()
+    try:
+        inst = load(p)
+    except InstanceError as e:
+        got = {"status": "invalid", "message": e.errors[0]}
+        verdict = "ok" if expected and expected.get("status") == "invalid" else "INVALID"
+        return Outcome(path, expected, got, time.perf_counter() - t0, verdict, [e.errors[0]])
+    try:
+        sol = solve(inst, SolverOptions(time_limit=time_limit, gap=0.0), reasons=False)
+    except Exception as e:  # a crash is a result to report, not a reason to stop the run
+        return Outcome(path, expected, {"status": "error"}, time.perf_counter() - t0, "ERROR", [repr(e)])
+    dt = time.perf_counter() - t0
+    data = sol.to_dict()
+    got: dict[str, Any] = {"status": sol.status.value, "objective": sol.objective}
+    if sol.status.has_plan:
+        got["formed"] = sorted(c.target for c in sol.consortia)
+        got["leads"] = {c.target: c.lead for c in sol.consortia}
+        got["proven"] = sol.status.value == "optimal" and not data["solver"].get("interrupted")
+    else:
+        got["proven"] = sol.status.value == "infeasible"
+    raw = json.loads(p.read_text(encoding="utf-8"))
+    res = verify_solution(raw, data)
+    if not res.ok:
+        return Outcome(path, expected, got, dt, "PLAN FAILS VERIFY",
+                       [f"rule {v.rule}: {v.message}" for v in res.violations])
+    if expected is None:
+        return Outcome(path, None, got, dt, "NEW")
+    diffs = compare(expected, got, tolerance, compare_plans)
+    return Outcome(path, expected, got, dt, "DIFF" if diffs else "ok", diffs)
+
+
+def compare(expected: dict[str, Any], got: dict[str, Any], tol: float, plans: bool) -> list[str]:
+    diffs = []
+    if expected.get("status") != got.get("status"):
+        diffs.append(f"status: expected {expected.get('status')}, got {got.get('status')}")
+    eo, go = expected.get("objective"), got.get("objective")
+    if eo is not None or go is not None:
+        if eo is None or go is None or abs(eo - go) > tol * max(1.0, abs(eo)):
+            diffs.append(f"objective: expected {eo}, got {go}")
+    if plans:
+        for key in ("formed", "leads"):
+            if key in expected and expected[key] != got.get(key):
+                diffs.append(f"{key}: expected {expected[key]}, got {got.get(key)}")
+    return diffs
+
+
+def run(paths: list[Path], *, tolerance: float = 1e-6, time_limit: float | None = None,
+        workers: int = 1, compare_plans: bool = True, on_done=None) -> list[Outcome]:
+    args = [(str(p), tolerance, time_limit, compare_plans) for p in paths]
+    out: list[Outcome] = []
+    if workers <= 1:
+        for a in args:
+            out.append(run_one(*a))
+            if on_done:
+                on_done(out[-1])
+        return out
+    with ProcessPoolExecutor(max_workers=workers) as ex:
+        for o in ex.map(run_one, *zip(*args)):
+            out.append(o)
+            if on_done:
+                on_done(o)
+    return out
+
+
+def update(outcomes: list[Outcome], plans: bool = True) -> list[str]:
+    """Write expected files from proven results; return what changed."""
+    changes = []
+    for o in outcomes:
+        if o.verdict not in ("NEW", "DIFF") or not o.got.get("proven"):
+            if o.verdict in ("NEW", "DIFF"):
+                changes.append(f"{o.path}: not updated (result not proven: {o.got.get('status')})")
+            continue
+        new: dict[str, Any] = {"status": o.got["status"], "objective": o.got.get("objective")}
+        if plans and o.got.get("formed") is not None:
+            # Formed targets and leads are kept only when written by hand: an
+            # optimum is often not unique, and the objective is the fact to match.
+            if o.expected and "formed" in o.expected:
+                new["formed"] = o.got["formed"]
+            if o.expected and "leads" in o.expected:
+                new["leads"] = o.got["leads"]
+        old = o.expected
+        expected_path(Path(o.path)).write_text(json.dumps(new, indent=1) + "\n")
+        changes.append(f"{o.path}: {'created' if old is None else 'updated'} "
+                       f"({(old or {}).get('status')} {(old or {}).get('objective')} -> {new['status']} {new['objective']})")
+    return changes
+
+
+def junit(outcomes: list[Outcome], path: str | Path) -> None:
+    suite = ET.Element("testsuite", name="consortium-check", tests=str(len(outcomes)),
+                       failures=str(sum(not o.passed for o in outcomes)),
+                       time=f"{sum(o.time_s for o in outcomes):.3f}")
+    for o in outcomes:
+        case = ET.SubElement(suite, "testcase", classname="consortium.check", name=o.path,
+                             time=f"{o.time_s:.3f}")
+        if not o.passed:
+            f = ET.SubElement(case, "failure", message=o.verdict)
+            f.text = "\n".join(o.details) or json.dumps(o.got)
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    ET.ElementTree(suite).write(path, encoding="utf-8", xml_declaration=True)
