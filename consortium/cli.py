@@ -298,14 +298,28 @@ def profiles_cmd():
         click.echo(f"{name:10s} {desc}")
 
 
-def _register_optional() -> None:
-    """Commands that live in their own modules."""
-    try:
-        from .generate import generate_command
+# Commands that live in their own modules: (module, click command attribute).
+PLUGIN_COMMANDS = [
+    ("generate", "generate_command"),
+    ("sweep", "sweep_command"),
+    ("sweep", "plot_command"),
+    ("analyse", "analyse_command"),
+    ("analyse", "stress_command"),
+    ("spreadsheet", "import_command"),
+    ("report", "report_command"),
+]
 
-        cli.add_command(generate_command)
-    except ImportError:  # pragma: no cover - module not present
-        pass
+
+def _register_optional() -> None:
+    import importlib
+    import importlib.util
+
+    for mod, attr in PLUGIN_COMMANDS:
+        if importlib.util.find_spec(f"consortium.{mod}") is None:
+            continue
+        cmd = getattr(importlib.import_module(f"consortium.{mod}"), attr, None)
+        if cmd is not None:
+            cli.add_command(cmd)
 
 
 _register_optional()
