@@ -486,8 +486,6 @@ def _check_references(inst: Instance) -> list[str]:
         actor, target = inst.actors[actors[a]], inst.targets[targets[t]]
         if not inst.may_lead(actor, target):
             errs.append(f"{path}: actor {a!r} may not lead {t!r} ({_why_not_lead(inst, actor, target)})")
-        elif actor.max_lead < 1 or actor.max_consortia < 1:
-            errs.append(f"{path}: actor {a!r} has max_lead or max_consortia 0")
         contradiction(path, t, a, "fixed lead")
     for i, (t, a) in enumerate(fx.members):
         path = f"fixed.members[{i}]"
