@@ -248,8 +248,11 @@ def check(directory, update, tolerance, junit_path, workers, time_limit, objecti
         outcomes = chk.run(paths, tolerance=tolerance, time_limit=time_limit, workers=workers,
                            compare_plans=not objective_only, on_done=lambda o: bar.advance(task))
     tab = Table(title=f"{len(paths)} instance(s) under {directory}", title_justify="left")
-    for col in ("instance", "expected", "got", "time (s)", "verdict"):
-        tab.add_column(col, justify="right" if col == "time (s)" else "left")
+    tab.add_column("instance", overflow="fold")
+    tab.add_column("expected")
+    tab.add_column("got")
+    tab.add_column("time (s)", justify="right")
+    tab.add_column("verdict", no_wrap=True, min_width=17)
 
     def fmt(d):
         if not d:
