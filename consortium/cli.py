@@ -11,10 +11,13 @@ import json
 import os
 import sys
 import tempfile
+import time
 from pathlib import Path
 from typing import Any
 
 import click
+
+STARTED = time.monotonic()  # --time-limit counts from here: start-up included
 
 EXIT_OK, EXIT_NO_PLAN, EXIT_INVALID = 0, 1, 2
 
@@ -93,6 +96,8 @@ def solve(instance, output, as_json, time_limit, gap, threads, profile, backend,
         highs=dict(prof.get("highs", {})),
         log=log,
     )
+    if opts.time_limit is not None:
+        opts.deadline = STARTED + opts.time_limit
     show_progress = progress if progress is not None else (sys.stderr.isatty() and not as_json)
     sol = _solve_with_progress(inst, opts, backend, not no_reasons, show_progress)
     data = sol.to_dict()
@@ -116,11 +121,24 @@ def solve(instance, output, as_json, time_limit, gap, threads, profile, backend,
     if output and not as_json:
         click.echo(f"wrote {output}: {sol.status.value}"
                    + (f", objective {sol.objective:.6g}" if sol.objective is not None else ""), err=True)
+    code = EXIT_OK
     if not sol.status.has_plan:
         if output or as_json:  # the terminal report already shows the diagnosis
             for d in sol.diagnosis or [f"no plan: {sol.status.value}"]:
                 click.echo(d, err=True)
-        sys.exit(EXIT_NO_PLAN)
+        code = EXIT_NO_PLAN
+    _exit(code)
+
+
+def _exit(code: int) -> None:
+    """Exit; if a HiGHS run had to be abandoned at the deadline, do not wait for it."""
+    from .backends import highs
+
+    if highs.ABANDONED:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
+    sys.exit(code)
 
 
 def _solve_with_progress(inst, opts, backend, reasons, show):

@@ -37,15 +37,6 @@ def same_structure(a: LinearModel, b: LinearModel) -> bool:
     )
 
 
-def is_feasible(lm: LinearModel, x: np.ndarray, tol: float = 1e-6) -> bool:
-    if x is None or len(x) != lm.n_cols:
-        return False
-    if np.any(x < lm.lb - tol) or np.any(x > lm.ub + tol):
-        return False
-    ax = lm.A @ x
-    return bool(np.all(ax >= lm.row_lo - tol) and np.all(ax <= lm.row_hi + tol))
-
-
 class Session:
     """One model kept loaded in HiGHS across many re-solves."""
 
@@ -85,7 +76,7 @@ class Session:
         self.b = b
 
     def start_for(self, lm: LinearModel) -> np.ndarray | None:
-        if self.last_x is not None and is_feasible(lm, self.last_x):
+        if lm.is_feasible(self.last_x):
             return self.last_x
         if not any(self.b.md.forced(v.index) for v in self.b.md.views):
             return np.zeros(lm.n_cols)  # forming nothing is feasible

@@ -149,7 +149,8 @@ class _Instance:
         # Conflicts as pair masks: a member set breaks rule 10 iff it contains
         # all bits of some pair mask.
         self.conflict_masks: list[int] = [
-            (1 << self.index[c["a"]]) | (1 << self.index[c["b"]]) for c in raw.get("conflicts") or []
+            (1 << self.index[c["a"]]) | (1 << self.index[c["b"]])
+            for c in raw.get("conflicts") or []
         ]
         self.exclusive: list[frozenset[str]] = [frozenset(g) for g in raw.get("exclusive") or []]
 
@@ -239,7 +240,9 @@ def _target_candidates(inst: _Instance, target: dict[str, Any]) -> list[_Candida
         (r["capability"], int(r.get("level", 1)), int(r.get("redundancy", 1)))
         for r in target.get("requirements") or []
     ]
-    deliver_masks = [_mask_of(inst, lambda i, k=k, lv=lv: inst.may_deliver(i, k, lv)) for k, lv, _ in reqs]
+    deliver_masks = [
+        _mask_of(inst, lambda i, k=k, lv=lv: inst.may_deliver(i, k, lv)) for k, lv, _ in reqs
+    ]
     any_deliver = 0
     for m in deliver_masks:
         any_deliver |= m
@@ -437,7 +440,8 @@ def brute_force(instance: dict[str, Any]) -> BruteResult:
             return
         for contribution, c in options[i]:
             # Options are sorted, so once the bound fails it fails for the rest.
-            if best_obj is not None and current + contribution + rest_best[i + 1] <= best_obj + OBJ_EPS:
+            bound = current + contribution + rest_best[i + 1]
+            if best_obj is not None and bound <= best_obj + OBJ_EPS:
                 break
             if c is None:
                 chosen[i] = None

@@ -59,12 +59,19 @@ def _rare(draw: Draw, one_in: int) -> bool:
     return bool(draw(st.sampled_from([False] * (one_in - 1) + [True])))
 
 
+def _clamp(x: float, limit: float) -> float:
+    """Round to 4 decimals and keep within [-limit, limit] (section 2 ranges)."""
+    return max(-limit, min(limit, round(x, 4)))
+
+
 def _maybe_integral_float(draw: Draw, value: int) -> int | float:
     """Integer fields accept integral numbers (``3.0``): exercise that rarely."""
     return float(value) if _rare(draw, 10) else value
 
 
-def _subset(draw: Draw, items: list[Any], min_size: int = 0, max_size: int | None = None) -> list[Any]:
+def _subset(
+    draw: Draw, items: list[Any], min_size: int = 0, max_size: int | None = None
+) -> list[Any]:
     """A sub-list of distinct items, order kept (ids are unique by construction)."""
     if not items:
         return []
@@ -165,7 +172,9 @@ def _policy(draw: Draw) -> dict[str, Any]:
         policy["incentives"] = {
             t: {
                 "bonus_rate": draw(st.sampled_from([0.0, 0.05, 0.1, 0.15, 0.2])),
-                "instruments": draw(st.sampled_from([[], ["subsidy"], ["milestone bonus", "credit"]])),
+                "instruments": draw(
+                    st.sampled_from([[], ["subsidy"], ["milestone bonus", "credit"]])
+                ),
             }
             for t in _subset(draw, list(ACTOR_TYPES))
         }
@@ -230,8 +239,8 @@ def tiny_instances(
             "ownership": draw(st.sampled_from(("state", "private", "foreign", "private", "state"))),
             "region": draw(st.sampled_from(REGIONS)),
             # Up to ~1.8 degrees from a site (< ~250 km), clamped into range.
-            "lat": max(-90.0, min(90.0, round(near["lat"] + draw(st.integers(-180, 180)) / 100, 4))),
-            "lon": max(-180.0, min(180.0, round(near["lon"] + draw(st.integers(-180, 180)) / 100, 4))),
+            "lat": _clamp(near["lat"] + draw(st.integers(-180, 180)) / 100, 90.0),
+            "lon": _clamp(near["lon"] + draw(st.integers(-180, 180)) / 100, 180.0),
             "cost": _money(draw, 0, 8),
         }
         # Each capability held with chance ~2/3 (at least one): a plain

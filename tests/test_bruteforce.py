@@ -40,7 +40,9 @@ def _actor(aid: str, type_: str, cost: float, **extra: Any) -> dict[str, Any]:
     }
 
 
-def _instance(actors: list[dict[str, Any]], targets: list[dict[str, Any]], **extra: Any) -> dict[str, Any]:
+def _instance(
+    actors: list[dict[str, Any]], targets: list[dict[str, Any]], **extra: Any
+) -> dict[str, Any]:
     return {
         "format": "consortium-instance/1",
         "capabilities": [{"id": "x"}],
@@ -133,7 +135,9 @@ def test_conflict_forces_pricier_member() -> None:
 def _mandatory_instance() -> dict[str, Any]:
     inst = _instance(
         actors=[
-            _actor("I", "institute", 1.0, ownership="state", lead_cost=1.0, max_consortia=2, max_lead=2),
+            _actor(
+                "I", "institute", 1.0, ownership="state", lead_cost=1.0, max_consortia=2, max_lead=2
+            ),
             _actor("F", "sme", 1.0, ownership="foreign", capabilities={"x": 9}),
             _actor("D", "sme", 1.0, capabilities={"x": 2}),
         ],
@@ -171,8 +175,13 @@ def test_mandatory_target_that_cannot_be_formed_is_infeasible() -> None:
 def _exclusive_instance() -> dict[str, Any]:
     return _instance(
         actors=[
-            _actor("I1", "institute", 3.0, lead_cost=2.0, capabilities={"x": 3}, max_consortia=2, max_lead=2),
-            _actor("E1", "enterprise", 5.0, capabilities={"x": 4}, max_consortia=2, bids={"t2": 1.0}),
+            _actor(
+                "I1", "institute", 3.0, lead_cost=2.0, capabilities={"x": 3},
+                max_consortia=2, max_lead=2,
+            ),
+            _actor(
+                "E1", "enterprise", 5.0, capabilities={"x": 4}, max_consortia=2, bids={"t2": 1.0}
+            ),
         ],
         targets=[_target("t1", 30.0), _target("t2", 25.0)],
         exclusive=[["t1", "t2"]],

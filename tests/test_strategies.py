@@ -42,6 +42,11 @@ def _num(x: Any) -> bool:
     return not isinstance(x, bool) and isinstance(x, (int, float)) and math.isfinite(x)
 
 
+def _latlon_ok(item: dict[str, Any]) -> bool:
+    lat, lon = item["lat"], item["lon"]
+    return _num(lat) and -90 <= lat <= 90 and _num(lon) and -180 <= lon <= 180
+
+
 def validity_errors(inst: dict[str, Any]) -> list[str]:
     """Every breach of SPEC section 2's invalid-input list (empty = valid)."""
     err: list[str] = []
@@ -61,7 +66,7 @@ def validity_errors(inst: dict[str, Any]) -> list[str]:
     targets = unique("targets", inst.get("targets", []))
 
     for s in inst["sites"]:
-        if not (_num(s["lat"]) and -90 <= s["lat"] <= 90 and _num(s["lon"]) and -180 <= s["lon"] <= 180):
+        if not _latlon_ok(s):
             err.append(f"site {s['id']}: lat/lon")
     for sp in inst.get("sponsors", []):
         if sp.get("budget") is not None and not (_num(sp["budget"]) and sp["budget"] >= 0):
@@ -70,7 +75,7 @@ def validity_errors(inst: dict[str, Any]) -> list[str]:
         where = f"actor {a['id']}"
         if a["type"] not in ACTOR_TYPES or a["ownership"] not in OWNERSHIPS:
             err.append(f"{where}: type/ownership")
-        if not (_num(a["lat"]) and -90 <= a["lat"] <= 90 and _num(a["lon"]) and -180 <= a["lon"] <= 180):
+        if not _latlon_ok(a):
             err.append(f"{where}: lat/lon")
         for c, lv in a.get("capabilities", {}).items():
             if c not in caps or not (_is_int(lv) and 1 <= lv <= 9):

@@ -41,6 +41,19 @@ class SolverOptions:
     highs: dict[str, Any] = field(default_factory=dict)  # raw HiGHS options (profiles)
     log: bool = False  # HiGHS's own log to stderr
     on_progress: Callable[[Progress], None] | None = None
+    # Absolute time.monotonic() by which the whole command must have returned;
+    # set from --time-limit by the CLI so that start-up and post-processing
+    # count against the limit too.
+    deadline: float | None = None
+
+    def remaining(self, reserve: float = 0.0) -> float | None:
+        """Seconds left for a solver call, keeping ``reserve`` for what follows."""
+        import time
+
+        left = None if self.deadline is None else self.deadline - time.monotonic() - reserve
+        if self.time_limit is not None:
+            left = self.time_limit if left is None else min(left, self.time_limit)
+        return None if left is None else max(left, 0.05)
 
 
 @dataclass

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 import time
 
 import highspy
@@ -85,6 +84,42 @@ def apply_options(h: highspy.Highs, opts: SolverOptions) -> None:
     h.setOptionValue("log_to_console", bool(opts.log))
 
 
+# Highs objects still running after their deadline (see ``solve``); kept
+# referenced so they are not destroyed under the running thread.
+ABANDONED: list[highspy.Highs] = []
+GRACE_INTERRUPT_S = 2.0  # how long to wait for HiGHS after Ctrl-C
+
+
+def _run_guarded(h: highspy.Highs, opts: SolverOptions) -> tuple[bool, bool]:
+    """Run HiGHS in its thread; cancel it at the time limit or on Ctrl-C.
+
+    Returns (finished, interrupted).
+    """
+    deadline = None if opts.time_limit is None else time.monotonic() + opts.time_limit * 1.01 + 0.05
+    # After cancelling at the time limit, wait a little for HiGHS to stop.
+    grace = GRACE_INTERRUPT_S if opts.time_limit is None else min(0.5, 0.02 * opts.time_limit + 0.05)
+    cancelled_at = None
+    interrupted = False
+    h.startSolve()
+    while True:
+        try:
+            done, _status = h.wait(0.05)
+        except KeyboardInterrupt:
+            interrupted = True
+            h.cancelSolve()
+            cancelled_at = cancelled_at or time.monotonic()
+            grace = max(grace, GRACE_INTERRUPT_S)
+            continue
+        if done:
+            return True, interrupted
+        now = time.monotonic()
+        if cancelled_at is None and deadline is not None and now > deadline:
+            h.cancelSolve()
+            cancelled_at = now
+        if cancelled_at is not None and now - cancelled_at > grace:
+            return False, interrupted
+
+
 def solve(
     lm: LinearModel, opts: SolverOptions, start: np.ndarray | None = None, h: highspy.Highs | None = None
 ) -> RawResult:
@@ -98,7 +133,6 @@ def solve(
         sol.col_value = list(start)
         sol.value_valid = True
         h.setSolution(sol)
-    done = threading.Event()
     if opts.on_progress is not None:
         cb = opts.on_progress
 
@@ -109,28 +143,24 @@ def solve(
 
         h.cbMipLogging.subscribe(_report)
         h.cbMipImprovingSolution.subscribe(_report)
-    guard = None
-    if opts.time_limit is not None:
-        # HiGHS's presolve does not always honour time_limit: cancel from outside
-        # shortly after the limit so the command returns on time with its best plan.
-        def _watchdog():
-            if not done.wait(opts.time_limit * 1.03 + 0.2):
-                h.cancelSolve()
-
-        guard = threading.Thread(target=_watchdog, daemon=True)
-        guard.start()
-    interrupted = False
-    try:
-        h.HandleKeyboardInterrupt = True
-        h.solve()
-    except KeyboardInterrupt:
-        interrupted = True
-        h.cancelSolve()
-    finally:
-        done.set()
-    if opts.on_progress is not None:
+    finished, interrupted = _run_guarded(h, opts)
+    if opts.on_progress is not None and finished:
         h.cbMipLogging.clear()
         h.cbMipImprovingSolution.clear()
+    if not finished:
+        # HiGHS did not stop (its presolve does not always look at the clock or
+        # at cancelSolve). Leave it running in its daemon thread and answer with
+        # the starting plan, so the command returns on time.
+        ABANDONED.append(h)
+        has = start is not None
+        return RawResult(
+            status=Status.FEASIBLE if has else Status.NO_SOLUTION,
+            x=None if start is None else np.asarray(start, float),
+            objective=None, bound=None, gap=None, time_s=time.perf_counter() - t0,
+            solver="highs", version=version(),
+            message="time limit reached before HiGHS finished presolve; returned the starting plan",
+            interrupted=interrupted,
+        )
     ms = h.getModelStatus()
     info = h.getInfo()
     has_plan = info.primal_solution_status == highspy.kSolutionStatusFeasible

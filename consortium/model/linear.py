@@ -60,6 +60,17 @@ class LinearModel:
     def n_rows(self) -> int:
         return len(self.row_lo)
 
+    def is_feasible(self, x: np.ndarray | None, tol: float = 1e-6) -> bool:
+        """Does ``x`` satisfy every bound, row and integrality (for warm starts)?"""
+        if x is None or len(x) != self.n_cols:
+            return False
+        if np.any(x < self.lb - tol) or np.any(x > self.ub + tol):
+            return False
+        if np.any(np.abs(x[self.integer] - np.round(x[self.integer])) > tol):
+            return False
+        ax = self.A @ x
+        return bool(np.all(ax >= self.row_lo - tol) and np.all(ax <= self.row_hi + tol))
+
     def row_block_of(self, row: int) -> RowBlock:
         for b in self.row_blocks:
             if b.start <= row < b.stop:
