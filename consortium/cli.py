@@ -127,17 +127,6 @@ def solve(instance, output, as_json, time_limit, gap, threads, profile, backend,
             for d in sol.diagnosis or [f"no plan: {sol.status.value}"]:
                 click.echo(d, err=True)
         code = EXIT_NO_PLAN
-    _exit(code)
-
-
-def _exit(code: int) -> None:
-    """Exit; if a HiGHS run had to be abandoned at the deadline, do not wait for it."""
-    from .backends import highs
-
-    if highs.ABANDONED:
-        sys.stdout.flush()
-        sys.stderr.flush()
-        os._exit(code)
     sys.exit(code)
 
 
@@ -347,7 +336,18 @@ _register_optional()
 
 
 def main() -> None:
-    cli(prog_name="consortium")
+    try:
+        cli(prog_name="consortium")
+    except SystemExit as e:
+        # A HiGHS run abandoned at its deadline (see backends.highs) still
+        # runs in a daemon thread: exit at once rather than wait for it.
+        from .backends import highs
+
+        if highs.ABANDONED:
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os._exit(e.code if isinstance(e.code, int) else 1)
+        raise
 
 
 if __name__ == "__main__":

@@ -115,7 +115,7 @@ def initial_plan(b: Built, opts: SolverOptions) -> np.ndarray | None:
     leads = np.zeros(md.n_actors, np.int64)
     choices = []
     left = opts.remaining()
-    budget = min(5.0, 0.2 * left) if left is not None else 5.0
+    budget = min(5.0, 0.5 * left) if left is not None else 5.0
     for v in forced:
         lm, V = build_model(md, only={v.index}, coupling=False)
         lm.lb[V.y[v.index]] = 1.0
