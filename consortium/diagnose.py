@@ -136,11 +136,23 @@ def elastic(lm: LinearModel, time_limit: float = 30.0) -> list[tuple[str, str, f
     if r.x is None:
         return []
     slack = r.x[lm.n_cols:]
+    x = r.x[: lm.n_cols]
+    starts = np.array([b.start for b in lm.col_blocks])
+    R = lm.A.tocsr()
     out = []
     for j in np.nonzero(slack > 1e-6)[0]:
         row = int(rows_a[j])
         blk = lm.row_block_of(row)
-        out.append((blk.rule, blk.describe(row - blk.start), float(slack[j])))
+        text = blk.describe(row - blk.start)
+        if blk.target[row - blk.start] < 0:
+            # A rule across targets: say which targets compete in it.
+            cols = R.indices[R.indptr[row]:R.indptr[row + 1]]
+            used = cols[x[cols] > 0.5]
+            names = sorted({lm.col_blocks[k].name.partition("[")[2].rstrip("]")
+                            for k in np.searchsorted(starts, used, side="right") - 1} - {""})
+            if names:
+                text += f" (needed by {', '.join(names)})"
+        out.append((blk.rule, text, float(slack[j])))
     return out
 
 
