@@ -28,6 +28,7 @@ from pydantic import (
     StrictBool,
     StrictStr,
     ValidationError,
+    model_validator,
 )
 
 FORMAT = "consortium-instance/1"
@@ -84,6 +85,19 @@ class _Model(BaseModel):
     # Unknown keys are kept (and reported as warnings by ``unknown_keys``) rather
     # than rejected: files written for a later format revision still load.
     model_config = ConfigDict(extra="allow", frozen=False)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _null_means_default(cls, data: Any) -> Any:
+        """``null`` in an optional field means "absent": its default applies
+        (``"max_consortia": null`` is 1, ``"budget": null`` is no cap)."""
+        if isinstance(data, dict):
+            fields = cls.model_fields
+            drop = [k for k, v in data.items()
+                    if v is None and k in fields and not fields[k].is_required()]
+            if drop:
+                data = {k: v for k, v in data.items() if k not in drop}
+        return data
 
 
 class Capability(_Model):

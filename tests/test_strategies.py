@@ -27,10 +27,11 @@ except ImportError:
 
 N_EXAMPLES = 200
 MAX_SECONDS = 2.0
-# Observed ~40-45% with a formed target; the floor leaves room for
-# hypothesis' own choices of examples while catching a strategy that drifts
-# into mostly empty or infeasible instances.
-MIN_FORMED_SHARE = 0.25
+# Observed 32-73% (median ~50%) with a formed target over ~70 runs of 200
+# examples; the floor leaves room for hypothesis' own choices of examples
+# while catching a strategy that drifts into mostly empty or infeasible
+# instances.  (To see the printed shares: pytest -n 0 -s.)
+MIN_FORMED_SHARE = 0.2
 
 
 def _is_int(x: Any) -> bool:

@@ -1,0 +1,419 @@
+"""``consortium sweep`` and ``consortium plot`` (issue 4).
+
+Every kept plan is checked by the independent verifier against its own
+variant instance, and every row is compared with a separate solve of that
+variant. The kill test kills a real sweep process with SIGKILL.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from consortium.backends.base import SolverOptions
+from consortium.cli import cli
+from consortium.instance import from_dict
+from consortium.solve import solve
+from consortium.sweep import (
+    FAULT_ENV,
+    SweepError,
+    apply_overrides,
+    expand,
+    parse_path,
+    parse_range,
+    parse_values,
+    set_path,
+)
+from consortium.verify import verify_solution
+
+ROOT = Path(__file__).resolve().parents[1]
+DEMO = ROOT / "instances" / "demo" / "suzhou.json"
+CONSORTIUM = Path(sys.executable).with_name("consortium")
+
+GRID = ["--set", "policy.total_budget=100:200:50", "--set", "policy.weights.cost=0.8,1.2"]
+
+
+def raw_demo() -> dict:
+    return json.loads(DEMO.read_text())
+
+
+def run(*args: str, env: dict | None = None):
+    return CliRunner().invoke(cli, [str(a) for a in args], env=env, catch_exceptions=False)
+
+
+def rows(path) -> list[dict]:
+    con = sqlite3.connect(str(path))
+    con.row_factory = sqlite3.Row
+    try:
+        return [dict(r) for r in con.execute("SELECT * FROM scenarios ORDER BY scenario")]
+    finally:
+        con.close()
+
+
+def plans(path) -> dict[int, dict]:
+    con = sqlite3.connect(str(path))
+    try:
+        return {i: json.loads(s) for i, s in con.execute("SELECT scenario, solution FROM plans")}
+    finally:
+        con.close()
+
+
+def essential(r: dict) -> dict:
+    """A row without what may differ between runs (times, worker)."""
+    out = {k: v for k, v in r.items() if k not in ("solve_time_s", "worker")}
+    for k in ("objective", "bound", "spend"):
+        if out[k] is not None:
+            out[k] = round(out[k], 6)
+    out["gap"] = None if out["gap"] is None else round(out["gap"], 9)
+    return out
+
+
+@pytest.fixture(scope="module")
+def grid_run(tmp_path_factory):
+    """The 3 x 2 grid on the demo instance, 2 local worker processes."""
+    out = tmp_path_factory.mktemp("sweep") / "grid.sqlite"
+    r = run("sweep", DEMO, *GRID, "-o", out, "--workers", "2")
+    assert r.exit_code == 0, r.output
+    return out
+
+
+@pytest.fixture(scope="module")
+def budget_run(tmp_path_factory):
+    """A 1-D budget sweep whose lowest budget cannot pay for the mandatory target."""
+    out = tmp_path_factory.mktemp("sweep") / "budget.sqlite"
+    r = run("sweep", DEMO, "--set", "policy.total_budget=40,100,130,160,190", "-o", out, "--workers", "1")
+    assert r.exit_code == 0, r.output
+    return out
+
+
+# ------------------------------------------------------------ values, grids
+
+
+def test_range_parsing():
+    assert parse_range("100:1000:50") == list(range(100, 1001, 50))
+    assert parse_range("100:1000:50")[-1] == 1000 and all(isinstance(v, int) for v in parse_range("1:5:2"))
+    # decimal steps: no float drift, the end included when it lies on the grid
+    assert parse_range("0.1:0.5:0.1") == [0.1, 0.2, 0.3, 0.4, 0.5]
+    assert parse_range("0:1:0.3") == [0.0, 0.3, 0.6, 0.9]  # 1.0 is not on the grid
+    assert parse_range("5:1:-2") == [5, 3, 1]
+    assert parse_range("0.4:0.4:0.1") == [0.4]
+    for bad in ("1:5:0", "5:1:1", "1:x:1", "1:2:3:4"):
+        with pytest.raises(SweepError):
+            parse_range(bad)
+    assert parse_values("0.4,0.6,0.8") == [0.4, 0.6, 0.8]
+    assert parse_values("10,null,true") == [10, None, True]
+    assert parse_values("[1, 2.5]") == [1, 2.5]
+    assert parse_values("100:300:100") == [100, 200, 300]
+    with pytest.raises(SweepError):
+        parse_values("1,,2")
+    with pytest.raises(SweepError):
+        parse_values("nan")
+
+
+def test_grid_and_zip_expansion():
+    g = expand([("a", [1, 2]), ("b", [3, 4, 5])])
+    assert g.paths == ["a", "b"]
+    assert g.scenarios == [{"a": a, "b": b} for a in (1, 2) for b in (3, 4, 5)]  # last fastest
+    z = expand([("a", [1, 2, 3]), ("b", [4, 5, 6])], zipped=True)
+    assert z.scenarios == [{"a": 1, "b": 4}, {"a": 2, "b": 5}, {"a": 3, "b": 6}]
+    assert g.sha256 != z.sha256 and g.sha256 == expand([("a", [1, 2]), ("b", [3, 4, 5])]).sha256
+    with pytest.raises(SweepError, match="differ in length"):
+        expand([("a", [1, 2]), ("b", [3])], zipped=True)
+    with pytest.raises(SweepError, match="twice"):
+        expand([("a", [1]), ("a", [2])])
+
+
+def test_paths_select_by_id_index_and_all():
+    raw = raw_demo()
+    before = json.dumps(raw)
+    r = set_path(raw, "sponsors[suzhou].budget", 99.0)
+    assert r["sponsors"][0]["budget"] == 99.0
+    r = set_path(raw, "targets[*].max_distance_km", 500)
+    assert {t["max_distance_km"] for t in r["targets"]} == {500}
+    r = set_path(raw, "targets[3].value", 1.5)
+    assert r["targets"][3]["value"] == 1.5
+    r = apply_overrides(raw, {"policy.weights.cost": 2.0, "policy.max_state_share": 0.3,
+                              "actors[0].bids.t-sic": 4.0})
+    assert r["policy"]["weights"]["cost"] == 2.0 and r["policy"]["max_state_share"] == 0.3
+    assert r["actors"][0]["bids"] == {"t-sic": 4.0}
+    from_dict(r)
+    assert json.dumps(raw) == before  # the base instance is never modified
+    assert [s.kind for s in parse_path("targets['t-sic'].requirements[0].level")] == ["key", "sel", "key", "sel", "key"]
+    for bad, msg in [("policy.total_budgett", "did you mean 'total_budget'"),
+                     ("sponsors[nowhere].budget", "no item with id 'nowhere'"),
+                     ("targets[42].value", "out of range"),
+                     ("targets.value", "is a list"),
+                     ("policy.weights.speed", "unknown field 'speed'"),
+                     ("policy.total_budget.x", "is a value")]:
+        with pytest.raises(SweepError, match=msg):
+            set_path(raw, bad, 1)
+
+
+# --------------------------------------------------------- errors before solving
+
+
+def _no_solving(monkeypatch):
+    import consortium.resolve
+    import consortium.sweep
+
+    def boom(*a, **k):
+        raise AssertionError("solved although the input is invalid")
+
+    monkeypatch.setattr(consortium.resolve.Session, "solve", boom)
+    monkeypatch.setattr(consortium.sweep, "run_local", boom)
+
+
+@pytest.mark.parametrize("args, needle", [
+    (["--set", "policy.total_budgett=100,200"], "policy.total_budgett"),
+    (["--set", "sponsors[atlantis].budget=10"], "sponsors[atlantis].budget"),
+    (["--set", "policy.total_budget=100,200", "--set", "policy.max_state_share=0.5,-1"],
+     "policy.max_state_share"),
+    (["--set", "targets[*].min_members=20"], "min_members"),
+    (["--set", "policy.total_budget=1:5:0"], "policy.total_budget"),
+    (["--set", "policy.total_budget=1,2", "--set", "policy.weights.cost=1,2,3", "--zip"], "differ in length"),
+    (["--set", "policy.total_budget"], "PATH=VALUES"),
+    ([], "nothing to sweep"),
+])
+def test_invalid_sweep_is_exit_2_before_solving(tmp_path, monkeypatch, args, needle):
+    _no_solving(monkeypatch)
+    out = tmp_path / "r.sqlite"
+    r = run("sweep", DEMO, *args, "-o", out, "--workers", "0")
+    assert r.exit_code == 2, r.output
+    lines = [ln for ln in r.output.splitlines() if ln.strip()]
+    assert len(lines) == 1 and lines[0].startswith("error: ") and needle in lines[0], r.output
+    assert "Traceback" not in r.output and not out.exists()
+
+
+def test_scenario_file_csv_and_json(tmp_path):
+    csv_file = tmp_path / "cases.csv"
+    csv_file.write_text("policy.total_budget,sponsors[suzhou].budget\n120,50\n160,\n")
+    r = run("sweep", DEMO, "--scenarios", csv_file, "-o", tmp_path / "c.sqlite", "--dry-run")
+    assert r.exit_code == 0, r.output
+    assert 'policy.total_budget=120, sponsors[suzhou].budget=50' in r.output
+    assert '1\tpolicy.total_budget=160' in r.output and "2 scenario(s)" in r.output
+    js = tmp_path / "cases.json"
+    js.write_text(json.dumps([{"policy.weights.cost": 1.1}, {"policy.weights.nope": 1}]))
+    r = run("sweep", DEMO, "--scenarios", js, "-o", tmp_path / "j.sqlite")
+    assert r.exit_code == 2 and "policy.weights.nope" in r.output
+
+
+# ------------------------------------------------------------ results
+
+
+def test_rows_equal_separate_solves_and_plans_verify(grid_run):
+    raw = raw_demo()
+    got = rows(grid_run)
+    kept = plans(grid_run)
+    assert [r["scenario"] for r in got] == list(range(6))
+    assert all(r["worker"].startswith("local-") for r in got)
+    for r in got:
+        ov = json.loads(r["overrides"])
+        assert ov == {"policy.total_budget": r["policy.total_budget"], "policy.weights.cost": r["policy.weights.cost"]}
+        variant = apply_overrides(raw, ov)
+        ref = solve(from_dict(variant), SolverOptions(threads=1), reasons=False)
+        assert r["status"] == ref.status.value == "optimal"
+        assert r["objective"] == pytest.approx(ref.objective, rel=1e-6, abs=1e-6)
+        assert r["spend"] == pytest.approx(ref.kpis["spend"], rel=1e-6)
+        assert r["formed"] == len(json.loads(r["formed_targets"])) == len(json.loads(r["leads"]))
+        plan = kept[r["scenario"]]
+        assert plan["sweep"]["overrides"] == ov
+        res = verify_solution(variant, plan)
+        assert res.ok, [v.message for v in res.violations]
+        assert res.objective == pytest.approx(r["objective"], rel=1e-6)
+    # a higher budget never lowers the objective; a higher cost weight lowers it
+    by = {(r["policy.total_budget"], r["policy.weights.cost"]): r["objective"] for r in got}
+    assert by[(100, 0.8)] <= by[(150, 0.8)] <= by[(200, 0.8)]
+    assert by[(150, 1.2)] < by[(150, 0.8)]
+    con = sqlite3.connect(str(grid_run))
+    meta = dict(con.execute("SELECT key, value FROM meta"))
+    assert con.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    con.close()
+    import hashlib
+
+    assert meta["instance_sha256"] == hashlib.sha256(DEMO.read_bytes()).hexdigest()
+    assert json.loads(meta["paths"]) == ["policy.total_budget", "policy.weights.cost"]
+
+
+def test_deterministic_across_worker_counts(grid_run, tmp_path):
+    out = tmp_path / "one.sqlite"
+    r = run("sweep", DEMO, *GRID, "-o", out, "--workers", "1", "--export", tmp_path / "one.parquet")
+    assert r.exit_code == 0, r.output
+    assert [essential(x) for x in rows(out)] == [essential(x) for x in rows(grid_run)]
+    import pandas as pd
+
+    df = pd.read_parquet(tmp_path / "one.parquet")
+    assert len(df) == 6 and "policy.total_budget" in df.columns
+
+
+def test_infeasible_scenario_is_a_status_not_a_failure(tmp_path):
+    out = tmp_path / "inf.sqlite"
+    r = run("sweep", DEMO, "--set", "targets[t-sic].max_distance_km=1,1100", "-o", out, "--workers", "0")
+    assert r.exit_code == 0, r.output
+    a, b = rows(out)
+    assert a["status"] == "infeasible" and a["error"] is None and a["objective"] is None
+    assert b["status"] == "optimal"
+    assert plans(out)[0]["status"] == "infeasible" and plans(out)[0]["diagnosis"]
+
+
+def test_exception_recorded_as_failed_inprocess(tmp_path, monkeypatch):
+    import consortium.resolve
+
+    real = consortium.resolve.Session.solve
+
+    def flaky(self, inst=None, **kw):
+        target = inst if inst is not None else self.inst
+        if target.policy.total_budget == 150:
+            raise RuntimeError("solver exploded on purpose")
+        return real(self, inst, **kw)
+
+    monkeypatch.setattr(consortium.resolve.Session, "solve", flaky)
+    out = tmp_path / "f.sqlite"
+    r = run("sweep", DEMO, "--set", "policy.total_budget=100,150,200", "-o", out, "--workers", "0")
+    assert r.exit_code == 1, r.output
+    got = rows(out)
+    assert [x["status"] for x in got] == ["optimal", "failed", "optimal"]
+    assert "solver exploded on purpose" in got[1]["error"]
+    assert 1 not in plans(out)
+    # --resume --retry-failed solves the failed scenario again (now without the fault)
+    monkeypatch.setattr(consortium.resolve.Session, "solve", real)
+    r = run("sweep", DEMO, "--set", "policy.total_budget=100,150,200", "-o", out, "--workers", "0",
+            "--resume", "--retry-failed")
+    assert r.exit_code == 0, r.output
+    assert [x["status"] for x in rows(out)] == ["optimal"] * 3
+
+
+def test_worker_death_recorded_and_pool_restarted(tmp_path):
+    out = tmp_path / "death.sqlite"
+    r = run("sweep", DEMO, "--set", "policy.total_budget=100:200:20", "-o", out, "--workers", "2",
+            "--chunk", "3", env={FAULT_ENV: "kill@1,raise@4"})
+    assert r.exit_code == 1, r.output
+    got = rows(out)
+    assert [x["scenario"] for x in got] == list(range(6))
+    st = {x["scenario"]: x for x in got}
+    assert st[1]["status"] == "failed" and "worker process died (killed by SIGKILL)" in st[1]["error"]
+    assert st[4]["status"] == "failed" and "injected fault" in st[4]["error"]
+    assert all(st[i]["status"] == "optimal" for i in (0, 2, 3, 5))
+    assert "restarting" in r.output
+
+
+# ------------------------------------------------------------ resume
+
+
+def test_refuses_to_resume_a_different_instance_or_grid(grid_run, tmp_path):
+    r = run("sweep", DEMO, *GRID, "-o", grid_run)
+    assert r.exit_code == 2 and "--resume" in r.output and "--overwrite" in r.output
+    r = run("sweep", DEMO, "--set", "policy.total_budget=100,150", "-o", grid_run, "--resume")
+    assert r.exit_code == 2 and "different grid" in r.output, r.output
+    other = tmp_path / "other.json"
+    raw = raw_demo()
+    raw["targets"][1]["value"] = 71.0
+    other.write_text(json.dumps(raw))
+    r = run("sweep", other, *GRID, "-o", grid_run, "--resume")
+    assert r.exit_code == 2 and "different instance" in r.output, r.output
+    r = run("sweep", DEMO, *GRID, "-o", grid_run, "--resume", "--time-limit", "5")
+    assert r.exit_code == 2 and "other solver options" in r.output, r.output
+    before = rows(grid_run)
+    r = run("sweep", DEMO, *GRID, "-o", grid_run, "--resume")  # complete already: nothing to do
+    assert r.exit_code == 0 and "6 of 6" in r.output
+    assert rows(grid_run) == before
+
+
+def test_kill_9_then_resume(tmp_path):
+    out = tmp_path / "kill.sqlite"
+    grid = ["--set", "policy.total_budget=100:210:10", "--set", "policy.weights.cost=0.9,1.1"]  # 24 scenarios
+    n = 24
+    env = dict(os.environ, PYTHONUNBUFFERED="1")
+    p = subprocess.Popen([str(CONSORTIUM), "sweep", str(DEMO), *grid, "-o", str(out), "--workers", "2",
+                          "--chunk", "4", "--no-progress"], env=env, stdout=subprocess.DEVNULL,
+                         stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 60
+    done = 0
+    while time.monotonic() < deadline and p.poll() is None:
+        if out.exists():
+            try:
+                con = sqlite3.connect(str(out), timeout=1)
+                done = con.execute("SELECT count(*) FROM scenarios").fetchone()[0]
+                con.close()
+            except sqlite3.OperationalError:
+                done = 0
+            if done >= 3:
+                break
+        time.sleep(0.05)
+    assert p.poll() is None, f"the sweep ended before it could be killed: {p.stderr.read().decode()}"
+    os.kill(p.pid, signal.SIGKILL)
+    p.wait(10)
+    p.stderr.close()
+    killed_at = len(rows(out))
+    assert 3 <= killed_at < n
+    r = run("sweep", DEMO, *grid, "-o", out, "--resume", "--workers", "2", "--chunk", "4")
+    assert r.exit_code == 0, r.output
+    got = rows(out)
+    assert [x["scenario"] for x in got] == list(range(n))  # every scenario exactly once
+    assert sorted(plans(out)) == list(range(n))
+    clean = tmp_path / "clean.sqlite"
+    r = run("sweep", DEMO, *grid, "-o", clean, "--workers", "2", "--chunk", "4")
+    assert r.exit_code == 0, r.output
+    ref = rows(clean)
+    for a, b in zip(got, ref):
+        assert a["status"] == b["status"] == "optimal"
+        assert a["objective"] == pytest.approx(b["objective"], rel=1e-6, abs=1e-6)
+
+
+# ------------------------------------------------------------ dask
+
+
+def test_dask_cluster_gives_the_local_rows(grid_run, tmp_path):
+    distributed = pytest.importorskip("distributed")
+    out = tmp_path / "dask.sqlite"
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                  dashboard_address=None) as cluster:
+        r = run("sweep", DEMO, *GRID, "-o", out, "--scheduler", cluster.scheduler_address)
+    assert r.exit_code == 0, r.output
+    got = rows(out)
+    assert [essential(x) for x in got] == [essential(x) for x in rows(grid_run)]
+    assert all(x["worker"].startswith("tcp://") for x in got)
+    raw = raw_demo()
+    for sid, plan in plans(out).items():
+        assert verify_solution(apply_overrides(raw, json.loads(got[sid]["overrides"])), plan).ok
+
+
+# ------------------------------------------------------------ plots
+
+
+def test_plot_line_png_and_svg(budget_run, tmp_path):
+    st = [x["status"] for x in rows(budget_run)]
+    assert st[0] == "infeasible" and st[1:] == ["optimal"] * 4
+    png = tmp_path / "b.png"
+    r = run("plot", budget_run, "--x", "policy.total_budget", "-o", png)
+    assert r.exit_code == 0, r.output
+    assert png.stat().st_size > 5000 and png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    svg = tmp_path / "b.svg"
+    r = run("plot", budget_run, "-o", svg)
+    assert r.exit_code == 0, r.output
+    text = svg.read_text()
+    assert "policy.total_budget (CNY million)" in text
+    assert "objective (CNY million)" in text and "spend (CNY million)" in text
+    assert "consortia formed" in text and "suzhou-demo" in text and "t-sic" in text
+
+
+def test_plot_heatmap_and_errors(grid_run, tmp_path):
+    svg = tmp_path / "h.svg"
+    r = run("plot", grid_run, "--x", "policy.total_budget", "--by", "policy.weights.cost", "--y", "spend",
+            "-o", svg)
+    assert r.exit_code == 0, r.output
+    text = svg.read_text()
+    assert "heat map" in r.output
+    assert "policy.weights.cost (weight)" in text and "spend (CNY million)" in text
+    r = run("plot", grid_run, "--x", "policy.nothing", "-o", tmp_path / "x.png")
+    assert r.exit_code == 2 and "not a swept path" in r.output
+    r = run("plot", grid_run, "-o", tmp_path / "x.jpg")
+    assert r.exit_code == 2 and ".png, .svg" in r.output
