@@ -78,8 +78,14 @@ def cli() -> None:
 @click.option("--progress/--no-progress", default=None, help="Live incumbent/bound/gap (default: on a terminal).")
 @click.option("--no-reasons", is_flag=True, help="Skip the per-target analysis of unformed targets.")
 @click.option("--no-verify", is_flag=True, help="Skip the independent check of the plan before writing it.")
+@click.option("--contracts", "contracts_path", type=click.Path(dir_okay=False),
+              help="Also write the contracts to FILE.xlsx or FILE.csv.")
+@click.option("--marginal", is_flag=True,
+              help="Marginal value of every member, critical actors and VCG rewards (re-solves).")
+@click.option("--workers", type=click.IntRange(min=1), default=2, show_default=True,
+              help="Processes for --marginal.")
 def solve(instance, output, as_json, time_limit, gap, threads, profile, backend, log, progress,
-          no_reasons, no_verify):
+          no_reasons, no_verify, contracts_path, marginal, workers):
     """Solve INSTANCE and report the plan (contracts, incentives, KPIs)."""
     from . import profiles
     from .backends.base import SolverOptions
@@ -100,6 +106,15 @@ def solve(instance, output, as_json, time_limit, gap, threads, profile, backend,
         opts.deadline = STARTED + opts.time_limit
     show_progress = progress if progress is not None else (sys.stderr.isatty() and not as_json)
     sol = _solve_with_progress(inst, opts, backend, not no_reasons, show_progress)
+    if contracts_path and not contracts_path.lower().endswith((".xlsx", ".csv")):
+        fail(f"--contracts: {contracts_path}: expected a .xlsx or .csv file name")
+    if marginal and sol.status.has_plan:
+        from .analyse import marginal_values, vcg_rewards
+
+        records = marginal_values(inst, sol, opts.__class__(gap=opts.gap, threads=1, highs=opts.highs),
+                                  workers=workers)
+        sol.extra["marginal"] = records
+        sol.extra["vcg"] = vcg_rewards(inst, sol, records)
     data = sol.to_dict()
     if sol.status.has_plan and not no_verify:
         from .verify import verify_solution
@@ -112,12 +127,21 @@ def solve(instance, output, as_json, time_limit, gap, threads, profile, backend,
             sys.exit(3)
     if output:
         write_atomic(output, dumps(data))
+    if contracts_path and sol.status.has_plan:
+        from .spreadsheet import export_contracts
+
+        for p in export_contracts(inst, data, contracts_path):
+            click.echo(f"wrote {p}", err=True)
     if as_json:
         click.echo(dumps(data), nl=False)
     elif not output or sys.stdout.isatty():
         from .terminal import print_report
 
         print_report(inst, sol)
+        if marginal and sol.status.has_plan:
+            from .analyse import print_marginal
+
+            print_marginal(inst, data, sol.extra["marginal"], sol.extra["vcg"])
     if output and not as_json:
         click.echo(f"wrote {output}: {sol.status.value}"
                    + (f", objective {sol.objective:.6g}" if sol.objective is not None else ""), err=True)
