@@ -740,7 +740,27 @@ class _Builder:
             m = re.match(r"^unknown \w+ '(.*?)'", msg)
             if m and path.endswith("." + m.group(1)):
                 loc = loc.at(loc.key_column)  # "unknown target 't9'": the cell naming t9
-        return f"{loc}: {_nicer(msg, path, loc)}"
+        return f"{loc}: {self._refs(_nicer(msg, path, loc), path, loc)}"
+
+    def _refs(self, msg: str, path: str, here: Loc) -> str:
+        """JSON paths inside a message ("also actors[0]") -> the rows they came from."""
+
+        def repl(m: re.Match[str]) -> str:
+            ref = m.group(0)
+            scope = path
+            while True:  # "requirements[0]" is relative to the target it sits in
+                cand = f"{scope}.{ref}" if scope else ref
+                loc = self.where.get(cand)
+                if loc is not None and loc.row is not None:
+                    if (loc.file, loc.sheet) == (here.file, here.sheet):
+                        return f"row {loc.row}"
+                    return f"{loc.file}{', sheet ' + loc.sheet if loc.sheet else ''}, row {loc.row}"
+                if not scope:
+                    return ref
+                parent = re.sub(r"(\.[^.\[\]]+|\[\d+\])$", "", scope)
+                scope = parent if parent != scope else ""
+
+        return re.sub(r"\b[a-z_]+(?:\.[a-z_]+)*(?:\[\d+\])+", repl, msg)
 
 
 _RANGES = {"lat": "[-90, 90]", "lon": "[-180, 180]"}
@@ -767,7 +787,7 @@ def read_workbook(source: str | Path) -> tuple[dict[str, Any], list[str]]:
     The dict has passed :func:`consortium.instance.from_dict`; every error names
     file, sheet, row and column.
     """
-    from .instance import InstanceError, from_dict
+    from .instance import InstanceError, from_dict, unknown_keys
 
     b = _Builder(Path(source))
     b.load()
@@ -776,10 +796,21 @@ def read_workbook(source: str | Path) -> tuple[dict[str, Any], list[str]]:
     if b.errors:
         raise SpreadsheetError(b.errors, b.warnings)
     try:
-        from_dict(json.loads(json.dumps(b.raw)))
+        inst = from_dict(json.loads(json.dumps(b.raw)))
     except InstanceError as e:
         raise SpreadsheetError([b.locate(line) for line in e.errors], b.warnings) from None
-    return b.raw, b.warnings
+    # A misspelt policy key ("weigths.cost") loads but does nothing: say so.
+    for w in unknown_keys(inst):
+        path = w.split(": ", 1)[0]
+        leaf = path.rsplit(".", 1)[-1]
+        b.warnings.append(b.locate(f"{path}: unknown setting {leaf!r}, ignored (check the spelling)"))
+    order = ["name", "currency", *_TOP_ORDER]
+    raw = {k: b.raw[k] for k in order if k in b.raw}
+    return raw, b.warnings
+
+
+_TOP_ORDER = ["capabilities", "sites", "sponsors", "actors", "targets", "ties", "conflicts", "exclusive",
+              "policy", "fixed"]
 
 
 # ---------------------------------------------------------------- writing workbooks
@@ -909,6 +940,10 @@ def _write_xlsx(path: Path, tables: dict[str, tuple[list[str], list[list[Any]]]]
 def _xl(v: Any) -> Any:
     if isinstance(v, list):
         return "; ".join(map(str, v))
+    if isinstance(v, float) and math.isfinite(v) and float(f"{v:.16g}") != v:
+        # openpyxl writes 16 significant digits: 0.1 + 0.2 would come back as 0.3.
+        # The exact decimal as text reads back identically (and is rare).
+        return repr(v)
     return v
 
 
@@ -966,7 +1001,7 @@ def instance_to_workbook(instance: Any, path: str | Path) -> Path:
     if p.suffix.lower() == ".xlsx":
         _write_xlsx(p, tables, readme=True)
     else:
-        _write_csv_dir(p, tables, readme=False)
+        _write_csv_dir(p, tables, readme=True)
     return p
 
 
@@ -1037,8 +1072,8 @@ def contract_tables(instance: Any, solution: dict[str, Any]) -> dict[str, tuple[
     krows: list[list[Any]] = [
         ["instance", solution.get("instance")],
         ["status", solution.get("status")],
-        [m("objective"), solution.get("objective")],
-        [m("bound"), solution.get("bound")],
+        ["objective", solution.get("objective")],  # weighted: not a sum of money
+        ["bound", solution.get("bound")],
         ["gap", solution.get("gap")],
     ]
 

@@ -204,6 +204,14 @@ def test_cli_error_lines_exit_2_nothing_written(xlsx_copy, tmp_path):
          "policy.csv, row 12, column key: unknown weight 'costs' (expected value, cost, distance, ties)"),
         ("policy", 5, "value", "lots", "policy.csv, row 5, column value: max_state_share: 'lots' is not a number"),
         ("sites", 2, "lon", "181", "sites.csv, row 2, column lon: 181 is outside [-180, 180]"),
+        # cross-field rules; JSON paths inside messages become rows too
+        ("actors", 4, "id", "cass-3g", "actors.csv, row 4, column id: duplicate id 'cass-3g' (also row 2)"),
+        ("requirements", 3, "capability", "sic-substrate", "requirements.csv, row 3, column capability: "
+                                                            "capability 'sic-substrate' already required by row 2"),
+        ("targets", 3, "min_members", "20", "targets.csv, row 3, column min_members: min_members 20 > max_members 8"),
+        ("ties", 2, "b", "cass-3g", "ties.csv, row 2: self-tie of actor 'cass-3g'"),
+        ("fixed", 2, "actor", "nju", "fixed.csv, row 2, column actor: actor 'nju' may not lead 't-laser' "
+                                     "(it has no lead_cost)"),
     ],
 )
 def test_csv_errors(csv_copy, table, row, column, value, expected):
