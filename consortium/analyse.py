@@ -133,16 +133,34 @@ class _Worker:
         self.sess = session if session is not None else Session(payload.inst, payload.opts)
         md = self.sess.b.md
         self.choices = choices_from_plan(md, payload.base)
+        self.rebuilt = 0
 
-    def _start_without(self, targets: set[int]):
-        """The base plan minus the given consortia (a feasible start unless forced)."""
-        from .plan import start_vector
+    def _start_for(self, pairs, targets: set[int], force: int | None = None):
+        """A feasible plan to start the re-solve from, or None.
+
+        The base plan minus the affected consortia (always feasible unless one
+        of them must be formed); otherwise (or when target ``force`` is held
+        formed) the base plan with the barred actors taken out of those
+        consortia, if that still satisfies every row.
+        """
+        from .plan import Choice, start_vector
 
         b = self.sess.b
-        if any(b.md.forced(t) for t in targets):
+        if force is None and not any(b.md.forced(t) for t in targets):
+            keep = [ch for ch in self.choices if ch.target not in targets]
+            return start_vector(b.md, b.V, b.lm.n_cols, keep)
+        out = []
+        for ch in self.choices:
+            gone = {a for t, a in pairs if t < 0 or t == ch.target}
+            if ch.lead in gone:
+                if b.md.forced(ch.target) or ch.target == force:
+                    return None
+                continue
+            out.append(Choice(ch.target, ch.site, ch.lead, [a for a in ch.members if a not in gone]))
+        x = start_vector(b.md, b.V, b.lm.n_cols, out)
+        if force is not None and x[b.V.y[force]] < 0.5:
             return None
-        keep = [ch for ch in self.choices if ch.target not in targets]
-        return start_vector(b.md, b.V, b.lm.n_cols, keep)
+        return x if b.lm.is_feasible(x) else None
 
     def _affected(self, pairs) -> set[int]:
         out = set()
@@ -160,7 +178,7 @@ class _Worker:
         affected = self._affected(pairs)
         if force is not None:
             affected.add(force)
-        sess.last_x = self._start_without(affected)
+        sess.last_x = self._start_for(pairs, affected, force)
         ycol = None
         if force is not None:
             import numpy as np
@@ -168,13 +186,29 @@ class _Worker:
             ycol = np.array([sess.b.V.y[force]], np.int32)
             sess.h.changeColsBounds(1, ycol, np.ones(1), np.ones(1))
         t0 = time.perf_counter()
+        _drain_abandoned()
         try:
             raw = sess.solve_barred(cols)
         finally:
-            if ycol is not None:
+            if ycol is not None and not self._abandoned():
                 lm = sess.b.lm
                 sess.h.changeColsBounds(1, ycol, lm.lb[ycol], lm.ub[ycol])
-        return solution_from_raw(sess.b, raw, time.perf_counter() - t0)
+        sol = solution_from_raw(sess.b, raw, time.perf_counter() - t0)
+        if self._abandoned():
+            # HiGHS did not stop and still runs in its thread (backends.highs; only
+            # on an interrupt with the options above): wait for it, and build the
+            # session anew, as its model was changed under the running solver.
+            from .resolve import Session
+
+            _drain_abandoned()
+            self.sess = Session(self.p.inst, self.p.opts)
+            self.rebuilt += 1
+        return sol
+
+    def _abandoned(self) -> bool:
+        from .backends import highs
+
+        return any(h is self.sess.h for h in highs.ABANDONED)
 
     def run(self, job: Job) -> dict[str, Any]:
         t0 = time.perf_counter()
@@ -240,25 +274,24 @@ def _proc_chunk(jobs: list[Job]) -> list[dict[str, Any]]:
     return _PROC_WORKER.run_chunk(jobs)
 
 
-# ---- dask workers: one session per (payload hash, thread), a few kept
+# ---- dask workers: one session per payload hash, a few kept per process.
+# highspy's "solver running" lock is shared by all Highs objects of a process,
+# so solves in one worker process are serialised (run workers with one thread).
 
-_DASK_CACHE: dict[tuple[str, int], _Worker] = {}
+_DASK_CACHE: dict[str, _Worker] = {}
 _DASK_LOCK = threading.Lock()
 _DASK_KEEP = 4
 
 
 def _dask_chunk(key: str, payload: _Payload, jobs: list[Job]) -> dict[str, Any]:
-    ck = (key, threading.get_ident())
     with _DASK_LOCK:
-        w = _DASK_CACHE.get(ck)
-    built = w is None
-    if w is None:
-        w = _Worker(payload)
-        with _DASK_LOCK:
+        w = _DASK_CACHE.get(key)
+        built = w is None
+        if w is None:
             while len(_DASK_CACHE) >= _DASK_KEEP:
                 _DASK_CACHE.pop(next(iter(_DASK_CACHE)))
-            _DASK_CACHE[ck] = w
-    return {"results": w.run_chunk(jobs), "built": built, "pid": os.getpid()}
+            w = _DASK_CACHE[key] = _Worker(payload)
+        return {"results": w.run_chunk(jobs), "built": built, "pid": os.getpid()}
 
 
 def _chunks(jobs: list[Job], n_workers: int, per_worker: int = 4) -> list[list[Job]]:
@@ -285,7 +318,7 @@ def run_jobs(
     if scheduler is not None:
         from distributed import Client, as_completed
 
-        client = scheduler if isinstance(scheduler, Client) else Client(scheduler)
+        client = scheduler if isinstance(scheduler, Client) else Client(scheduler, timeout="20s")
         try:
             n = max(1, len(client.scheduler_info().get("workers", {})))
             key = payload.key()
@@ -335,13 +368,32 @@ def run_jobs(
 
 
 def analysis_options(opts=None):
-    """The options for re-solves: as given, but one HiGHS thread and no callbacks."""
+    """Options for re-solves: as given, but one HiGHS thread, no callbacks, no deadline.
+
+    A time limit is per solve and is handed to HiGHS itself (its ``time_limit``
+    option) rather than to the guard in ``backends.highs``: a guarded run that
+    overruns is abandoned while still running, and highspy's "solver running"
+    lock is shared by every Highs object of a process, so one abandoned run
+    would stop all later re-solves of the worker.
+    """
     from dataclasses import replace
 
     from .backends.base import SolverOptions
 
     o = opts or SolverOptions()
-    return replace(o, threads=1, on_progress=None, log=False, highs=dict(o.highs))
+    h = dict(o.highs)
+    if o.time_limit is not None:
+        h["time_limit"] = float(o.time_limit)
+    return replace(o, time_limit=None, threads=1, on_progress=None, log=False, highs=h, deadline=None)
+
+
+def _drain_abandoned() -> None:
+    """Wait for HiGHS runs abandoned by ``backends.highs`` (they block every solve)."""
+    from .backends import highs
+
+    for h in list(highs.ABANDONED):
+        h.wait()  # blocks until the abandoned run has stopped
+        highs.ABANDONED.remove(h)
 
 
 def _as_dict(solution) -> dict[str, Any]:
@@ -691,7 +743,9 @@ def stress_test(
 
 def _stress_record(inst, md, sol, s: Scenario, r, keep_plans) -> dict[str, Any]:
     before = {c["target"]: c for c in sol["consortia"]}
-    kp = sol.get("kpis", {})
+    tval = {t.id: t.value for t in inst.targets}
+    kp = {"value": float(sum(tval[c["target"]] for c in sol["consortia"])),
+          "spend": float(sum(c["spend"] for c in sol["consortia"]))}
     in_plan = [a for a in dict.fromkeys(a for c in sol["consortia"] for a in c["members"]) if a in set(s.drop)]
     rec: dict[str, Any] = {
         "name": s.name, "kind": "each" if s.each else "scenario", "drop": list(s.drop), "dropped_in_plan": in_plan, "solved": r is not None,
@@ -720,9 +774,9 @@ def _stress_record(inst, md, sol, s: Scenario, r, keep_plans) -> dict[str, Any]:
         rec["objective_after"] = r["objective"]
         rec["objective_change"] = r["objective"] - sol["objective"]
         rec["value_after"] = r["value"]
-        rec["value_change"] = r["value"] - kp.get("value", 0.0)
+        rec["value_change"] = r["value"] - kp["value"]
         rec["spend_after"] = r["spend"]
-        rec["spend_change"] = r["spend"] - kp.get("spend", 0.0)
+        rec["spend_change"] = r["spend"] - kp["spend"]
         after = {c["target"]: c for c in r["consortia"]}
         rec["lost_targets"] = [t for t in before if t not in after]
         rec["new_targets"] = [t for t in after if t not in before]
@@ -897,7 +951,7 @@ def print_marginal(inst, sol: dict[str, Any], records, vcg, console=None) -> Non
     con = console or Console()
     cur = inst.currency or "money units"
     con.print(f"[bold]{sol['instance']}[/bold]: {sol['status']}, objective {sol['objective']:,.4f}; "
-              f"marginal value of every member ({len(records)} re-solves)")
+              f"marginal value of each of its {len(records)} memberships")
     v = {(c["target"], c["actor"]): c for c in vcg["contracts"]}
     by_t: dict[str, list] = {}
     for m in records:
@@ -907,7 +961,7 @@ def print_marginal(inst, sol: dict[str, Any], records, vcg, console=None) -> Non
         tab = Table(title=f"{tid}; lead {c['lead']}; spend {c['spend']:,.2f} {cur}", title_justify="left")
         for col, j in (("actor", "left"), ("role", "left"), ("reward", "right"), ("marginal value", "right"),
                        ("VCG reward", "right"), ("critical", "left"), ("without it", "left")):
-            tab.add_column(col, justify=j)
+            tab.add_column(col, justify=j, no_wrap=col in ("actor", "role", "critical"))
         for m in rows:
             vc = v.get((tid, m["actor"]), {})
             crit = "[red]yes[/red]" if m["critical"] else "no"
@@ -927,7 +981,8 @@ def print_marginal(inst, sol: dict[str, Any], records, vcg, console=None) -> Non
                     what += f" (forced: +{', '.join(f['replacement']) or 'no new member'}, " \
                             f"loses {_n(f['marginal_value'], ',.2f')})"
             elif m["outcome"] == "infeasible":
-                what = "no plan at all" + (f" ({m['note']})" if "fixed" in m["note"] else "")
+                what = ("no plan: breaks a fixed decision" if "(fixed." in m["note"]
+                        else "no plan: a target that must be formed cannot be")
             else:
                 what = m["note"]
             mvs = "∞" if m["outcome"] == "infeasible" else _n(m["marginal_value"])
@@ -1027,6 +1082,8 @@ def _common(f):
                      help="Seconds per solve (base and each re-solve)."),
         click.option("--gap", type=click.FloatRange(min=0), help="Relative MIP gap per solve (0 = exact)."),
         click.option("--profile", default="default", show_default=True, help="Solver profile name or .toml."),
+        click.option("--solution", "solution_path", type=click.Path(dir_okay=False),
+                     help="Analyse this plan (a solution file of INSTANCE, verified first) instead of solving."),
         click.option("--plans", is_flag=True, help="Include every re-solved plan in the JSON."),
         click.option("--progress/--no-progress", default=None, help="Progress bar (default: on a terminal)."),
     ]
@@ -1056,28 +1113,47 @@ def _prepare(instance, table, time_limit, gap, profile):
     return inst, opts
 
 
-def _base_solve(instance, inst, opts, con):
-    """Solve the base plan in a Session (reused in-process) and verify it."""
-    from .cli import EXIT_NO_PLAN
-    from .resolve import Session
+def _base_solve(instance, inst, opts, con, solution_path=None):
+    """Solve (or read) and verify the base plan; exit 1 without one."""
+    from .cli import EXIT_NO_PLAN, fail
     from .verify import verify_solution
 
+    raw = json.loads(Path(instance).read_text(encoding="utf-8"))
+    if solution_path:
+        from .instance import InstanceError, parse, read_text
+
+        try:
+            data = parse(read_text(solution_path), solution_path)
+        except InstanceError as e:
+            fail(e.errors[0])
+        if not isinstance(data, dict):
+            fail(f"{solution_path}: (top level): must be a JSON object")
+        check = verify_solution(raw, data)
+        if data.get("status") not in ("optimal", "feasible"):
+            click.echo(f"{solution_path}: status {data.get('status')!r}: no base plan to analyse", err=True)
+            sys.exit(EXIT_NO_PLAN)
+        if not check.ok:
+            v = check.violations[0]
+            fail(f"{solution_path}: not a valid plan of {instance}: rule {v.rule}: {v.message}"
+                 + (f" (and {len(check.violations) - 1} more)" if len(check.violations) > 1 else ""))
+        return data
+    from .solve import solve
+
     with con.status("solving the base plan...") if con is not None else _Null():
-        sess = Session(inst, opts)
-        sol = sess.solve(reasons=True)
+        sol = solve(inst, analysis_options(opts), reasons=True)
+    _drain_abandoned()
     data = sol.to_dict()
     if not sol.status.has_plan:
         for d in sol.diagnosis or [f"no plan: {sol.status.value}"]:
             click.echo(d, err=True)
         click.echo("no base plan to analyse", err=True)
         sys.exit(EXIT_NO_PLAN)
-    raw = json.loads(Path(instance).read_text(encoding="utf-8"))
     check = verify_solution(raw, data)
     if not check.ok:
         for v in check.violations:
             click.echo(f"internal error: plan fails rule {v.rule}: {v.message}", err=True)
         sys.exit(3)
-    return sess, data
+    return data
 
 
 class _Null:
@@ -1141,8 +1217,8 @@ def _analysis_meta(kind, workers, scheduler, stats, t0, opts, base, results_stat
 @click.command("analyse")
 @click.argument("instance", type=click.Path(dir_okay=False))
 @_common
-def analyse_command(instance, output, as_json, table, workers, scheduler, time_limit, gap, profile, plans,
-                    progress):
+def analyse_command(instance, output, as_json, table, workers, scheduler, time_limit, gap, profile,
+                    solution_path, plans, progress):
     """Marginal value of every member of the optimal plan, and VCG rewards.
 
     Each member is barred from its consortium and the whole plan re-optimised:
@@ -1157,17 +1233,17 @@ def analyse_command(instance, output, as_json, table, workers, scheduler, time_l
     t0 = time.perf_counter()
     inst, opts = _prepare(instance, table, time_limit, gap, profile)
     show = progress if progress is not None else (sys.stderr.isatty() and not as_json)
-    sess, data = _base_solve(instance, inst, opts, Console(stderr=True) if show else None)
+    data = _base_solve(instance, inst, opts, Console(stderr=True) if show else None, solution_path)
     n = sum(len(c["contracts"]) for c in data["consortia"])
     stats: dict[str, Any] = {}
     try:
         recs = _run_with_bar(show, "marginal values", n, lambda cb: marginal_values(
             inst, data, opts, workers, scheduler=scheduler, progress=cb, keep_plans=plans,
-            session=sess, stats=stats))
+            stats=stats))
     except OSError as e:
         from .cli import fail
 
-        fail(f"--scheduler {scheduler}: cannot connect ({e})", 1)
+        fail(f"--scheduler {scheduler}: cannot connect ({e})")
     vcg = vcg_rewards(inst, data, recs)
     out = dict(data)
     by = {(c["target"], c["actor"]): c["vcg_reward"] for c in vcg["contracts"]}
@@ -1197,7 +1273,7 @@ def analyse_command(instance, output, as_json, table, workers, scheduler, time_l
                    '{"drop_foreign": true} / {"drop_type": "sme"}.')
 @_common
 def stress_command(instance, drop_actor, drop_foreign, drop_region, drop_each, scenarios_file, output, as_json,
-                   table, workers, scheduler, time_limit, gap, profile, plans, progress):
+                   table, workers, scheduler, time_limit, gap, profile, solution_path, plans, progress):
     """Re-plan after actors disappear: lost targets, changed consortia, chokepoints.
 
     Per scenario: which targets are lost, which consortia change lead or
@@ -1229,7 +1305,7 @@ def stress_command(instance, drop_actor, drop_foreign, drop_region, drop_each, s
     except ScenarioError as e:
         fail(str(e))
     show = progress if progress is not None else (sys.stderr.isatty() and not as_json)
-    sess, data = _base_solve(instance, inst, opts, Console(stderr=True) if show else None)
+    data = _base_solve(instance, inst, opts, Console(stderr=True) if show else None, solution_path)
     if drop_each:
         scen.extend(drop_each_scenarios(data))
     in_plan = {a for c in data["consortia"] for a in c["members"]}
@@ -1238,9 +1314,9 @@ def stress_command(instance, drop_actor, drop_foreign, drop_region, drop_each, s
     try:
         recs = _run_with_bar(show, "stress scenarios", n, lambda cb: stress_test(
             inst, data, scen, opts, workers, scheduler=scheduler, progress=cb, keep_plans=plans,
-            session=sess, stats=stats))
+            stats=stats))
     except OSError as e:
-        fail(f"--scheduler {scheduler}: cannot connect ({e})", 1)
+        fail(f"--scheduler {scheduler}: cannot connect ({e})")
     ranking = early_warning([r for r, s in zip(recs, scen) if s.each], data) if drop_each else None
     out = dict(data)
     out["analysis"] = _analysis_meta("stress", workers, scheduler, stats, t0, opts, data,

@@ -549,6 +549,9 @@ class Store:
             c.execute("ROLLBACK")
             raise
 
+    def tables(self) -> set[str]:
+        return {r[0] for r in self.con.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+
     def meta(self) -> dict[str, str]:
         try:
             return dict(self.con.execute("SELECT key, value FROM meta"))
@@ -600,7 +603,7 @@ def remove_results(path: Path) -> None:
 # ===================================================================== workers
 
 
-_SESSIONS: dict[str, Any] = {}  # instance sha256 -> (raw dict, opts key, Session or None)
+_SESSIONS: dict[str, Any] = {}  # instance sha256 -> {"raw", "opts_key", "opts", "session"}
 
 
 def _opts(d: dict[str, Any]):
@@ -623,9 +626,9 @@ def _state(sha: str, raw: dict[str, Any] | str, opts: dict[str, Any]) -> dict[st
     return st
 
 
-def _fault(sid: int, spec: str | None) -> None:
-    """Fault injection for tests (``CONSORTIUM_SWEEP_FAULT=kill@3,raise@5``): read by
-    the sweep process and handed to its workers with the solver options."""
+def _fault(sid: int, spec: str | None, worker: str = "") -> None:
+    """Fault injection for tests (``CONSORTIUM_SWEEP_FAULT=kill@3,raise@5,busy@2``):
+    read by the sweep process and handed to its workers with the solver options."""
     if not spec:
         return
     for item in spec.split(","):
@@ -635,7 +638,79 @@ def _fault(sid: int, spec: str | None) -> None:
                 import signal
 
                 os.kill(os.getpid(), signal.SIGKILL)
+            if what == "busy":  # as if a runaway HiGHS run blocked the first local worker
+                if worker.startswith("local-0:"):
+                    raise _Busy("injected busy solver")
+                continue
             raise RuntimeError(f"injected fault at scenario {sid}")
+
+
+_SESSION_CLASS: Any = None
+# How long a scenario waits for a HiGHS run abandoned at an earlier scenario's
+# time limit (highspy runs one solve per process at a time). Local workers wait
+# briefly and are then replaced by a fresh process; dask workers and in-process
+# runs cannot be replaced, so they wait longer.
+SETTLE_S = {"local": 5.0, "other": 120.0}
+_MODE = "other"
+
+
+class _Busy(Exception):
+    pass
+
+
+def _settle() -> None:
+    """Wait for HiGHS runs abandoned at a time limit to stop (they do, at HiGHS's
+    own next clock check) and drop them; raise :class:`_Busy` if they do not."""
+    from .backends import highs
+
+    end = time.monotonic() + SETTLE_S[_MODE]
+    for h in list(highs.ABANDONED):
+        done, _ = h.wait(max(0.0, end - time.monotonic()))
+        if not done:
+            raise _Busy("an earlier solve cut off at its time limit is still running in this process")
+        try:
+            highs.ABANDONED.remove(h)
+        except ValueError:
+            pass
+
+
+def _session_class():
+    """:class:`consortium.resolve.Session` as a sweep needs it:
+
+    * a scenario with targets that must be formed, and no earlier plan to start
+      from, starts from :func:`consortium.solve.initial_plan` as a separate
+      ``solve`` does (so a time-limited scenario has a plan whenever ``solve``
+      would have one);
+    * when the time limit made HiGHS abandon its object (left running in the
+      background), the next scenario gets a fresh HiGHS object with the model.
+    """
+    global _SESSION_CLASS
+    if _SESSION_CLASS is None:
+        from .backends import highs
+        from .resolve import Session
+        from .solve import initial_plan
+
+        class SweepSession(Session):
+            def start_for(self, lm):
+                # called after the variant is built and loaded, right before HiGHS
+                # runs: the build overlaps with a runaway run's last seconds
+                _settle()
+                x = super().start_for(lm)
+                if x is None:
+                    x = initial_plan(self.b, self.opts)
+                    _settle()
+                return x
+
+            def solve(self, inst=None, **kw):
+                try:
+                    return super().solve(inst, **kw)
+                finally:
+                    if any(h is self.h for h in highs.ABANDONED):
+                        self.h = highs.to_highs(self.b.lm)
+                        self.reloads += 1
+
+        _SESSION_CLASS = SweepSession
+    return _SESSION_CLASS
 
 
 def start_chain(sha: str) -> None:
@@ -653,15 +728,13 @@ def run_scenario(sha: str, raw: dict[str, Any] | str, opts: dict[str, Any], sid:
     row: dict[str, Any] = {"overrides": overrides, "worker": worker}
     try:
         st = _state(sha, raw, opts)
-        _fault(sid, opts.get("fault"))
+        _fault(sid, opts.get("fault"), worker)
         from .instance import from_dict
 
         variant = apply_overrides(st["raw"], overrides)
         inst = from_dict(variant)
         if st["session"] is None:
-            from .resolve import Session
-
-            st["session"] = sess = Session(inst, st["opts"])
+            st["session"] = sess = _session_class()(inst, st["opts"])
             sol = sess.solve()
         else:
             sess = st["session"]
@@ -697,7 +770,15 @@ def run_scenario(sha: str, raw: dict[str, Any] | str, opts: dict[str, Any], sid:
         return {"scenario": sid, "row": row, "plan": json.dumps(data, ensure_ascii=False, allow_nan=False)}
     except KeyboardInterrupt:
         raise
+    except _Busy as e:
+        if _MODE == "local":  # this worker process is replaced; the scenario is solved again
+            return {"scenario": sid, "retire": True}
+        return {"scenario": sid, "row": failed_row(overrides, str(e), worker, time.perf_counter() - t0),
+                "plan": None}
     except Exception as e:  # the scenario fails, the sweep goes on
+        st = _SESSIONS.get(sha)
+        if st is not None:
+            st["session"] = None  # the model may be half updated: rebuild it for the next one
         msg = f"{type(e).__name__}: {e}".splitlines()[0]
         return {"scenario": sid, "row": failed_row(overrides, msg, worker, time.perf_counter() - t0),
                 "plan": None}
@@ -725,6 +806,8 @@ def _worker_main(conn, wid: int, sha: str, raw_text: str, opts: dict[str, Any], 
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's business
     _die_with_parent()
+    global _MODE
+    _MODE = "local"
     label = f"local-{wid}:pid{os.getpid()}"
     raw = json.loads(raw_text)
     while True:
@@ -737,7 +820,13 @@ def _worker_main(conn, wid: int, sha: str, raw_text: str, opts: dict[str, Any], 
         start_chain(sha)
         for sid in chunk:
             conn.send(("start", sid))
-            conn.send(("done", sid, run_scenario(sha, raw, opts, sid, scenarios[sid], label, verify)))
+            res = run_scenario(sha, raw, opts, sid, scenarios[sid], label, verify)
+            if res.get("retire"):
+                # a runaway HiGHS thread blocks this process: hand the rest back and exit
+                conn.send(("retire", sid))
+                conn.close()
+                os._exit(0)
+            conn.send(("done", sid, res))
         conn.send(("idle",))
 
 
@@ -766,18 +855,14 @@ class _Proc:
         self.items: list[int] = []
         self.current: int | None = None
         self.busy = False
+        self.retired = False
 
 
 def _mp_context():
+    # spawn: fresh interpreters, safe whatever threads this process runs (the
+    # progress bar, dask), and the workers stay children of the sweep process.
     import multiprocessing as mp
 
-    if "forkserver" in mp.get_all_start_methods():
-        ctx = mp.get_context("forkserver")
-        try:
-            ctx.set_forkserver_preload(["consortium.resolve", "consortium.verify", "consortium.sweep"])
-        except Exception:
-            pass
-        return ctx
     return mp.get_context("spawn")
 
 
@@ -792,6 +877,7 @@ def run_local(chunks: list[list[int]], workers: int, sha: str, raw_text: str, op
     procs: dict[int, _Proc] = {}
     next_wid = 0
     idle_deaths = 0
+    retired_on: dict[int, int] = {}
     args = (sha, raw_text, opts, verify, scenarios)
 
     def spawn() -> None:
@@ -812,6 +898,24 @@ def run_local(chunks: list[list[int]], workers: int, sha: str, raw_text: str, op
             on_result(msg[2])
         elif msg[0] == "idle":
             w.busy, w.items, w.current = False, [], None
+        elif msg[0] == "retire":
+            w.retired, w.current = True, None
+            sid = msg[1]
+            retired_on[sid] = retired_on.get(sid, 0) + 1
+            if retired_on[sid] >= 2 and sid in w.items:  # do not loop on one scenario
+                w.items.remove(sid)
+                on_result({"scenario": sid, "row": failed_row(
+                    scenarios[sid], "a solve cut off at its time limit kept running; two fresh workers "
+                    "could not start this scenario", f"local-{w.wid}:pid{w.proc.pid}"), "plan": None})
+
+    def retire(w: _Proc) -> None:
+        procs.pop(w.wid, None)
+        w.proc.join(5)
+        w.conn.close()
+        if w.items:
+            pending.appendleft(list(w.items))
+        if pending and len(procs) < workers:
+            spawn()
 
     def died(w: _Proc) -> None:
         nonlocal idle_deaths
@@ -820,6 +924,8 @@ def run_local(chunks: list[list[int]], workers: int, sha: str, raw_text: str, op
                 handle(w, w.conn.recv())
         except (EOFError, OSError):
             pass
+        if w.retired:
+            return retire(w)
         w.proc.join(5)
         why = f"worker process died ({_exit_text(w.proc.exitcode)})"
         procs.pop(w.wid, None)
@@ -841,6 +947,7 @@ def run_local(chunks: list[list[int]], workers: int, sha: str, raw_text: str, op
         if pending and len(procs) < workers:
             spawn()
 
+    finished = False
     try:
         for _ in range(min(workers, len(pending))):
             spawn()
@@ -861,17 +968,24 @@ def run_local(chunks: list[list[int]], workers: int, sha: str, raw_text: str, op
             for w in live:
                 if w.conn in ready:
                     try:
-                        while w.conn.poll():
+                        while w.conn.poll() and not w.retired:
                             handle(w, w.conn.recv())
                     except (EOFError, OSError):
                         died(w)
                         continue
+                    if w.retired:
+                        retire(w)
+                        continue
                 if w.proc.sentinel in ready and w.wid in procs:
                     died(w)
+        finished = True
     finally:
         for w in procs.values():
             try:
-                w.conn.send(None)
+                if finished:
+                    w.conn.send(None)
+                else:  # interrupted: do not wait for the solves under way
+                    w.proc.kill()
             except (BrokenPipeError, OSError):
                 pass
         deadline = time.monotonic() + 5
@@ -1046,15 +1160,20 @@ def run_sweep(instance: str | Path, grid: Grid, results: str | Path, *, opts: di
         "solver": solver_meta(opts),
         "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
     }
-    exists = res_path.exists() and res_path.stat().st_size > 0
+    exists = res_path.exists()
     if exists and not resume and not overwrite:
         raise SweepError(f"{res_path} exists: use --resume to complete it or --overwrite to start again")
     if exists and overwrite:
         remove_results(res_path)
         exists = False
     res_path.parent.mkdir(parents=True, exist_ok=True)
-    store = Store(res_path)
     try:
+        store = Store(res_path)
+    except sqlite3.DatabaseError as e:
+        raise SweepError(f"{res_path}: not a sweep results file ({e})") from None
+    try:
+        if exists and not store.tables():
+            exists = False  # killed before its first transaction: an empty database
         if exists:
             old = store.meta()
             if old.get("format") != RESULTS_FORMAT:
@@ -1211,14 +1330,14 @@ def param_label(path: str, currency: str) -> str:
     keys = [str(s.value) for s in steps]
     last = keys[-1] if keys else path
     cur = currency or "money units"
-    if "bids" in keys[:-1] or last in _MONEY_KEYS:
+    if len(keys) >= 2 and keys[-2] == "weights":
+        unit = "weight"
+    elif "bids" in keys[:-1] or last in _MONEY_KEYS:
         unit = cur
     elif last.endswith("_km"):
         unit = "km"
     elif last in ("max_state_share",):
         unit = "share of members"
-    elif len(keys) >= 2 and keys[-2] == "weights":
-        unit = "weight"
     elif last == "bonus_rate":
         unit = "rate"
     elif last in ("min_members", "max_members", "min_private_members", "min_outside_members"):
@@ -1242,7 +1361,7 @@ def metric_label(metric: str, currency: str) -> str:
 
 def _axis_values(series) -> tuple[bool, list[Any], dict[Any, float]]:
     """(numeric?, ordered distinct values, value -> position)."""
-    vals = list(series)
+    vals = [None if isinstance(v, float) and v != v else v for v in series]
     numeric = all(isinstance(v, (int, float)) and not isinstance(v, bool) and v == v for v in vals)
     if numeric:
         order = sorted(set(vals))
@@ -1381,7 +1500,8 @@ def _lines(df, x, y, others, cur, name, plt, np) -> str:
     ax1.grid(alpha=0.3)
     for gi, (key, g) in enumerate(groups):
         g, xs = xs_of(g)
-        ax2.step(xs, g["formed"].to_numpy(dtype=float), where="mid", label=glabel(key) if others else None)
+        ax2.step(xs, g["formed"].to_numpy(dtype=float), "-", where="post", marker="o", ms=3,
+                 label=glabel(key) if others else None)
     ax2.set_ylabel("consortia formed")
     ax2.yaxis.get_major_locator().set_params(integer=True)
     ax2.grid(alpha=0.3)
@@ -1425,8 +1545,7 @@ def _heatmap(df, x, by, metric, cur, name, plt, np) -> str:
         grid = np.where(count > 0, grid / np.maximum(count, 1), np.nan)
     averaged = bool((count > 1).any())
     fig, ax = plt.subplots(figsize=(max(5.0, 1.0 + 0.55 * len(xorder)), max(3.5, 1.2 + 0.4 * len(yorder))))
-    cmap = plt.get_cmap("viridis").copy()
-    cmap.set_bad("#cccccc")
+    cmap = plt.get_cmap("viridis").with_extremes(bad="#cccccc")
     im = ax.imshow(np.ma.masked_invalid(grid), origin="lower", aspect="auto", cmap=cmap)
     cb = fig.colorbar(im, ax=ax)
     cb.set_label(metric_label(metric, cur) + ("  (grey: no plan)" if np.isnan(grid).any() else ""))
@@ -1447,7 +1566,8 @@ def _heatmap(df, x, by, metric, cur, name, plt, np) -> str:
                     txt = f"{v:.0f}" if metric == "formed" else (f"{v:.2%}" if metric == "gap" else f"{v:.4g}")
                     ax.text(j, i, txt, ha="center", va="center", fontsize=7,
                             color="white" if v < mid else "black")
-    ax.set_title(f"{name}: {metric_label(metric, cur)}" + (" (mean over other swept paths)" if averaged else ""))
+    ax.set_title(f"{name}: {metric_label(metric, cur)} ({len(df)} scenarios)"
+                 + ("\nmean over the other swept paths" if averaged else ""))
     fig.tight_layout()
     return f"heat map of {metric} over {x} x {by}"
 

@@ -140,10 +140,21 @@ def hand() -> dict:
     }
 
 
+def verify_marginal_plans(raw: dict, recs) -> None:
+    """Every re-solved plan (and forced plan) against the instance with that pair forbidden."""
+    for r in recs:
+        mod = forbid_pair(raw, r["target"], r["actor"])
+        if r.get("plan") is not None:
+            assert_verified(mod, r["plan"])
+        if r["if_forced"] is not None:
+            assert_verified(mod, r["if_forced"]["plan"])
+
+
 def analyse_hand(raw, **kw):
     inst = inst_of(raw)
     sol = solve_verified(raw)
     recs = an.marginal_values(inst, sol, SolverOptions(), workers=1, keep_plans=True, **kw)
+    verify_marginal_plans(raw, recs)
     return inst, sol.to_dict(), {r["actor"]: r for r in recs}
 
 
@@ -371,32 +382,38 @@ def test_scenario_file_errors(demo, tmp_path):
 
 
 def test_two_worker_processes_give_the_same_results(demo, demo_marginal, demo_stress):
-    _raw, inst, sol = demo
+    raw, inst, sol = demo
     stats = {}
-    par = an.marginal_values(inst, sol, SolverOptions(), workers=2, stats=stats)
+    par = an.marginal_values(inst, sol, SolverOptions(), workers=2, stats=stats, keep_plans=True)
     assert stats["mode"] == "processes" and stats["sessions_built"] == 2
     assert comparable(par) == comparable(demo_marginal)
+    verify_marginal_plans(raw, par)
     scen, seq = demo_stress
-    par = an.stress_test(inst, sol, scen, SolverOptions(), workers=2)
+    par = an.stress_test(inst, sol, scen, SolverOptions(), workers=2, keep_plans=True)
     assert comparable(par) == comparable(seq)
+    for s, r in zip(scen, par):
+        if r.get("plan") is not None:
+            assert_verified(forbid_actors(raw, s.drop), r["plan"])
     assert an.early_warning(par, sol)[0]["status"] == "infeasible"
 
 
 @pytest.mark.slow  # 10-17 s: cluster start-up, and the whole file should stay under a minute
 def test_dask_local_cluster_gives_the_same_results(demo, demo_marginal):
     distributed = pytest.importorskip("distributed")
-    _raw, inst, sol = demo
+    raw, inst, sol = demo
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
                                   dashboard_address=None) as cluster:
         stats = {}
         got = an.marginal_values(inst, sol, SolverOptions(), scheduler=cluster.scheduler_address,
-                                 stats=stats)
+                                 stats=stats, keep_plans=True)
         assert stats["mode"] == "dask" and 1 <= stats["sessions_built"] <= 2
         assert comparable(got) == comparable(demo_marginal)
+        verify_marginal_plans(raw, got)
         # The sessions are cached on the workers: a second run builds nothing.
         with distributed.Client(cluster) as client:
             stats2 = {}
-            again = an.marginal_values(inst, sol, SolverOptions(), scheduler=client, stats=stats2)
+            again = an.marginal_values(inst, sol, SolverOptions(), scheduler=client, stats=stats2,
+                                       keep_plans=True)
         assert stats2["sessions_built"] == 0
         assert comparable(again) == comparable(demo_marginal)
 
@@ -460,6 +477,24 @@ def test_terminal_reports(demo, demo_marginal, demo_stress):
     text = buf.getvalue()
     assert "Early warning" in text and "guoxin-mocvd" in text and "region ZJ" in text
     assert "VCG" in text and "replaced by" in text and "Clarke pivot" in text
+
+
+def test_cli_analyses_a_given_solution(tmp_path):
+    sol = tmp_path / "sol.json"
+    assert CliRunner().invoke(cli, ["solve", str(DEMO), "-o", str(sol), "--no-reasons"]).exit_code == 0
+    out = tmp_path / "s.json"
+    res = CliRunner().invoke(cli, ["stress", str(DEMO), "--solution", str(sol), "--drop-actor", "simit",
+                                   "--workers", "1", "-o", str(out), "--no-progress"])
+    assert res.exit_code == 0, res.output
+    data = json.loads(out.read_text())
+    assert data["objective"] == json.loads(sol.read_text())["objective"]
+    assert data["stress"][0]["lost_targets"] == ["t-euv"]
+    # a plan that breaks a rule is refused
+    bad = json.loads(sol.read_text())
+    bad["consortia"][0]["members"].pop()
+    sol.write_text(json.dumps(bad))
+    res = CliRunner().invoke(cli, ["analyse", str(DEMO), "--solution", str(sol), "--workers", "1"])
+    assert res.exit_code == 2 and "not a valid plan" in res.output
 
 
 @pytest.mark.parametrize("args, msg", [

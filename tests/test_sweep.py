@@ -305,6 +305,18 @@ def test_worker_death_recorded_and_pool_restarted(tmp_path):
     assert "restarting" in r.output
 
 
+def test_worker_blocked_by_a_runaway_solve_is_replaced(tmp_path):
+    # "busy": as if a HiGHS run abandoned at a time limit still held the first
+    # worker; that worker hands its chunk back and a fresh process solves it.
+    out = tmp_path / "busy.sqlite"
+    r = run("sweep", DEMO, "--set", "policy.total_budget=100:160:20", "-o", out, "--workers", "1",
+            "--chunk", "2", env={FAULT_ENV: "busy@1"})
+    assert r.exit_code == 0, r.output
+    got = rows(out)
+    assert [x["status"] for x in got] == ["optimal"] * 4
+    assert got[0]["worker"].startswith("local-0:") and got[1]["worker"].startswith("local-1:")
+
+
 # ------------------------------------------------------------ resume
 
 
