@@ -37,8 +37,15 @@ from bench_overhead import make_instance  # noqa: E402
 HERE = Path(__file__).resolve().parent
 
 
-def rewrite(b):
-    """(original LinearModel arrays, rewritten arrays, function start -> rewritten start)."""
+def rewrite(b, objective: bool = False):
+    """(original LinearModel arrays, rewritten arrays, function start -> rewritten start).
+
+    ``objective``: also move each target's (negative) objective coefficients
+    of its member and lead columns into one continuous column ``c_t`` with
+    ``sum_j (-obj_j) x_j - c_t <= 0`` and objective ``-c_t``, so that the
+    only binaries with an objective coefficient are the ``y`` (HiGHS's
+    objective clique partition then has 500 columns to look at, not 360,000).
+    """
     import scipy.sparse as sp
 
     from consortium.model import rules
@@ -78,15 +85,37 @@ def rewrite(b):
         lo += [np.array([rlo])]
         hi += [np.array([rhi])]
     m_new = n_new + len(groups)
+    obj = np.concatenate([lm.obj, np.zeros(n_new)])
+    ub_s = [max(spends[t][1].clip(min=0).sum(), 0.0) for t in targets]
+    obj_groups = []
+    if objective:
+        for v in V.views:
+            cols_t = np.concatenate([V.x[v.index], V.lead[v.index]])
+            cols_t = cols_t[lm.obj[cols_t] < 0]
+            if len(cols_t) == 0:
+                continue
+            k = n_new + len(obj_groups)
+            coef = -lm.obj[cols_t]
+            rows += [np.full(len(cols_t) + 1, m_new + len(obj_groups))]
+            cols += [np.append(cols_t, lm.n_cols + k)]
+            vals += [np.append(coef, -1.0)]
+            lo += [np.array([-np.inf])]
+            hi += [np.array([0.0])]
+            obj_groups.append((cols_t, coef))
+            ub_s.append(float(coef.sum()))
+        for cols_t, _coef in obj_groups:
+            obj[cols_t] = 0.0
+        obj = np.concatenate([obj, -np.ones(len(obj_groups))])
+        n_new += len(obj_groups)
+        m_new += len(obj_groups)
     n_all = lm.n_cols + n_new
     B = sp.csc_matrix((np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))), shape=(m_new, n_all))
     A0 = lm.A.tocsr()[keep]
     A0 = sp.hstack([A0, sp.csc_matrix((A0.shape[0], n_new))])
     A = sp.vstack([A0, B]).tocsc()
     A.sum_duplicates()
-    ub_s = np.array([max(spends[t][1].clip(min=0).sum(), 0.0) for t in targets])
-    new = dict(lb=np.concatenate([lm.lb, np.zeros(n_new)]), ub=np.concatenate([lm.ub, ub_s]),
-               obj=np.concatenate([lm.obj, np.zeros(n_new)]),
+    new = dict(lb=np.concatenate([lm.lb, np.zeros(n_new)]), ub=np.concatenate([lm.ub, np.array(ub_s)]),
+               obj=obj,
                row_lo=np.concatenate([lm.row_lo[keep], *lo]), row_hi=np.concatenate([lm.row_hi[keep], *hi]),
                indptr=A.indptr, indices=A.indices, data=A.data, int_idx=np.nonzero(lm.integer)[0],
                offset=lm.obj_offset, maximize=1)
@@ -97,11 +126,12 @@ def rewrite(b):
     def start_map(x):
         if x is None or len(x) == 0:
             return x
-        s = np.array([float(spends[t][1] @ x[spends[t][0]]) for t in targets])
-        return np.concatenate([x, s])
+        s = [float(spends[t][1] @ x[spends[t][0]]) for t in targets]
+        c = [float(coef @ x[cols_t]) for cols_t, coef in obj_groups]
+        return np.concatenate([x, np.array(s + c)])
 
     info = {"budget_rows": len(groups), "budget_nnz_before": int(sum(np.diff(R.indptr)[~keep])),
-            "budget_nnz_after": int(B.nnz), "new_columns": n_new, "nnz_before": int(lm.A.nnz), "nnz_after": int(A.nnz)}
+            "budget_nnz_after": int(B.nnz), "new_columns": n_new, "objective_columns": len(obj_groups), "nnz_before": int(lm.A.nnz), "nnz_after": int(A.nnz)}
     return old, new, start_map, info
 
 
@@ -113,7 +143,7 @@ def main() -> None:
     ap.add_argument("--profile", default="default")
     ap.add_argument("--gap", type=float)
     ap.add_argument("--time-limit", type=float, default=900.0)
-    ap.add_argument("--arms", default="original,rewritten")
+    ap.add_argument("--arms", default="original,rewritten", help="original, rewritten, rewritten+obj")
     ap.add_argument("--repeat", type=int, default=1)
     ap.add_argument("--highs-option", action="append", default=[], metavar="K=V")
     ap.add_argument("--keep", type=Path)
@@ -137,15 +167,23 @@ def main() -> None:
         (work / "options.json").write_text(json.dumps({"highs": h}))
         b = build(load(str(inst)))
         start = initial_plan(b, SolverOptions(gap=gap, highs=dict(h)))
+        arms = a.arms.split(",")
         old, new, smap, info = rewrite(b)
         log(f"rewrite: {info}")
         np.savez(work / "original.npz", **old)
-        np.savez(work / "rewritten.npz", **new)
         np.save(work / "original.npy", start if start is not None else np.array([]))
-        np.save(work / "rewritten.npy", smap(start) if start is not None else np.array([]))
+        if "rewritten" in arms:
+            np.savez(work / "rewritten.npz", **new)
+            np.save(work / "rewritten.npy", smap(start) if start is not None else np.array([]))
+        if "rewritten+obj" in arms:
+            _o, new2, smap2, info2 = rewrite(b, objective=True)
+            log(f"rewrite+obj: {info2}")
+            info = {"budget": info, "budget+objective": info2}
+            np.savez(work / "rewritten+obj.npz", **new2)
+            np.save(work / "rewritten+obj.npy", smap2(start) if start is not None else np.array([]))
         rows = []
         for rep in range(a.repeat):
-            for arm in a.arms.split(","):
+            for arm in arms:
                 lf = work / f"{arm}-{rep}.log"
                 cmd = [python_exe(), str(HERE / "_highs_runner.py"), "--npz", str(work / f"{arm}.npz"),
                        "--options", str(work / "options.json"), "--start", str(work / f"{arm}.npy"),

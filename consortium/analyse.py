@@ -1008,8 +1008,17 @@ def print_marginal(inst, sol: dict[str, Any], records, vcg, console=None) -> Non
     con.print(tab)
     if not vcg["defined"]:
         con.print(f"[yellow]{vcg['reason']}[/yellow]")
+    _caveat(con, [m["status"] for m in records if m["status"] != "infeasible" or m["time_s"]])
     for s in VCG_RULE:
         con.print(f"[dim]{s}[/dim]")
+
+
+def _caveat(con, statuses) -> None:
+    n = sum(s not in ("optimal", "infeasible") for s in statuses)
+    if n:
+        con.print(f"[yellow]{n} re-solve(s) stopped at the time limit or gap without a proof "
+                  "(status feasible / no_solution): their objectives are lower bounds, so the losses "
+                  "shown are upper bounds.[/yellow]")
 
 
 def print_stress(inst, sol: dict[str, Any], records, ranking, console=None) -> None:
@@ -1062,6 +1071,7 @@ def print_stress(inst, sol: dict[str, Any], records, ranking, console=None) -> N
             tab.add_row(str(x["rank"]), x["actor"], ", ".join(x["targets"]), lost,
                         ", ".join(x["lost_targets"]) or "-", ", ".join(x["uncovered"]) or "-")
         con.print(tab)
+    _caveat(con, [r["status"] for r in records if r["solved"]])
 
 
 # --------------------------------------------------------------------------

@@ -48,12 +48,30 @@ scenario's result depends only on the grid and never on which worker ran it
 or how many there were. Workers are local processes (``--workers N``) or the
 workers of a dask.distributed cluster (``--scheduler ADDRESS``), where each
 worker caches its Session by the instance's sha256; only the instance text
-(scattered once) and the result rows cross the network.
+(scattered once to every worker), the overrides and the results (rows and
+zlib-compressed plans) cross the network.
+
+A HiGHS run cut off at a time limit that does not stop at once (its presolve
+checks the clock rarely) is left running by the back end, and highspy runs one
+solve per process at a time: the next scenario waits for it, and a local
+worker still blocked after a few seconds is replaced by a fresh process.
 
 Nothing is lost: the parent process commits each result the moment it
 arrives. A scenario that raises, that the solver fails on, or whose worker
 process dies is stored with status ``failed`` and the message; a dead local
 worker is replaced for the rest of its chunk and the sweep goes on.
+``--workers 0`` solves in the sweep process itself (debugging).
+
+Exit status of ``consortium sweep``: 0 every scenario has a result
+(``infeasible`` and ``no_solution`` are results, not failures); 1 some
+scenarios failed (``--resume --retry-failed`` solves them again); 2 invalid
+input, before anything is solved; 130 interrupted (the finished scenarios are
+kept; ``--resume`` completes the file).
+
+``consortium plot RESULTS --x PATH [--y METRIC] [--by PATH2] -o FILE`` draws
+objective and spend against a swept path (twin axes), the consortia formed as
+a step chart and which targets are formed; with two swept paths (or ``--by``)
+a heat map of the metric.
 """
 
 from __future__ import annotations
@@ -1021,11 +1039,15 @@ def _dask_chunk(raw_text: str, sha: str, opts: dict[str, Any], chunk: list[tuple
         label = str(w.address)
     except ValueError:
         w, label = None, f"dask:pid{os.getpid()}"
+    import zlib
+
     _state(sha, raw_text, opts)
     start_chain(sha)
     out = []
     for sid, ov in chunk:
         res = run_scenario(sha, raw_text, opts, sid, ov, label, verify)
+        if res.get("plan") is not None:  # the scheduler keeps events: keep them small
+            res["plan"] = zlib.compress(res["plan"].encode(), 6)
         if w is not None:
             try:
                 w.log_event(topic, res)
@@ -1044,9 +1066,18 @@ def run_dask(address: str, chunks: list[list[int]], sha: str, raw_text: str, opt
         client = Client(address, timeout="20s")
     except Exception as e:
         raise SweepError(f"--scheduler {address}: cannot connect ({type(e).__name__}: {e})") from None
+    import zlib
+
     topic = f"consortium-sweep-{uuid.uuid4().hex}"
     inbox: queue.Queue = queue.Queue()
     futures: dict[Any, list[int]] = {}
+    store_result = on_result
+
+    def on_result(res: dict[str, Any]) -> None:
+        if isinstance(res.get("plan"), bytes):
+            res = dict(res, plan=zlib.decompress(res["plan"]).decode())
+        store_result(res)
+
     try:
         client.subscribe_topic(topic, lambda ev: inbox.put(ev[1]))
         raw_f = client.scatter(raw_text, broadcast=True, hash=False)
