@@ -49,7 +49,9 @@ def load(name_or_path: str | None) -> dict[str, Any]:
     unknown = set(data) - KEYS
     if unknown:
         raise ProfileError(f"{where}: unknown key(s) {', '.join(sorted(unknown))}")
-    h = highspy.Highs()
+    from .backends.highs import new_highs
+
+    h = new_highs()
     for k, v in data.get("highs", {}).items():
         if h.setOptionValue(k, v) != highspy.HighsStatus.kOk:
             raise ProfileError(f"{where}: highs.{k}: not a valid HiGHS option value ({v!r})")
