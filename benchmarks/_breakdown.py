@@ -16,6 +16,7 @@ import argparse  # noqa: E402
 import functools  # noqa: E402
 import importlib  # noqa: E402
 import json  # noqa: E402
+import os  # noqa: E402
 import sys  # noqa: E402
 import time  # noqa: E402
 
@@ -101,7 +102,9 @@ def main() -> None:
     t_main = time.perf_counter()
     code = 0
     try:
-        cli.main()
+        # cli.cli, not cli.main: main() leaves with os._exit when a HiGHS run
+        # was abandoned at its deadline, which would skip the report below.
+        cli.cli(prog_name="consortium")
     except SystemExit as e:
         code = e.code if isinstance(e.code, int) else (0 if e.code is None else 1)
     main_s = time.perf_counter() - t_main
@@ -121,6 +124,10 @@ def main() -> None:
     with open(a.json_out, "w") as f:
         json.dump(out, f, indent=1)
     sys.stdout.flush()
+    sys.stderr.flush()
+    hb = sys.modules.get("consortium.backends.highs")
+    if hb is not None and getattr(hb, "ABANDONED", None):
+        os._exit(code)  # as cli.main does: do not wait for the abandoned HiGHS thread
     sys.exit(code)
 
 

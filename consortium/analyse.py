@@ -208,7 +208,7 @@ class _Worker:
     def _abandoned(self) -> bool:
         from .backends import highs
 
-        return any(h is self.sess.h for h in highs.ABANDONED)
+        return highs.abandoned(self.sess.h)
 
     def run(self, job: Job) -> dict[str, Any]:
         t0 = time.perf_counter()
@@ -391,9 +391,9 @@ def _drain_abandoned() -> None:
     """Wait for HiGHS runs abandoned by ``backends.highs`` (they block every solve)."""
     from .backends import highs
 
-    for h in list(highs.ABANDONED):
-        h.wait()  # blocks until the abandoned run has stopped
-        highs.ABANDONED.remove(h)
+    for r in list(highs.ABANDONED):
+        r.wait()  # blocks until the abandoned run has stopped
+        highs.ABANDONED.remove(r)
 
 
 def _as_dict(solution) -> dict[str, Any]:

@@ -78,7 +78,10 @@ def solve(
             diagnosis=[str(f) for f in errors],
             unformed=[{"target": t.id, "reason": "the instance is infeasible"} for t in inst.targets],
         )
-    start = initial_plan(b, opts)
+    # A starting plan matters only when time may run out: without a time
+    # limit HiGHS finds its own, and solving the forced targets one by one
+    # first would only add time (and HiGHS 1.16 can misvalue a start).
+    start = initial_plan(b, opts) if opts.time_limit is not None or opts.deadline is not None else None
     run_opts = opts
     if opts.deadline is not None:
         # Leave time to read the plan and write it (5 %, at least 0.1 s).

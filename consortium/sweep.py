@@ -682,12 +682,12 @@ def _settle() -> None:
     from .backends import highs
 
     end = time.monotonic() + SETTLE_S[_MODE]
-    for h in list(highs.ABANDONED):
-        done, _ = h.wait(max(0.0, end - time.monotonic()))
+    for r in list(highs.ABANDONED):
+        done, _ = r.wait(max(0.0, end - time.monotonic()))
         if not done:
             raise _Busy("an earlier solve cut off at its time limit is still running in this process")
         try:
-            highs.ABANDONED.remove(h)
+            highs.ABANDONED.remove(r)
         except ValueError:
             pass
 
@@ -723,7 +723,7 @@ def _session_class():
                 try:
                     return super().solve(inst, **kw)
                 finally:
-                    if any(h is self.h for h in highs.ABANDONED):
+                    if highs.abandoned(self.h):
                         self.h = highs.to_highs(self.b.lm)
                         self.reloads += 1
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+import threading
 import time
 
 import highspy
@@ -102,39 +103,94 @@ def apply_options(h: highspy.Highs, opts: SolverOptions) -> None:
     h.setOptionValue("log_to_console", bool(opts.log))
 
 
-# Highs objects still running after their deadline (see ``solve``); kept
-# referenced so they are not destroyed under the running thread.
-ABANDONED: list[highspy.Highs] = []
+class Run:
+    """One HiGHS run in a daemon thread of its own.
+
+    highspy's ``startSolve``/``wait`` keep their locks on the *class*, so one
+    run left going after its deadline would block every later run in the
+    process ("Solver is already running"). ``Highs.run`` releases the GIL, so
+    a plain thread per run does the same job without that coupling."""
+
+    def __init__(self, h: highspy.Highs):
+        self.h = h
+        self.done = threading.Event()
+        self.stop = False
+        self.error: BaseException | None = None
+        # HiGHS asks these callbacks whether to stop (simplex, IPM, MIP search).
+        self._hooks = (h.cbSimplexInterrupt, h.cbIpmInterrupt, h.cbMipInterrupt)
+        for hook in self._hooks:
+            hook.subscribe(self._interrupt)
+        self.thread = threading.Thread(target=self._work, daemon=True, name="highs-run")
+        self.thread.start()
+
+    def _interrupt(self, e) -> None:
+        if self.stop:
+            e.interrupt()
+
+    def cancel(self) -> None:
+        """Ask HiGHS to stop at its next check (presolve does not check)."""
+        self.stop = True
+
+    def _work(self) -> None:
+        try:
+            self.h.run()
+        except BaseException as e:  # reported by solve(), never lost
+            self.error = e
+        finally:
+            for hook in self._hooks:
+                try:
+                    hook.unsubscribe(self._interrupt)
+                except Exception:
+                    pass
+            self.done.set()
+
+    def wait(self, timeout: float | None = None) -> tuple[bool, None]:
+        """Like highspy's ``Highs.wait``: (finished, None)."""
+        return self.done.wait(timeout), None
+
+
+# Runs still going after their deadline (see ``solve``); kept referenced so
+# their Highs objects are not destroyed under the running thread.
+ABANDONED: list[Run] = []
 GRACE_INTERRUPT_S = 2.0  # how long to wait for HiGHS after Ctrl-C
+
+
+def abandoned(h: highspy.Highs) -> bool:
+    """Is this Highs object still busy with a run abandoned at its deadline?"""
+    return any(r.h is h and not r.done.is_set() for r in ABANDONED)
 
 
 def _run_guarded(h: highspy.Highs, opts: SolverOptions) -> tuple[bool, bool]:
     """Run HiGHS in its thread; cancel it at the time limit or on Ctrl-C.
 
-    Returns (finished, interrupted).
+    Returns (finished, interrupted). A run that does not stop after being
+    cancelled is left in ``ABANDONED``.
     """
     deadline = None if opts.time_limit is None else time.monotonic() + opts.time_limit * 1.01 + 0.05
     # After cancelling at the time limit, wait a little for HiGHS to stop.
     grace = GRACE_INTERRUPT_S if opts.time_limit is None else min(0.5, 0.02 * opts.time_limit + 0.05)
     cancelled_at = None
     interrupted = False
-    h.startSolve()
+    run = Run(h)
     while True:
         try:
-            done, _status = h.wait(0.05)
+            done = run.done.wait(0.05)
         except KeyboardInterrupt:
             interrupted = True
-            h.cancelSolve()
+            run.cancel()
             cancelled_at = cancelled_at or time.monotonic()
             grace = max(grace, GRACE_INTERRUPT_S)
             continue
         if done:
+            if run.error is not None:
+                raise run.error
             return True, interrupted
         now = time.monotonic()
         if cancelled_at is None and deadline is not None and now > deadline:
-            h.cancelSolve()
+            run.cancel()
             cancelled_at = now
         if cancelled_at is not None and now - cancelled_at > grace:
+            ABANDONED.append(run)
             return False, interrupted
 
 
@@ -169,7 +225,6 @@ def solve(
         # HiGHS did not stop (its presolve does not always look at the clock or
         # at cancelSolve). Leave it running in its daemon thread and answer with
         # the starting plan, so the command returns on time.
-        ABANDONED.append(h)
         has = start is not None
         return RawResult(
             status=Status.FEASIBLE if has else Status.NO_SOLUTION,
@@ -182,6 +237,25 @@ def solve(
     ms = h.getModelStatus()
     info = h.getInfo()
     has_plan = info.primal_solution_status == highspy.kSolutionStatusFeasible
+    retried = False
+    if start is not None and has_plan and finished and not _objective_consistent(lm, h, info):
+        # HiGHS 1.16 can accept a starting plan that its presolve's reductions
+        # exclude, value it wrongly in the reduced space and stop with it as
+        # "optimal" (r04 in the regression set shows it). The plan it returns
+        # then disagrees with the objective it reports: solve again without it.
+        h.clearSolver()
+        finished, interrupted = _run_guarded(h, opts)
+        retried = True
+        if not finished:
+            return RawResult(
+                status=Status.FEASIBLE, x=np.asarray(start, float), objective=None, bound=None, gap=None,
+                time_s=time.perf_counter() - t0, solver="highs", version=version(),
+                message="time limit reached while solving again without the starting plan",
+                interrupted=interrupted,
+            )
+        ms = h.getModelStatus()
+        info = h.getInfo()
+        has_plan = info.primal_solution_status == highspy.kSolutionStatusFeasible
     status = STATUS_TABLE.get(ms, (Status.NO_SOLUTION, Status.NO_SOLUTION))[0 if has_plan else 1]
     x = np.asarray(h.getSolution().col_value) if has_plan else None
     bound = info.mip_dual_bound if lm.integer.any() else info.objective_function_value
@@ -198,6 +272,17 @@ def solve(
         time_s=time.perf_counter() - t0,
         solver="highs",
         version=version(),
-        message=h.modelStatusToString(ms),
+        message=h.modelStatusToString(ms) + (" (solved again without the starting plan, which HiGHS had "
+                                              "valued wrongly)" if retried else ""),
         interrupted=interrupted,
     )
+
+
+def _objective_consistent(lm: LinearModel, h: highspy.Highs, info) -> bool:
+    """Does the objective HiGHS reports match the plan it returns?"""
+    x = np.asarray(h.getSolution().col_value)
+    if len(x) != lm.n_cols:
+        return False
+    mine = float(lm.obj @ x + lm.obj_offset)
+    theirs = float(info.objective_function_value)
+    return abs(mine - theirs) <= 1e-6 * max(1.0, abs(mine), abs(theirs))
