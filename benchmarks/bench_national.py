@@ -53,6 +53,7 @@ def main() -> None:
     ap.add_argument("--profile", default="national")
     ap.add_argument("--time-limit", type=float, default=600.0)
     ap.add_argument("--threads", type=int)
+    ap.add_argument("--method", choices=["auto", "mip", "decompose"], help="default: the profile's")
     ap.add_argument("--highs-option", action="append", metavar="K=V")
     ap.add_argument("--quick", action="store_true", help="provincial preset, 60 s")
     ap.add_argument("--json-out", type=Path)
@@ -74,6 +75,8 @@ def main() -> None:
                                   "--no-reasons", "-o", str(out), "--log"]
         if a.threads:
             cmd += ["--threads", str(a.threads)]
+        if a.method:
+            cmd += ["--method", a.method]
         log("running: " + " ".join(cmd))
         r = run_child(cmd, cwd=work, timeout=a.time_limit * 2 + 120)
         (work / "highs.log").write_text(r.stdout)
@@ -116,6 +119,11 @@ def main() -> None:
             ["target: peak memory <= 8 GB", "met" if ok_mem else "NOT met"],
         ]
         print(table(["what", "value"], [[k, str(v)] for k, v in rows]))
+        steps = [ln for ln in r.stderr.splitlines() if ln.startswith("step ")]
+        if steps:  # decomposition by target: its progress lines (stderr with --log)
+            first = next((ln for ln in steps if _gap_of(ln) is not None and _gap_of(ln) <= GAP_TARGET), None)
+            print(f"\ndecomposition: {len(steps)} steps; first step at a gap <= 1 %: {first or 'none'}")
+            print("\nlast decomposition steps:\n\n```\n" + "\n".join(steps[-6:]) + "\n```")
         tail = [ln for ln in r.stdout.splitlines() if ln.strip()][-8:]
         print("\nlast lines of HiGHS's log:\n\n```\n" + "\n".join(tail) + "\n```")
         save_json(a.json_out, {"machine": machine(), "cmd": cmd, "solution_solver": s, "status": d.get("status"),
@@ -125,6 +133,11 @@ def main() -> None:
     finally:
         if not a.keep:
             shutil.rmtree(work, ignore_errors=True)
+
+
+def _gap_of(line: str) -> float | None:
+    m = re.search(r"gap ([0-9.]+)%", line)
+    return float(m.group(1)) / 100 if m else None
 
 
 if __name__ == "__main__":

@@ -1,7 +1,17 @@
 """Benchmark: a budget sweep against separate ``consortium solve`` runs.
 
-    .venv/bin/python benchmarks/bench_sweep.py                 # provincial, 50 points, 3 repeats
+    .venv/bin/python benchmarks/bench_sweep.py                 # provincial cut to 12 targets, 50 points, 3 repeats
+    .venv/bin/python benchmarks/bench_sweep.py --repeats 1     # the same, about 15 min on 2 cores
+    .venv/bin/python benchmarks/bench_sweep.py --preset demo --points 50   # demo instance, about 3 min
     .venv/bin/python benchmarks/bench_sweep.py --quick         # demo instance, 12 points, 1 repeat
+
+The default instance is ``generate(preset="provincial", seed=1, targets=12)``
+(2,000 actors), solved to the ``fast`` profile's 0.5 % gap without a time
+limit: each solve takes 5-8 s, so all 150 solves of a repeat finish. The
+whole provincial preset (``--targets 0``) needs 30-110 s per solve; under a
+short ``--time-limit`` HiGHS does not even finish presolve (every arm then
+returns the same starting plan and the report warns that it measured
+start-up and waiting, not solving).
 
 Three arms, measured side by side in every repeat (their order rotates from
 one repeat to the next):
@@ -92,7 +102,7 @@ def arm_separate(a, inst: Path, work: Path) -> dict:
         f = work / f"variant-{i:03d}.json"
         f.write_text(json.dumps(raw))
         files.append(f)
-    objs, statuses = [], []
+    objs, statuses, messages = [], [], []
     t0 = time.perf_counter()
     for f in files:
         sol = f.with_suffix(".sol.json")
@@ -103,7 +113,15 @@ def arm_separate(a, inst: Path, work: Path) -> dict:
         d = json.loads(sol.read_text()) if sol.exists() else {"status": "no file", "objective": None}
         objs.append(d.get("objective"))
         statuses.append(d.get("status"))
-    return {"seconds": time.perf_counter() - t0, "objectives": objs, "statuses": statuses}
+        messages.append(solver_message(d))
+    return {"seconds": time.perf_counter() - t0, "objectives": objs, "statuses": statuses, "messages": messages}
+
+
+def solver_message(plan: dict) -> str:
+    """HiGHS's verdict on one solve, e.g. 'Optimal', 'Time limit reached', or that
+    HiGHS was cut off in presolve and the starting plan was returned."""
+    m = str((plan.get("solver") or {}).get("message") or plan.get("status") or "?")
+    return "starting plan (HiGHS cut off in presolve)" if "returned the starting plan" in m else m
 
 
 def arm_sweep(a, inst: Path, work: Path, workers: int) -> dict:
@@ -116,11 +134,20 @@ def arm_sweep(a, inst: Path, work: Path, workers: int) -> dict:
                         *solver_args(a)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     dt = time.perf_counter() - t0
     if p.returncode != 0:
-        raise SystemExit(f"sweep failed: {p.stderr}")
+        why = ""
+        if out.exists():  # exit 1: some scenarios failed; their messages are in the results
+            con = sqlite3.connect(str(out))
+            why = "\n".join(f"  scenario {sid}: {err}" for sid, err in con.execute(
+                "SELECT scenario, error FROM scenarios WHERE status = 'failed' ORDER BY scenario"))
+            con.close()
+        raise SystemExit(f"sweep --workers {workers} exited {p.returncode}:\n{why}\n{p.stderr[-3000:]}")
     con = sqlite3.connect(str(out))
     rows = con.execute("SELECT objective, status FROM scenarios ORDER BY scenario").fetchall()
+    messages = [solver_message(json.loads(r[0])) for r in
+                con.execute("SELECT solution FROM plans ORDER BY scenario").fetchall()]
     con.close()
-    return {"seconds": dt, "objectives": [r[0] for r in rows], "statuses": [r[1] for r in rows]}
+    return {"seconds": dt, "objectives": [r[0] for r in rows], "statuses": [r[1] for r in rows],
+            "messages": messages}
 
 
 def run_arm(a) -> None:
@@ -149,14 +176,16 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--preset", default="provincial", help="generator preset, or 'demo'")
     ap.add_argument("--seed", type=int, default=1)
-    ap.add_argument("--targets", type=int, help="scale the preset: number of targets")
+    ap.add_argument("--targets", type=int, default=12,
+                    help="scale the preset: number of targets (default 12; 0: the preset's own)")
     ap.add_argument("--actors", type=int, help="scale the preset: number of actors")
     ap.add_argument("--points", type=int, default=50)
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--lo", type=float, default=0.3, help="lowest budget, fraction of the instance's")
     ap.add_argument("--hi", type=float, default=1.2, help="highest budget, fraction of the instance's")
-    ap.add_argument("--time-limit", type=float, default=2.0,
-                    help="seconds per solve in every arm (0: none); provincial solves take 30-110 s to optimality")
+    ap.add_argument("--time-limit", type=float, default=0.0,
+                    help="seconds per solve in every arm (0: none, the default); a full provincial solve takes "
+                         "30-110 s to optimality, and under a few seconds' limit HiGHS does not finish presolve")
     ap.add_argument("--profile", default="fast")
     ap.add_argument("--quick", action="store_true", help="demo instance, 12 points, 1 repeat, no time limit")
     ap.add_argument("--arm", help=argparse.SUPPRESS)
@@ -166,6 +195,7 @@ def main() -> None:
         return run_arm(a)
     if a.quick:
         a.preset, a.points, a.repeats, a.time_limit = "demo", 12, 1, 0.0
+    a.targets = a.targets or None
     tmp = Path(tempfile.mkdtemp(prefix="bench-sweep-"))
     try:
         inst, origin = make_instance(a.preset, a.seed, tmp / f"{a.preset}.json", a.targets, a.actors)
@@ -223,6 +253,15 @@ def report(results: dict[str, list[dict]], a) -> None:
     print(f"- sweep (2 workers) vs separate solves: **{med['separate'] / med['sweep 2w']:.2f}x** faster")
     print(f"- sweep (1 worker) vs separate solves: **{med['separate'] / med['sweep 1w']:.2f}x** faster")
     print(f"- 2 workers vs 1 worker: **{med['sweep 1w'] / med['sweep 2w']:.2f}x** faster")
+    for k in ARMS:  # a time limit that cuts HiGHS off makes the comparison one of start-up and waiting
+        c: dict[str, int] = {}
+        for m in results[k][-1].get("messages", []):
+            c[m] = c.get(m, 0) + 1
+        print(f"- {k}: HiGHS " + ", ".join(f"{n}x {m!r}" for m, n in sorted(c.items(), key=lambda x: -x[1])))
+        cut = c.get("starting plan (HiGHS cut off in presolve)", 0)
+        if cut > len(results[k][-1].get("messages", [])) // 2:
+            print(f"  **warning**: {k}: HiGHS was cut off in presolve in {cut} solves; this arm measures "
+                  "start-up and waiting, not solving (raise --time-limit or cut --targets)")
     times = {k: ", ".join(f"{r['seconds']:.1f}" for r in v) for k, v in results.items()}
     print("- all times (s): " + "; ".join(f"{k}: {t}" for k, t in times.items()))
 

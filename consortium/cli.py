@@ -18,6 +18,7 @@ from typing import Any
 import click
 
 STARTED = time.monotonic()  # --time-limit counts from here: start-up included
+_INVOKED = False
 
 EXIT_OK, EXIT_NO_PLAN, EXIT_INVALID = 0, 1, 2
 
@@ -58,10 +59,52 @@ def load_instance(path: str):
         fail(e.errors[0] + extra)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class LazyGroup(click.Group):
+    """A click group whose plugin commands are imported only when they are used.
+
+    ``lazy_commands`` maps a command name to ``(module, attribute)`` inside the
+    ``consortium`` package. ``consortium solve`` then never imports the
+    generator, sweeps, analyses, spreadsheets or report modules (and what they
+    import); ``consortium --help`` imports them all to show their help line.
+    A module that is missing is skipped, as before (optional commands)."""
+
+    def __init__(self, *args: Any, lazy_commands: dict[str, tuple[str, str]] | None = None, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.lazy_commands: dict[str, tuple[str, str]] = dict(lazy_commands or {})
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        import importlib.util
+
+        lazy = {n for n, (mod, _) in self.lazy_commands.items()
+                if n not in self.commands and importlib.util.find_spec(f"consortium.{mod}") is not None}
+        return sorted(set(self.commands) | lazy)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        cmd = self.commands.get(cmd_name)
+        if cmd is None and cmd_name in self.lazy_commands:
+            import importlib
+            import importlib.util
+
+            mod, attr = self.lazy_commands[cmd_name]
+            if importlib.util.find_spec(f"consortium.{mod}") is None:
+                return None
+            cmd = getattr(importlib.import_module(f"consortium.{mod}"), attr, None)
+            if cmd is not None:
+                self.add_command(cmd, cmd_name)
+        return cmd
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="consortium")
 def cli() -> None:
     """Form innovation consortia by optimisation (MILP solved with HiGHS)."""
+    global STARTED, _INVOKED
+    # --time-limit counts from the process's start for the first command; a
+    # later command in the same process (click's CliRunner, a notebook)
+    # counts from its own start.
+    if _INVOKED:
+        STARTED = time.monotonic()
+    _INVOKED = True
 
 
 # ------------------------------------------------------------------ solve
@@ -77,6 +120,9 @@ def cli() -> None:
 @click.option("--profile", default="default", show_default=True, help="Solver profile name (solvers/*.toml) or a .toml path.")
 @click.option("--backend", type=click.Choice(["highs", "pyomo"]), default="highs", show_default=True,
               help="highs: matrix to highspy in memory; pyomo: the same rows as a Pyomo model.")
+@click.option("--method", type=click.Choice(["auto", "mip", "decompose"]), default=None,
+              help="One MILP, or decomposition by target with Lagrangian bounds (auto: by model size; "
+                   "default from the profile, else auto).")
 @click.option("--log", is_flag=True, help="Show HiGHS's own log on stderr.")
 @click.option("--progress/--no-progress", default=None, help="Live incumbent/bound/gap (default: on a terminal).")
 @click.option("--no-reasons", is_flag=True, help="Skip the per-target analysis of unformed targets.")
@@ -87,7 +133,7 @@ def cli() -> None:
               help="Marginal value of every member, critical actors and VCG rewards (re-solves).")
 @click.option("--workers", type=click.IntRange(min=1), default=2, show_default=True,
               help="Processes for --marginal.")
-def solve(instance, output, as_json, time_limit, gap, threads, profile, backend, log, progress,
+def solve(instance, output, as_json, time_limit, gap, threads, profile, backend, method, log, progress,
           no_reasons, no_verify, contracts_path, marginal, workers):
     """Solve INSTANCE and report the plan (contracts, incentives, KPIs)."""
     from . import profiles
@@ -104,6 +150,7 @@ def solve(instance, output, as_json, time_limit, gap, threads, profile, backend,
         threads=threads if threads is not None else prof.get("threads"),
         highs=dict(prof.get("highs", {})),
         log=log,
+        method=method or prof.get("method", "auto"),
     )
     if opts.time_limit is not None:
         opts.deadline = STARTED + opts.time_limit
@@ -335,28 +382,24 @@ def profiles_cmd():
         click.echo(f"{name:10s} {desc}")
 
 
-# Commands that live in their own modules: (module, click command attribute).
+# Commands that live in their own modules: (command name, module, click command
+# attribute). The name must be the one the module's @click.command gives.
 PLUGIN_COMMANDS = [
-    ("generate", "generate_command"),
-    ("sweep", "sweep_command"),
-    ("sweep", "plot_command"),
-    ("analyse", "analyse_command"),
-    ("analyse", "stress_command"),
-    ("spreadsheet", "import_command"),
-    ("report", "report_command"),
+    ("generate", "generate", "generate_command"),
+    ("sweep", "sweep", "sweep_command"),
+    ("plot", "sweep", "plot_command"),
+    ("analyse", "analyse", "analyse_command"),
+    ("stress", "analyse", "stress_command"),
+    ("import", "spreadsheet", "import_command"),
+    ("report", "report", "report_command"),
 ]
 
 
 def _register_optional() -> None:
-    import importlib
-    import importlib.util
-
-    for mod, attr in PLUGIN_COMMANDS:
-        if importlib.util.find_spec(f"consortium.{mod}") is None:
-            continue
-        cmd = getattr(importlib.import_module(f"consortium.{mod}"), attr, None)
-        if cmd is not None:
-            cli.add_command(cmd)
+    """Register the plugin commands lazily: nothing is imported here (start-up
+    time); ``LazyGroup.get_command`` imports a module when its command runs."""
+    for name, mod, attr in PLUGIN_COMMANDS:
+        cli.lazy_commands[name] = (mod, attr)  # type: ignore[attr-defined]
 
 
 _register_optional()
@@ -368,9 +411,11 @@ def main() -> None:
     except SystemExit as e:
         # A HiGHS run abandoned at its deadline (see backends.highs) still
         # runs in a daemon thread: exit at once rather than wait for it.
-        from .backends import highs
+        # Only a command that imported the back end can have one (importing
+        # it here would load highspy and scipy on the way out of every command).
+        highs = sys.modules.get("consortium.backends.highs")
 
-        if highs.ABANDONED:
+        if highs is not None and highs.ABANDONED:
             sys.stdout.flush()
             sys.stderr.flush()
             os._exit(e.code if isinstance(e.code, int) else 1)

@@ -17,18 +17,39 @@ Mapping (``scp_to_instance``)
   single target ``cover`` with level 1 and redundancy 1;
 * column ``j`` (1-based) -> actor ``c<j>``: ``cost`` = column cost,
   ``capabilities`` = ``{r<i>: 1}`` for every row ``i`` that column ``j`` covers,
-  type ``enterprise``, ownership ``private``, ``lead_cost`` 0,
-  ``max_consortia`` 1;
+  type ``enterprise``, ownership ``private``, ``max_consortia`` 1;
 * the target is ``mandatory``, mode ``economic``, value 0, one site (every
   actor stands on it), no distance limit, no budget, ``min_members`` 1, no
   ``max_members``;
 * policy: ``require_both_ends`` false, ``no_free_riders`` false, no budgets,
   weights value 1, cost 1, distance 0, ties 0, no incentives (bonus rate 0).
 
-A plan is then a set of columns that covers every row, with one of them
-named the lead. Every column may lead, and leading costs nothing extra. So
-the spend is the total cost of the chosen columns, the objective is
-``-spend``, and the optimal objective is ``-ORLIB_OPTIMA[name]``.
+Who leads comes in two forms (keyword ``coordinator``):
+
+* ``coordinator=False`` (the default, the original mapping): every column
+  actor has ``lead_cost`` 0 and ``max_lead`` 1, so any chosen column may be
+  named the lead at no extra cost;
+* ``coordinator=True`` (the compact mapping, used by the benchmark and the
+  optimum tests): the columns have no ``lead_cost`` (absent = may not lead,
+  SPEC 3), and one extra actor ``coordinator`` leads: type ``enterprise``,
+  ownership ``private``, ``cost`` 0, ``lead_cost`` 0, no capabilities.
+
+A plan is then a set of columns that covers every row, plus a lead that adds
+nothing to the spend: in the default form one of the chosen columns, in the
+compact form the zero-cost coordinator. Either way the spend is the total
+cost of the chosen columns, the objective is ``-spend``, and the optimal
+objective is ``-ORLIB_OPTIMA[name]``.
+
+Model size. The MILP has a lead column ``l[a,t]`` and a row "lead is a
+member" (``l[a,t] <= m[a,t]``) for every actor that may lead. In the default
+form that doubles the set-covering matrix: on scp41 2,001 columns x 1,202
+rows against the bare 1,000 x 200. In the compact form exactly one actor may
+lead, so the model is the bare matrix plus the coordinator's membership
+column, one lead column, the target column ``y`` (fixed to 1: the target is
+mandatory) and three rows (exactly one lead, lead is a member, members only
+if formed): 1,003 x 203 on scp41, which HiGHS's presolve reduces to the bare
+matrix. The coordinator delivers nothing and costs nothing, so the feasible
+plans and the covers still match one to one (cover + coordinator as lead).
 
 Why ``no_free_riders`` is false: with it true, every member except the lead
 must deliver at least one requirement. Redundancy is a lower bound ("at least
@@ -40,8 +61,9 @@ for three reasons:
 
 * feasible plans and covers then match exactly, not just at the optimum;
 * it matches the README's "rules switched off";
-* the model does not have to carry one linking row per (actor, target) on
-  instances with up to 4,000 columns.
+* in the default form the model does not have to turn each "lead is a
+  member" row of a column that delivers nothing into an equality (in the
+  compact form the coordinator is the only such actor and it leads anyway).
 """
 
 from __future__ import annotations
@@ -51,6 +73,7 @@ from pathlib import Path
 from typing import List, Optional, Sequence, Tuple, Union
 
 __all__ = [
+    "COORDINATOR_ID",
     "ORLIB_ENV",
     "ORLIB_OPTIMA",
     "orlib_dir",
@@ -58,6 +81,9 @@ __all__ = [
     "read_scp",
     "scp_to_instance",
 ]
+
+#: Actor id of the zero-cost lead of the compact mapping (``coordinator=True``).
+COORDINATOR_ID = "coordinator"
 
 #: Environment variable that overrides where the OR-Library files are looked up.
 ORLIB_ENV = "CONSORTIUM_ORLIB_DIR"
@@ -188,14 +214,18 @@ def read_scp(path: PathLike) -> Parsed:
 def scp_to_instance(
     path_or_parsed: Union[PathLike, Parsed, Sequence],
     name: Optional[str] = None,
+    *,
+    coordinator: bool = False,
 ) -> dict:
     """Build the single-target ``consortium-instance/1`` dict of a set-covering problem.
 
     ``path_or_parsed`` is a path to an OR-Library file or a ``(costs, rows)``
     pair as returned by :func:`read_scp` (1-based column indices). ``name``
     defaults to the file stem (``"scp41"``) or ``"scp"``. See the module
-    docstring for the mapping. The optimal objective of the result is minus
-    the set-covering optimum.
+    docstring for the mapping. ``coordinator=True`` gives the compact form:
+    one zero-cost ``coordinator`` actor is the only one who may lead, so the
+    model has one lead column instead of one per column. The optimal
+    objective of the result is minus the set-covering optimum in both forms.
     """
     if isinstance(path_or_parsed, (str, os.PathLike)):
         p = Path(path_or_parsed)
@@ -217,6 +247,7 @@ def scp_to_instance(
             covers[j - 1][f"r{i}"] = 1
 
     site = {"id": "s", "name": "single site", "lat": 0.0, "lon": 0.0}
+    lead_fields = {} if coordinator else {"lead_cost": 0, "max_lead": 1}
     actors = [
         {
             "id": f"c{j}",
@@ -227,12 +258,26 @@ def scp_to_instance(
             "lon": 0.0,
             "capabilities": covers[j - 1],
             "cost": costs[j - 1],
-            "lead_cost": 0,
+            **lead_fields,
             "max_consortia": 1,
-            "max_lead": 1,
         }
         for j in range(1, n + 1)
     ]
+    if coordinator:
+        actors.append({
+            "id": COORDINATOR_ID,
+            "name": "coordinator (leads, delivers nothing, costs nothing)",
+            "type": "enterprise",
+            "ownership": "private",
+            "region": "OR",
+            "lat": 0.0,
+            "lon": 0.0,
+            "capabilities": {},
+            "cost": 0,
+            "lead_cost": 0,
+            "max_consortia": 1,
+            "max_lead": 1,
+        })
     target = {
         "id": "cover",
         "name": f"set cover {name}",

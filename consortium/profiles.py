@@ -15,7 +15,7 @@ from typing import Any
 
 import highspy
 
-KEYS = {"description", "gap", "threads", "time_limit", "highs"}
+KEYS = {"description", "gap", "threads", "time_limit", "method", "highs"}
 
 
 class ProfileError(Exception):
@@ -49,6 +49,8 @@ def load(name_or_path: str | None) -> dict[str, Any]:
     unknown = set(data) - KEYS
     if unknown:
         raise ProfileError(f"{where}: unknown key(s) {', '.join(sorted(unknown))}")
+    if data.get("method", "auto") not in ("auto", "mip", "decompose"):
+        raise ProfileError(f"{where}: method: expected auto, mip or decompose, got {data['method']!r}")
     from .backends.highs import new_highs
 
     h = new_highs()

@@ -9,6 +9,7 @@ rows through a Pyomo model.
 
 from __future__ import annotations
 
+import sys
 import time
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -50,7 +51,34 @@ def build(inst: Instance) -> Built:
     return Built(md, lm, V, time.perf_counter() - t0, findings)
 
 
+# Above this many columns the monolithic MILP is beyond HiGHS within minutes
+# (national preset: 395k columns, presolve alone 250-500 s; see BENCHMARKS.md)
+# and "auto" decomposes by target instead.
+AUTO_DECOMPOSE_COLUMNS = 150_000
+
+
+def method_for(b: Built, opts: SolverOptions, backend: str = "highs") -> str:
+    if backend != "highs" or opts.method == "mip":
+        return "mip"
+    if opts.method == "decompose":
+        return "decompose"
+    return "decompose" if b.lm.n_cols >= AUTO_DECOMPOSE_COLUMNS and len(b.V.views) > 1 else "mip"
+
+
 def run_backend(b: Built, opts: SolverOptions, backend: str = "highs", start=None) -> RawResult:
+    if method_for(b, opts, backend) == "decompose":
+        from .decompose import NotDecomposable, decompose
+
+        try:
+            say = (lambda m: print(m, file=sys.stderr, flush=True)) if opts.log else None
+            raw = decompose(b.lm, b.V, len(b.md.views), opts, start, say=say)
+            # No combination of the candidates satisfies the rules across
+            # targets: the MILP decides (and diagnoses an infeasible instance).
+            if raw.status.has_plan or raw.interrupted or (opts.remaining() or 1.0) < 0.5:
+                return raw
+        except NotDecomposable:
+            pass  # e.g. a target that cannot be formed at all: the MILP diagnoses it
+        opts = replace(opts, time_limit=opts.remaining()) if opts.time_limit is not None else opts
     if backend == "pyomo":
         from .backends import pyomo_backend
 

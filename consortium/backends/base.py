@@ -45,6 +45,10 @@ class SolverOptions:
     # set from --time-limit by the CLI so that start-up and post-processing
     # count against the limit too.
     deadline: float | None = None
+    # "mip": one MILP for the whole plan; "decompose": by target (column
+    # generation with Lagrangian bounds, consortium.decompose); "auto": the
+    # latter for models too large for the former (see solve.AUTO_DECOMPOSE_COLUMNS).
+    method: str = "auto"
 
     def remaining(self, reserve: float = 0.0) -> float | None:
         """Seconds left for a solver call, keeping ``reserve`` for what follows."""
