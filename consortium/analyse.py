@@ -1111,15 +1111,10 @@ def _prepare(instance, table, time_limit, gap, profile):
         fail(f"--table: {table}: unknown extension (use .csv or .parquet)")
     inst = load_instance(instance)
     try:
-        prof = profiles.load(profile)
+        st = profiles.settings(profile, time_limit, gap)
     except profiles.ProfileError as e:
         fail(str(e))
-    opts = SolverOptions(
-        time_limit=time_limit if time_limit is not None else prof.get("time_limit"),
-        gap=gap if gap is not None else float(prof.get("gap", 0.0)),
-        threads=1,
-        highs=dict(prof.get("highs", {})),
-    )
+    opts = SolverOptions(**(st | {"threads": 1}))
     return inst, opts
 
 

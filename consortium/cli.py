@@ -141,17 +141,10 @@ def solve(instance, output, as_json, time_limit, gap, threads, profile, backend,
 
     inst = load_instance(instance)
     try:
-        prof = profiles.load(profile)
+        st = profiles.settings(profile, time_limit, gap, threads)
     except profiles.ProfileError as e:
         fail(str(e))
-    opts = SolverOptions(
-        time_limit=time_limit if time_limit is not None else prof.get("time_limit"),
-        gap=gap if gap is not None else float(prof.get("gap", 0.0)),
-        threads=threads if threads is not None else prof.get("threads"),
-        highs=dict(prof.get("highs", {})),
-        log=log,
-        method=method or prof.get("method", "auto"),
-    )
+    opts = SolverOptions(**(st | {"method": method or st["method"]}), log=log)
     if opts.time_limit is not None:
         opts.deadline = STARTED + opts.time_limit
     show_progress = progress if progress is not None else (sys.stderr.isatty() and not as_json)

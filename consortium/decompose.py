@@ -147,6 +147,37 @@ class Pricer:
         self.last: list[np.ndarray | None] = [None] * len(B.cols)
         self.solves = 0
         self.times: list[tuple[int, float]] = []
+        self.tight = np.zeros(len(B.cols), dtype=bool)
+
+    def tighten_use(self, k: int) -> None:
+        """Replace ``U[k]`` (coefficients times upper bounds) by the most block
+        ``k``'s LP relaxation can use of each coupling row it touches with
+        several columns (a target's spend is capped by its own budget row, far
+        below the sum of all its candidates' costs). Bounds built on ``U`` stay
+        valid, and get much tighter."""
+        self.tight[k] = True
+        a = self.B.AcT[k].tocsc()  # block columns x coupling rows
+        many = np.nonzero(np.diff(a.indptr) > 1)[0]
+        if not len(many):
+            return
+        m = self.models[k]
+        relaxed = LinearModel(lb=m.lb, ub=m.ub, obj=np.zeros(len(m.lb)), integer=np.zeros(len(m.lb), bool),
+                              A=m.A, row_lo=m.row_lo, row_hi=m.row_hi, col_blocks=[], row_blocks=[])
+        h = hb.to_highs(relaxed)
+        h.setOptionValue("threads", 1)
+        h.setOptionValue("presolve", "off")
+        U = self.B.U[k].copy()
+        n = len(m.lb)
+        for j in many:
+            cost = np.zeros(n)
+            lo, hi = a.indptr[j], a.indptr[j + 1]
+            cost[a.indices[lo:hi]] = a.data[lo:hi]
+            h.changeColsCost(n, np.arange(n, dtype=np.int32), cost)
+            h.run()
+            if h.getModelStatus() == highspy.HighsModelStatus.kOptimal:
+                v = float(h.getInfo().objective_function_value)
+                U[j] = min(U[j], v + 1e-6 * (1.0 + abs(v)))
+        self.B.U[k] = U
 
     def _highs(self, k: int) -> highspy.Highs:
         h = self.h[k]
@@ -162,6 +193,8 @@ class Pricer:
         m = self.models[k]
         if m.ub.max(initial=0.0) <= 0.0 and not self.B.forced[k]:
             return 0.0, np.zeros(len(m.lb)), []  # unformable target: only the empty plan
+        if not self.tight[k]:
+            self.tighten_use(k)
         h = self._highs(k)
         red = m.obj - self.B.AcT[k] @ lam
         n = len(red)
@@ -465,6 +498,7 @@ def decompose(lm: LinearModel, V: Vars, n_targets: int, opts: SolverOptions,
     # priced at the current prices: pricing it again would only repeat itself
     # (HiGHS's bound may stay a hair above its plan, within its own gap)
     fresh = np.zeros(nb, dtype=bool)
+    final_pass = False
     rounds = 0
     lp_val = -INF
     interrupted = False
@@ -477,6 +511,19 @@ def decompose(lm: LinearModel, V: Vars, n_targets: int, opts: SolverOptions,
         drop = pi_then[k] - pi
         idx = B.AcT[k].indices  # only the coupling rows this block touches matter
         return ub_then[k] + float(np.maximum(drop[idx], 0.0) @ B.U[k][idx]) if len(idx) else ub_then[k]
+
+    def lagrangian_bound() -> None:
+        nonlocal best_bound
+        if np.all(np.isfinite(ub_then)):  # every block has a bound
+            total = offset + float(pi @ caps) + sum(estimate(k) for k in range(nb))
+            best_bound = min(best_bound, total)
+
+    def full_pass_seconds() -> float:
+        """What pricing every target once more would take, from the solves so far."""
+        ts = pricer.times[-4 * nb:]
+        if not ts:
+            return INF
+        return float(np.mean([t for _k, t in ts])) * nb / pool.n
 
     # Chunked pricing: the master is re-solved after every chunk of targets,
     # so later targets are priced at fresher duals (a pass over all targets
@@ -529,13 +576,13 @@ def decompose(lm: LinearModel, V: Vars, n_targets: int, opts: SolverOptions,
                 if red > TOL:
                     added += master.add(column(k, x))
             tl = time.perf_counter()
+            # Lagrangian bound at the prices just used (exact for the targets
+            # priced at them: after a full pass, the bound at those prices) ...
+            lagrangian_bound()
             if added:
                 lp_val, pi, sigma = master.solve_lp()
                 fresh[:] = False
-            # Lagrangian bound at the current prices (every block has a bound)
-            if np.all(np.isfinite(ub_then)):
-                total = offset + float(pi @ caps) + sum(estimate(k) for k in range(nb))
-                best_bound = min(best_bound, total)
+                lagrangian_bound()  # ... and at the new prices
             tm = time.perf_counter()
             if added and (priced_since_plan >= nb or len(cand) <= chunk):
                 try_plan(min(max(0.25 * (left() - reserve), 0.1), 30.0))
@@ -551,9 +598,16 @@ def decompose(lm: LinearModel, V: Vars, n_targets: int, opts: SolverOptions,
                 chunk = small  # after a full pass, back to chunks
                 priced_in_pass, lp_pass_start = 0, lp_val
             elif priced_in_pass >= nb:
-                stalled = lp_val - lp_pass_start <= 0.25 * gap_goal * max(1.0, abs(lp_val))
+                # the master's value grew by less than the gap asked for over
+                # a pass: price every target at one set of prices (a bound)
+                stalled = lp_val - lp_pass_start <= gap_goal * max(1.0, abs(lp_val))
                 chunk = nb if stalled else small
                 priced_in_pass, lp_pass_start = 0, lp_val
+            # Near the time limit, one last pass at one set of prices while
+            # there is time for it: the bound returned is then a fresh one.
+            if (not final_pass and deadline is not None and chunk < nb
+                    and left() - reserve <= 1.5 * full_pass_seconds() + 2.0):
+                chunk, final_pass = nb, True
     except KeyboardInterrupt:
         interrupted = True
         pool.cancel()

@@ -58,3 +58,17 @@ def load(name_or_path: str | None) -> dict[str, Any]:
         if h.setOptionValue(k, v) != highspy.HighsStatus.kOk:
             raise ProfileError(f"{where}: highs.{k}: not a valid HiGHS option value ({v!r})")
     return data
+
+
+def settings(name_or_path: str | None, time_limit: float | None = None, gap: float | None = None,
+             threads: int | None = None) -> dict[str, Any]:
+    """The solver settings of a profile with the command line's overrides
+    (``None``: the profile's value): time_limit, gap, threads, highs, method."""
+    prof = load(name_or_path)
+    return {
+        "time_limit": time_limit if time_limit is not None else prof.get("time_limit"),
+        "gap": gap if gap is not None else float(prof.get("gap", 0.0)),
+        "threads": threads if threads is not None else prof.get("threads"),
+        "highs": dict(prof.get("highs", {})),
+        "method": prof.get("method", "auto"),
+    }

@@ -1663,15 +1663,11 @@ def sweep_command(instance, sets, zipped, scenarios_file, output, resume, retry_
     if scheduler and workers is not None:
         _fail("--workers is for local runs; a --scheduler run uses the cluster's workers")
     try:
-        prof = profiles.load(profile)
+        st = profiles.settings(profile, time_limit, gap)
     except profiles.ProfileError as e:
         _fail(str(e))
-    opts = {
-        "time_limit": time_limit if time_limit is not None else prof.get("time_limit"),
-        "gap": gap if gap is not None else float(prof.get("gap", 0.0)),
-        "threads": threads,
-        "highs": dict(prof.get("highs", {})),
-    }
+    # one HiGHS thread per worker unless --threads says otherwise
+    opts = {k: st[k] for k in ("time_limit", "gap", "highs")} | {"threads": threads}
     from .instance import parse, read_text
 
     try:
