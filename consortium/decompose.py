@@ -26,6 +26,12 @@ presolve within minutes, while each target's own model is small. So:
   (HiGHS MIP) gives plans; every plan is a sum of block plans that satisfies
   every row of the full model, which is checked before it is returned.
 
+Two refinements keep this fast at national scale: the targets are priced at
+the master's duals smoothed towards the previous prices (with a fall-back to
+the plain duals when the smoothed ones find nothing), and the most a target
+can use of a budget row is bounded by its own LP relaxation, so that targets
+priced at older prices still give a useful bound.
+
 The bound reported is the best Lagrangian bound found, the gap is measured
 against it: both are honest. When the gap asked for is reached, the status is
 ``optimal`` (as HiGHS reports within ``mip_rel_gap``); otherwise ``feasible``.
@@ -55,6 +61,11 @@ BLOCK_HIGHS = {"presolve": "off", "threads": 1, "mip_rel_gap": 1e-7, "mip_abs_ga
                "random_seed": 0, "mip_improving_solution_save": True}
 EXTRA_COLUMNS = 2  # earlier incumbents of a pricing solve also offered to the master
 TOL = 1e-6
+# coupling rows whose most a block can use is bounded by an LP: at most this
+# many per block, and only where coefficients x bounds exceed the largest
+# coefficient this many times
+TIGHTEN_ROWS, TIGHTEN_RATIO = 8, 4.0
+SMOOTHING = 0.5  # weight of the previous prices (0: price at the master's duals)
 
 
 class NotDecomposable(Exception):
@@ -151,13 +162,20 @@ class Pricer:
 
     def tighten_use(self, k: int) -> None:
         """Replace ``U[k]`` (coefficients times upper bounds) by the most block
-        ``k``'s LP relaxation can use of each coupling row it touches with
-        several columns (a target's spend is capped by its own budget row, far
-        below the sum of all its candidates' costs). Bounds built on ``U`` stay
-        valid, and get much tighter."""
+        ``k``'s LP relaxation can use of its largest coupling rows (a target's
+        spend is capped by its own budget row, far below the sum of all its
+        candidates' costs). Bounds built on ``U`` stay valid, and get tighter."""
         self.tight[k] = True
         a = self.B.AcT[k].tocsc()  # block columns x coupling rows
-        many = np.nonzero(np.diff(a.indptr) > 1)[0]
+        U = self.B.U[k].copy()
+        # Only rows where much can be gained, e.g. budget rows (a sum over
+        # hundreds of candidates' costs); an actor's capacity row within one
+        # target (one column per site) is not worth an LP each.
+        top = np.zeros(a.shape[1])
+        nz = np.nonzero(np.diff(a.indptr))[0]
+        top[nz] = np.maximum.reduceat(np.abs(a.data), a.indptr[nz]) if len(nz) else top[nz]
+        many = np.nonzero(U > TIGHTEN_RATIO * top)[0]
+        many = many[np.argsort(-U[many], kind="stable")][:TIGHTEN_ROWS]
         if not len(many):
             return
         m = self.models[k]
@@ -166,7 +184,6 @@ class Pricer:
         h = hb.to_highs(relaxed)
         h.setOptionValue("threads", 1)
         h.setOptionValue("presolve", "off")
-        U = self.B.U[k].copy()
         n = len(m.lb)
         for j in many:
             cost = np.zeros(n)
@@ -491,7 +508,12 @@ def decompose(lm: LinearModel, V: Vars, n_targets: int, opts: SolverOptions,
     #   value(pi) <= ub(pi_then) + sum_i max(0, pi_then_i - pi_i) * U_i
     # (valid because a block's use of a coupling row lies in [0, U_i]).
     nb = len(B.cols)
-    pi = np.zeros(mc)
+    pi = np.zeros(mc)  # the master's duals
+    # Prices the targets are priced at: the master's duals smoothed towards
+    # the previous prices (the duals of a restricted master jump from one
+    # extreme point to another; smoothing steadies column generation). When
+    # smoothed prices find nothing new, the next step uses the duals as they are.
+    lam = np.zeros(mc)
     sigma = np.full(nb, -INF)  # no master yet: every candidate is new
     ub_then = np.full(nb, INF)
     pi_then = [np.zeros(mc)] * nb
@@ -507,15 +529,15 @@ def decompose(lm: LinearModel, V: Vars, n_targets: int, opts: SolverOptions,
     reserve = 0.0 if limit is None else min(0.15 * limit, 60.0)
     pool = PricingPool(pricer, opts.threads or min(2, os.cpu_count() or 1))
 
-    def estimate(k: int) -> float:
-        drop = pi_then[k] - pi
+    def estimate(k: int, at: np.ndarray) -> float:
+        drop = pi_then[k] - at
         idx = B.AcT[k].indices  # only the coupling rows this block touches matter
         return ub_then[k] + float(np.maximum(drop[idx], 0.0) @ B.U[k][idx]) if len(idx) else ub_then[k]
 
-    def lagrangian_bound() -> None:
+    def lagrangian_bound(at: np.ndarray) -> None:
         nonlocal best_bound
         if np.all(np.isfinite(ub_then)):  # every block has a bound
-            total = offset + float(pi @ caps) + sum(estimate(k) for k in range(nb))
+            total = offset + float(at @ caps) + sum(estimate(k, at) for k in range(nb))
             best_bound = min(best_bound, total)
 
     def full_pass_seconds() -> float:
@@ -544,7 +566,10 @@ def decompose(lm: LinearModel, V: Vars, n_targets: int, opts: SolverOptions,
             # positions in ``order`` (targets that must be formed first, so that
             # the master has a real candidate for them from the first step)
             cand = [i for i, k in enumerate(order) if not fresh[k] and (
-                not B.nonneg or not np.isfinite(ub_then[k]) or estimate(k) > sigma[k] + TOL)]
+                not B.nonneg or not np.isfinite(ub_then[k]) or estimate(k, pi) > sigma[k] + TOL)]
+            if not cand and not np.array_equal(lam, pi):
+                lam, fresh[:] = pi, False  # nothing more at the smoothed prices: use the duals
+                continue
             if not cand:
                 converged = True  # no target can offer a better candidate
                 break
@@ -558,13 +583,13 @@ def decompose(lm: LinearModel, V: Vars, n_targets: int, opts: SolverOptions,
             found = []
             dl = time.monotonic() + min(left() - reserve, 1e9)
             tp = time.perf_counter()
-            for k, ub, xs, done in pool.price_all(todo, pi, dl):
+            for k, ub, xs, done in pool.price_all(todo, lam, dl):
                 if not done:
                     complete = False
                     continue
                 if ub == -INF:
                     raise NotDecomposable(f"target {k} cannot be formed at all")
-                ub_then[k], pi_then[k] = ub, pi
+                ub_then[k], pi_then[k] = ub, lam
                 fresh[k] = True
                 found.extend((k, i, x) for i, x in enumerate(xs))
             priced_since_plan += len(todo)
@@ -578,14 +603,17 @@ def decompose(lm: LinearModel, V: Vars, n_targets: int, opts: SolverOptions,
             tl = time.perf_counter()
             # Lagrangian bound at the prices just used (exact for the targets
             # priced at them: after a full pass, the bound at those prices) ...
-            lagrangian_bound()
+            lagrangian_bound(lam)
             if added:
                 lp_val, pi, sigma = master.solve_lp()
+                lagrangian_bound(pi)  # ... and at the master's new duals
+                lam = SMOOTHING * lam + (1.0 - SMOOTHING) * pi if rounds > 1 else pi
                 fresh[:] = False
-                lagrangian_bound()  # ... and at the new prices
+            elif not np.array_equal(lam, pi) and complete:
+                lam, fresh[:] = pi, False  # the smoothed prices found nothing: use the duals
             tm = time.perf_counter()
             if added and (priced_since_plan >= nb or len(cand) <= chunk):
-                try_plan(min(max(0.25 * (left() - reserve), 0.1), 30.0))
+                try_plan(min(max(0.25 * (left() - reserve), 0.1), 10.0))  # pricing waits meanwhile
                 priced_since_plan = 0
             te = time.perf_counter()
             report(f"step {rounds}: {len(todo)} of {len(cand)} targets priced, {added} new candidates "
