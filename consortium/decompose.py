@@ -159,6 +159,7 @@ class Pricer:
         self.solves = 0
         self.times: list[tuple[int, float]] = []
         self.tight = np.zeros(len(B.cols), dtype=bool)
+        self.stop = False
 
     def tighten_use(self, k: int) -> None:
         """Replace ``U[k]`` (coefficients times upper bounds) by the most block
@@ -202,8 +203,15 @@ class Pricer:
             h = hb.to_highs(self.models[k])
             for key, val in BLOCK_HIGHS.items():
                 h.setOptionValue(key, val)
+            # stop a running solve when the pool is cancelled (Ctrl-C)
+            for hook in (h.cbSimplexInterrupt, h.cbMipInterrupt):
+                hook.subscribe(self._interrupt)
             self.h[k] = h
         return h
+
+    def _interrupt(self, e) -> None:
+        if self.stop:
+            e.interrupt()
 
     def price(self, k: int, lam: np.ndarray, time_limit: float) -> tuple[float, np.ndarray | None]:
         """max (c - lam A_c) x over block k: (upper bound, best x or None)."""
@@ -298,18 +306,30 @@ class PricingPool:
 
     def cancel(self) -> None:
         self.cancelled = True
+        self.pricer.stop = True  # running block solves stop at HiGHS's next check
 
     def close(self) -> None:
+        """Stop the threads and wait for them: a HiGHS solve still running
+        when the interpreter exits aborts the process."""
         for q in self.jobs:
             q.put(None)
+        for t in self.threads:
+            t.join(60.0)
 
 
 def _run(h: highspy.Highs) -> None:
     """Run HiGHS on a thread of its own: HiGHS keeps one task scheduler per
     calling thread, sized by the first run on it, and refuses a later run
-    with another thread count on the same thread."""
+    with another thread count on the same thread. Ctrl-C stops the run
+    (and is passed on once HiGHS has stopped)."""
     r = hb.Run(h)
-    r.done.wait()
+    try:
+        while not r.done.wait(0.05):
+            pass
+    except KeyboardInterrupt:
+        r.cancel()
+        r.done.wait(hb.GRACE_INTERRUPT_S * 5)
+        raise
     if r.error is not None:
         raise r.error
     if h.getModelStatus() in (highspy.HighsModelStatus.kModelError, highspy.HighsModelStatus.kSolveError,
