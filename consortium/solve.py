@@ -62,7 +62,11 @@ def method_for(b: Built, opts: SolverOptions, backend: str = "highs") -> str:
         return "mip"
     if opts.method == "decompose":
         return "decompose"
-    return "decompose" if b.lm.n_cols >= AUTO_DECOMPOSE_COLUMNS and len(b.V.views) > 1 else "mip"
+    # An exact answer (gap 0, no time limit) is the MILP's to prove; the
+    # decomposition's bound carries the candidates' integrality gap.
+    exact = opts.gap <= 0 and opts.time_limit is None and opts.deadline is None
+    large = b.lm.n_cols >= AUTO_DECOMPOSE_COLUMNS and len(b.V.views) > 1
+    return "decompose" if large and not exact else "mip"
 
 
 def run_backend(b: Built, opts: SolverOptions, backend: str = "highs", start=None) -> RawResult:

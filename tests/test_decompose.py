@@ -88,3 +88,19 @@ def test_profile_rejects_unknown_method(tmp_path):
     p.write_text('method = "magic"\n')
     r = CliRunner().invoke(cli, ["solve", str(DEMO), "--profile", str(p)])
     assert r.exit_code == 2 and "method" in r.output
+
+
+def test_auto_method_choice(monkeypatch):
+    from consortium import solve as solve_mod
+
+    b = build(load(DEMO))
+    monkeypatch.setattr(solve_mod, "AUTO_DECOMPOSE_COLUMNS", 10)  # the demo counts as large
+    pick = solve_mod.method_for
+    assert pick(b, SolverOptions(gap=0.0)) == "mip"  # exact: the MILP proves it
+    assert pick(b, SolverOptions(gap=0.01)) == "decompose"
+    assert pick(b, SolverOptions(gap=0.0, time_limit=60)) == "decompose"
+    assert pick(b, SolverOptions(gap=0.01, method="mip")) == "mip"
+    assert pick(b, SolverOptions(gap=0.0, method="decompose")) == "decompose"
+    assert pick(b, SolverOptions(gap=0.01), backend="pyomo") == "mip"
+    monkeypatch.setattr(solve_mod, "AUTO_DECOMPOSE_COLUMNS", 10**9)
+    assert pick(b, SolverOptions(gap=0.01, time_limit=60)) == "mip"  # small models: the MILP
