@@ -75,6 +75,7 @@ def run(cmd: list[str], timeout: float | None = None) -> dict:
         th.start()
         _pid, status, ru = os.wait4(p.pid, 0)
         wall = time.perf_counter() - t0
+        load_end = os.getloadavg()[0]
         stop.set()
         th.join()
         fo.seek(0)
@@ -84,7 +85,7 @@ def run(cmd: list[str], timeout: float | None = None) -> dict:
     if rc != 0:
         raise RuntimeError(f"{' '.join(cmd)} exited {rc}:\n{err[-2000:]}")
     return {"wall_s": wall, "cpu_s": ru.ru_utime + ru.ru_stime, "maxrss_mb": ru.ru_maxrss / 1024,
-            "tree_rss_mb": peak[0] / 2**20, "load": load, "stdout": out, "stderr": err}
+            "tree_rss_mb": peak[0] / 2**20, "load": load, "load_end": load_end, "stdout": out, "stderr": err}
 
 
 def make_case(name: str, work: Path, quick: bool) -> Path:
@@ -147,7 +148,8 @@ def main() -> None:
                 results[w].append(r)
                 outs[w].append({x["name"]: x["objective_after"] for x in d["stress"]})
                 print(f"{case} rep {rep} workers {w}: {r['wall_s']:.1f} s wall, {r['cpu_s']:.1f} s CPU, "
-                      f"tree peak {r['tree_rss_mb']:.0f} MB, load {r['load']:.1f}", file=sys.stderr, flush=True)
+                      f"tree peak {r['tree_rss_mb']:.0f} MB, load {r['load']:.2f} -> {r['load_end']:.2f}",
+                      file=sys.stderr, flush=True)
         med1 = statistics.median(x["wall_s"] for x in results[1])
         for w in (1, 2):
             rs = results[w]
@@ -157,7 +159,7 @@ def main() -> None:
                 "wall": wall, "analysis": statistics.median(x["analysis_s"] for x in rs),
                 "per": wall / max(1, rs[0]["solves"]), "cpu": statistics.median(x["cpu_s"] for x in rs),
                 "maxrss": max(x["maxrss_mb"] for x in rs), "tree": max(x["tree_rss_mb"] for x in rs),
-                "speedup": med1 / wall, "load": statistics.median(x["load"] for x in rs),
+                "speedup": med1 / wall, "load": ", ".join(f"{x['load']:.2f}->{x['load_end']:.2f}" for x in rs),
             })
         # agreement between the arms (and runs)
         names = list(outs[1][0])
@@ -174,12 +176,12 @@ def main() -> None:
 
     print()
     print("| case | workers | runs (s) | median wall (s) | analysis (s) | wall per re-solve (s) "
-          "| CPU (s) | peak RSS largest process (MB) | peak RSS all processes (MB) | speed-up | load |")
+          "| CPU (s) | peak RSS largest process (MB) | peak RSS all processes (MB) | speed-up | load start->end |")
     print("|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|")
     for r in rows:
         print(f"| {r['case']} | {r['workers']} | {r['runs']} | {r['wall']:.1f} | {r['analysis']:.1f} | "
               f"{r['per']:.2f} | {r['cpu']:.1f} | {r['maxrss']:.0f} | {r['tree']:.0f} | "
-              f"{r['speedup']:.2f}x | {r['load']:.1f} |")
+              f"{r['speedup']:.2f}x | {r['load']} |")
     print()
     for n in notes:
         print(f"- {n}")

@@ -213,6 +213,7 @@ def main() -> None:
                 cmd = [sys.executable, __file__, "--arm", arm.replace(" ", ""), "--instance-file", str(inst),
                        "--points", str(a.points), "--lo", str(a.lo), "--hi", str(a.hi),
                        "--time-limit", str(a.time_limit), "--profile", a.profile]
+                load0 = os.getloadavg()[0]
                 p = subprocess.run(cmd, capture_output=True, text=True)
                 if p.returncode != 0:
                     raise SystemExit(f"{arm}: {p.stderr or p.stdout}")
@@ -220,7 +221,7 @@ def main() -> None:
                 results[arm].append(res)
                 print(f"  repeat {r + 1} {arm:9s} {res['seconds']:8.1f} s  cpu {res['cpu_s']:7.1f} s  "
                       f"peak {res['maxrss_mb']:5.0f} MB  "
-                      f"load {os.getloadavg()[0]:.2f}", flush=True)
+                      f"load {load0:.2f} -> {os.getloadavg()[0]:.2f}", flush=True)
         report(results, a)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
