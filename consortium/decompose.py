@@ -676,6 +676,7 @@ def decompose(lm: LinearModel, V: Vars, n_targets: int, opts: SolverOptions,
         time_s=time.perf_counter() - t0, solver="highs", version=hb.version(),
         message=(f"decomposition by target: {rounds} pricing rounds, {len(master.columns)} candidate "
                  f"consortia, {pricer.solves} target solves, {mc} rows across targets"
+                 + (", no target offers a better candidate" if converged else "")
                  + (", interrupted" if interrupted else "")),
         interrupted=interrupted,
     )
