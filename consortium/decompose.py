@@ -213,8 +213,10 @@ class Pricer:
         if self.stop:
             e.interrupt()
 
-    def price(self, k: int, lam: np.ndarray, time_limit: float) -> tuple[float, np.ndarray | None]:
-        """max (c - lam A_c) x over block k: (upper bound, best x or None)."""
+    def price(self, k: int, lam: np.ndarray, time_limit: float
+              ) -> tuple[float, np.ndarray | None, list[np.ndarray]]:
+        """max (c - lam A_c) x over block k: (upper bound, best x or None,
+        earlier incumbents of the same solve)."""
         m = self.models[k]
         if m.ub.max(initial=0.0) <= 0.0 and not self.B.forced[k]:
             return 0.0, np.zeros(len(m.lb)), []  # unformable target: only the empty plan
@@ -328,7 +330,8 @@ def _run(h: highspy.Highs) -> None:
             pass
     except KeyboardInterrupt:
         r.cancel()
-        r.done.wait(hb.GRACE_INTERRUPT_S * 5)
+        if not r.done.wait(hb.GRACE_INTERRUPT_S * 5):
+            hb.ABANDONED.append(r)  # the entry point exits without waiting for it
         raise
     if r.error is not None:
         raise r.error
@@ -400,9 +403,8 @@ class Master:
         sigma = dual[self.mc:]
         return float(h.getInfo().objective_function_value), lam, sigma
 
-    def solve_mip(self, time_limit: float, gap: float, start: np.ndarray | None = None,
-                  log: bool = False) -> tuple[np.ndarray | None, float | None]:
-        """Best choice of candidates (one 0/1 per column), and its value."""
+    def solve_mip(self, time_limit: float, gap: float, log: bool = False) -> np.ndarray | None:
+        """Best choice of candidates (one 0/1 per column), or None."""
         B = self.B
         n = len(self.columns)
         h = hb.new_highs()
@@ -436,28 +438,10 @@ class Master:
         lp.a_matrix_.value_ = np.concatenate(value).astype(float) if value else np.zeros(0)
         lp.integrality_ = [highspy.HighsVarType.kInteger] * n
         h.passModel(lp)
-        if start is not None and len(start) == n:
-            s = highspy.HighsSolution()
-            s.col_value = list(start)
-            s.value_valid = True
-            h.setSolution(s)
         _run(h)
-        info = h.getInfo()
-        if info.primal_solution_status != highspy.kSolutionStatusFeasible:
-            return None, None
-        theta = np.round(np.asarray(h.getSolution().col_value))
-        return theta, float(lp.col_cost_ @ theta)
-
-
-@dataclass
-class Outcome:
-    x: np.ndarray | None
-    objective: float | None
-    bound: float | None
-    rounds: int = 0
-    columns: int = 0
-    pricing_solves: int = 0
-    log: list[str] = field(default_factory=list)
+        if h.getInfo().primal_solution_status != highspy.kSolutionStatusFeasible:
+            return None
+        return np.round(np.asarray(h.getSolution().col_value))
 
 
 def decompose(lm: LinearModel, V: Vars, n_targets: int, opts: SolverOptions,
@@ -475,7 +459,6 @@ def decompose(lm: LinearModel, V: Vars, n_targets: int, opts: SolverOptions,
     caps = master.cap
     offset = lm.obj_offset
     best_bound = INF
-    best_lam = np.zeros(mc)
     best_x: np.ndarray | None = None
     best_obj = -INF
     if start is not None and lm.is_feasible(start):
@@ -488,11 +471,10 @@ def decompose(lm: LinearModel, V: Vars, n_targets: int, opts: SolverOptions,
         if say is not None:
             say(msg)
         if opts.on_progress is not None:
-            inc = best_obj if best_x is not None else None
-            g = None if best_x is None or not np.isfinite(best_bound) else \
-                abs(best_bound - best_obj) / max(abs(best_obj), 1e-9)
-            opts.on_progress(Progress(time.perf_counter() - t0, inc,
-                                      best_bound if np.isfinite(best_bound) else None, g))
+            g = gap()
+            opts.on_progress(Progress(time.perf_counter() - t0, best_obj if best_x is not None else None,
+                                      best_bound if np.isfinite(best_bound) else None,
+                                      g if np.isfinite(g) else None))
 
     def column(k: int, x: np.ndarray) -> Column:
         use = B.AcT[k].T @ x
@@ -507,7 +489,7 @@ def decompose(lm: LinearModel, V: Vars, n_targets: int, opts: SolverOptions,
 
     def try_plan(time_limit: float) -> None:
         nonlocal best_x, best_obj
-        theta, val = master.solve_mip(time_limit, gap=min(gap_goal, 1e-4) / 4, log=opts.log)
+        theta = master.solve_mip(time_limit, gap=min(gap_goal, 1e-4) / 4, log=opts.log)
         if theta is None:
             return
         x = assemble(theta)

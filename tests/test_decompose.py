@@ -21,6 +21,7 @@ from consortium.cli import cli
 from consortium.decompose import decompose, split
 from consortium.instance import load
 from consortium.solve import build
+from consortium.verify import verify_solution
 from strategies import tiny_instances
 
 DEMO = ROOT / "instances" / "demo" / "suzhou.json"
@@ -71,6 +72,9 @@ def test_decomposition_is_deterministic():
     runs = [decompose(b.lm, b.V, len(b.md.views), SolverOptions(gap=0.0)) for _ in range(2)]
     assert runs[0].objective == runs[1].objective and runs[0].bound == runs[1].bound
     assert np.array_equal(runs[0].x, runs[1].x)
+    # the same plan through solve(), checked by the independent verifier
+    sol = solve_verified(DEMO, reasons=False, method="decompose")
+    assert sol.objective == pytest.approx(runs[0].objective, rel=1e-9, abs=1e-9)
 
 
 def test_cli_method_and_time_limit(tmp_path):
@@ -81,6 +85,8 @@ def test_cli_method_and_time_limit(tmp_path):
     data = json.loads(out.read_text())
     assert data["status"] == "optimal", data["solver"].get("message")  # within the 50 % asked for
     assert data["gap"] <= 0.5 and data["bound"] >= DEMO_OPT - 1e-6
+    res = verify_solution(json.loads(DEMO.read_text()), data)
+    assert res.ok, [v.message for v in res.violations]
 
 
 def test_profile_rejects_unknown_method(tmp_path):
