@@ -49,11 +49,14 @@ def dumps(data: Any) -> str:
     return json.dumps(data, indent=1, ensure_ascii=False, allow_nan=False) + "\n"
 
 
-def load_instance(path: str):
-    from .instance import InstanceError, load
+def load_instance(path: str, *, with_raw: bool = False):
+    """The validated instance (and, ``with_raw``, the parsed JSON as read);
+    exit 2 with one line on bad input."""
+    from .instance import InstanceError, load_raw
 
     try:
-        return load(path)
+        inst, raw = load_raw(path)
+        return (inst, raw) if with_raw else inst
     except InstanceError as e:
         extra = f" (and {len(e.errors) - 1} more problem(s); see `consortium validate`)" if len(e.errors) > 1 else ""
         fail(e.errors[0] + extra)
@@ -139,7 +142,7 @@ def solve(instance, output, as_json, time_limit, gap, threads, profile, backend,
     from . import profiles
     from .backends.base import SolverOptions
 
-    inst = load_instance(instance)
+    inst, raw = load_instance(instance, with_raw=True)
     try:
         st = profiles.settings(profile, time_limit, gap, threads)
     except profiles.ProfileError as e:
@@ -162,7 +165,6 @@ def solve(instance, output, as_json, time_limit, gap, threads, profile, backend,
     if sol.status.has_plan and not no_verify:
         from .verify import verify_solution
 
-        raw = json.loads(Path(instance).read_text(encoding="utf-8"))
         check = verify_solution(raw, data)
         if not check.ok:  # never hand out a plan that breaks a rule
             for v in check.violations:
@@ -405,7 +407,7 @@ def main() -> None:
         # A HiGHS run abandoned at its deadline (see backends.highs) still
         # runs in a daemon thread: exit at once rather than wait for it.
         # Only a command that imported the back end can have one (importing
-        # it here would load highspy and scipy on the way out of every command).
+        # it here would load highspy on the way out of every command).
         highs = sys.modules.get("consortium.backends.highs")
 
         if highs is not None and highs.ABANDONED:

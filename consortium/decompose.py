@@ -50,7 +50,7 @@ import scipy.sparse as sp
 
 from .backends import highs as hb
 from .backends.base import Progress, RawResult, SolverOptions, Status
-from .model.linear import LinearModel
+from .model.linear import Csc, LinearModel
 from .model.rules import Vars
 
 INF = float("inf")
@@ -134,7 +134,7 @@ def block_model(B: Blocks, k: int) -> LinearModel:
     """Block ``k`` as a model of its own (its columns, its rows)."""
     lm = B.lm
     c, r = B.cols[k], B.rows[k]
-    A = lm.A[:, c].tocsr()[r].tocsc() if len(r) else sp.csc_matrix((0, len(c)))
+    A = Csc.of(lm.A[:, c].tocsr()[r] if len(r) else sp.csc_matrix((0, len(c))))
     return LinearModel(lb=lm.lb[c].copy(), ub=lm.ub[c].copy(), obj=lm.obj[c].copy(),
                        integer=lm.integer[c].copy(), A=A, row_lo=lm.row_lo[r].copy(),
                        row_hi=lm.row_hi[r].copy(), col_blocks=[], row_blocks=[])

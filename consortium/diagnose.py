@@ -6,12 +6,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-import scipy.sparse as sp
-
 from .backends import highs
 from .backends.base import SolverOptions
 from .model.data import ModelData, within_limit
-from .model.linear import LinearModel
+from .model.linear import Csc, LinearModel
 
 RULE_NAMES = {
     "1": "one lead who may lead",
@@ -120,13 +118,15 @@ def elastic(lm: LinearModel, time_limit: float = 30.0) -> list[tuple[str, str, f
     signs_a = np.concatenate(signs) if signs else np.zeros(0)
     w = np.concatenate(weights) if weights else np.zeros(0)
     k = len(rows_a)
+    import scipy.sparse as sp  # here, not at start-up: see model.linear.Csc
+
     S = sp.csc_matrix((signs_a, (rows_a, np.arange(k))), shape=(lm.n_rows, k))
     relaxed = LinearModel(
         lb=np.concatenate([lm.lb, np.zeros(k)]),
         ub=np.concatenate([lm.ub, np.full(k, np.inf)]),
         obj=np.concatenate([np.zeros(lm.n_cols), -w]),
         integer=np.concatenate([lm.integer, np.zeros(k, bool)]),
-        A=sp.hstack([lm.A, S], format="csc"),
+        A=Csc.of(sp.hstack([lm.A.scipy(), S], format="csc")),
         row_lo=lm.row_lo,
         row_hi=lm.row_hi,
         col_blocks=lm.col_blocks,

@@ -108,7 +108,10 @@ def haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
 
 def _num(x: Any) -> float | None:
     """A finite JSON number as float, else None (bool is not a number here)."""
-    if isinstance(x, bool) or not isinstance(x, (int, float)):
+    t = type(x)
+    if t is float:  # the common case first: this runs for every number of the files
+        return x if math.isfinite(x) else None
+    if t is not int and (isinstance(x, bool) or not isinstance(x, (int, float))):
         return None
     v = float(x)
     return v if math.isfinite(v) else None

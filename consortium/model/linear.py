@@ -16,9 +16,84 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
-import scipy.sparse as sp
 
 INF = float("inf")
+
+
+@dataclass(frozen=True)
+class Csc:
+    """A sparse matrix in compressed sparse columns, as the numpy arrays HiGHS takes.
+
+    The solve path needs nothing more than these arrays, a product with a
+    vector and the number of nonzeros. ``import scipy.sparse`` costs about
+    0.2 s at every start-up (more than building and solving a small model),
+    so the matrix is assembled here with numpy (:func:`csc_from_coo`) and
+    scipy is imported only by the analyses that slice the matrix
+    (:meth:`scipy`, :meth:`tocsr`, indexing).
+    """
+
+    data: np.ndarray
+    indices: np.ndarray  # row of each nonzero, ascending within a column
+    indptr: np.ndarray  # column j's nonzeros are data[indptr[j]:indptr[j + 1]]
+    shape: tuple[int, int]
+
+    @classmethod
+    def of(cls, m) -> Csc:
+        """From a scipy sparse matrix (any format)."""
+        m = m.tocsc()
+        m.sum_duplicates()
+        return cls(m.data, m.indices, m.indptr, (int(m.shape[0]), int(m.shape[1])))
+
+    @property
+    def nnz(self) -> int:
+        return len(self.data)
+
+    def __matmul__(self, x: np.ndarray) -> np.ndarray:
+        cols = np.repeat(np.arange(self.shape[1]), np.diff(self.indptr))
+        return np.bincount(self.indices, weights=self.data * np.asarray(x, float)[cols], minlength=self.shape[0])
+
+    def scipy(self):
+        import scipy.sparse as sp
+
+        return sp.csc_matrix((self.data, self.indices, self.indptr), shape=self.shape)
+
+    def tocsr(self):
+        return self.scipy().tocsr()
+
+    def tocsc(self):
+        return self.scipy()
+
+    def __getitem__(self, key):
+        return self.scipy()[key]
+
+
+def csc_from_coo(rows: np.ndarray, cols: np.ndarray, vals: np.ndarray, shape: tuple[int, int]) -> Csc:
+    """Entries ``(rows[k], cols[k], vals[k])`` as a canonical :class:`Csc`:
+    rows sorted within each column, repeated entries summed, zeros dropped
+    (what ``scipy.sparse.csc_matrix((vals, (rows, cols)))`` followed by
+    ``sum_duplicates`` and ``eliminate_zeros`` gives; a test holds the two
+    equal)."""
+    n_rows, n_cols = shape
+    key = np.asarray(cols, np.int64) * n_rows + np.asarray(rows, np.int64)
+    order = np.argsort(key, kind="stable")  # stable: runs added in order sort fast
+    key = key[order]
+    v = np.asarray(vals, float)[order]
+    if len(key):
+        first = np.empty(len(key), bool)
+        first[0] = True
+        np.not_equal(key[1:], key[:-1], out=first[1:])
+        if not first.all():
+            starts = np.flatnonzero(first)
+            v = np.add.reduceat(v, starts)
+            key = key[starts]
+        keep = v != 0
+        if not keep.all():
+            key, v = key[keep], v[keep]
+    c = key // max(n_rows, 1)
+    indices = (key - c * n_rows).astype(np.int32 if n_rows < 2**31 else np.int64)
+    indptr = np.zeros(n_cols + 1, np.int64)
+    np.cumsum(np.bincount(c, minlength=n_cols), out=indptr[1:])
+    return Csc(v, indices, indptr, (n_rows, n_cols))
 
 
 @dataclass
@@ -45,7 +120,7 @@ class LinearModel:
     ub: np.ndarray
     obj: np.ndarray  # maximised
     integer: np.ndarray  # bool
-    A: sp.csc_matrix
+    A: Csc
     row_lo: np.ndarray
     row_hi: np.ndarray
     col_blocks: list[ColBlock]
@@ -160,9 +235,7 @@ class Builder:
     def build(self) -> LinearModel:
         cat = lambda xs, dt=float: np.concatenate(xs) if xs else np.zeros(0, dt)  # noqa: E731
         rows, cols, vals = cat(self._rows, np.int64), cat(self._cols, np.int64), cat(self._vals)
-        A = sp.csc_matrix((vals, (rows, cols)), shape=(self.n_rows, self.n_cols))
-        A.sum_duplicates()
-        A.eliminate_zeros()
+        A = csc_from_coo(rows, cols, vals, (self.n_rows, self.n_cols))
         return LinearModel(
             lb=cat(self._lb),
             ub=cat(self._ub),

@@ -157,12 +157,24 @@ def rule2_site(b: Builder, md: ModelData, V: Vars, v: TargetView) -> None:
 
 def rule3_redundancy(b: Builder, md: ModelData, V: Vars, v: TargetView) -> None:
     """Rule 3: each requirement delivered by >= redundancy distinct eligible members."""
-    t = v.target
-    for j, req in enumerate(t.requirements):
-        cols, vals = member_sum(v, V, v.deliver[:, j].astype(float))
-        _one_row(b, "3", "redundancy", v, cols, vals, -float(req.redundancy), 0.0, INF,
-                 f"{t.id}: requirement {req.capability!r} (level {req.level}) needs "
-                 f"{req.redundancy} distinct member(s) who may deliver it")
+    t, ti = v.target, v.index
+    reqs = t.requirements
+    n = len(reqs)
+    if n == 0:
+        return
+    # One row per requirement, all in one block (a target may have hundreds):
+    # sum of the members who may deliver it >= redundancy * y.
+    k, j = np.nonzero(v.deliver[v.tri_actor])
+    rows = np.concatenate([j, np.arange(n)])
+    cols = np.concatenate([V.x[ti][k], np.full(n, v_y(v, b))])
+    vals = np.concatenate([np.ones(len(k)), [-float(r.redundancy) for r in reqs]])
+
+    def describe(i: int) -> str:
+        req = reqs[i]
+        return (f"{t.id}: requirement {req.capability!r} (level {req.level}) needs "
+                f"{req.redundancy} distinct member(s) who may deliver it")
+
+    b.add_rows("3", "redundancy", n, rows, cols, vals, 0.0, INF, ti, describe)
 
 
 def rule5_both_ends(b: Builder, md: ModelData, V: Vars, v: TargetView) -> None:
