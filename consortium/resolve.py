@@ -24,7 +24,7 @@ from .backends.base import RawResult, SolverOptions
 from .instance import Instance
 from .model.linear import LinearModel
 from .plan import Solution
-from .solve import Built, build, solution_from_raw, unformed_reasons
+from .solve import Built, build, method_for, run_backend, solution_from_raw, unformed_reasons
 
 
 def same_structure(a: LinearModel, b: LinearModel) -> bool:
@@ -89,7 +89,12 @@ class Session:
         if inst is not None:
             self._load(build(inst))
         o = opts or self.opts
-        raw = highs.solve(self.b.lm, o, self.start_for(self.b.lm), h=self.h)
+        start = self.start_for(self.b.lm)
+        if method_for(self.b, o) == "decompose":
+            # by target, as `consortium solve` would (its own HiGHS objects)
+            raw = run_backend(self.b, o, "highs", start)
+        else:
+            raw = highs.solve(self.b.lm, o, start, h=self.h)
         if raw.x is not None:
             self.last_x = raw.x
         sol = solution_from_raw(self.b, raw, time.perf_counter() - t0)

@@ -42,7 +42,10 @@ Parquet after the sweep for those who prefer it.
 Speed: every worker process builds the model once (a
 :class:`consortium.resolve.Session`, one HiGHS thread) and re-solves each of
 its scenarios by updating the loaded HiGHS model in place, warm-started from
-the previous plan of its chunk. Scenarios are dealt out in contiguous chunks
+the previous plan of its chunk (a scenario that the method -- ``--method``,
+the profile's ``method``, or ``auto`` by model size -- decomposes by target is
+solved by the decomposition, as ``consortium solve`` would, starting from that
+plan). Scenarios are dealt out in contiguous chunks
 of consecutive grid points; the warm start restarts at each chunk, so a
 scenario's result depends only on the grid and never on which worker ran it
 or how many there were. Workers are local processes (``--workers N``) or the
@@ -628,7 +631,8 @@ def _opts(d: dict[str, Any]):
     from .backends.base import SolverOptions
 
     return SolverOptions(time_limit=d.get("time_limit"), gap=float(d.get("gap") or 0.0),
-                         threads=d.get("threads") or 1, highs=dict(d.get("highs") or {}))
+                         threads=d.get("threads") or 1, highs=dict(d.get("highs") or {}),
+                         method=d.get("method") or "auto")
 
 
 def _state(sha: str, raw: dict[str, Any] | str, opts: dict[str, Any]) -> dict[str, Any]:
@@ -1150,7 +1154,10 @@ def instance_sha256(path: str | Path) -> str:
 
 def solver_meta(opts: dict[str, Any]) -> dict[str, Any]:
     """The solver options that change results (checked on --resume)."""
-    return {"time_limit": opts.get("time_limit"), "gap": opts.get("gap"), "highs": opts.get("highs") or {}}
+    meta = {"time_limit": opts.get("time_limit"), "gap": opts.get("gap"), "highs": opts.get("highs") or {}}
+    if (opts.get("method") or "auto") != "auto":  # (files made before --method have no key: auto)
+        meta["method"] = opts["method"]
+    return meta
 
 
 def run_sweep(instance: str | Path, grid: Grid, results: str | Path, *, opts: dict[str, Any] | None = None,
@@ -1633,13 +1640,17 @@ def _fail(msg: str) -> None:
 @click.option("--profile", default="default", show_default=True, help="Solver profile (solvers/*.toml).")
 @click.option("--threads", type=click.IntRange(min=1), default=1, show_default=True,
               help="HiGHS threads per worker.")
+@click.option("--method", type=click.Choice(["auto", "mip", "decompose"]), default=None,
+              help="Per scenario: one MILP, or decomposition by target (as `consortium solve --method`; "
+                   "default from the profile, else auto).")
 @click.option("--no-verify", is_flag=True, help="Skip the independent check of every plan.")
 @click.option("--export", "export", type=click.Path(dir_okay=False),
               help="Also write the scenarios table as Parquet (FILE.parquet).")
 @click.option("--dry-run", is_flag=True, help="Validate and list the scenarios, solve nothing.")
 @click.option("--progress/--no-progress", default=None, help="Progress bar (default: on a terminal).")
 def sweep_command(instance, sets, zipped, scenarios_file, output, resume, retry_failed, overwrite, workers,
-                  scheduler, chunk, time_limit, gap, profile, threads, no_verify, export, dry_run, progress):
+                  scheduler, chunk, time_limit, gap, profile, threads, method, no_verify, export, dry_run,
+                  progress):
     """Solve INSTANCE for every scenario of a parameter grid; keep every row and plan.
 
     \b
@@ -1667,7 +1678,8 @@ def sweep_command(instance, sets, zipped, scenarios_file, output, resume, retry_
     except profiles.ProfileError as e:
         _fail(str(e))
     # one HiGHS thread per worker unless --threads says otherwise
-    opts = {k: st[k] for k in ("time_limit", "gap", "highs")} | {"threads": threads}
+    opts = {k: st[k] for k in ("time_limit", "gap", "highs")} | {"threads": threads,
+                                                               "method": method or st["method"]}
     from .instance import parse, read_text
 
     try:

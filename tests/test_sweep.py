@@ -320,6 +320,32 @@ def test_worker_blocked_by_a_runaway_solve_is_replaced(tmp_path):
 # ------------------------------------------------------------ resume
 
 
+def test_method_decompose_per_scenario(tmp_path):
+    """``--method decompose``: every scenario is solved by the decomposition by
+    target (as ``consortium solve --method decompose`` would), each plan passes
+    the verifier, its bound holds against the exact optimum of its variant, and
+    resuming with another method is refused."""
+    out = tmp_path / "dec.sqlite"
+    r = run("sweep", DEMO, "--set", "policy.total_budget=100,200", "-o", out, "--workers", "0",
+            "--method", "decompose", "--gap", "0.01")
+    assert r.exit_code == 0, r.output
+    raw = raw_demo()
+    kept = plans(out)
+    for row in rows(out):
+        plan = kept[row["scenario"]]
+        assert plan["solver"]["message"].startswith("decomposition by target"), plan["solver"]
+        variant = apply_overrides(raw, json.loads(row["overrides"]))
+        res = verify_solution(variant, plan)
+        assert res.ok, [v.message for v in res.violations]
+        exact = solve(from_dict(variant), SolverOptions(threads=1, method="mip"), reasons=False)
+        assert row["objective"] <= exact.objective + 1e-6
+        assert row["bound"] >= exact.objective - 1e-6
+        assert row["gap"] <= 0.01 + 1e-9
+    r = run("sweep", DEMO, "--set", "policy.total_budget=100,200", "-o", out, "--workers", "0",
+            "--gap", "0.01", "--resume")
+    assert r.exit_code == 2 and "other solver options" in r.output, r.output
+
+
 def test_refuses_to_resume_a_different_instance_or_grid(grid_run, tmp_path):
     r = run("sweep", DEMO, *GRID, "-o", grid_run)
     assert r.exit_code == 2 and "--resume" in r.output and "--overwrite" in r.output
