@@ -53,9 +53,15 @@ class Csc:
         return np.bincount(self.indices, weights=self.data * np.asarray(x, float)[cols], minlength=self.shape[0])
 
     def scipy(self):
-        import scipy.sparse as sp
+        """The same matrix as ``scipy.sparse.csc_matrix`` (made once, then kept:
+        the decomposition slices it once per target)."""
+        m = self.__dict__.get("_scipy")
+        if m is None:
+            import scipy.sparse as sp
 
-        return sp.csc_matrix((self.data, self.indices, self.indptr), shape=self.shape)
+            m = sp.csc_matrix((self.data, self.indices, self.indptr), shape=self.shape)
+            object.__setattr__(self, "_scipy", m)
+        return m
 
     def tocsr(self):
         return self.scipy().tocsr()
