@@ -89,7 +89,7 @@ def close_with_mip(b: Built, opts: SolverOptions, raw: RawResult) -> RawResult:
     bounds = [v for v in (raw.bound, r.bound) if v is not None and np.isfinite(v)]
     bound = min(bounds) if bounds else None
     if bound is not None:
-        bound = max(bound, obj)  # a proven plan is its own bound
+        bound = max(bound, obj)  # never below the plan (HiGHS may put it a hair under, within its tolerance)
     gap = None if bound is None else abs(bound - obj) / max(abs(obj), 1e-9)
     return replace(
         raw, x=x, objective=obj, bound=bound, gap=gap, time_s=raw.time_s + r.time_s,
