@@ -296,7 +296,23 @@ _MESSAGES = {
 }
 
 
-def _pydantic_messages(err: ValidationError) -> list[str]:
+_MISSING = object()
+
+
+def _as_written(data: Any, loc: tuple[Any, ...], fallback: Any) -> Any:
+    """The value at ``loc`` in the file as read (a bounds error then shows
+    ``10.0`` as written, not the ``10`` that integral floats become)."""
+    for part in loc:
+        if isinstance(data, dict) and isinstance(part, str) and part in data:
+            data = data[part]
+        elif isinstance(data, list) and isinstance(part, int) and 0 <= part < len(data):
+            data = data[part]
+        else:
+            return fallback
+    return data
+
+
+def _pydantic_messages(err: ValidationError, data: Any = _MISSING) -> list[str]:
     lines = []
     for e in err.errors():
         loc = tuple(e["loc"])
@@ -307,7 +323,8 @@ def _pydantic_messages(err: ValidationError) -> list[str]:
         if e["type"] == "literal_error":
             msg = f"{msg} (got {e['input']!r})"
         elif e["type"] in ("greater_than_equal", "less_than_equal", "greater_than"):
-            msg = f"{e['input']!r}: {msg[0].lower()}{msg[1:]}"
+            value = e["input"] if data is _MISSING else _as_written(data, loc, e["input"])
+            msg = f"{value!r}: {msg[0].lower()}{msg[1:]}"
         elif e["type"] == "extra_forbidden" and loc[:2] == ("policy", "weights"):
             msg = f"unknown weight {loc[-1]!r} (expected value, cost, distance, ties)"
         elif e["type"] == "value_error":
@@ -368,7 +385,7 @@ def from_dict(data: Any) -> Instance:
     try:
         inst = Instance.model_validate(data)
     except ValidationError as e:
-        raise InstanceError(_pydantic_messages(e)) from None
+        raise InstanceError(_pydantic_messages(e, data)) from None
     errors = _check_references(inst)
     if errors:
         raise InstanceError(errors)

@@ -91,9 +91,12 @@ def close_with_mip(b: Built, opts: SolverOptions, raw: RawResult) -> RawResult:
     if bound is not None:
         bound = max(bound, obj)  # never below the plan (HiGHS may put it a hair under, within its tolerance)
     gap = None if bound is None else abs(bound - obj) / max(abs(obj), 1e-9)
+    # HiGHS's own verdict counts (it also stops on its absolute gap, 1e-6),
+    # as on the MILP path; else the gap asked for, with decompose's floor.
+    proven = r.status == Status.OPTIMAL or (gap is not None and gap <= max(opts.gap, 1e-9))
     return replace(
         raw, x=x, objective=obj, bound=bound, gap=gap, time_s=raw.time_s + r.time_s,
-        status=Status.OPTIMAL if gap is not None and gap <= opts.gap + 1e-12 else Status.FEASIBLE,
+        status=Status.OPTIMAL if proven else Status.FEASIBLE,
         message=f"{raw.message}; then the single MILP from its plan: {r.message or r.status.value}",
         interrupted=r.interrupted,
     )
@@ -103,10 +106,16 @@ def run_backend(b: Built, opts: SolverOptions, backend: str = "highs", start=Non
     if method_for(b, opts, backend) == "decompose":
         from .decompose import NotDecomposable, decompose
 
+        if opts.time_limit is not None:
+            # One absolute end for the decomposition and whatever runs after
+            # it (the MILP that completes it, or takes over): the time limit
+            # counts from here, and never past a deadline set by the caller.
+            end = time.monotonic() + opts.time_limit
+            opts = replace(opts, deadline=end if opts.deadline is None else min(opts.deadline, end))
         try:
             say = (lambda m: print(m, file=sys.stderr, flush=True)) if opts.log else None
             raw = decompose(b.lm, b.V, len(b.md.views), opts, start, say=say)
-            if raw.status.has_plan and not raw.interrupted and (raw.gap is None or raw.gap > opts.gap):
+            if raw.status == Status.FEASIBLE and not raw.interrupted:
                 return close_with_mip(b, opts, raw)
             # No combination of the candidates satisfies the rules across
             # targets: the MILP decides (and diagnoses an infeasible instance).

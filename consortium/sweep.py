@@ -1154,10 +1154,8 @@ def instance_sha256(path: str | Path) -> str:
 
 def solver_meta(opts: dict[str, Any]) -> dict[str, Any]:
     """The solver options that change results (checked on --resume)."""
-    meta = {"time_limit": opts.get("time_limit"), "gap": opts.get("gap"), "highs": opts.get("highs") or {}}
-    if (opts.get("method") or "auto") != "auto":  # (files made before --method have no key: auto)
-        meta["method"] = opts["method"]
-    return meta
+    return {"time_limit": opts.get("time_limit"), "gap": opts.get("gap"), "highs": opts.get("highs") or {},
+            "method": opts.get("method") or "auto"}
 
 
 def run_sweep(instance: str | Path, grid: Grid, results: str | Path, *, opts: dict[str, Any] | None = None,
@@ -1223,9 +1221,11 @@ def run_sweep(instance: str | Path, grid: Grid, results: str | Path, *, opts: di
             if old.get("scenarios_sha256") != grid.sha256:
                 raise SweepError(f"cannot resume {res_path}: it was made from a different grid "
                                  f"({_grid_text(old.get('grid'))}; this one is {_grid_text(json.dumps(grid.spec))})")
-            if json.loads(old.get("solver", "{}")) != json.loads(json.dumps(meta["solver"])):
+            made = json.loads(old.get("solver", "{}"))
+            made.setdefault("method", "mip")  # files from before --method: every scenario was one MILP
+            if made != json.loads(json.dumps(meta["solver"])):
                 raise SweepError(f"cannot resume {res_path}: it was made with other solver options "
-                                 f"({old.get('solver')}; now {json.dumps(meta['solver'])})")
+                                 f"({json.dumps(made)}; now {json.dumps(meta['solver'])})")
             store.paths = json.loads(old["paths"])
             if retry_failed:
                 store.forget(store.failed())

@@ -132,3 +132,34 @@ def test_auto_method_choice(monkeypatch):
     assert pick(b, SolverOptions(gap=0.01), backend="pyomo") == "mip"
     monkeypatch.setattr(solve_mod, "AUTO_DECOMPOSE_COLUMNS", 10**9)
     assert pick(b, SolverOptions(gap=0.01, time_limit=60)) == "mip"  # small models: the MILP
+
+
+def test_completion_gets_only_the_time_left(monkeypatch):
+    """A decomposition that used part of --time-limit leaves only the rest to
+    the MILP that completes it (not the whole limit again)."""
+    import time
+
+    import consortium.decompose as dec
+    from consortium import solve as solve_mod
+    from consortium.backends.base import RawResult
+
+    b = build(load(DEMO))
+    exact = solve_mod.run_backend(b, SolverOptions(method="mip"))
+
+    def slow_decompose(lm, V, n, opts, start=None, say=None):
+        time.sleep(1.0)
+        return RawResult(Status.FEASIBLE, exact.x, exact.objective, exact.objective * 1.5, 0.5, 1.0, "highs", "")
+
+    monkeypatch.setattr(dec, "decompose", slow_decompose)
+    seen = []
+    real = solve_mod.highs.solve
+
+    def spy(lm, o, start=None, h=None):
+        seen.append(o.time_limit)
+        return real(lm, o, start, h=h)
+
+    monkeypatch.setattr(solve_mod.highs, "solve", spy)
+    raw = solve_mod.run_backend(b, SolverOptions(time_limit=3.0, method="decompose"))
+    assert seen and seen[0] <= 2.05, seen
+    assert raw.status == Status.OPTIMAL and raw.objective == pytest.approx(DEMO_OPT, rel=1e-9)
+    assert raw.bound >= DEMO_OPT - 1e-6 and "then the single MILP" in raw.message

@@ -346,6 +346,26 @@ def test_method_decompose_per_scenario(tmp_path):
     assert r.exit_code == 2 and "other solver options" in r.output, r.output
 
 
+def test_resume_of_a_file_from_before_method(tmp_path):
+    """Results files written before ``--method`` existed have no method in
+    their solver options: every scenario was then one MILP, so they resume
+    with ``--method mip`` and not with a method that might decompose."""
+    out = tmp_path / "old.sqlite"
+    args = ["sweep", DEMO, "--set", "policy.total_budget=100,200", "-o", out, "--workers", "0"]
+    assert run(*args, "--method", "mip").exit_code == 0
+    con = sqlite3.connect(str(out))
+    solver = json.loads(con.execute("SELECT value FROM meta WHERE key = 'solver'").fetchone()[0])
+    assert solver["method"] == "mip"
+    del solver["method"]
+    con.execute("UPDATE meta SET value = ? WHERE key = 'solver'", (json.dumps(solver),))
+    con.commit()
+    con.close()
+    r = run(*args, "--resume")
+    assert r.exit_code == 2 and "other solver options" in r.output, r.output
+    r = run(*args, "--resume", "--method", "mip")
+    assert r.exit_code == 0 and "2 of 2" in r.output, r.output
+
+
 def test_refuses_to_resume_a_different_instance_or_grid(grid_run, tmp_path):
     r = run("sweep", DEMO, *GRID, "-o", grid_run)
     assert r.exit_code == 2 and "--resume" in r.output and "--overwrite" in r.output
