@@ -216,7 +216,7 @@ def hotspots(path: Path, n: int = 15) -> list[str]:
 def breakdown_rows(d: dict) -> list[list[str]]:
     """Flatten the stage records: top-level stages, their children indented."""
     rows = [["python start-up (outside wall - in-process)", fmt(d["outside_wall_s"] - d["in_process_s"])],
-            ["imports (consortium.cli, solve, highspy, scipy, verify, ...)", fmt(d["imports_s"])]]
+            ["imports (consortium.cli, solve, highspy, pydantic, verify, ...)", fmt(d["imports_s"])]]
     stages = sorted(d["stages"], key=lambda s: (len(s["path"]) > 1, 0))
     top = [s for s in d["stages"] if len(s["path"]) == 1]
     accounted = 0.0
@@ -227,7 +227,7 @@ def breakdown_rows(d: dict) -> list[list[str]]:
             if len(c["path"]) >= 2 and c["path"][0] == s["path"][0]:
                 rows.append(["    " * (len(c["path"]) - 1) + c["path"][-1]
                              + (f" ({c['calls']} calls)" if c["calls"] > 1 else ""), fmt(c["s"])])
-    rows.append(["other (click, option handling, re-reading JSON for verify, exit)",
+    rows.append(["other (click, option handling, exit)",
                  fmt(d["main_s"] - accounted)])
     rows.append(["**total (outside wall)**", fmt(d["outside_wall_s"])])
     return rows
