@@ -17,6 +17,7 @@ from __future__ import annotations
 import time
 from collections.abc import Iterable
 
+import highspy
 import numpy as np
 
 from .backends import highs
@@ -43,7 +44,7 @@ class Session:
     def __init__(self, inst: Instance, opts: SolverOptions | None = None):
         self.opts = opts or SolverOptions()
         self.b: Built = build(inst)
-        self.h = highs.to_highs(self.b.lm)
+        self._h: highspy.Highs | None = None  # made at the first MILP solve
         self.last_x: np.ndarray | None = None
         self.reloads = 0
         self.updates = 0
@@ -52,10 +53,28 @@ class Session:
     def inst(self) -> Instance:
         return self.b.md.inst
 
+    @property
+    def h(self) -> highspy.Highs:
+        """The HiGHS object holding the model, loaded on first use (a session
+        whose scenarios are all decomposed by target never needs it)."""
+        if self._h is None:
+            self._h = highs.to_highs(self.b.lm)
+        return self._h
+
+    @h.setter
+    def h(self, value: highspy.Highs | None) -> None:
+        self._h = value
+
+    @property
+    def loaded(self) -> bool:
+        return self._h is not None
+
     def _load(self, b: Built) -> None:
         old = self.b.lm
         new = b.lm
-        if same_structure(old, new):
+        if self._h is None:
+            pass  # nothing loaded yet: the first MILP solve loads the new model
+        elif same_structure(old, new):
             n, m = new.n_cols, new.n_rows
             idx = np.arange(n, dtype=np.int32)
             if not np.array_equal(old.obj, new.obj):

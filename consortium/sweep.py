@@ -727,7 +727,7 @@ def _session_class():
                 try:
                     return super().solve(inst, **kw)
                 finally:
-                    if highs.abandoned(self.h):
+                    if self.loaded and highs.abandoned(self.h):
                         self.h = highs.to_highs(self.b.lm)
                         self.reloads += 1
 

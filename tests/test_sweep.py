@@ -329,6 +329,10 @@ def test_method_decompose_per_scenario(tmp_path):
     r = run("sweep", DEMO, "--set", "policy.total_budget=100,200", "-o", out, "--workers", "0",
             "--method", "decompose", "--gap", "0.01")
     assert r.exit_code == 0, r.output
+    from consortium import sweep as sweep_mod
+
+    sessions = [st["session"] for st in sweep_mod._SESSIONS.values() if st["session"] is not None]
+    assert sessions and not any(s.loaded for s in sessions)  # the whole model never went to HiGHS
     raw = raw_demo()
     kept = plans(out)
     for row in rows(out):
