@@ -144,10 +144,10 @@ def solve(instance, output, as_json, time_limit, gap, threads, profile, backend,
 
     inst, raw = load_instance(instance, with_raw=True)
     try:
-        st = profiles.settings(profile, time_limit, gap, threads)
+        st = profiles.settings(profile, time_limit, gap, threads, method)
     except profiles.ProfileError as e:
         fail(str(e))
-    opts = SolverOptions(**(st | {"method": method or st["method"]}), log=log)
+    opts = SolverOptions(**st, log=log)
     if opts.time_limit is not None:
         opts.deadline = STARTED + opts.time_limit
     show_progress = progress if progress is not None else (sys.stderr.isatty() and not as_json)

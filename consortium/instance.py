@@ -15,6 +15,7 @@ sees a validated :class:`Instance`.
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 from pathlib import Path
@@ -86,9 +87,6 @@ Id = Annotated[str, Field(strict=True, min_length=1)]
 ActorType = Literal["enterprise", "sme", "institute", "university", "lab"]
 
 
-_OPTIONAL: dict[type, frozenset[str]] = {}  # model class -> names of its optional fields
-
-
 class _Model(BaseModel):
     # Unknown keys are kept (and reported as warnings by ``unknown_keys``) rather
     # than rejected: files written for a later format revision still load.
@@ -109,11 +107,9 @@ class _Model(BaseModel):
         return data
 
     @classmethod
+    @functools.cache
     def _optional_fields(cls) -> frozenset[str]:
-        got = _OPTIONAL.get(cls)
-        if got is None:
-            got = _OPTIONAL[cls] = frozenset(k for k, f in cls.model_fields.items() if not f.is_required())
-        return got
+        return frozenset(k for k, f in cls.model_fields.items() if not f.is_required())
 
 
 class Capability(_Model):
@@ -296,9 +292,6 @@ _MESSAGES = {
 }
 
 
-_MISSING = object()
-
-
 def _as_written(data: Any, loc: tuple[Any, ...], fallback: Any) -> Any:
     """The value at ``loc`` in the file as read (a bounds error then shows
     ``10.0`` as written, not the ``10`` that integral floats become)."""
@@ -312,7 +305,7 @@ def _as_written(data: Any, loc: tuple[Any, ...], fallback: Any) -> Any:
     return data
 
 
-def _pydantic_messages(err: ValidationError, data: Any = _MISSING) -> list[str]:
+def _pydantic_messages(err: ValidationError, data: Any) -> list[str]:
     lines = []
     for e in err.errors():
         loc = tuple(e["loc"])
@@ -323,7 +316,7 @@ def _pydantic_messages(err: ValidationError, data: Any = _MISSING) -> list[str]:
         if e["type"] == "literal_error":
             msg = f"{msg} (got {e['input']!r})"
         elif e["type"] in ("greater_than_equal", "less_than_equal", "greater_than"):
-            value = e["input"] if data is _MISSING else _as_written(data, loc, e["input"])
+            value = _as_written(data, loc, e["input"])
             msg = f"{value!r}: {msg[0].lower()}{msg[1:]}"
         elif e["type"] == "extra_forbidden" and loc[:2] == ("policy", "weights"):
             msg = f"unknown weight {loc[-1]!r} (expected value, cost, distance, ties)"

@@ -61,7 +61,7 @@ def load(name_or_path: str | None) -> dict[str, Any]:
 
 
 def settings(name_or_path: str | None, time_limit: float | None = None, gap: float | None = None,
-             threads: int | None = None) -> dict[str, Any]:
+             threads: int | None = None, method: str | None = None) -> dict[str, Any]:
     """The solver settings of a profile with the command line's overrides
     (``None``: the profile's value): time_limit, gap, threads, highs, method."""
     prof = load(name_or_path)
@@ -70,5 +70,5 @@ def settings(name_or_path: str | None, time_limit: float | None = None, gap: flo
         "gap": gap if gap is not None else float(prof.get("gap", 0.0)),
         "threads": threads if threads is not None else prof.get("threads"),
         "highs": dict(prof.get("highs", {})),
-        "method": prof.get("method", "auto"),
+        "method": method if method is not None else prof.get("method", "auto"),
     }

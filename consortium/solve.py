@@ -77,9 +77,9 @@ def close_with_mip(b: Built, opts: SolverOptions, raw: RawResult) -> RawResult:
     Only below AUTO_DECOMPOSE_COLUMNS (e.g. the national profile used on a
     provincial instance): above it, HiGHS's presolve of the whole model alone
     takes minutes and would use the time for nothing."""
-    left = opts.remaining()
     if b.lm.n_cols >= AUTO_DECOMPOSE_COLUMNS:
         return raw
+    left = opts.remaining()
     if left is not None and left < 1.0:
         return raw
     run = replace(opts, time_limit=left) if left is not None else opts

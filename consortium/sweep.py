@@ -1674,12 +1674,11 @@ def sweep_command(instance, sets, zipped, scenarios_file, output, resume, retry_
     if scheduler and workers is not None:
         _fail("--workers is for local runs; a --scheduler run uses the cluster's workers")
     try:
-        st = profiles.settings(profile, time_limit, gap)
+        st = profiles.settings(profile, time_limit, gap, method=method)
     except profiles.ProfileError as e:
         _fail(str(e))
     # one HiGHS thread per worker unless --threads says otherwise
-    opts = {k: st[k] for k in ("time_limit", "gap", "highs")} | {"threads": threads,
-                                                               "method": method or st["method"]}
+    opts = {k: st[k] for k in ("time_limit", "gap", "highs", "method")} | {"threads": threads}
     from .instance import parse, read_text
 
     try:
