@@ -20,12 +20,22 @@ from consortium.backends.base import SolverOptions, Status
 from consortium.cli import cli
 from consortium.decompose import NotDecomposable, decompose, split
 from consortium.instance import from_dict, load
-from consortium.solve import build
+from consortium.solve import build, solution_from_raw
 from consortium.verify import verify_solution
 from strategies import tiny_instances
 
 DEMO = ROOT / "instances" / "demo" / "suzhou.json"
 DEMO_OPT = 204.98815164205513
+
+
+def verified(b, raw, instance: dict):
+    """A plan straight from the decomposition (or run_backend), written as
+    ``solve`` would, and passed through the independent verifier."""
+    sol = solution_from_raw(b, raw, 0.0)
+    res = verify_solution(instance, sol.to_dict())
+    assert res.ok, [f"rule {v.rule}: {v.message}" for v in res.violations]
+    assert res.objective == pytest.approx(raw.objective, rel=1e-6, abs=1e-6)
+    return sol
 
 
 @settings(max_examples=80, deadline=None, derandomize=True,
@@ -51,6 +61,7 @@ def test_bound_and_plan_bracket_the_brute_force_optimum(inst):
         return
     if raw.x is not None:
         assert b.lm.is_feasible(raw.x)
+        verified(b, raw, inst)
         assert raw.objective <= expected.objective + 1e-6
     if raw.bound is not None:
         assert raw.bound >= expected.objective - 1e-6
@@ -74,6 +85,7 @@ def test_demo_bound_is_honest_and_plan_verified():
     b = build(load(DEMO))
     raw = decompose(b.lm, b.V, len(b.md.views), SolverOptions(gap=0.0))
     assert raw.x is not None and b.lm.is_feasible(raw.x)
+    verified(b, raw, json.loads(DEMO.read_text()))
     assert raw.objective <= DEMO_OPT + 1e-6
     assert raw.bound >= DEMO_OPT - 1e-6
     assert raw.gap == pytest.approx((raw.bound - raw.objective) / abs(raw.objective), rel=1e-6)
@@ -161,5 +173,6 @@ def test_completion_gets_only_the_time_left(monkeypatch):
     monkeypatch.setattr(solve_mod.highs, "solve", spy)
     raw = solve_mod.run_backend(b, SolverOptions(time_limit=3.0, method="decompose"))
     assert seen and seen[0] <= 2.05, seen
+    verified(b, raw, json.loads(DEMO.read_text()))
     assert raw.status == Status.OPTIMAL and raw.objective == pytest.approx(DEMO_OPT, rel=1e-9)
     assert raw.bound >= DEMO_OPT - 1e-6 and "then the single MILP" in raw.message

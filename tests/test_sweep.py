@@ -368,6 +368,11 @@ def test_resume_of_a_file_from_before_method(tmp_path):
     assert r.exit_code == 2 and "other solver options" in r.output, r.output
     r = run(*args, "--resume", "--method", "mip")
     assert r.exit_code == 0 and "2 of 2" in r.output, r.output
+    assert [x["status"] for x in rows(out)] == ["optimal", "optimal"]  # every plan verified by the sweep
+    raw = raw_demo()
+    for row in rows(out):
+        res = verify_solution(apply_overrides(raw, json.loads(row["overrides"])), plans(out)[row["scenario"]])
+        assert res.ok, [v.message for v in res.violations]
 
 
 def test_refuses_to_resume_a_different_instance_or_grid(grid_run, tmp_path):
