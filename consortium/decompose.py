@@ -50,7 +50,7 @@ import scipy.sparse as sp
 
 from .backends import highs as hb
 from .backends.base import Progress, RawResult, SolverOptions, Status
-from .model.linear import Csc, LinearModel
+from .model.linear import Csc, LinearModel, csc_from_coo
 from .model.rules import Vars
 
 INF = float("inf")
@@ -358,9 +358,10 @@ class Master:
         h.setOptionValue("random_seed", 0)
         h.changeObjectiveSense(highspy.ObjSense.kMaximize)
         # rows: coupling rows, then one convexity row per block
-        lo = np.concatenate([np.full(self.mc, -INF), np.where(B.forced, 1.0, -INF)])
-        hi = np.concatenate([self.cap, np.ones(self.nb)])
-        h.addRows(len(lo), lo, hi, 0, np.zeros(0, np.int32), np.zeros(0, np.int32), np.zeros(0))
+        self.row_lo = np.concatenate([np.full(self.mc, -INF), np.where(B.forced, 1.0, -INF)])
+        self.row_hi = np.concatenate([self.cap, np.ones(self.nb)])
+        h.addRows(len(self.row_lo), self.row_lo, self.row_hi, 0, np.zeros(0, np.int32), np.zeros(0, np.int32),
+                  np.zeros(0))
         # elastic slacks: a row may exceed its limit at a large cost (LP only)
         if self.mc:
             idx = np.arange(self.mc, dtype=np.int32)
@@ -405,39 +406,23 @@ class Master:
 
     def solve_mip(self, time_limit: float, gap: float, log: bool = False) -> np.ndarray | None:
         """Best choice of candidates (one 0/1 per column), or None."""
-        B = self.B
         n = len(self.columns)
-        h = hb.new_highs()
+        rows, cols, vals = [], [], []
+        for j, c in enumerate(self.columns):
+            nz = np.nonzero(c.use)[0]
+            rows.append(np.append(nz, self.mc + c.block))
+            cols.append(np.full(len(nz) + 1, j))
+            vals.append(np.append(c.use[nz], 1.0))
+        cat = lambda xs, dt: np.concatenate(xs).astype(dt) if xs else np.zeros(0, dt)  # noqa: E731
+        A = csc_from_coo(cat(rows, np.int64), cat(cols, np.int64), cat(vals, float), (len(self.row_lo), n))
+        h = hb.to_highs(LinearModel(lb=np.zeros(n), ub=np.ones(n), obj=np.array([c.value for c in self.columns]),
+                                    integer=np.ones(n, bool), A=A, row_lo=self.row_lo, row_hi=self.row_hi,
+                                    col_blocks=[], row_blocks=[]))
         h.setOptionValue("output_flag", bool(log))
         h.setOptionValue("log_to_console", bool(log))
         h.setOptionValue("random_seed", 0)
         h.setOptionValue("time_limit", max(0.05, float(time_limit)))
         h.setOptionValue("mip_rel_gap", float(gap))
-        lp = highspy.HighsLp()
-        lp.num_col_ = n
-        lp.num_row_ = self.mc + self.nb
-        lp.col_cost_ = np.array([c.value for c in self.columns])
-        lp.col_lower_ = np.zeros(n)
-        lp.col_upper_ = np.ones(n)
-        lp.row_lower_ = np.concatenate([np.full(self.mc, -INF), np.where(B.forced, 1.0, -INF)])
-        lp.row_upper_ = np.concatenate([self.cap, np.ones(self.nb)])
-        lp.sense_ = highspy.ObjSense.kMaximize
-        starts, index, value = [0], [], []
-        for c in self.columns:
-            nz = np.nonzero(c.use)[0]
-            index.append(nz)
-            index.append([self.mc + c.block])
-            value.append(c.use[nz])
-            value.append([1.0])
-            starts.append(starts[-1] + len(nz) + 1)
-        lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
-        lp.a_matrix_.num_col_ = n
-        lp.a_matrix_.num_row_ = lp.num_row_
-        lp.a_matrix_.start_ = np.array(starts, np.int32)
-        lp.a_matrix_.index_ = np.concatenate(index).astype(np.int32) if index else np.zeros(0, np.int32)
-        lp.a_matrix_.value_ = np.concatenate(value).astype(float) if value else np.zeros(0)
-        lp.integrality_ = [highspy.HighsVarType.kInteger] * n
-        h.passModel(lp)
         _run(h)
         if h.getInfo().primal_solution_status != highspy.kSolutionStatusFeasible:
             return None
