@@ -50,7 +50,8 @@ class Csc:
 
     def __matmul__(self, x: np.ndarray) -> np.ndarray:
         cols = np.repeat(np.arange(self.shape[1]), np.diff(self.indptr))
-        return np.bincount(self.indices, weights=self.data * np.asarray(x, float)[cols], minlength=self.shape[0])
+        y = np.bincount(self.indices, weights=self.data * np.asarray(x, float)[cols], minlength=self.shape[0])
+        return y.astype(float, copy=False)  # (bincount gives ints when there are no entries at all)
 
     def scipy(self):
         """The same matrix as ``scipy.sparse.csc_matrix`` (made once, then kept:
