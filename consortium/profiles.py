@@ -49,8 +49,8 @@ def load(name_or_path: str | None) -> dict[str, Any]:
     unknown = set(data) - KEYS
     if unknown:
         raise ProfileError(f"{where}: unknown key(s) {', '.join(sorted(unknown))}")
-    if data.get("method", "auto") not in ("auto", "mip", "decompose"):
-        raise ProfileError(f"{where}: method: expected auto, mip or decompose, got {data['method']!r}")
+    if data.get("method", "auto") not in ("auto", "mip", "exact", "decompose"):
+        raise ProfileError(f"{where}: method: expected auto, mip, exact or decompose, got {data['method']!r}")
     from .backends.highs import new_highs
 
     h = new_highs()

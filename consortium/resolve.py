@@ -4,8 +4,17 @@ A :class:`Session` keeps one model loaded in HiGHS. A variant of the instance
 (a sweep scenario, a stress scenario) is built to a :class:`LinearModel` with
 numpy, which is cheap, and compared with the loaded one: if the sparsity
 pattern is the same, only the costs, bounds and changed coefficients are
-passed to the persistent HiGHS object; otherwise the model is reloaded. The
-previous plan is offered as a starting point when it is still feasible.
+passed to the persistent HiGHS objects; otherwise the model is reloaded.
+
+Models large enough for the exact engine (``solve.method_for``) are re-solved
+by :class:`consortium.engine.exact.Engine`, which keeps the LP relaxation's
+basis (a budget change is a few dual simplex steps) and starts from the best
+known plan, so that one restricted MILP proves the new optimum. A session also
+remembers what it has proven (:class:`Proven`): a scenario whose rows and
+bounds all lie within those of a solved one cannot do better than that one's
+bound, and a plan still feasible in it is worth its value; when the two meet,
+the scenario is answered exactly without a solve (budget sweeps over a range
+where the budget no longer binds, stress tests that drop unused actors).
 
 Analyses that bar actors from consortia (marginal values, stress tests) use
 :meth:`Session.solve_barred`, which only changes column bounds and restores
@@ -16,12 +25,13 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterable
+from dataclasses import dataclass, replace
 
 import highspy
 import numpy as np
 
 from .backends import highs
-from .backends.base import RawResult, SolverOptions
+from .backends.base import RawResult, SolverOptions, Status
 from .instance import Instance
 from .model.linear import LinearModel
 from .plan import Solution
@@ -38,6 +48,22 @@ def same_structure(a: LinearModel, b: LinearModel) -> bool:
     )
 
 
+@dataclass
+class Proven:
+    """One solved scenario: its limits, its proven bound and its plan."""
+
+    lb: np.ndarray
+    ub: np.ndarray
+    row_lo: np.ndarray
+    row_hi: np.ndarray
+    bound: float | None  # proven upper bound on the scenario's optimum
+    x: np.ndarray | None  # its plan
+
+
+# How many solved scenarios a session keeps for the dominance test.
+PROVEN_KEEP = 64
+
+
 class Session:
     """One model kept loaded in HiGHS across many re-solves."""
 
@@ -45,53 +71,77 @@ class Session:
         self.opts = opts or SolverOptions()
         self.b: Built = build(inst)
         self._h: highspy.Highs | None = None  # made at the first MILP solve
+        self._engine = None  # the exact engine, made at its first solve
         self.last_x: np.ndarray | None = None
         self.reloads = 0
         self.updates = 0
+        self.skipped = 0  # scenarios answered from earlier proofs, without a solve
+        self.proven: list[Proven] = []
 
     @property
     def inst(self) -> Instance:
         return self.b.md.inst
 
     @property
+    def engine(self):
+        if self._engine is None:
+            from .engine.exact import Engine
+
+            self._engine = Engine(self.b.lm)
+            if self._h is not None:
+                self._engine._h = self._h
+        return self._engine
+
+    @property
     def h(self) -> highspy.Highs:
         """The HiGHS object holding the model, loaded on first use (a session
         whose scenarios are all decomposed by target never needs it)."""
         if self._h is None:
-            self._h = highs.to_highs(self.b.lm)
+            self._h = self._engine.h if self._engine is not None else highs.to_highs(self.b.lm)
         return self._h
 
     @h.setter
     def h(self, value: highspy.Highs | None) -> None:
         self._h = value
+        if self._engine is not None:
+            self._engine._h = value
 
     @property
     def loaded(self) -> bool:
-        return self._h is not None
+        return self._h is not None or self._engine is not None
 
     def _load(self, b: Built) -> None:
         old = self.b.lm
         new = b.lm
-        if self._h is None:
+        if not same_structure(old, new):
+            self.proven = []
+        if self._h is None and self._engine is None:
             pass  # nothing loaded yet: the first MILP solve loads the new model
         elif same_structure(old, new):
-            n, m = new.n_cols, new.n_rows
-            idx = np.arange(n, dtype=np.int32)
-            if not np.array_equal(old.obj, new.obj):
-                self.h.changeColsCost(n, idx, new.obj)
-            if not (np.array_equal(old.lb, new.lb) and np.array_equal(old.ub, new.ub)):
-                self.h.changeColsBounds(n, idx, new.lb, new.ub)
-            if not (np.array_equal(old.row_lo, new.row_lo) and np.array_equal(old.row_hi, new.row_hi)):
-                self.h.changeRowsBounds(m, np.arange(m, dtype=np.int32), new.row_lo, new.row_hi)
-            diff = np.nonzero(old.A.data != new.A.data)[0]
-            if len(diff):
-                cols = np.repeat(np.arange(n), np.diff(new.A.indptr))
-                for k in diff:
-                    self.h.changeCoeff(int(new.A.indices[k]), int(cols[k]), float(new.A.data[k]))
+            if self._engine is not None:
+                self._engine.update(new)  # the LP and the MILP object (shared with self.h)
+            else:
+                n, m = new.n_cols, new.n_rows
+                idx = np.arange(n, dtype=np.int32)
+                if not np.array_equal(old.obj, new.obj):
+                    self.h.changeColsCost(n, idx, new.obj)
+                if not (np.array_equal(old.lb, new.lb) and np.array_equal(old.ub, new.ub)):
+                    self.h.changeColsBounds(n, idx, new.lb, new.ub)
+                if not (np.array_equal(old.row_lo, new.row_lo) and np.array_equal(old.row_hi, new.row_hi)):
+                    self.h.changeRowsBounds(m, np.arange(m, dtype=np.int32), new.row_lo, new.row_hi)
+                diff = np.nonzero(old.A.data != new.A.data)[0]
+                if len(diff):
+                    cols = np.repeat(np.arange(n), np.diff(new.A.indptr))
+                    for k in diff:
+                        self.h.changeCoeff(int(new.A.indices[k]), int(cols[k]), float(new.A.data[k]))
             self.updates += 1
         else:
-            self.h = highs.to_highs(new)
+            self._engine = None
+            self._h = None
             self.reloads += 1
+        if not (np.array_equal(old.obj, new.obj) and np.array_equal(old.A.data, new.A.data)
+                and old.obj_offset == new.obj_offset):
+            self.proven = []  # other objective or coefficients: earlier proofs say nothing
         self.b = b
 
     def start_for(self, lm: LinearModel) -> np.ndarray | None:
@@ -101,6 +151,58 @@ class Session:
             return np.zeros(lm.n_cols)  # forming nothing is feasible
         return None
 
+    # ------------------------------------------------ what earlier solves proved
+
+    def _known(self, lb: np.ndarray, ub: np.ndarray) -> tuple[float | None, np.ndarray | None, float | None]:
+        """(best upper bound, best feasible plan, its value) that earlier proven
+        scenarios give for the loaded model with column bounds lb..ub."""
+        lm = self.b.lm
+        upper, best_x, best_z = None, None, None
+        here = replace(lm, lb=lb, ub=ub)
+        for p in self.proven:
+            if p.bound is not None and np.all(p.lb <= lb) and np.all(p.ub >= ub) \
+                    and np.all(p.row_lo <= lm.row_lo) and np.all(p.row_hi >= lm.row_hi):
+                # every plan of this scenario is a plan of that one
+                upper = p.bound if upper is None else min(upper, p.bound)
+            if p.x is not None and here.is_feasible(p.x):
+                z = float(lm.obj @ p.x + lm.obj_offset)
+                if best_z is None or z > best_z:
+                    best_x, best_z = p.x, z
+        return upper, best_x, best_z
+
+    def _remember(self, lb: np.ndarray, ub: np.ndarray, raw: RawResult) -> None:
+        if raw.interrupted or raw.status not in (Status.OPTIMAL, Status.FEASIBLE):
+            return
+        lm = self.b.lm
+        self.proven.append(Proven(lb.copy(), ub.copy(), lm.row_lo.copy(), lm.row_hi.copy(),
+                                  raw.bound, None if raw.x is None else raw.x.copy()))
+        del self.proven[:-PROVEN_KEEP]
+
+    def _exact(self, o: SolverOptions, start: np.ndarray | None, lb: np.ndarray, ub: np.ndarray
+               ) -> RawResult:
+        """The engine's solve, unless earlier proofs already settle it."""
+        t0 = time.perf_counter()
+        upper, x, z = self._known(lb, ub)
+        if x is not None and upper is not None:
+            tol = max(o.gap * max(abs(z), 1e-9), 1e-6 * max(1.0, abs(z)))
+            if upper - z <= tol:
+                self.skipped += 1
+                return RawResult(status=Status.OPTIMAL, x=x, objective=z, bound=max(upper, z),
+                                 gap=abs(max(upper, z) - z) / max(abs(z), 1e-9),
+                                 time_s=time.perf_counter() - t0, solver="highs", version=highs.version(),
+                                 message="Optimal (a plan of an earlier scenario meets the bound an earlier "
+                                         "scenario proved; no solve needed)")
+        if x is not None:
+            zs = None if start is None or not replace(self.b.lm, lb=lb, ub=ub).is_feasible(start) \
+                else float(self.b.lm.obj @ start + self.b.lm.obj_offset)
+            if zs is None or z > zs:
+                start = x
+        raw = self.engine.solve(o, start, lb, ub, upper=upper)
+        self._remember(lb, ub, raw)
+        return raw
+
+    # ------------------------------------------------------------- solving
+
     def solve(self, inst: Instance | None = None, *, reasons: bool = False,
               opts: SolverOptions | None = None) -> Solution:
         """Solve the loaded instance, or a variant of it (same ids)."""
@@ -109,10 +211,16 @@ class Session:
             self._load(build(inst))
         o = opts or self.opts
         start = self.start_for(self.b.lm)
-        if method_for(self.b, o) == "decompose":
+        method = method_for(self.b, o)
+        if method == "decompose":
             # by target, as `consortium solve` would (its own HiGHS objects)
             raw = run_backend(self.b, o, "highs", start)
+        elif method == "exact":
+            raw = self._exact(o, start, self.b.lm.lb, self.b.lm.ub)
         else:
+            if self._engine is not None:  # the engine leaves its own column bounds on the object
+                n = self.b.lm.n_cols
+                self.h.changeColsBounds(n, np.arange(n, dtype=np.int32), self.b.lm.lb, self.b.lm.ub)
             raw = highs.solve(self.b.lm, o, start, h=self.h)
         if raw.x is not None:
             self.last_x = raw.x
@@ -138,18 +246,26 @@ class Session:
         return np.concatenate(cols).astype(np.int32) if cols else np.zeros(0, np.int32)
 
     def solve_barred(self, cols: np.ndarray, opts: SolverOptions | None = None) -> RawResult:
-        """Re-solve with the given columns fixed to 0, then restore their bounds."""
+        """Re-solve with the given columns fixed to 0 (the model itself is left as it is)."""
         lm = self.b.lm
         cols = np.asarray(cols, np.int32)
+        o = opts or self.opts
+        start = None
+        if self.last_x is not None and not np.any(self.last_x[cols] > 0.5):
+            start = self.last_x
+        elif not any(self.b.md.forced(v.index) for v in self.b.md.views):
+            start = np.zeros(lm.n_cols)
+        if method_for(self.b, o) == "exact":
+            ub = lm.ub.copy()
+            ub[cols] = 0.0
+            return self._exact(o, start, lm.lb, ub)
+        if self._engine is not None:
+            n = lm.n_cols
+            self.h.changeColsBounds(n, np.arange(n, dtype=np.int32), lm.lb, lm.ub)
         if len(cols):
             self.h.changeColsBounds(len(cols), cols, np.zeros(len(cols)), np.zeros(len(cols)))
         try:
-            start = None
-            if self.last_x is not None and not np.any(self.last_x[cols] > 0.5):
-                start = self.last_x
-            elif not any(self.b.md.forced(v.index) for v in self.b.md.views):
-                start = np.zeros(lm.n_cols)
-            return highs.solve(lm, opts or self.opts, start, h=self.h)
+            return highs.solve(lm, o, start, h=self.h)
         finally:
             if len(cols):
                 self.h.changeColsBounds(len(cols), cols, lm.lb[cols], lm.ub[cols])

@@ -57,16 +57,27 @@ def build(inst: Instance) -> Built:
 AUTO_DECOMPOSE_COLUMNS = 150_000
 
 
+# From this many columns "auto" solves the MILP with the exact engine
+# (consortium.engine: LP duals, reduced-cost fixing, restricted MILPs); below
+# it HiGHS alone takes well under a second and the engine's LP would only add
+# to it.
+ENGINE_MIN_COLUMNS = 4000
+
+
 def method_for(b: Built, opts: SolverOptions, backend: str = "highs") -> str:
+    """"mip" (HiGHS on the single MILP), "exact" (the same MILP by the exact
+    engine) or "decompose" (by target)."""
     if backend != "highs" or opts.method == "mip":
         return "mip"
-    if opts.method == "decompose":
-        return "decompose"
+    if opts.method in ("decompose", "exact"):
+        return opts.method
     # An exact answer (gap 0, no time limit) is the MILP's to prove; the
     # decomposition's bound carries the candidates' integrality gap.
     exact = opts.gap <= 0 and opts.time_limit is None and opts.deadline is None
     large = b.lm.n_cols >= AUTO_DECOMPOSE_COLUMNS and len(b.V.views) > 1
-    return "decompose" if large and not exact else "mip"
+    if large and not exact:
+        return "decompose"
+    return "exact" if b.lm.n_cols >= ENGINE_MIN_COLUMNS else "mip"
 
 
 def close_with_mip(b: Built, opts: SolverOptions, raw: RawResult) -> RawResult:
@@ -128,6 +139,10 @@ def run_backend(b: Built, opts: SolverOptions, backend: str = "highs", start=Non
         from .backends import pyomo_backend
 
         return pyomo_backend.solve(b.lm, opts)
+    if method_for(b, opts, backend) == "exact":
+        from .engine.exact import Engine
+
+        return Engine(b.lm).solve(opts, start)
     return highs.solve(b.lm, opts, start)
 
 

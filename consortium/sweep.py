@@ -1640,7 +1640,7 @@ def _fail(msg: str) -> None:
 @click.option("--profile", default="default", show_default=True, help="Solver profile (solvers/*.toml).")
 @click.option("--threads", type=click.IntRange(min=1), default=1, show_default=True,
               help="HiGHS threads per worker.")
-@click.option("--method", type=click.Choice(["auto", "mip", "decompose"]), default=None,
+@click.option("--method", type=click.Choice(["auto", "mip", "exact", "decompose"]), default=None,
               help="Per scenario: one MILP, or decomposition by target (as `consortium solve --method`; "
                    "default from the profile, else auto).")
 @click.option("--no-verify", is_flag=True, help="Skip the independent check of every plan.")
