@@ -184,15 +184,9 @@ class _Worker:
             import numpy as np
 
             ycol = np.array([sess.b.V.y[force]], np.int32)
-            sess.h.changeColsBounds(1, ycol, np.ones(1), np.ones(1))
         t0 = time.perf_counter()
         _drain_abandoned()
-        try:
-            raw = sess.solve_barred(cols)
-        finally:
-            if ycol is not None and not self._abandoned():
-                lm = sess.b.lm
-                sess.h.changeColsBounds(1, ycol, lm.lb[ycol], lm.ub[ycol])
+        raw = sess.solve_barred(cols, formed=ycol)
         sol = solution_from_raw(sess.b, raw, time.perf_counter() - t0)
         if self._abandoned():
             # HiGHS did not stop and still runs in its thread (backends.highs; only

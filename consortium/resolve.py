@@ -180,7 +180,8 @@ class Session:
 
     def _exact(self, o: SolverOptions, start: np.ndarray | None, lb: np.ndarray, ub: np.ndarray
                ) -> RawResult:
-        """The engine's solve, unless earlier proofs already settle it."""
+        """The engine's solve (or HiGHS's on the one MILP, for models below the
+        engine's size), unless earlier proofs already settle it."""
         t0 = time.perf_counter()
         upper, x, z = self._known(lb, ub)
         if x is not None and upper is not None:
@@ -197,9 +198,27 @@ class Session:
                 else float(self.b.lm.obj @ start + self.b.lm.obj_offset)
             if zs is None or z > zs:
                 start = x
-        raw = self.engine.solve(o, start, lb, ub, upper=upper)
+        if method_for(self.b, o) == "exact":
+            raw = self.engine.solve(o, start, lb, ub, upper=upper)
+        else:
+            raw = self._milp(o, start, lb, ub)
         self._remember(lb, ub, raw)
         return raw
+
+    def _milp(self, o: SolverOptions, start: np.ndarray | None, lb: np.ndarray, ub: np.ndarray
+              ) -> RawResult:
+        """HiGHS on the loaded MILP with column bounds lb..ub (restored after)."""
+        lm = self.b.lm
+        n = lm.n_cols
+        idx = np.arange(n, dtype=np.int32)
+        differs = self._engine is not None or not (np.array_equal(lb, lm.lb) and np.array_equal(ub, lm.ub))
+        if differs:
+            self.h.changeColsBounds(n, idx, lb, ub)
+        try:
+            return highs.solve(replace(lm, lb=lb, ub=ub), o, start, h=self.h)
+        finally:
+            if differs and not highs.abandoned(self.h):
+                self.h.changeColsBounds(n, idx, lm.lb, lm.ub)
 
     # ------------------------------------------------------------- solving
 
@@ -215,13 +234,8 @@ class Session:
         if method == "decompose":
             # by target, as `consortium solve` would (its own HiGHS objects)
             raw = run_backend(self.b, o, "highs", start)
-        elif method == "exact":
-            raw = self._exact(o, start, self.b.lm.lb, self.b.lm.ub)
         else:
-            if self._engine is not None:  # the engine leaves its own column bounds on the object
-                n = self.b.lm.n_cols
-                self.h.changeColsBounds(n, np.arange(n, dtype=np.int32), self.b.lm.lb, self.b.lm.ub)
-            raw = highs.solve(self.b.lm, o, start, h=self.h)
+            raw = self._exact(o, start, self.b.lm.lb, self.b.lm.ub)
         if raw.x is not None:
             self.last_x = raw.x
         sol = solution_from_raw(self.b, raw, time.perf_counter() - t0)
@@ -245,27 +259,21 @@ class Session:
                 cols.append(V.lead[v.index][V.lead_local[v.index] == i])
         return np.concatenate(cols).astype(np.int32) if cols else np.zeros(0, np.int32)
 
-    def solve_barred(self, cols: np.ndarray, opts: SolverOptions | None = None) -> RawResult:
-        """Re-solve with the given columns fixed to 0 (the model itself is left as it is)."""
+    def solve_barred(self, cols: np.ndarray, opts: SolverOptions | None = None,
+                     formed: np.ndarray | None = None) -> RawResult:
+        """Re-solve with the given columns fixed to 0 and the columns ``formed``
+        (targets' ``y``) fixed to 1; the model itself is left as it is."""
         lm = self.b.lm
         cols = np.asarray(cols, np.int32)
+        ones = np.zeros(0, np.int32) if formed is None else np.asarray(formed, np.int32)
         o = opts or self.opts
         start = None
-        if self.last_x is not None and not np.any(self.last_x[cols] > 0.5):
+        if self.last_x is not None and not np.any(self.last_x[cols] > 0.5) \
+                and not np.any(self.last_x[ones] < 0.5):
             start = self.last_x
-        elif not any(self.b.md.forced(v.index) for v in self.b.md.views):
+        elif not len(ones) and not any(self.b.md.forced(v.index) for v in self.b.md.views):
             start = np.zeros(lm.n_cols)
-        if method_for(self.b, o) == "exact":
-            ub = lm.ub.copy()
-            ub[cols] = 0.0
-            return self._exact(o, start, lm.lb, ub)
-        if self._engine is not None:
-            n = lm.n_cols
-            self.h.changeColsBounds(n, np.arange(n, dtype=np.int32), lm.lb, lm.ub)
-        if len(cols):
-            self.h.changeColsBounds(len(cols), cols, np.zeros(len(cols)), np.zeros(len(cols)))
-        try:
-            return highs.solve(lm, o, start, h=self.h)
-        finally:
-            if len(cols):
-                self.h.changeColsBounds(len(cols), cols, lm.lb[cols], lm.ub[cols])
+        lb, ub = lm.lb.copy(), lm.ub.copy()
+        ub[cols] = 0.0
+        lb[ones] = 1.0
+        return self._exact(o, start, lb, ub)

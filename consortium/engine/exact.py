@@ -36,8 +36,8 @@ from ..backends.highs_relax import Relaxation, solve_restricted
 from ..model.linear import LinearModel
 from . import lagrange
 
-# The first threshold, below the LP bound, relative to it; it grows by
-# FIRST_GROWTH each time a round finds no plan at all.
+# The first threshold, below the LP bound, relative to it; the distance grows
+# by FIRST_GROWTH after every round that does not settle the optimum.
 FIRST_GAP = 0.0005
 FIRST_GROWTH = 4.0
 # A round that would leave more of the binaries free than this is the single
@@ -157,13 +157,20 @@ class Engine:
         step = FIRST_GAP
         scale = max(abs(upper), 1.0)
         interrupted = lp.interrupted
+        found_last = False
         while True:
             if z_best is not None and upper - z_best <= max(opts.gap * max(abs(z_best), 1e-9), _tol(z_best)):
                 return result(Status.OPTIMAL, x_best, z_best, upper,
                               self._msg("Optimal", out), interrupted)
-            # With a plan in hand, the round that proves it (or finds better);
-            # without one, a threshold just below the bound.
-            T = z_best if z_best is not None else upper - step * scale
+            # A threshold just below the bound, as long as that is above the
+            # best plan in hand (a small round that may prove a better plan at
+            # once); else the round that proves the plan in hand (or finds better).
+            # (A round that found a plan below its threshold is followed by the
+            # proof of that plan: it is the best candidate there is.)
+            T = upper - step * scale
+            if z_best is not None:
+                T = z_best if found_last else max(T, z_best)
+            step *= FIRST_GROWTH
             to0, to1 = lagrange.fixings(lm, bd, lb, ub, T - _tol(T))
             free = n_bin - int(to0.sum() + to1.sum())
             if n_bin == 0 or free > MAX_FREE_SHARE * n_bin:
@@ -186,6 +193,7 @@ class Engine:
             out.mip_s += r.time_s
             interrupted = interrupted or r.interrupted
             found = r.x is not None and r.objective is not None
+            found_last = found
             if found and (z_best is None or r.objective > z_best):
                 x_best, z_best = r.x, _objective(lm, r.x)
             if r.status == Status.OPTIMAL:
@@ -201,8 +209,6 @@ class Engine:
                 upper = min(upper, max(rb, T))
             elif r.status == Status.INFEASIBLE:
                 upper = min(upper, T)
-                if z_best is None:
-                    step *= FIRST_GROWTH
             else:
                 # stopped (time limit, Ctrl-C) inside a round: what it proved
                 rb = r.bound if r.bound is not None else upper

@@ -1,0 +1,217 @@
+"""The exact re-solve engine (``consortium.engine``) gives what the single MILP proves.
+
+* Its optimum equals brute force on tiny random instances, and its bound is
+  never below the optimum.
+* The Lagrangian bound is valid for *any* prices, and its fixings never cut
+  off an optimal plan (the proof the engine rests on).
+* A :class:`consortium.resolve.Session` that re-solves variants (budget
+  scenarios, barred actors, targets held formed) through the engine, with its
+  warm LP and its cache of proven scenarios, gives the optimum of a separate
+  solve of each variant, and brute force's.
+
+Every plan goes through the independent verifier.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from bruteforce import brute_force
+from conftest import ROOT, solve_verified
+from consortium.backends import highs
+from consortium.backends.base import SolverOptions, Status
+from consortium.engine import lagrange
+from consortium.engine.exact import Engine
+from consortium.instance import from_dict
+from consortium.resolve import Session
+from consortium.solve import build, method_for, solution_from_raw
+from consortium.verify import verify_solution
+from strategies import tiny_instances
+
+DEMO = ROOT / "instances" / "demo" / "suzhou.json"
+SETTINGS = dict(deadline=None, derandomize=True,
+                suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+EXACT = SolverOptions(method="exact")
+
+
+def close(a, b):
+    return a == pytest.approx(b, rel=1e-6, abs=1e-6)
+
+
+def checked(b, raw, instance: dict):
+    """The plan of a raw engine result, written as ``solve`` would, verified."""
+    sol = solution_from_raw(b, raw, 0.0)
+    res = verify_solution(instance, sol.to_dict())
+    assert res.ok, [f"rule {v.rule}: {v.message}" for v in res.violations]
+    if sol.status.has_plan:
+        assert close(res.objective, sol.objective)
+    return sol
+
+
+@settings(max_examples=150, **SETTINGS)
+@given(tiny_instances())
+def test_engine_optimum_matches_brute_force(inst):
+    expected = brute_force(copy.deepcopy(inst))
+    sol = solve_verified(inst, reasons=False, method="exact")
+    if expected.objective is None:
+        assert sol.status == Status.INFEASIBLE
+        return
+    assert sol.status == Status.OPTIMAL
+    assert close(sol.objective, expected.objective)
+    assert sol.bound is not None and sol.bound >= expected.objective - 1e-6
+
+
+@settings(max_examples=80, **SETTINGS)
+@given(tiny_instances(), st.integers(0, 2**32 - 1))
+def test_lagrangian_bound_valid_for_any_prices_and_fixings_keep_the_optimum(inst, seed):
+    expected = brute_force(copy.deepcopy(inst))
+    if expected.objective is None:
+        return
+    b = build(from_dict(copy.deepcopy(inst)))
+    lm = b.lm
+    rng = np.random.default_rng(seed)
+    # the exact optimum's plan, from the single MILP (checked against brute force)
+    raw = highs.solve(lm, SolverOptions())
+    assert close(raw.objective, expected.objective)
+    for y in (rng.normal(0, 3, lm.n_rows), rng.exponential(1, lm.n_rows), np.zeros(lm.n_rows)):
+        bd = lagrange.bound(lm, y, lm.lb, lm.ub)
+        assert bd.value >= expected.objective - 1e-6
+        # every plan worth the optimum keeps the fixings at that threshold
+        to0, to1 = lagrange.fixings(lm, bd, lm.lb, lm.ub, expected.objective - 1e-6)
+        assert not np.any(raw.x[to0] > 0.5)
+        assert not np.any(raw.x[to1] < 0.5)
+
+
+def _variants(inst: dict, rng) -> list[dict]:
+    """Budget and value scenarios of one instance (same ids, same structure)."""
+    out = []
+    for f in (0.4, 0.7, 1.0, 1.5, 0.7):
+        v = copy.deepcopy(inst)
+        pol = v.setdefault("policy", {})
+        if "total_budget" in pol and pol["total_budget"] is not None:
+            pol["total_budget"] = round(pol["total_budget"] * f, 2)
+        else:
+            pol["total_budget"] = round(20.0 * f, 2)
+        for sp in v.get("sponsors", []):
+            if "budget" in sp and rng.random() < 0.5:
+                sp["budget"] = round(sp["budget"] * f, 2)
+        out.append(v)
+    return out
+
+
+@settings(max_examples=60, **SETTINGS)
+@given(tiny_instances(), st.integers(0, 2**32 - 1))
+def test_session_scenarios_match_separate_solves_and_brute_force(inst, seed):
+    rng = np.random.default_rng(seed)
+    sess = Session(from_dict(copy.deepcopy(inst)), EXACT)
+    for v in _variants(inst, rng):
+        expected = brute_force(copy.deepcopy(v))
+        sol = sess.solve(from_dict(copy.deepcopy(v)))
+        res = verify_solution(v, sol.to_dict())
+        assert res.ok, [f"rule {x.rule}: {x.message}" for x in res.violations]
+        if expected.objective is None:
+            assert sol.status == Status.INFEASIBLE
+            continue
+        assert sol.status == Status.OPTIMAL
+        assert close(sol.objective, expected.objective)
+        separate = solve_verified(v, reasons=False, method="mip")
+        assert close(sol.objective, separate.objective)
+
+
+@settings(max_examples=60, **SETTINGS)
+@given(tiny_instances(), st.integers(0, 2**32 - 1))
+def test_barred_actors_and_forced_targets_match_brute_force(inst, seed):
+    """solve_barred with an actor barred from every target is the instance with
+    that actor forbidden; with a target's y held at 1 it is that target mandatory."""
+    rng = np.random.default_rng(seed)
+    sess = Session(from_dict(copy.deepcopy(inst)), EXACT)
+    base = sess.solve()
+    md = sess.b.md
+    actors = [a["id"] for a in inst["actors"]]
+    for aid in rng.permutation(actors)[:3]:
+        a = md.actor_index[aid]
+        raw = sess.solve_barred(sess.barred_columns([(-1, a)]))
+        v = copy.deepcopy(inst)
+        fx = v.setdefault("fixed", {})
+        fx["forbidden_actors"] = sorted(set(fx.get("forbidden_actors") or []) | {aid})
+        expected = brute_force(copy.deepcopy(v))
+        if expected.objective is None:
+            assert raw.status == Status.INFEASIBLE
+            continue
+        assert raw.status == Status.OPTIMAL
+        assert close(raw.objective, expected.objective)
+        checked(sess.b, raw, v)
+        if base.status.has_plan:
+            assert raw.objective <= base.objective + 1e-6  # barring never helps
+    t = int(rng.integers(len(inst["targets"])))
+    raw = sess.solve_barred(np.zeros(0, np.int32), formed=np.array([sess.b.V.y[t]], np.int32))
+    v = copy.deepcopy(inst)
+    v["targets"][t]["mandatory"] = True
+    expected = brute_force(copy.deepcopy(v))
+    if expected.objective is None:
+        assert raw.status == Status.INFEASIBLE
+    else:
+        assert raw.status == Status.OPTIMAL and close(raw.objective, expected.objective)
+        checked(sess.b, raw, v)
+
+
+def test_demo_engine_equals_single_milp():
+    raw = json.loads(DEMO.read_text())
+    e = solve_verified(raw, reasons=False, method="exact")
+    m = solve_verified(raw, reasons=False, method="mip")
+    assert e.status == m.status == Status.OPTIMAL
+    assert close(e.objective, m.objective)
+    assert "exact engine" in e.solver["message"]
+
+
+@pytest.fixture(scope="module")
+def medium():
+    """A provincial-style instance cut to 10 targets: big enough for rounds of
+    fixing to matter (the engine is what `auto` picks for it)."""
+    from consortium.generate import generate
+
+    return generate(preset="provincial", seed=3, targets=10)
+
+
+def test_medium_instance_auto_uses_engine_and_matches_single_milp(medium):
+    b = build(from_dict(copy.deepcopy(medium)))
+    assert method_for(b, SolverOptions()) == "exact"
+    e = solve_verified(medium, reasons=False)
+    m = solve_verified(medium, reasons=False, method="mip")
+    assert e.status == m.status == Status.OPTIMAL
+    assert close(e.objective, m.objective)
+
+
+def test_budget_sweep_in_a_session_equals_separate_solves_and_skips_proven(medium):
+    tb = medium["policy"]["total_budget"]
+    sess = Session(from_dict(copy.deepcopy(medium)), SolverOptions())
+    budgets = [tb * f for f in (3.0, 2.0, 1.0, 0.7)]  # from loose to tight
+    for B in budgets:
+        v = copy.deepcopy(medium)
+        v["policy"]["total_budget"] = round(B, 2)
+        sol = sess.solve(from_dict(copy.deepcopy(v)))
+        res = verify_solution(v, sol.to_dict())
+        assert res.ok
+        separate = solve_verified(v, reasons=False, method="mip")
+        assert sol.status == separate.status
+        if sol.status.has_plan:
+            assert close(sol.objective, separate.objective)
+    # from a budget that no longer binds down to one that does: the loose ones
+    # repeat the first plan, which the first proof already settles
+    assert sess.skipped >= 1
+
+
+def test_time_limit_returns_a_plan_with_an_honest_bound(medium):
+    b = build(from_dict(copy.deepcopy(medium)))
+    exact = Engine(b.lm).solve(SolverOptions())
+    r = Engine(b.lm).solve(SolverOptions(time_limit=0.3), start=np.zeros(b.lm.n_cols))
+    assert r.status in (Status.OPTIMAL, Status.FEASIBLE)
+    assert r.objective <= exact.objective + 1e-6
+    assert r.bound is None or r.bound >= exact.objective - 1e-6
+    checked(b, r, medium)
