@@ -186,7 +186,7 @@ class _Worker:
             ycol = np.array([sess.b.V.y[force]], np.int32)
         t0 = time.perf_counter()
         _drain_abandoned()
-        raw = sess.solve_barred(cols, formed=ycol)
+        raw = sess.solve_barred(cols, formed=ycol, affected=affected)
         sol = solution_from_raw(sess.b, raw, time.perf_counter() - t0)
         if self._abandoned():
             # HiGHS did not stop and still runs in its thread (backends.highs; only

@@ -178,8 +178,23 @@ class Session:
                                   raw.bound, None if raw.x is None else raw.x.copy()))
         del self.proven[:-PROVEN_KEEP]
 
-    def _exact(self, o: SolverOptions, start: np.ndarray | None, lb: np.ndarray, ub: np.ndarray
-               ) -> RawResult:
+    def target_columns(self, targets: Iterable[int]) -> np.ndarray:
+        """A mask of the columns made for the given targets."""
+        V = self.b.V
+        mask = np.zeros(self.b.lm.n_cols, bool)
+        for t in targets:
+            mask[V.y[t]] = True
+        for v in V.views:
+            if v.index in targets:
+                for cols in (V.site[v.index], V.x[v.index], V.lead[v.index]):
+                    mask[cols] = True
+        for (t, _a, _b, _w, c) in V.ties:
+            if t in targets:
+                mask[c] = True
+        return mask
+
+    def _exact(self, o: SolverOptions, start: np.ndarray | None, lb: np.ndarray, ub: np.ndarray,
+               local: np.ndarray | None = None) -> RawResult:
         """The engine's solve (or HiGHS's on the one MILP, for models below the
         engine's size), unless earlier proofs already settle it."""
         t0 = time.perf_counter()
@@ -199,7 +214,7 @@ class Session:
             if zs is None or z > zs:
                 start = x
         if method_for(self.b, o) == "exact":
-            raw = self.engine.solve(o, start, lb, ub, upper=upper)
+            raw = self.engine.solve(o, start, lb, ub, upper=upper, local=local)
         else:
             raw = self._milp(o, start, lb, ub)
         self._remember(lb, ub, raw)
@@ -260,9 +275,11 @@ class Session:
         return np.concatenate(cols).astype(np.int32) if cols else np.zeros(0, np.int32)
 
     def solve_barred(self, cols: np.ndarray, opts: SolverOptions | None = None,
-                     formed: np.ndarray | None = None) -> RawResult:
+                     formed: np.ndarray | None = None, affected: Iterable[int] | None = None) -> RawResult:
         """Re-solve with the given columns fixed to 0 and the columns ``formed``
-        (targets' ``y``) fixed to 1; the model itself is left as it is."""
+        (targets' ``y``) fixed to 1; the model itself is left as it is.
+        ``affected``: targets whose consortia the change touches (the exact
+        engine first re-plans them alone around the last plan)."""
         lm = self.b.lm
         cols = np.asarray(cols, np.int32)
         ones = np.zeros(0, np.int32) if formed is None else np.asarray(formed, np.int32)
@@ -276,4 +293,7 @@ class Session:
         lb, ub = lm.lb.copy(), lm.ub.copy()
         ub[cols] = 0.0
         lb[ones] = 1.0
-        return self._exact(o, start, lb, ub)
+        local = None
+        if affected is not None and start is not None:
+            local = self.target_columns(set(affected))
+        return self._exact(o, start, lb, ub, local)

@@ -70,6 +70,7 @@ class Outcome:
     free: list | None = None  # free binaries per round
     lp_s: float = 0.0
     mip_s: float = 0.0
+    local: bool = False  # a local round (around a given plan) ran first
 
 
 class Engine:
@@ -106,10 +107,13 @@ class Engine:
 
     def solve(self, opts: SolverOptions, start: np.ndarray | None = None,
               lb: np.ndarray | None = None, ub: np.ndarray | None = None,
-              upper: float | None = None) -> RawResult:
+              upper: float | None = None, local: np.ndarray | None = None) -> RawResult:
         """The exact optimum of the loaded model with column bounds ``lb``/``ub``
         (default: the model's own), within ``opts.gap``. ``upper``: a bound
-        already proven for it (e.g. by a scenario whose rules it only tightens)."""
+        already proven for it (e.g. by a scenario whose rules it only tightens).
+        ``local`` (with ``start``): the columns a good plan is likely to change
+        (the consortia an actor dropped out of); a first, small MILP with every
+        other column held at ``start`` gives the plan the proof round starts from."""
         t0 = time.perf_counter()
         lm = self.lm
         lb = lm.lb if lb is None else lb
@@ -152,12 +156,24 @@ class Engine:
         bd = lagrange.best_bound(lm, lp.row_dual, lb, ub)
         out.lp_bound = bd.value
         upper = bd.value if upper is None else min(upper, bd.value)
-        n_bin = int((lm.integer & (lb == 0) & (ub == 1)).sum())
         x_best, z_best = x0, z0
+        n_bin = int((lm.integer & (lb == 0) & (ub == 1)).sum())
         step = FIRST_GAP
         scale = max(abs(upper), 1.0)
         interrupted = lp.interrupted
         found_last = False
+        if local is not None and x0 is not None and n_bin:
+            lbL = np.where(local, lb, np.clip(x0, lb, ub))
+            ubL = np.where(local, ub, np.clip(x0, lb, ub))
+            r = self._mip(lm, lbL, ubL, opts, x0, -np.inf, upper, left, False)
+            out.mip_s += r.time_s
+            out.local = True
+            interrupted = interrupted or r.interrupted
+            if r.x is not None and r.objective is not None and r.objective > z0 + _tol(z0):
+                x_best, z_best = r.x, _objective(lm, r.x)
+                found_last = True
+            if r.interrupted:
+                return result(Status.FEASIBLE, x_best, z_best, upper, self._msg("stopped", out), True)
         while True:
             if z_best is not None and upper - z_best <= max(opts.gap * max(abs(z_best), 1e-9), _tol(z_best)):
                 return result(Status.OPTIMAL, x_best, z_best, upper,
@@ -255,5 +271,6 @@ class Engine:
         if out.lp_bound is None:
             return f"{head} (single MILP)"
         free = ", ".join(f"{f:,}" for f in (out.free or []))
-        return (f"{head} (exact engine: LP bound {out.lp_bound:.6g}, {out.rounds} round(s) with "
+        local = "a local round around the given plan, then " if out.local else ""
+        return (f"{head} (exact engine: LP bound {out.lp_bound:.6g}, {local}{out.rounds} round(s) with "
                 f"{free or 'no'} binaries left free)")
