@@ -215,3 +215,40 @@ def test_time_limit_returns_a_plan_with_an_honest_bound(medium):
     assert r.objective <= exact.objective + 1e-6
     assert r.bound is None or r.bound >= exact.objective - 1e-6
     checked(b, r, medium)
+
+
+def test_marginal_and_stress_through_the_engine_equal_the_single_milp():
+    """The analyses' re-solves (barred pairs, dropped actors, targets held
+    formed) through the engine give the single MILP's answers, which
+    tests/test_analyse.py holds against brute force."""
+    from consortium import analyse as an
+
+    raw = json.loads(DEMO.read_text())
+    inst = from_dict(copy.deepcopy(raw))
+    sol = solve_verified(raw, reasons=False)
+    by = {}
+    for method in ("mip", "exact"):
+        o = SolverOptions(method=method)
+        marg = an.marginal_values(inst, sol, o, workers=1, keep_plans=True)
+        scen = an.drop_each_scenarios(sol) + [an.scenario_from_spec(inst, {"drop_foreign": True}, "s0")]
+        stress = an.stress_test(inst, sol, scen, o, workers=1, keep_plans=True)
+        by[method] = (marg, stress)
+    for a, b in zip(by["mip"][0], by["exact"][0]):
+        assert (a["target"], a["actor"], a["status"]) == (b["target"], b["actor"], b["status"])
+        if a["objective_without"] is not None:
+            assert close(a["objective_without"], b["objective_without"])
+        if b.get("plan") is not None:
+            mod = copy.deepcopy(raw)
+            mod.setdefault("fixed", {}).setdefault("forbidden", []).append([b["target"], b["actor"]])
+            res = verify_solution(mod, b["plan"])
+            assert res.ok, [v.message for v in res.violations]
+    for a, b in zip(by["mip"][1], by["exact"][1]):
+        assert (a["name"], a["status"]) == (b["name"], b["status"])
+        if a["objective_after"] is not None:
+            assert close(a["objective_after"], b["objective_after"])
+        if b.get("plan") is not None:
+            mod = copy.deepcopy(raw)
+            fa = mod.setdefault("fixed", {}).setdefault("forbidden_actors", [])
+            fa.extend(x for x in b["drop"] if x not in fa)
+            res = verify_solution(mod, b["plan"])
+            assert res.ok, [v.message for v in res.violations]
