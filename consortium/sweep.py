@@ -736,10 +736,12 @@ def _session_class():
 
 
 def start_chain(sha: str) -> None:
-    """A new chunk: forget the warm start, so results depend on the grid alone."""
+    """A new chunk: forget the warm start and what earlier chunks proved, so
+    results (plans too, where several are optimal) depend on the grid alone."""
     st = _SESSIONS.get(sha)
     if st and st["session"] is not None:
         st["session"].last_x = None
+        st["session"].proven = []
 
 
 def run_scenario(sha: str, raw: dict[str, Any] | str, opts: dict[str, Any], sid: int,

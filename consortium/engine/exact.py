@@ -41,8 +41,9 @@ from . import lagrange
 FIRST_GAP = 0.0005
 FIRST_GROWTH = 4.0
 # A round that would leave more of the binaries free than this is the single
-# MILP: the fixings would not pay for a round.
+# MILP: the fixings would not pay for a round. So is any round after MAX_ROUNDS.
 MAX_FREE_SHARE = 0.85
+MAX_ROUNDS = 8
 # HiGHS options for the restricted MILP unless a profile sets them: probing
 # (presolve rule 32768) is most of HiGHS's presolve here and, with most
 # columns fixed, finds little (provincial seed 1: 4.1 s -> 2.1 s).
@@ -234,6 +235,11 @@ class Engine:
             if end is not None and time.monotonic() >= end:
                 st = Status.FEASIBLE if x_best is not None else Status.NO_SOLUTION
                 return result(st, x_best, z_best, upper, self._msg("Time limit reached", out), interrupted)
+            if (proof and upper - z_best > max(opts.gap * max(abs(z_best), 1e-9), _tol(z_best))) \
+                    or out.rounds >= MAX_ROUNDS:
+                # a proof round that did not settle (HiGHS stopping on tolerances
+                # of its own, e.g. a profile's mip_abs_gap): the single MILP decides
+                return self._round(lm, lb, ub, opts, x_best, z_best, upper, left, result, out, full=True)
 
     def _mip(self, lm, lbR, ubR, opts, x_in, floor, upper, left, proof) -> RawResult:
         hopts = {**(PROOF_HIGHS if proof else ROUND_HIGHS), **opts.highs}
