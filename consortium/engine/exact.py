@@ -171,8 +171,9 @@ class Engine:
             out.local = True
             interrupted = interrupted or r.interrupted
             if r.x is not None and r.objective is not None and r.objective > z0 + _tol(z0):
+                # a floor for the rounds below (the small round just under the
+                # bound still comes first: it often finds a better plan)
                 x_best, z_best = r.x, _objective(lm, r.x)
-                found_last = True
             if r.interrupted:
                 return result(Status.FEASIBLE, x_best, z_best, upper, self._msg("stopped", out), True)
         while True:
