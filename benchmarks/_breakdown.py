@@ -40,7 +40,7 @@ STAGES = [
     ("consortium.cli", "dumps", "dumps (JSON text)"),
     ("consortium.cli", "write_atomic", "write file"),
 ]
-IMPORTS = ["consortium.cli", "consortium.instance", "consortium.profiles", "consortium.solve",
+IMPORTS = ["consortium.cli", "consortium.io.instance", "consortium.profiles", "consortium.solve",
            "consortium.backends.highs", "consortium.plan", "consortium.verify"]
 
 records: dict[tuple[str, ...], list[float]] = {}

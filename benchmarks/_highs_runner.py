@@ -54,7 +54,7 @@ def load_npz(h: highspy.Highs, path: str) -> None:
 
 
 def load_scp(h: highspy.Highs, path: str) -> None:
-    from consortium.orlib import read_scp  # standard library only
+    from consortium.io.orlib import read_scp  # standard library only
 
     costs, rows = read_scp(path)
     n, m = len(costs), len(rows)

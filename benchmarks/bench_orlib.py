@@ -2,7 +2,7 @@
 
 For each instance (scp41..scp410 by default, all 45 with ``--all``):
 
-* ours: the instance is mapped with ``consortium.orlib.scp_to_instance``
+* ours: the instance is mapped with ``consortium.io.orlib.scp_to_instance``
   (the compact mapping, ``coordinator=True``, unless ``--mapping default``)
   and written to a temporary folder (never into the repository), then solved
   by ``consortium solve FILE -o out.json --no-reasons --gap 0 --profile P``
@@ -100,7 +100,7 @@ def main() -> None:
         return
 
     from consortium import profiles
-    from consortium.orlib import ORLIB_OPTIMA, orlib_path, scp_to_instance
+    from consortium.io.orlib import ORLIB_OPTIMA, orlib_path, scp_to_instance
 
     names = (a.names.split(",") if a.names else list(ORLIB_OPTIMA) if a.all
              else SET4[:5] if a.quick else SET4)
@@ -290,7 +290,7 @@ def reprint(paths: list[Path]) -> None:
         for r in d["results"]:
             add_ratios(r)
             by_name[r["name"]] = r
-    from consortium.orlib import ORLIB_OPTIMA
+    from consortium.io.orlib import ORLIB_OPTIMA
 
     order = {n: i for i, n in enumerate(ORLIB_OPTIMA)}
     report(sorted(by_name.values(), key=lambda r: order.get(r["name"], 999)), meta)

@@ -117,7 +117,7 @@ def export(inst_path: Path, work: Path, opts: dict, with_start: bool) -> dict:
 
     from consortium.backends import highs
     from consortium.backends.base import SolverOptions
-    from consortium.instance import load
+    from consortium.io.instance import load
     from consortium.solve import build, initial_plan
 
     t = time.perf_counter()

@@ -151,7 +151,7 @@ def main() -> None:
     from bench_overhead import parse_kv
     from consortium import profiles
     from consortium.backends.base import SolverOptions
-    from consortium.instance import load
+    from consortium.io.instance import load
     from consortium.solve import build, initial_plan
 
     work = Path(a.keep) if a.keep else Path(tempfile.mkdtemp(prefix="exp_budget_"))

@@ -81,7 +81,7 @@ def main() -> None:
     a = ap.parse_args()
     from consortium.backends import highs
     from consortium.backends.base import SolverOptions
-    from consortium.instance import load
+    from consortium.io.instance import load
     from consortium.solve import build, initial_plan
 
     with tempfile.TemporaryDirectory() as d:

@@ -15,11 +15,11 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from consortium import analyse as an
+from consortium import analysis as an
 from consortium.backends.base import SolverOptions, Status
 from consortium.cli import cli
-from consortium.instance import InstanceError, from_dict
-from consortium.solve import solve
+from consortium.io.instance import InstanceError, from_dict
+from consortium.solving.solve import solve_instance as solve
 from consortium.verify import verify_solution
 from conftest import ROOT, solve_verified
 

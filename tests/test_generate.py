@@ -26,9 +26,9 @@ from consortium.generate import (
     dumps_instance,
     eligibility_stats,
     generate,
-    generate_command,
     write_instance,
 )
+from consortium.cli.generate import generate_command
 
 TYPES = {"enterprise", "sme", "institute", "university", "lab"}
 R_END = {"institute", "university", "lab"}

@@ -18,7 +18,7 @@ import time
 import pytest
 
 from consortium.generate import generate, write_instance
-from consortium.instance import load
+from consortium.io.instance import load
 from consortium.verify import verify_solution
 
 

@@ -75,7 +75,7 @@ def test_usage_errors_exit_2():
 def test_integer_fields_show_the_value_as_written(field, value, shown):
     """Integral floats are accepted as integers (3.0 is 3); a bounds error
     shows the value as the file has it, never a converted one."""
-    from consortium.instance import InstanceError, from_dict
+    from consortium.io.instance import InstanceError, from_dict
 
     actor = {"id": "a", "type": "sme", "ownership": "state", "region": "r", "lat": 1, "lon": 1, "cost": 1,
              field: value}

@@ -63,16 +63,16 @@ def test_check_catches_a_changed_expected_value(tmp_path):
 
 
 def test_check_catches_a_broken_plan(tmp_path, monkeypatch):
-    import consortium.solve as solve_mod
+    import consortium.solving.solve as solve_mod
 
-    real = solve_mod.solve
+    real = solve_mod.solve_instance
 
     def broken(*a, **k):
         sol = real(*a, **k)
         sol.consortia[0].contracts[0].reward += 1.0  # arithmetic no longer adds up
         return sol
 
-    monkeypatch.setattr(solve_mod, "solve", broken)
+    monkeypatch.setattr(solve_mod, "solve_instance", broken)
     _copy(tmp_path, "r02-redundancy")
     r = CliRunner().invoke(cli, ["check", str(tmp_path)])
     assert r.exit_code == 1

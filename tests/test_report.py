@@ -15,9 +15,9 @@ import pytest
 from click.testing import CliRunner
 
 from consortium.cli import cli
-from consortium.instance import from_dict, load
+from consortium.io.instance import from_dict, load
 from consortium.report import read_sweep, render_report
-from consortium.solve import solve
+from consortium.solving.solve import solve_instance as solve
 from consortium.verify import verify_solution
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -13,7 +13,7 @@ import pytest
 from click.testing import CliRunner
 
 from consortium.cli import cli
-from consortium.instance import from_dict, load
+from consortium.io.instance import from_dict, load
 from consortium.spreadsheet import (
     SpreadsheetError,
     export_contracts,
@@ -21,7 +21,7 @@ from consortium.spreadsheet import (
     read_workbook,
     write_template,
 )
-from consortium.solve import solve
+from consortium.solving.solve import solve_instance as solve
 from consortium.verify import verify_solution
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -21,10 +21,9 @@ from click.testing import CliRunner
 
 from consortium.backends.base import SolverOptions
 from consortium.cli import cli
-from consortium.instance import from_dict
-from consortium.solve import solve
+from consortium.io.instance import from_dict
+from consortium.solving.solve import solve_instance as solve
 from consortium.sweep import (
-    FAULT_ENV,
     SweepError,
     apply_overrides,
     expand,
@@ -34,6 +33,7 @@ from consortium.sweep import (
     set_path,
 )
 from consortium.verify import verify_solution
+from faults import FAULT_ENV
 
 ROOT = Path(__file__).resolve().parents[1]
 DEMO = ROOT / "instances" / "demo" / "suzhou.json"
@@ -162,14 +162,14 @@ def test_paths_select_by_id_index_and_all():
 
 
 def _no_solving(monkeypatch):
-    import consortium.resolve
-    import consortium.sweep
+    import consortium.solving.session
+    import consortium.solving.runner
 
     def boom(*a, **k):
         raise AssertionError("solved although the input is invalid")
 
-    monkeypatch.setattr(consortium.resolve.Session, "solve", boom)
-    monkeypatch.setattr(consortium.sweep, "run_local", boom)
+    monkeypatch.setattr(consortium.solving.session.Session, "resolve", boom)
+    monkeypatch.setattr(consortium.solving.runner, "run_local", boom)
 
 
 @pytest.mark.parametrize("args, needle", [
@@ -265,9 +265,9 @@ def test_infeasible_scenario_is_a_status_not_a_failure(tmp_path):
 
 
 def test_exception_recorded_as_failed_inprocess(tmp_path, monkeypatch):
-    import consortium.resolve
+    import consortium.solving.session
 
-    real = consortium.resolve.Session.solve
+    real = consortium.solving.session.Session.resolve
 
     def flaky(self, inst=None, **kw):
         target = inst if inst is not None else self.inst
@@ -275,7 +275,7 @@ def test_exception_recorded_as_failed_inprocess(tmp_path, monkeypatch):
             raise RuntimeError("solver exploded on purpose")
         return real(self, inst, **kw)
 
-    monkeypatch.setattr(consortium.resolve.Session, "solve", flaky)
+    monkeypatch.setattr(consortium.solving.session.Session, "resolve", flaky)
     out = tmp_path / "f.sqlite"
     r = run("sweep", DEMO, "--set", "policy.total_budget=100,150,200", "-o", out, "--workers", "0")
     assert r.exit_code == 1, r.output
@@ -284,7 +284,7 @@ def test_exception_recorded_as_failed_inprocess(tmp_path, monkeypatch):
     assert "solver exploded on purpose" in got[1]["error"]
     assert 1 not in plans(out)
     # --resume --retry-failed solves the failed scenario again (now without the fault)
-    monkeypatch.setattr(consortium.resolve.Session, "solve", real)
+    monkeypatch.setattr(consortium.solving.session.Session, "resolve", real)
     r = run("sweep", DEMO, "--set", "policy.total_budget=100,150,200", "-o", out, "--workers", "0",
             "--resume", "--retry-failed")
     assert r.exit_code == 0, r.output
@@ -329,9 +329,9 @@ def test_method_decompose_per_scenario(tmp_path):
     r = run("sweep", DEMO, "--set", "policy.total_budget=100,200", "-o", out, "--workers", "0",
             "--method", "decompose", "--gap", "0.01")
     assert r.exit_code == 0, r.output
-    from consortium import sweep as sweep_mod
+    from consortium.solving.runner import CACHE
 
-    sessions = [st["session"] for st in sweep_mod._SESSIONS.values() if st["session"] is not None]
+    sessions = [st.session for st in CACHE.values() if getattr(st, "session", None) is not None]
     assert sessions and not any(s.loaded for s in sessions)  # the whole model never went to HiGHS
     raw = raw_demo()
     kept = plans(out)

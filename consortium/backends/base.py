@@ -11,12 +11,16 @@ import numpy as np
 
 
 class Status(str, Enum):
-    """The four statuses of SPEC section 4 (plus ``error`` for solver failures)."""
+    """The four statuses of SPEC section 4, plus ``error``: the solver failed
+    (HiGHS reported a load, model, presolve, solve or postsolve error). An
+    error is not ``no_solution`` (a limit reached before any plan): it says
+    nothing about the instance, and the command line exits with status 4."""
 
     OPTIMAL = "optimal"
     FEASIBLE = "feasible"
     INFEASIBLE = "infeasible"
     NO_SOLUTION = "no_solution"
+    ERROR = "error"
 
     @property
     def has_plan(self) -> bool:

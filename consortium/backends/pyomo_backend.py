@@ -56,7 +56,8 @@ def to_pyomo(lm: LinearModel):
     return m
 
 
-def solve(lm: LinearModel, opts: SolverOptions, solver: str = "highs") -> RawResult:
+def run_pyomo(lm: LinearModel, opts: SolverOptions, solver: str = "highs") -> RawResult:
+    """Build the Pyomo model of ``lm`` and solve it with Pyomo's ``solver`` interface."""
     import pyomo.environ as pyo
     from pyomo.contrib.solver.common.factory import SolverFactory
     from pyomo.contrib.solver.common.results import SolutionStatus, TerminationCondition
@@ -82,6 +83,8 @@ def solve(lm: LinearModel, opts: SolverOptions, solver: str = "highs") -> RawRes
         status = Status.OPTIMAL
     elif tc in (TerminationCondition.provenInfeasible, TerminationCondition.infeasibleOrUnbounded):
         status = Status.INFEASIBLE
+    elif tc == TerminationCondition.error:
+        status = Status.ERROR
     else:
         status = Status.FEASIBLE if has_plan else Status.NO_SOLUTION
     x = None

@@ -12,24 +12,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..instance import MARKET_END, REL_TOL, RESEARCH_END, Instance, Target
+from ..io.instance import Instance, Target
+from .eligibility import haversine_km, market_end, may_deliver, may_lead, research_end, within_limit
 
-EARTH_RADIUS_KM = 6371.0088
-
-
-def haversine_km(lat1, lon1, lat2, lon2):
-    """Great-circle distance (SPEC 3), broadcasting over numpy arrays."""
-    p1, p2 = np.radians(lat1), np.radians(lat2)
-    dp = p2 - p1
-    dl = np.radians(lon2) - np.radians(lon1)
-    h = np.sin(dp / 2) ** 2 + np.cos(p1) * np.cos(p2) * np.sin(dl / 2) ** 2
-    return 2 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.clip(h, 0.0, 1.0)))
-
-
-def within_limit(amount, limit) -> np.ndarray:
-    """``amount <= limit`` with the spec's relative tolerance."""
-    return amount <= limit * (1 + REL_TOL) + 1e-12
-
+__all__ = ["ModelData", "TargetView", "haversine_km", "within_limit"]
 
 @dataclass
 class TargetView:
@@ -86,8 +72,8 @@ class ModelData:
         types = np.array([a.type for a in A], dtype=object)
         own = np.array([a.ownership for a in A], dtype=object)
         self.type = types
-        self.is_R = np.isin(types, list(RESEARCH_END)) if n else np.zeros(0, bool)
-        self.is_E = np.isin(types, list(MARKET_END)) if n else np.zeros(0, bool)
+        self.is_R = research_end(types)
+        self.is_E = market_end(types)
         self.is_foreign = own == "foreign"
         self.is_private = own == "private"
         self.is_state_ent = (own == "state") & self.is_E
@@ -120,14 +106,11 @@ class ModelData:
         self.fixed_lead = {
             self.target_index[t]: self.actor_index[a] for t, a in inst.fixed.leads.items()
         }
-        lead_ok = {
-            mode: np.isin(types, list(pol.lead_types_for(mode))) if n else np.zeros(0, bool)
-            for mode in ("research", "economic")
-        }
+        has_lead_cost = ~np.isnan(self.lead_cost)
         self._can_lead_mode = {
-            mode: ok & ~np.isnan(self.lead_cost) & (~self.is_foreign | pol.foreign_can_lead)
+            mode: may_lead(types, has_lead_cost, self.is_foreign, pol.lead_types_for(mode), pol.foreign_can_lead)
             & (self.max_lead > 0)
-            for mode, ok in lead_ok.items()
+            for mode in ("research", "economic")
         }
         self.bids: dict[int, list[tuple[int, float]]] = {}
         for i, a in enumerate(A):
@@ -144,15 +127,14 @@ class ModelData:
         )
 
     def _view(self, ti: int, t: Target) -> TargetView:
-        inst, pol = self.inst, self.inst.policy
+        pol = self.inst.policy
         n = self.n_actors
         reqs = t.requirements
         if reqs:
             k = np.array([self.cap_index[r.capability] for r in reqs])
             lv = np.array([r.level for r in reqs])
-            deliver = self.levels[:, k] >= lv[None, :]
-            if pol.chokepoints_domestic_only:
-                deliver &= ~(self.chokepoint[k][None, :] & self.is_foreign[:, None])
+            deliver = may_deliver(self.levels[:, k], lv[None, :], self.chokepoint[k][None, :], self.is_foreign,
+                                  pol.chokepoints_domestic_only)
         else:
             deliver = np.zeros((n, 0), dtype=bool)
         lead = self._can_lead_mode[t.mode].copy()
@@ -215,7 +197,7 @@ class ModelData:
                     f"min_private_members {pol.min_private_members} but only "
                     f"{int((self.is_private & at).sum())} private actor(s) within reach"
                 )
-            sp = self._sponsor_region(t)
+            sp = self.sponsor_region(t)
             if pol.min_outside_members > 0 and sp is not None:
                 outside = int(((self.region != sp) & at).sum())
                 if outside < pol.min_outside_members:
@@ -254,7 +236,7 @@ class ModelData:
             return f"{self.dist[a, s]:.0f} km from the site, limit {t.max_distance_km:g} km"
         return "delivers no requirement and may not lead (no free riders)"
 
-    def _sponsor_region(self, t: Target) -> str | None:
+    def sponsor_region(self, t: Target) -> str | None:
         if t.sponsor is None:
             return None
         return self.inst.sponsors[self.sponsor_index[t.sponsor]].region

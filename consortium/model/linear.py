@@ -153,6 +153,19 @@ class LinearModel:
         ax = self.A @ x
         return bool(np.all(ax >= self.row_lo - tol) and np.all(ax <= self.row_hi + tol))
 
+    def violations(self, x: np.ndarray, tol: float = 1e-6) -> list[str]:
+        """What ``x`` breaks, in planner's words: each violated row's description
+        (and its rule), and any column outside its bounds."""
+        out = []
+        for j in np.nonzero((x < self.lb - tol) | (x > self.ub + tol))[0]:
+            blk = next((b for b in self.col_blocks if b.start <= j < b.stop), None)
+            out.append(f"column {blk.name if blk else j} must lie in [{self.lb[j]:g}, {self.ub[j]:g}]")
+        ax = self.A @ x
+        for i in np.nonzero((ax < self.row_lo - tol) | (ax > self.row_hi + tol))[0]:
+            blk = self.row_block_of(int(i))
+            out.append(f"{blk.describe(int(i) - blk.start)} (rule {blk.rule})")
+        return out
+
     def row_block_of(self, row: int) -> RowBlock:
         for b in self.row_blocks:
             if b.start <= row < b.stop:

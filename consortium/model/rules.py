@@ -224,7 +224,7 @@ def rule8_private(b: Builder, md: ModelData, V: Vars, v: TargetView) -> None:
 def rule9_outside(b: Builder, md: ModelData, V: Vars, v: TargetView) -> None:
     """Rule 9: at least min_outside_members from outside the sponsor's region."""
     k = md.inst.policy.min_outside_members
-    region = md._sponsor_region(v.target)
+    region = md.sponsor_region(v.target)
     if k <= 0 or region is None:
         return
     cols, vals = member_sum(v, V, (md.region[v.actors] != region).astype(float))
