@@ -77,6 +77,7 @@ from __future__ import annotations
 from .base import NoBasePlan, analysis_meta, base_plan
 from .jobs import Job, analysis_options, run_jobs
 from .marginal import fixed_conflict, marginal_values
+from .results import MarginalAnalysis, StressAnalysis
 from .stress import (
     Scenario,
     ScenarioError,
@@ -92,7 +93,7 @@ from .text import print_marginal, print_stress
 from .vcg import VCG_RULE, vcg_rewards, with_vcg_rewards
 
 __all__ = [
-    "TABLE_SUFFIXES", "VCG_RULE", "Job", "NoBasePlan", "Scenario", "ScenarioError", "analysis_meta",
+    "TABLE_SUFFIXES", "VCG_RULE", "Job", "MarginalAnalysis", "StressAnalysis", "NoBasePlan", "Scenario", "ScenarioError", "analysis_meta",
     "analysis_options", "base_plan", "drop_each_scenarios", "early_warning", "fixed_conflict",
     "marginal_table", "marginal_values", "print_marginal", "print_stress", "run_jobs",
     "scenario_from_spec", "scenarios_from_file", "stress_table", "stress_test", "uncovered_capabilities",

@@ -23,6 +23,7 @@ may only lead. The contracts' deliverables are assigned after the solve.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -68,15 +69,13 @@ def member_sum(v: TargetView, V: Vars, coef: np.ndarray):
     return V.x[v.index][nz], vals[nz]
 
 
-def _one_row(b: Builder, rule, name, v, cols, vals, y_coef, lo, hi, describe, elastic=True):
-    cols = np.append(cols, v_y(v, b))
+def _one_row(b: Builder, V: Vars, rule: str, name: str, v: TargetView, cols: np.ndarray, vals: np.ndarray,
+             y_coef: float, lo: float, hi: float, describe: str, elastic: bool = True) -> None:
+    """One row of target ``v``: ``lo <= vals . x[cols] + y_coef * y[t] <= hi``."""
+    cols = np.append(cols, V.y[v.index])
     vals = np.append(vals, y_coef)
     b.add_rows(rule, name, 1, np.zeros(len(cols)), cols, vals, lo, hi, v.index,
                lambda _i: describe, elastic)
-
-
-def v_y(v: TargetView, b: Builder) -> int:
-    return b._y[v.index]  # type: ignore[attr-defined]
 
 
 # ------------------------------------------------------------------ variables
@@ -86,7 +85,6 @@ def add_variables(b: Builder, md: ModelData, only: set[int] | None = None) -> Va
     """Columns for every target (``only``: just these targets, the others unformed)."""
     nt = len(md.views)
     y = b.add_cols("y", nt)
-    b._y = y  # type: ignore[attr-defined]
     V = Vars(y=y)
     empty = np.zeros(0, np.int64)
     for v in md.views:
@@ -115,7 +113,7 @@ def add_variables(b: Builder, md: ModelData, only: set[int] | None = None) -> Va
 def rule1_one_lead(b: Builder, md: ModelData, V: Vars, v: TargetView) -> None:
     """Rule 1: a formed target has exactly one lead, who is one of its members."""
     t, ti = v.target, v.index
-    _one_row(b, "1", "one lead", v, V.lead[ti], np.ones(len(V.lead[ti])), -1.0, 0.0, 0.0,
+    _one_row(b, V, "1", "one lead", v, V.lead[ti], np.ones(len(V.lead[ti])), -1.0, 0.0, 0.0,
              f"{t.id}: exactly one lead who may lead it")
     local = V.lead_local[ti]
     if len(local) == 0:
@@ -142,7 +140,7 @@ def rule2_site(b: Builder, md: ModelData, V: Vars, v: TargetView) -> None:
     if len(v.sites) <= 1:
         return
     z = V.site[ti]
-    _one_row(b, "2", "one site", v, z, np.ones(len(z)), -1.0, 0.0, 0.0,
+    _one_row(b, V, "2", "one site", v, z, np.ones(len(z)), -1.0, 0.0, 0.0,
              f"{t.id}: exactly one site", elastic=False)
     n = len(v.tri_actor)
     rows = np.concatenate([np.arange(n), np.arange(n)])
@@ -166,7 +164,7 @@ def rule3_redundancy(b: Builder, md: ModelData, V: Vars, v: TargetView) -> None:
     # sum of the members who may deliver it >= redundancy * y.
     k, j = np.nonzero(v.deliver[v.tri_actor])
     rows = np.concatenate([j, np.arange(n)])
-    cols = np.concatenate([V.x[ti][k], np.full(n, v_y(v, b))])
+    cols = np.concatenate([V.x[ti][k], np.full(n, V.y[ti])])
     vals = np.concatenate([np.ones(len(k)), [-float(r.redundancy) for r in reqs]])
 
     def describe(i: int) -> str:
@@ -183,7 +181,7 @@ def rule5_both_ends(b: Builder, md: ModelData, V: Vars, v: TargetView) -> None:
         return
     for end, mask in (("research", md.is_R), ("market", md.is_E)):
         cols, vals = member_sum(v, V, mask[v.actors].astype(float))
-        _one_row(b, "5", "both ends", v, cols, vals, -1.0, 0.0, INF,
+        _one_row(b, V, "5", "both ends", v, cols, vals, -1.0, 0.0, INF,
                  f"{v.target.id}: at least one {end}-end member (both ends)")
 
 
@@ -192,11 +190,11 @@ def rule6_size(b: Builder, md: ModelData, V: Vars, v: TargetView) -> None:
     t = v.target
     cols, vals = member_sum(v, V, np.ones(v.n))
     cap = v.n if t.max_members is None else min(t.max_members, v.n)
-    _one_row(b, "6", "max members", v, cols, vals, -float(cap), -INF, 0.0,
+    _one_row(b, V, "6", "max members", v, cols, vals, -float(cap), -INF, 0.0,
              f"{t.id}: at most {cap} members" if t.max_members is not None
              else f"{t.id}: members only if formed", elastic=t.max_members is not None)
     if t.min_members > 1:
-        _one_row(b, "6", "min members", v, cols, vals, -float(t.min_members), 0.0, INF,
+        _one_row(b, V, "6", "min members", v, cols, vals, -float(t.min_members), 0.0, INF,
                  f"{t.id}: at least {t.min_members} members")
 
 
@@ -207,7 +205,7 @@ def rule7_state_share(b: Builder, md: ModelData, V: Vars, v: TargetView) -> None
     if share >= 1 or not se.any():
         return
     cols, vals = member_sum(v, V, se.astype(float) - share)
-    _one_row(b, "7", "state share", v, cols, vals, 0.0, -INF, 0.0,
+    _one_row(b, V, "7", "state share", v, cols, vals, 0.0, -INF, 0.0,
              f"{v.target.id}: state enterprises at most {share:g} of the members")
 
 
@@ -217,7 +215,7 @@ def rule8_private(b: Builder, md: ModelData, V: Vars, v: TargetView) -> None:
     if k <= 0:
         return
     cols, vals = member_sum(v, V, md.is_private[v.actors].astype(float))
-    _one_row(b, "8", "private members", v, cols, vals, -float(k), 0.0, INF,
+    _one_row(b, V, "8", "private members", v, cols, vals, -float(k), 0.0, INF,
              f"{v.target.id}: at least {k} private member(s)")
 
 
@@ -228,7 +226,7 @@ def rule9_outside(b: Builder, md: ModelData, V: Vars, v: TargetView) -> None:
     if k <= 0 or region is None:
         return
     cols, vals = member_sum(v, V, (md.region[v.actors] != region).astype(float))
-    _one_row(b, "9", "outside members", v, cols, vals, -float(k), 0.0, INF,
+    _one_row(b, V, "9", "outside members", v, cols, vals, -float(k), 0.0, INF,
              f"{v.target.id}: at least {k} member(s) from outside {region}")
 
 
@@ -328,7 +326,7 @@ def rule12_target_budgets(b: Builder, md: ModelData, V: Vars) -> dict:
         t = v.target
         if t.budget is None or vals.sum() <= t.budget:
             continue
-        _one_row(b, "12", "target budget", v, cols, vals, -t.budget, -INF, 0.0,
+        _one_row(b, V, "12", "target budget", v, cols, vals, -t.budget, -INF, 0.0,
                  f"{t.id}: spend within its budget {t.budget:g}")
     return spends
 
@@ -378,6 +376,12 @@ def objective(b: Builder, md: ModelData, V: Vars) -> None:
             b.set_obj(V.x[v.index], -w.distance * km)
 
 
+def _tie_rows(target: str, a: list[str], b: list[str]) -> Callable[[int], str]:
+    """The description of tie row ``i`` of one target (bound here, per target:
+    a closure in the loop over targets would describe the last target only)."""
+    return lambda i: f"{target}: tie between {a[i]} and {b[i]}"
+
+
 def ties(b: Builder, md: ModelData, V: Vars) -> None:
     """Tie variables w[t,a,b] <= m[a,t], m[b,t] (or >= m_a + m_b - 1 if penalised)."""
     wt = md.inst.policy.weights.ties
@@ -397,21 +401,22 @@ def ties(b: Builder, md: ModelData, V: Vars) -> None:
         la, lb, ww = la[keep], lb[keep], tw[keep]
         cols = b.add_cols(f"w[{v.target.id}]", n, lb=0.0, ub=1.0, integer=False)
         b.set_obj(cols, wt * ww)
-        t = v.target
         for (ti, a, bb, wgt, c) in zip([v.index] * n, v.actors[la], v.actors[lb], ww, cols):
             V.ties.append((ti, int(a), int(bb), float(wgt), int(c)))
+        describe = _tie_rows(v.target.id, [md.actor_ids[a] for a in v.actors[la]],
+                             [md.actor_ids[a] for a in v.actors[lb]])
         if wt > 0:  # rewarded: w may be 1 only if both are members
             for side in (la, lb):
                 rows, xc, xv = members_of(v, V, side, np.arange(n), -1.0)
                 b.add_rows("ties", "tie link", n, np.concatenate([np.arange(n), rows]),
                            np.concatenate([cols, xc]), np.concatenate([np.ones(n), xv]),
-                           -INF, 0.0, v.index, lambda i: f"{t.id}: tie", elastic=False)
+                           -INF, 0.0, v.index, describe, elastic=False)
         else:  # penalised: w must be 1 when both are members
             r1, c1, v1 = members_of(v, V, la, np.arange(n), -1.0)
             r2, c2, v2 = members_of(v, V, lb, np.arange(n), -1.0)
             b.add_rows("ties", "tie link", n, np.concatenate([np.arange(n), r1, r2]),
                        np.concatenate([cols, c1, c2]), np.concatenate([np.ones(n), v1, v2]),
-                       -1.0, INF, v.index, lambda i: f"{t.id}: tie", elastic=False)
+                       -1.0, INF, v.index, describe, elastic=False)
 
 
 PER_TARGET_RULES = (
