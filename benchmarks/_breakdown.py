@@ -5,7 +5,8 @@ the functions it calls, so what is timed is what the command does. Stages
 whose function no longer exists are skipped (the code moves on; the table
 says what was found). Writes a JSON report to ``--json-out``.
 
-    python _breakdown.py --json-out b.json [--cprofile prof.out] -- solve FILE -o out.json --no-reasons
+    python _breakdown.py --json-out b.json [--cprofile prof.out] \
+        -- solve FILE -o out.json --no-reasons
 """
 
 from __future__ import annotations
@@ -40,8 +41,15 @@ STAGES = [
     ("consortium.cli", "dumps", "dumps (JSON text)"),
     ("consortium.cli", "write_atomic", "write file"),
 ]
-IMPORTS = ["consortium.cli", "consortium.io.instance", "consortium.profiles", "consortium.solve",
-           "consortium.backends.highs", "consortium.plan", "consortium.verify"]
+IMPORTS = [
+    "consortium.cli",
+    "consortium.io.instance",
+    "consortium.profiles",
+    "consortium.solve",
+    "consortium.backends.highs",
+    "consortium.plan",
+    "consortium.verify",
+]
 
 records: dict[tuple[str, ...], list[float]] = {}
 stack: list[str] = []
@@ -65,7 +73,9 @@ def wrap(fn, label):
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--json-out", required=True)
-    ap.add_argument("--cprofile", help="also profile with cProfile into this file (inflates Python stages)")
+    ap.add_argument(
+        "--cprofile", help="also profile with cProfile into this file (inflates Python stages)"
+    )
     ap.add_argument("args", nargs=argparse.REMAINDER)
     a = ap.parse_args()
     args = a.args[1:] if a.args and a.args[0] == "--" else a.args

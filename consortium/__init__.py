@@ -9,7 +9,7 @@ The Python API (imported lazily: ``import consortium`` loads nothing else)::
     sol.status, sol.objective, sol.bound, sol.gap
     sol.consortia_frame(), sol.contracts_frame(), sol.kpis_frame()  # pandas DataFrames
 
-``consortium.sweep``, ``consortium.read_sweep``, ``consortium.marginal_values``
+``consortium.run_sweep``, ``consortium.read_sweep``, ``consortium.marginal_values``
 and ``consortium.stress`` give sweeps and analyses, each with ``.frame()``.
 See the README's "From Python".
 """
@@ -24,7 +24,7 @@ __version__ = "0.1.0"
 _LAZY = {
     "load": ("consortium.api", "load"),
     "solve": ("consortium.api", "solve"),
-    "sweep": ("consortium.api", "sweep"),
+    "run_sweep": ("consortium.api", "run_sweep"),
     "read_sweep": ("consortium.api", "read_sweep"),
     "marginal_values": ("consortium.api", "marginal_values"),
     "stress": ("consortium.api", "stress"),
@@ -37,10 +37,25 @@ _LAZY = {
     "verify_solution": ("consortium.verify", "verify_solution"),
 }
 
-__all__ = ["__version__", *_LAZY]
+__all__ = [
+    "__version__",
+    "load",
+    "solve",
+    "run_sweep",
+    "read_sweep",
+    "marginal_values",
+    "stress",
+    "Instance",
+    "Solution",
+    "Status",
+    "SolverOptions",
+    "InputError",
+    "InternalError",
+    "verify_solution",
+]
 
 if TYPE_CHECKING:
-    from .api import load, marginal_values, read_sweep, solve, stress, sweep
+    from .api import load, marginal_values, read_sweep, run_sweep, solve, stress
     from .backends.base import SolverOptions, Status
     from .errors import InputError, InternalError
     from .io.instance import Instance

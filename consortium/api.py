@@ -1,4 +1,4 @@
-"""The public Python API (``import consortium``): load, solve, sweep, analyse.
+"""The public Python API (``import consortium``): load, solve, run_sweep, analyse.
 
 Everything here goes through the same layers as the command line: a plan is
 always checked by the independent verifier before it is returned, errors are
@@ -96,7 +96,7 @@ def solve(
     return sol
 
 
-def sweep(
+def run_sweep(
     instance: str | Path,
     sets: Mapping[str, Sequence[Any] | str],
     results: str | Path,
@@ -118,7 +118,8 @@ def sweep(
     (``policy.total_budget``, ``sponsors[suzhou].budget``) to its values: a
     list, or text as the command line takes it (``"80:240:10"``)."""
     from .solving import profiles
-    from .sweep import expand, parse_path, parse_values, read_results, run_sweep
+    from .sweep import expand, parse_path, parse_values, read_results
+    from .sweep import run_sweep as run
 
     pairs = []
     for path, values in sets.items():
@@ -126,8 +127,17 @@ def sweep(
         pairs.append((path, parse_values(values) if isinstance(values, str) else list(values)))
     st = profiles.settings(profile, time_limit, gap, method=method)
     opts = {k: st[k] for k in ("time_limit", "gap", "highs", "method")} | {"threads": 1}
-    run_sweep(instance, expand(pairs, zipped), results, opts=opts, workers=workers, scheduler=scheduler,
-              resume=resume, overwrite=overwrite, verify=verify)
+    run(
+        instance,
+        expand(pairs, zipped),
+        results,
+        opts=opts,
+        workers=workers,
+        scheduler=scheduler,
+        resume=resume,
+        overwrite=overwrite,
+        verify=verify,
+    )
     return read_results(results)
 
 
@@ -204,5 +214,6 @@ def stress(
         scen.extend(drop_each_scenarios(base))
     stats: dict[str, Any] = {}
     recs = stress_test(inst, base, scen, opts, workers, scheduler=scheduler, stats=stats)
-    ranking = early_warning([r for r, s in zip(recs, scen) if s.each], base) if drop_each else None
+    each = [r for r, s in zip(recs, scen, strict=True) if s.each]
+    ranking = early_warning(each, base) if drop_each else None
     return StressAnalysis(base, recs, ranking, stats)

@@ -437,8 +437,7 @@ def _may_lead_reason(inst: _Instance, actor: _Actor, target: _Target) -> str | N
     allowed = inst.policy.lead_types.get(str(target.mode), frozenset())
     if actor.type not in allowed:
         return (
-            f"type '{actor.type}' may not lead a {target.mode} target "
-            f"(allowed: {sorted(allowed)})"
+            f"type '{actor.type}' may not lead a {target.mode} target (allowed: {sorted(allowed)})"
         )
     if actor.ownership == "foreign" and not inst.policy.foreign_can_lead:
         return "is foreign and policy.foreign_can_lead is false"
@@ -597,7 +596,8 @@ class _Checker:
             req = t.requirement(cap)
             if req is None:
                 self.add(
-                    RULE_CONTRACT, t.id,
+                    RULE_CONTRACT,
+                    t.id,
                     f"{t.id}: '{a}' lists deliverable '{cap}', "
                     f"which is not a requirement of {t.id}",
                 )
@@ -605,7 +605,8 @@ class _Checker:
             lvl = _num(d.get("level"))
             if lvl is None or lvl != req.level:
                 self.add(
-                    RULE_CONTRACT, t.id,
+                    RULE_CONTRACT,
+                    t.id,
                     f"{t.id}: '{a}' deliverable '{cap}' has criterion level {d.get('level')!r}, "
                     f"required level is {_fmt(req.level)}",
                 )
@@ -633,9 +634,12 @@ class _Checker:
             for a in members:
                 d = self._dist(a, c.site)
                 if d is not None and not _within(d, t.max_distance_km, tol):
-                    self.add("2", t.id,
-                             f"{t.id}: '{a.id}' is {_fmt(d)} km from site '{c.site}', "
-                             f"limit {_fmt(t.max_distance_km)} km")
+                    self.add(
+                        "2",
+                        t.id,
+                        f"{t.id}: '{a.id}' is {_fmt(d)} km from site '{c.site}', "
+                        f"limit {_fmt(t.max_distance_km)} km",
+                    )
 
         # Rule 3: each requirement delivered by >= redundancy distinct members who may deliver it.
         for req in t.requirements:
@@ -645,14 +649,18 @@ class _Checker:
                     continue
                 why = _may_deliver_reason(inst, a, req)
                 if why:
-                    self.add("3", t.id,
-                             f"{t.id}: '{a.id}' may not deliver '{req.capability}' "
-                             f"(level {_fmt(req.level)}): {why}")
+                    self.add(
+                        "3",
+                        t.id,
+                        f"{t.id}: '{a.id}' may not deliver '{req.capability}' "
+                        f"(level {_fmt(req.level)}): {why}",
+                    )
                 else:
                     valid += 1
             if valid < req.redundancy:
                 self.add(
-                    "3", t.id,
+                    "3",
+                    t.id,
                     f"{t.id}: requirement '{req.capability}' (level {_fmt(req.level)}) delivered "
                     f"by {valid} member(s), needs {_fmt(req.redundancy)}",
                 )
@@ -663,13 +671,15 @@ class _Checker:
                 if a.id == c.lead:
                     continue
                 useful = [
-                    cap for cap in c.delivers.get(a.id, set())
+                    cap
+                    for cap in c.delivers.get(a.id, set())
                     if (req := t.requirement(cap)) is not None
                     and _may_deliver_reason(inst, a, req) is None
                 ]
                 if not useful:
                     self.add(
-                        "4", t.id,
+                        "4",
+                        t.id,
                         f"{t.id}: '{a.id}' is a free rider (delivers no requirement)",
                     )
 
@@ -677,7 +687,8 @@ class _Checker:
         if pol.require_both_ends:
             if not any(a.type in R_TYPES for a in members):
                 self.add(
-                    "5", t.id,
+                    "5",
+                    t.id,
                     f"{t.id}: no member from the research end (institute, university, lab)",
                 )
             if not any(a.type in E_TYPES for a in members):
@@ -693,32 +704,42 @@ class _Checker:
         state = sum(1 for a in members if a.type in E_TYPES and a.ownership == "state")
         cap = pol.max_state_share * n
         if not _within(state, cap, tol):
-            self.add("7", t.id,
-                     f"{t.id}: {state} state enterprise(s) among {n} members exceeds "
-                     f"max_state_share {_fmt(pol.max_state_share)} (cap {_fmt(cap)})")
+            self.add(
+                "7",
+                t.id,
+                f"{t.id}: {state} state enterprise(s) among {n} members exceeds "
+                f"max_state_share {_fmt(pol.max_state_share)} (cap {_fmt(cap)})",
+            )
 
         # Rule 8: private members.
         private = sum(1 for a in members if a.ownership == "private")
         if private < pol.min_private_members:
-            self.add("8", t.id,
-                     f"{t.id}: {private} private member(s), min_private_members is "
-                     f"{_fmt(pol.min_private_members)}")
+            self.add(
+                "8",
+                t.id,
+                f"{t.id}: {private} private member(s), min_private_members is "
+                f"{_fmt(pol.min_private_members)}",
+            )
 
         # Rule 9: outside members, only where the sponsor has a region.
         region = inst.sponsor_region.get(t.sponsor) if t.sponsor is not None else None
         if region is not None and pol.min_outside_members > 0:
             outside = sum(1 for a in members if a.region != region)
             if outside < pol.min_outside_members:
-                self.add("9", t.id,
-                         f"{t.id}: {outside} member(s) from outside region '{region}', "
-                         f"min_outside_members is {_fmt(pol.min_outside_members)}")
+                self.add(
+                    "9",
+                    t.id,
+                    f"{t.id}: {outside} member(s) from outside region '{region}', "
+                    f"min_outside_members is {_fmt(pol.min_outside_members)}",
+                )
 
         # Rule 10: conflicts.
         ids = set(c.members)
         for a, b in inst.conflicts:
             if a in ids and b in ids:
                 self.add(
-                    "10", t.id,
+                    "10",
+                    t.id,
                     f"{t.id}: '{a}' and '{b}' are in conflict but both are members",
                 )
 
@@ -726,7 +747,8 @@ class _Checker:
         c.spend = self._spend(c)
         if t.budget is not None and not _within(c.spend, t.budget, tol):
             self.add(
-                "12", t.id,
+                "12",
+                t.id,
                 f"{t.id}: spend {_fmt(c.spend)} exceeds the target budget {_fmt(t.budget)}",
             )
 
@@ -761,7 +783,8 @@ class _Checker:
             want_role = "lead" if m == c.lead else "member"
             if k.get("role") != want_role:
                 self.add(
-                    RULE_CONTRACT, t.id,
+                    RULE_CONTRACT,
+                    t.id,
                     f"{t.id}: '{m}' has role {k.get('role')!r}, expected '{want_role}'",
                 )
 
@@ -770,7 +793,8 @@ class _Checker:
                 v = _num(k.get(key))
                 if v is None:
                     self.add(
-                        RULE_FORMAT, t.id,
+                        RULE_FORMAT,
+                        t.id,
                         f"{t.id}: contract of '{m}': '{key}' missing or not a number",
                     )
                 else:
@@ -780,12 +804,14 @@ class _Checker:
             exp_fee = (a.lead_cost or 0.0) if m == c.lead else 0.0
             if "base" in nums and not _close(nums["base"], exp_base, tol):
                 self.add(
-                    RULE_CONTRACT, t.id,
+                    RULE_CONTRACT,
+                    t.id,
                     f"{t.id}: '{m}' base {_fmt(nums['base'])}, expected {_fmt(exp_base)}",
                 )
             if "lead_fee" in nums and not _close(nums["lead_fee"], exp_fee, tol):
                 self.add(
-                    RULE_CONTRACT, t.id,
+                    RULE_CONTRACT,
+                    t.id,
                     f"{t.id}: '{m}' lead_fee {_fmt(nums['lead_fee'])}, expected {_fmt(exp_fee)}",
                 )
             # Arithmetic on the contract's own figures, so that one wrong base is
@@ -794,7 +820,8 @@ class _Checker:
                 exp_bonus = rate * (nums["base"] + nums["lead_fee"])
                 if not _close(nums["bonus"], exp_bonus, tol):
                     self.add(
-                        RULE_CONTRACT, t.id,
+                        RULE_CONTRACT,
+                        t.id,
                         f"{t.id}: '{m}' bonus {_fmt(nums['bonus'])}, expected rate {_fmt(rate)} x "
                         f"(base + lead_fee) = {_fmt(exp_bonus)}",
                     )
@@ -802,7 +829,8 @@ class _Checker:
                     exp_reward = nums["base"] + nums["lead_fee"] + nums["bonus"]
                     if not _close(nums["reward"], exp_reward, tol):
                         self.add(
-                            RULE_CONTRACT, t.id,
+                            RULE_CONTRACT,
+                            t.id,
                             f"{t.id}: '{m}' reward {_fmt(nums['reward'])}, "
                             f"expected base + lead_fee + bonus = {_fmt(exp_reward)}",
                         )
@@ -812,26 +840,30 @@ class _Checker:
             want = inst.policy.instruments.get(str(a.type), [])
             if not isinstance(got, list):
                 self.add(
-                    RULE_FORMAT, t.id,
+                    RULE_FORMAT,
+                    t.id,
                     f"{t.id}: contract of '{m}': 'instruments' missing or not a list",
                 )
             elif sorted(map(str, got)) != sorted(map(str, want)):
                 # Order-insensitive: the spec names the set of instruments, not an order.
                 self.add(
-                    RULE_CONTRACT, t.id,
+                    RULE_CONTRACT,
+                    t.id,
                     f"{t.id}: '{m}' instruments {got}, expected those of type '{a.type}': {want}",
                 )
 
         if c.reported_spend is not None:
             if not _close(reward_sum, c.reported_spend, tol):
                 self.add(
-                    RULE_CONTRACT, t.id,
+                    RULE_CONTRACT,
+                    t.id,
                     f"{t.id}: rewards sum to {_fmt(reward_sum)} "
                     f"but spend is {_fmt(c.reported_spend)}",
                 )
             if not _close(c.reported_spend, c.spend, tol):
                 self.add(
-                    RULE_CONTRACT, t.id,
+                    RULE_CONTRACT,
+                    t.id,
                     f"{t.id}: reported spend {_fmt(c.reported_spend)}, recomputed {_fmt(c.spend)}",
                 )
 
@@ -857,14 +889,18 @@ class _Checker:
         for a_id, ts in joins.items():
             a = inst.actors[a_id]
             if len(ts) > a.max_consortia:
-                self.add("11", None,
-                         f"'{a_id}' joins {len(ts)} consortia ({', '.join(ts)}), max_consortia is "
-                         f"{_fmt(a.max_consortia)}")
+                self.add(
+                    "11",
+                    None,
+                    f"'{a_id}' joins {len(ts)} consortia ({', '.join(ts)}), max_consortia is "
+                    f"{_fmt(a.max_consortia)}",
+                )
         for a_id, ts in leads.items():
             a = inst.actors[a_id]
             if len(ts) > a.max_lead:
                 self.add(
-                    "11", None,
+                    "11",
+                    None,
                     f"'{a_id}' leads {len(ts)} consortia ({', '.join(ts)}), "
                     f"max_lead is {_fmt(a.max_lead)}",
                 )
@@ -878,14 +914,16 @@ class _Checker:
             budget = inst.sponsor_budget.get(sp)
             if budget is not None and not _within(spend, budget, tol):
                 self.add(
-                    "12", None,
+                    "12",
+                    None,
                     f"sponsor '{sp}': spend {_fmt(spend)} exceeds its budget {_fmt(budget)}",
                 )
         total = sum(c.spend for c in self.plan)
         tb = inst.policy.total_budget
         if tb is not None and not _within(total, tb, tol):
             self.add(
-                "12", None,
+                "12",
+                None,
                 f"total spend {_fmt(total)} exceeds policy.total_budget {_fmt(tb)}",
             )
 
@@ -894,7 +932,8 @@ class _Checker:
             on = [t for t in g if t in formed]
             if len(on) > 1:
                 self.add(
-                    "13", None,
+                    "13",
+                    None,
                     f"exclusive group {g}: {len(on)} targets formed ({', '.join(on)}), at most 1",
                 )
 
@@ -915,7 +954,8 @@ class _Checker:
             c = formed.get(t_id)
             if c is not None and a_id in c.members:
                 self.add(
-                    "14", t_id,
+                    "14",
+                    t_id,
                     f"{t_id}: '{a_id}' is forbidden in this target but is a member",
                 )
         for a_id in inst.forbidden_actors:
@@ -951,7 +991,8 @@ class _Checker:
         for tid in self.inst.targets:
             if tid not in formed and tid not in unformed:
                 self.add(
-                    RULE_COVERAGE, tid,
+                    RULE_COVERAGE,
+                    tid,
                     f"{tid}: appears neither in 'consortia' nor in 'unformed'",
                 )
 
@@ -984,8 +1025,13 @@ def verify_solution(instance: dict, solution: dict, *, tol: float = 1e-6) -> Ver
         return _verify(instance, solution, tol)
     except Exception as exc:  # noqa: BLE001 - a verifier must report, not crash
         return VerifyResult(
-            [Violation(RULE_FORMAT, None,
-                       f"could not verify (malformed input?): {type(exc).__name__}: {exc}")],
+            [
+                Violation(
+                    RULE_FORMAT,
+                    None,
+                    f"could not verify (malformed input?): {type(exc).__name__}: {exc}",
+                )
+            ],
             None,
             0.0,
         )
@@ -1022,9 +1068,11 @@ def _verify(instance: Any, solution: Any, tol: float) -> VerifyResult:
         return VerifyResult(checker.violations, None, 0.0, status_s, reported)
 
     if status not in PLAN_STATUSES:
-        checker.add(RULE_FORMAT, None,
-                    f"'status' is {status!r}, "
-                    f"expected one of {list(PLAN_STATUSES + NO_PLAN_STATUSES)}")
+        checker.add(
+            RULE_FORMAT,
+            None,
+            f"'status' is {status!r}, expected one of {list(PLAN_STATUSES + NO_PLAN_STATUSES)}",
+        )
 
     checker.read_consortia()
     for c in checker.plan:
@@ -1038,12 +1086,18 @@ def _verify(instance: Any, solution: Any, tol: float) -> VerifyResult:
 
     if status in PLAN_STATUSES:
         if reported is None:
-            checker.add(RULE_FORMAT, None,
-                        f"'objective' missing or not a number ({solution.get('objective')!r})")
+            checker.add(
+                RULE_FORMAT,
+                None,
+                f"'objective' missing or not a number ({solution.get('objective')!r})",
+            )
         elif abs(reported - objective) > tol * max(1.0, abs(objective)):
-            checker.add(RULE_OBJECTIVE, None,
-                        f"reported objective {_fmt(reported)} "
-                        f"but the plan's objective is {_fmt(objective)}")
+            checker.add(
+                RULE_OBJECTIVE,
+                None,
+                f"reported objective {_fmt(reported)} "
+                f"but the plan's objective is {_fmt(objective)}",
+            )
 
     return VerifyResult(checker.violations, objective, spend_total, status_s, reported)
 

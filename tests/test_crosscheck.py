@@ -13,15 +13,19 @@ from __future__ import annotations
 import copy
 
 import pytest
-from hypothesis import HealthCheck, given, settings
-
 from bruteforce import brute_force
-from consortium.backends.base import Status
 from conftest import solve_verified
+from hypothesis import HealthCheck, given, settings
 from strategies import tiny_instances
 
-SETTINGS = settings(max_examples=300, deadline=None, derandomize=True,
-                    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+from consortium.backends.base import Status
+
+SETTINGS = settings(
+    max_examples=300,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
 
 
 @SETTINGS
@@ -36,8 +40,12 @@ def test_optimum_matches_brute_force(inst):
         assert sol.objective == pytest.approx(expected.objective, rel=1e-6, abs=1e-6)
 
 
-@settings(max_examples=60, deadline=None, derandomize=True,
-          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@settings(
+    max_examples=60,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
 @given(tiny_instances())
 def test_adding_a_rule_never_improves(inst):
     base = solve_verified(inst, reasons=False)
@@ -52,8 +60,12 @@ def test_adding_a_rule_never_improves(inst):
         assert tight.objective <= base.objective + 1e-6
 
 
-@settings(max_examples=60, deadline=None, derandomize=True,
-          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@settings(
+    max_examples=60,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
 @given(tiny_instances())
 def test_loosening_budgets_never_worsens(inst):
     base = solve_verified(inst, reasons=False)

@@ -11,19 +11,19 @@ import json
 
 import numpy as np
 import pytest
-from click.testing import CliRunner
-from hypothesis import HealthCheck, given, settings
-
 from bruteforce import brute_force
+from click.testing import CliRunner
 from conftest import ROOT, solve_verified
+from hypothesis import HealthCheck, given, settings
+from strategies import tiny_instances
+
 from consortium.backends.base import SolverOptions, Status
-from consortium.cli import cli
 from consortium.backends.decompose import NotDecomposable, decompose, split
+from consortium.cli import cli
 from consortium.io.instance import from_dict, load
 from consortium.solving.build import build
 from consortium.solving.solve import solution_from_raw
 from consortium.verify import verify_solution
-from strategies import tiny_instances
 
 DEMO = ROOT / "instances" / "demo" / "suzhou.json"
 DEMO_OPT = 204.98815164205513
@@ -39,8 +39,12 @@ def verified(b, raw, instance: dict):
     return sol
 
 
-@settings(max_examples=80, deadline=None, derandomize=True,
-          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@settings(
+    max_examples=80,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
 @given(tiny_instances())
 def test_bound_and_plan_bracket_the_brute_force_optimum(inst):
     expected = brute_force(copy.deepcopy(inst))
@@ -114,8 +118,22 @@ def test_decomposition_is_deterministic():
 
 def test_cli_method_and_time_limit(tmp_path):
     out = tmp_path / "sol.json"
-    r = CliRunner().invoke(cli, ["solve", str(DEMO), "--method", "decompose", "--time-limit", "20",
-                                 "--gap", "0.5", "-o", str(out), "--no-reasons"])
+    r = CliRunner().invoke(
+        cli,
+        [
+            "solve",
+            str(DEMO),
+            "--method",
+            "decompose",
+            "--time-limit",
+            "20",
+            "--gap",
+            "0.5",
+            "-o",
+            str(out),
+            "--no-reasons",
+        ],
+    )
     assert r.exit_code == 0, r.output
     data = json.loads(out.read_text())
     assert data["status"] == "optimal", data["solver"].get("message")  # within the 50 % asked for
@@ -153,15 +171,17 @@ def test_completion_gets_only_the_time_left(monkeypatch):
     import time
 
     import consortium.backends.decompose as dec
-    from consortium.solving import dispatch as solve_mod
     from consortium.backends.base import RawResult
+    from consortium.solving import dispatch as solve_mod
 
     b = build(load(DEMO))
     exact = solve_mod.run_backend(b, SolverOptions(method="mip"))
 
     def slow_decompose(lm, V, n, opts, start=None, say=None):
         time.sleep(1.0)
-        return RawResult(Status.FEASIBLE, exact.x, exact.objective, exact.objective * 1.5, 0.5, 1.0, "highs", "")
+        return RawResult(
+            Status.FEASIBLE, exact.x, exact.objective, exact.objective * 1.5, 0.5, 1.0, "highs", ""
+        )
 
     monkeypatch.setattr(dec, "decompose", slow_decompose)
     seen = []

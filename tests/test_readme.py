@@ -31,3 +31,13 @@ def test_readme_python_example_runs(tmp_path, monkeypatch, capsys):
     assert len(namespace["contracts"]) == sum(len(c.contracts) for c in sol.consortia)
     assert list(namespace["sweep"].frame()["policy.total_budget"]) == [80, 160, 240]
     assert "optimal 204.9882" in capsys.readouterr().out
+
+
+def test_public_api_names_are_not_shadowed_by_subpackages():
+    """``import consortium.x`` sets ``consortium.x``: no API function may share a
+    subpackage's or module's name."""
+    import consortium
+
+    modules = {p.stem if p.is_file() else p.name for p in (ROOT / "consortium").iterdir()
+               if p.suffix == ".py" or (p / "__init__.py").exists()}
+    assert not modules & set(consortium.__all__), modules & set(consortium.__all__)

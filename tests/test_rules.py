@@ -6,6 +6,7 @@ import copy
 import json
 
 from conftest import ROOT
+
 from consortium.io.instance import from_dict
 from consortium.model.build import build_model
 from consortium.model.data import ModelData

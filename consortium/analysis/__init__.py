@@ -11,7 +11,8 @@ session keyed by a hash of the instance, options and base plan).
 
 Commands (``consortium.cli.analyse``)::
 
-    consortium analyse INSTANCE [-o FILE.json] [--table FILE.csv|.parquet] [--workers N] [--scheduler ADDR]
+    consortium analyse INSTANCE [-o FILE.json] [--table FILE.csv|.parquet] [--workers N]
+                               [--scheduler ADDR]
     consortium stress INSTANCE [--drop-actor ID ...] [--drop-foreign] [--drop-region CODE ...]
                                [--drop-each] [--scenarios FILE] [-o FILE.json] [--table FILE]
                                [--workers N] [--scheduler ADDR]
@@ -93,9 +94,31 @@ from .text import print_marginal, print_stress
 from .vcg import VCG_RULE, vcg_rewards, with_vcg_rewards
 
 __all__ = [
-    "TABLE_SUFFIXES", "VCG_RULE", "Job", "MarginalAnalysis", "StressAnalysis", "NoBasePlan", "Scenario", "ScenarioError", "analysis_meta",
-    "analysis_options", "base_plan", "drop_each_scenarios", "early_warning", "fixed_conflict",
-    "marginal_table", "marginal_values", "print_marginal", "print_stress", "run_jobs",
-    "scenario_from_spec", "scenarios_from_file", "stress_table", "stress_test", "uncovered_capabilities",
-    "vcg_rewards", "with_vcg_rewards", "write_table",
+    "TABLE_SUFFIXES",
+    "VCG_RULE",
+    "Job",
+    "MarginalAnalysis",
+    "StressAnalysis",
+    "NoBasePlan",
+    "Scenario",
+    "ScenarioError",
+    "analysis_meta",
+    "analysis_options",
+    "base_plan",
+    "drop_each_scenarios",
+    "early_warning",
+    "fixed_conflict",
+    "marginal_table",
+    "marginal_values",
+    "print_marginal",
+    "print_stress",
+    "run_jobs",
+    "scenario_from_spec",
+    "scenarios_from_file",
+    "stress_table",
+    "stress_test",
+    "uncovered_capabilities",
+    "vcg_rewards",
+    "with_vcg_rewards",
+    "write_table",
 ]

@@ -73,19 +73,32 @@ def analysis_options(opts: SolverOptions | None = None) -> SolverOptions:
     h = dict(o.highs)
     if o.time_limit is not None:
         h["time_limit"] = float(o.time_limit)
-    return replace(o, time_limit=None, threads=1, on_progress=None, log=False, highs=h, deadline=None)
+    return replace(
+        o, time_limit=None, threads=1, on_progress=None, log=False, highs=h, deadline=None
+    )
 
 
 def payload(inst: Instance, sol: Solution, opts: SolverOptions | None, keep_plans: bool) -> Payload:
-    base = [{"target": c.target, "site": c.site, "lead": c.lead, "members": list(c.members)}
-            for c in sol.consortia]
+    base = [
+        {"target": c.target, "site": c.site, "lead": c.lead, "members": list(c.members)}
+        for c in sol.consortia
+    ]
     return Payload(inst, analysis_options(opts), base, keep_plans)
 
 
 def summary(sol: Solution) -> dict[str, Any]:
     """A re-solved plan in brief (what the records compare with the base plan)."""
-    cons = [{"target": c.target, "site": c.site, "lead": c.lead, "members": list(c.members),
-             "spend": c.spend, "deliverers": c.deliverers()} for c in sol.consortia]
+    cons = [
+        {
+            "target": c.target,
+            "site": c.site,
+            "lead": c.lead,
+            "members": list(c.members),
+            "spend": c.spend,
+            "deliverers": c.deliverers(),
+        }
+        for c in sol.consortia
+    ]
     has = sol.status.has_plan
     return {
         "status": sol.status.value,
@@ -107,8 +120,9 @@ class ReSolver:
         self.choices = choices_from_plan(self.sess.b.md, payload.base)
         self.rebuilt = 0
 
-    def _start_for(self, pairs: list[tuple[int, int]], targets: set[int], force: int | None = None
-                   ) -> np.ndarray | None:
+    def _start_for(
+        self, pairs: list[tuple[int, int]], targets: set[int], force: int | None = None
+    ) -> np.ndarray | None:
         """A feasible plan to start the re-solve from, or None.
 
         The base plan minus the affected consortia (always feasible unless one
@@ -127,7 +141,9 @@ class ReSolver:
                 if b.md.forced(ch.target) or ch.target == force:
                     return None
                 continue
-            out.append(Choice(ch.target, ch.site, ch.lead, [a for a in ch.members if a not in gone]))
+            out.append(
+                Choice(ch.target, ch.site, ch.lead, [a for a in ch.members if a not in gone])
+            )
         x = start_vector(b.md, b.V, b.lm.n_cols, out)
         if force is not None and x[b.V.y[force]] < 0.5:
             return None
@@ -164,9 +180,21 @@ class ReSolver:
     def run(self, job: Job) -> dict[str, Any]:
         t0 = time.perf_counter()
         if job.conflict is not None:
-            return {"key": job.key, "status": "infeasible", "objective": None, "bound": None,
-                    "gap": None, "consortia": [], "value": None, "spend": None,
-                    "time_s": 0.0, "note": job.conflict, "forced": None, "plan": None, "solves": 0}
+            return {
+                "key": job.key,
+                "status": "infeasible",
+                "objective": None,
+                "bound": None,
+                "gap": None,
+                "consortia": [],
+                "value": None,
+                "spend": None,
+                "time_s": 0.0,
+                "note": job.conflict,
+                "forced": None,
+                "plan": None,
+                "solves": 0,
+            }
         sol = self._solve(job.pairs)
         out = summary(sol)
         out["key"] = job.key
@@ -175,8 +203,11 @@ class ReSolver:
         out["solves"] = 1
         out["plan"] = sol.to_dict() if self.p.keep_plans and sol.status.has_plan else None
         ti = job.check_target
-        if ti is not None and sol.status.has_plan and ti not in {self.sess.b.md.target_index[c.target]
-                                                                 for c in sol.consortia}:
+        if (
+            ti is not None
+            and sol.status.has_plan
+            and ti not in {self.sess.b.md.target_index[c.target] for c in sol.consortia}
+        ):
             forced = self._solve(job.pairs, force=ti)
             out["forced"] = summary(forced)
             out["solves"] = 2
@@ -229,10 +260,18 @@ def run_jobs(
 
     rs = RunStats()
     if scheduler is not None:
-        run_tasks(AnalysisTask(payload), chunk_evenly(jobs, 8), on_result, scheduler=scheduler, stats=rs)
+        run_tasks(
+            AnalysisTask(payload), chunk_evenly(jobs, 8), on_result, scheduler=scheduler, stats=rs
+        )
         stats.update(mode="dask", sessions_built=rs.built, processes=len(rs.processes))
     elif workers <= 1 or len(jobs) <= 1:
-        run_tasks(AnalysisTask(payload, ReSolver(payload, session)), [jobs], on_result, workers=0, stats=rs)
+        run_tasks(
+            AnalysisTask(payload, ReSolver(payload, session)),
+            [jobs],
+            on_result,
+            workers=0,
+            stats=rs,
+        )
         stats.update(mode="in-process", sessions_built=0 if session is not None else 1, processes=1)
     else:
         n = min(workers, len(jobs))

@@ -24,12 +24,16 @@ def fixed_conflict(inst: Instance, target_id: str | None, actor_id: str) -> str 
     fx = inst.fixed
     for t, a in fx.leads.items():
         if a == actor_id and (target_id is None or t == target_id):
-            return (f"{actor_id} is the fixed lead of {t} (fixed.leads): no plan honours the fixed "
-                    "decisions without it")
+            return (
+                f"{actor_id} is the fixed lead of {t} (fixed.leads): no plan honours the fixed "
+                "decisions without it"
+            )
     for t, a in fx.members:
         if a == actor_id and (target_id is None or t == target_id):
-            return (f"{actor_id} is a fixed member of {t} (fixed.members): no plan honours the fixed "
-                    "decisions without it")
+            return (
+                f"{actor_id} is a fixed member of {t} (fixed.members): no plan honours the fixed "
+                "decisions without it"
+            )
     return None
 
 
@@ -63,36 +67,65 @@ def marginal_values(
         for k in c.contracts:
             ai = md.actor_index[k.actor]
             key = f"{c.target}\x00{k.actor}"
-            jobs.append(Job(key, [(ti, ai)], check_target=ti,
-                            conflict=fixed_conflict(inst, c.target, k.actor)))
+            jobs.append(
+                Job(
+                    key,
+                    [(ti, ai)],
+                    check_target=ti,
+                    conflict=fixed_conflict(inst, c.target, k.actor),
+                )
+            )
             meta.append((c, k))
-    res = run_jobs(payload(inst, sol, opts, keep_plans), jobs, workers=workers, scheduler=scheduler,
-                   progress=progress, session=session, stats=stats)
+    res = run_jobs(
+        payload(inst, sol, opts, keep_plans),
+        jobs,
+        workers=workers,
+        scheduler=scheduler,
+        progress=progress,
+        session=session,
+        stats=stats,
+    )
     base_obj = float(sol.objective)
     out = []
-    for (c, k), r in zip(meta, res):
+    for (c, k), r in zip(meta, res, strict=False):
         out.append(_marginal_record(c, k, r, base_obj, keep_plans))
     return out
 
 
-def _marginal_record(c: Consortium, k: Contract, r: dict[str, Any], base_obj: float, keep_plans: bool
-                     ) -> dict[str, Any]:
+def _marginal_record(
+    c: Consortium, k: Contract, r: dict[str, Any], base_obj: float, keep_plans: bool
+) -> dict[str, Any]:
     tid, aid = c.target, k.actor
     caps = [d["capability"] for d in k.deliverables]
     rec: dict[str, Any] = {
-        "target": tid, "actor": aid, "role": k.role, "reward": k.reward,
-        "deliverables": caps, "status": r["status"],
-        "objective_without": r["objective"], "bound_without": r["bound"], "gap_without": r["gap"],
-        "marginal_value": None, "critical": False, "outcome": "unknown",
-        "replacement": [], "lead_after": None, "members_after": None, "deliverers_after": {},
-        "formable_without": None, "if_forced": None, "note": r.get("note", ""),
+        "target": tid,
+        "actor": aid,
+        "role": k.role,
+        "reward": k.reward,
+        "deliverables": caps,
+        "status": r["status"],
+        "objective_without": r["objective"],
+        "bound_without": r["bound"],
+        "gap_without": r["gap"],
+        "marginal_value": None,
+        "critical": False,
+        "outcome": "unknown",
+        "replacement": [],
+        "lead_after": None,
+        "members_after": None,
+        "deliverers_after": {},
+        "formable_without": None,
+        "if_forced": None,
+        "note": r.get("note", ""),
         "time_s": round(r["time_s"], 4),
     }
     if r["status"] == "infeasible":
         rec.update(critical=True, outcome="infeasible", formable_without=False)
         if not rec["note"]:
-            rec["note"] = ("without it no plan satisfies the rules (a mandatory or fixed target "
-                           "cannot be formed): the actor is indispensable")
+            rec["note"] = (
+                "without it no plan satisfies the rules (a mandatory or fixed target "
+                "cannot be formed): the actor is indispensable"
+            )
     elif r["objective"] is None:
         rec["note"] = rec["note"] or f"no plan found within the limits ({r['status']})"
     else:
@@ -118,13 +151,19 @@ def _marginal_record(c: Consortium, k: Contract, r: dict[str, Any], base_obj: fl
                     }
                     if keep_plans:
                         rec["if_forced"]["plan"] = f.get("plan")
-                    rec["note"] = (f"{tid} could still be formed without {aid}, but forming it is "
-                                   "then worth less than leaving it out")
+                    rec["note"] = (
+                        f"{tid} could still be formed without {aid}, but forming it is "
+                        "then worth less than leaving it out"
+                    )
         else:
             repl = sorted(set(after["members"]) - set(c.members))
-            rec.update(outcome="replaced" if repl else "absorbed", replacement=repl,
-                       lead_after=after["lead"], members_after=after["members"],
-                       deliverers_after={cap: after["deliverers"].get(cap, []) for cap in caps})
+            rec.update(
+                outcome="replaced" if repl else "absorbed",
+                replacement=repl,
+                lead_after=after["lead"],
+                members_after=after["members"],
+                deliverers_after={cap: after["deliverers"].get(cap, []) for cap in caps},
+            )
     if keep_plans:
         rec["plan"] = r.get("plan")
     return rec

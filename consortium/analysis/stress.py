@@ -47,7 +47,9 @@ def scenario_from_spec(inst: Instance, spec: Any, where: str) -> Scenario:
     known = {"name", "drop", "drop_region", "drop_foreign", "drop_type"}
     bad = sorted(set(spec) - known)
     if bad:
-        raise ScenarioError(f"{where}: unknown key(s) {', '.join(bad)} (known: {', '.join(sorted(known))})")
+        raise ScenarioError(
+            f"{where}: unknown key(s) {', '.join(bad)} (known: {', '.join(sorted(known))})"
+        )
     ids = {a.id for a in inst.actors}
     drop: list[str] = []
 
@@ -79,7 +81,9 @@ def scenario_from_spec(inst: Instance, spec: Any, where: str) -> Scenario:
             drop.append(a.id)
     drop = list(dict.fromkeys(drop))
     if not drop and not (foreign or regions or types):
-        raise ScenarioError(f"{where}: drops nothing (give drop, drop_region, drop_foreign or drop_type)")
+        raise ScenarioError(
+            f"{where}: drops nothing (give drop, drop_region, drop_foreign or drop_type)"
+        )
     name = spec.get("name")
     if name is not None and not isinstance(name, str):
         raise ScenarioError(f"{where}.name: must be a string")
@@ -147,28 +151,59 @@ def stress_test(
             continue  # the plan stands: removing unused actors cannot improve or break it
         conflict = next((m for m in (fixed_conflict(inst, None, a) for a in s.drop) if m), None)
         jobs.append(Job(key, [(-1, md.actor_index[a]) for a in s.drop], conflict=conflict))
-    res = run_jobs(payload(inst, sol, opts, keep_plans), jobs, workers=workers, scheduler=scheduler,
-                   progress=progress, session=session, stats=stats)
+    res = run_jobs(
+        payload(inst, sol, opts, keep_plans),
+        jobs,
+        workers=workers,
+        scheduler=scheduler,
+        progress=progress,
+        session=session,
+        stats=stats,
+    )
     by_key = {r["key"]: r for r in res}
     out = []
-    for key, s in zip(keys, scenarios):
+    for key, s in zip(keys, scenarios, strict=False):
         out.append(_stress_record(inst, md, sol, s, by_key.get(key), keep_plans))
     return out
 
 
-def _stress_record(inst: Instance, md: ModelData, sol: Solution, s: Scenario, r: dict[str, Any] | None,
-                   keep_plans: bool) -> dict[str, Any]:
+def _stress_record(
+    inst: Instance,
+    md: ModelData,
+    sol: Solution,
+    s: Scenario,
+    r: dict[str, Any] | None,
+    keep_plans: bool,
+) -> dict[str, Any]:
     before = {c.target: c for c in sol.consortia}
     tval = {t.id: t.value for t in inst.targets}
-    kp = {"value": float(sum(tval[c.target] for c in sol.consortia)),
-          "spend": float(sum(c.spend for c in sol.consortia))}
-    in_plan = [a for a in dict.fromkeys(a for c in sol.consortia for a in c.members) if a in set(s.drop)]
+    kp = {
+        "value": float(sum(tval[c.target] for c in sol.consortia)),
+        "spend": float(sum(c.spend for c in sol.consortia)),
+    }
+    in_plan = [
+        a for a in dict.fromkeys(a for c in sol.consortia for a in c.members) if a in set(s.drop)
+    ]
     rec: dict[str, Any] = {
-        "name": s.name, "kind": "each" if s.each else "scenario", "drop": list(s.drop), "dropped_in_plan": in_plan, "solved": r is not None,
-        "status": sol.status.value, "objective_before": sol.objective, "objective_after": sol.objective,
-        "objective_change": 0.0, "value_before": kp.get("value"), "value_after": kp.get("value"),
-        "value_change": 0.0, "spend_before": kp.get("spend"), "spend_after": kp.get("spend"),
-        "spend_change": 0.0, "lost_targets": [], "new_targets": [], "changed": [], "uncovered": [],
+        "name": s.name,
+        "kind": "each" if s.each else "scenario",
+        "drop": list(s.drop),
+        "dropped_in_plan": in_plan,
+        "solved": r is not None,
+        "status": sol.status.value,
+        "objective_before": sol.objective,
+        "objective_after": sol.objective,
+        "objective_change": 0.0,
+        "value_before": kp.get("value"),
+        "value_after": kp.get("value"),
+        "value_change": 0.0,
+        "spend_before": kp.get("spend"),
+        "spend_after": kp.get("spend"),
+        "spend_change": 0.0,
+        "lost_targets": [],
+        "new_targets": [],
+        "changed": [],
+        "uncovered": [],
         "note": "" if r is not None else "no dropped actor is in the plan: the plan stands",
         "time_s": round(r["time_s"], 4) if r else 0.0,
     }
@@ -177,12 +212,20 @@ def _stress_record(inst: Instance, md: ModelData, sol: Solution, s: Scenario, r:
     rec["status"] = r["status"]
     rec["note"] = r.get("note", "")
     if r["objective"] is None:
-        rec.update(objective_after=None, objective_change=None, value_after=None, value_change=None,
-                   spend_after=None, spend_change=None)
+        rec.update(
+            objective_after=None,
+            objective_change=None,
+            value_after=None,
+            value_change=None,
+            spend_after=None,
+            spend_change=None,
+        )
         if r["status"] == "infeasible":
             rec["lost_targets"] = list(before)
-            rec["note"] = rec["note"] or ("no plan satisfies the rules without these actors (a mandatory "
-                                          "or fixed target cannot be formed)")
+            rec["note"] = rec["note"] or (
+                "no plan satisfies the rules without these actors (a mandatory "
+                "or fixed target cannot be formed)"
+            )
         else:
             rec["note"] = rec["note"] or f"no plan found within the limits ({r['status']})"
             return rec
@@ -201,21 +244,28 @@ def _stress_record(inst: Instance, md: ModelData, sol: Solution, s: Scenario, r:
             if a is None:
                 continue
             if a["lead"] != b.lead or set(a["members"]) != set(b.members) or a["site"] != b.site:
-                rec["changed"].append({
-                    "target": t, "lead_before": b.lead, "lead_after": a["lead"],
-                    "site_before": b.site, "site_after": a["site"],
-                    "members_before": b.members, "members_after": a["members"],
-                    "joined": sorted(set(a["members"]) - set(b.members)),
-                    "left": sorted(set(b.members) - set(a["members"])),
-                })
+                rec["changed"].append(
+                    {
+                        "target": t,
+                        "lead_before": b.lead,
+                        "lead_after": a["lead"],
+                        "site_before": b.site,
+                        "site_after": a["site"],
+                        "members_before": b.members,
+                        "members_after": a["members"],
+                        "joined": sorted(set(a["members"]) - set(b.members)),
+                        "left": sorted(set(b.members) - set(a["members"])),
+                    }
+                )
         if keep_plans:
             rec["plan"] = r.get("plan")
     rec["uncovered"] = uncovered_capabilities(inst, md, rec["lost_targets"], set(s.drop))
     return rec
 
 
-def uncovered_capabilities(inst: Instance, md: ModelData, targets: list[str], dropped: set[str]
-                           ) -> list[dict[str, Any]]:
+def uncovered_capabilities(
+    inst: Instance, md: ModelData, targets: list[str], dropped: set[str]
+) -> list[dict[str, Any]]:
     """Requirements of these targets with fewer remaining eligible domestic holders than
     their redundancy: not dropped or forbidden, able to join, level high enough, domestic,
     and within reach of at least one candidate site of the target."""
@@ -237,15 +287,32 @@ def uncovered_capabilities(inst: Instance, md: ModelData, targets: list[str], dr
         for req in t.requirements:
             k = md.cap_index[req.capability]
             # domestic holders only (``alive``), so the chokepoint rule cannot bar them
-            have = int((ok & may_deliver(md.levels[:, k], req.level, False, md.is_foreign, False)).sum()) if n else 0
+            have = (
+                int(
+                    (
+                        ok & may_deliver(md.levels[:, k], req.level, False, md.is_foreign, False)
+                    ).sum()
+                )
+                if n
+                else 0
+            )
             if have < req.redundancy:
-                out.append({"target": tid, "capability": req.capability, "level": req.level,
-                            "redundancy": req.redundancy, "holders_left": have,
-                            "chokepoint": bool(choke.get(req.capability, False))})
+                out.append(
+                    {
+                        "target": tid,
+                        "capability": req.capability,
+                        "level": req.level,
+                        "redundancy": req.redundancy,
+                        "holders_left": have,
+                        "chokepoint": bool(choke.get(req.capability, False)),
+                    }
+                )
     return out
 
 
-def early_warning(records: list[dict[str, Any]], solution: Solution | dict[str, Any]) -> list[dict[str, Any]]:
+def early_warning(
+    records: list[dict[str, Any]], solution: Solution | dict[str, Any]
+) -> list[dict[str, Any]]:
     """Rank the single-actor (``--drop-each``) scenarios by objective lost, worst first."""
     sol = Solution.coerce(solution)
     where: dict[str, list[str]] = {}
@@ -257,15 +324,33 @@ def early_warning(records: list[dict[str, Any]], solution: Solution | dict[str, 
         if len(r["drop"]) != 1:
             continue
         a = r["drop"][0]
-        lost = None if r["objective_after"] is None or sol.objective is None else sol.objective - r["objective_after"]
-        rows.append({"actor": a, "objective_lost": lost, "status": r["status"],
-                     "lost_targets": r["lost_targets"],
-                     "uncovered": sorted({u["capability"] for u in r["uncovered"]}),
-                     "targets": where.get(a, [])})
+        lost = (
+            None
+            if r["objective_after"] is None or sol.objective is None
+            else sol.objective - r["objective_after"]
+        )
+        rows.append(
+            {
+                "actor": a,
+                "objective_lost": lost,
+                "status": r["status"],
+                "lost_targets": r["lost_targets"],
+                "uncovered": sorted({u["capability"] for u in r["uncovered"]}),
+                "targets": where.get(a, []),
+            }
+        )
     known = {"infeasible"}
-    rows.sort(key=lambda x: (0 if x["objective_lost"] is None and x["status"] in known else
-                             1 if x["objective_lost"] is not None else 2,
-                             -(x["objective_lost"] or 0.0), x["actor"]))
+    rows.sort(
+        key=lambda x: (
+            0
+            if x["objective_lost"] is None and x["status"] in known
+            else 1
+            if x["objective_lost"] is not None
+            else 2,
+            -(x["objective_lost"] or 0.0),
+            x["actor"],
+        )
+    )
     for i, x in enumerate(rows, 1):
         x["rank"] = i
     return [{"rank": x.pop("rank"), **x} for x in rows]

@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 
 
-class Status(str, Enum):
+class Status(str, Enum):  # noqa: UP042 (StrEnum would change str(status))
     """The four statuses of SPEC section 4, plus ``error``: the solver failed
     (HiGHS reported a load, model, presolve, solve or postsolve error). An
     error is not ``no_solution`` (a limit reached before any plan): it says

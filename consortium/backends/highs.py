@@ -50,7 +50,9 @@ STATUS_TABLE: dict[MS, tuple[Status, Status]] = {
 
 
 def version() -> str:
-    return f"{highspy.HIGHS_VERSION_MAJOR}.{highspy.HIGHS_VERSION_MINOR}.{highspy.HIGHS_VERSION_PATCH}"
+    return (
+        f"{highspy.HIGHS_VERSION_MAJOR}.{highspy.HIGHS_VERSION_MINOR}.{highspy.HIGHS_VERSION_PATCH}"
+    )
 
 
 def new_highs() -> highspy.Highs:
@@ -111,7 +113,10 @@ def apply_options(h: highspy.Highs, opts: SolverOptions) -> None:
 
 
 def run_highs(
-    lm: LinearModel, opts: SolverOptions, start: np.ndarray | None = None, h: highspy.Highs | None = None
+    lm: LinearModel,
+    opts: SolverOptions,
+    start: np.ndarray | None = None,
+    h: highspy.Highs | None = None,
 ) -> RawResult:
     """Solve ``lm`` with HiGHS (or re-solve a Highs object already holding it),
     from the plan ``start`` if given, within ``opts``."""
@@ -146,8 +151,12 @@ def run_highs(
         return RawResult(
             status=Status.FEASIBLE if has else Status.NO_SOLUTION,
             x=None if start is None else np.asarray(start, float),
-            objective=None, bound=None, gap=None, time_s=time.perf_counter() - t0,
-            solver="highs", version=version(),
+            objective=None,
+            bound=None,
+            gap=None,
+            time_s=time.perf_counter() - t0,
+            solver="highs",
+            version=version(),
             message="time limit reached before HiGHS finished presolve; returned the starting plan",
             interrupted=interrupted,
         )
@@ -165,8 +174,14 @@ def run_highs(
         retried = True
         if not finished:
             return RawResult(
-                status=Status.FEASIBLE, x=np.asarray(start, float), objective=None, bound=None, gap=None,
-                time_s=time.perf_counter() - t0, solver="highs", version=version(),
+                status=Status.FEASIBLE,
+                x=np.asarray(start, float),
+                objective=None,
+                bound=None,
+                gap=None,
+                time_s=time.perf_counter() - t0,
+                solver="highs",
+                version=version(),
                 message="time limit reached while solving again without the starting plan",
                 interrupted=interrupted,
             )
@@ -189,8 +204,12 @@ def run_highs(
         time_s=time.perf_counter() - t0,
         solver="highs",
         version=version(),
-        message=h.modelStatusToString(ms) + (" (solved again without the starting plan, which HiGHS had "
-                                              "valued wrongly)" if retried else ""),
+        message=h.modelStatusToString(ms)
+        + (
+            " (solved again without the starting plan, which HiGHS had valued wrongly)"
+            if retried
+            else ""
+        ),
         interrupted=interrupted,
     )
 

@@ -27,7 +27,10 @@ def to_pyomo(lm: LinearModel):
 
     def bounds(_m, j):
         lo, hi = lm.lb[j], lm.ub[j]
-        return (None if not np.isfinite(lo) else float(lo), None if not np.isfinite(hi) else float(hi))
+        return (
+            None if not np.isfinite(lo) else float(lo),
+            None if not np.isfinite(hi) else float(hi),
+        )
 
     def domain(_m, j):
         return pyo.Integers if lm.integer[j] else pyo.Reals
@@ -44,13 +47,20 @@ def to_pyomo(lm: LinearModel):
             linear_coefs=[float(v) for v in R.data[s:e]],
             linear_vars=[xs[j] for j in R.indices[s:e]],
         )
-        return (None if not np.isfinite(lo) else float(lo), expr, None if not np.isfinite(hi) else float(hi))
+        return (
+            None if not np.isfinite(lo) else float(lo),
+            expr,
+            None if not np.isfinite(hi) else float(hi),
+        )
 
     m.rows = pyo.Constraint(range(lm.n_rows), rule=row)
     nz = np.nonzero(lm.obj)[0]
     m.obj = pyo.Objective(
-        expr=LinearExpression(constant=float(lm.obj_offset), linear_coefs=[float(lm.obj[j]) for j in nz],
-                              linear_vars=[xs[j] for j in nz]),
+        expr=LinearExpression(
+            constant=float(lm.obj_offset),
+            linear_coefs=[float(lm.obj[j]) for j in nz],
+            linear_vars=[xs[j] for j in nz],
+        ),
         sense=pyo.maximize,
     )
     return m
@@ -98,9 +108,13 @@ def run_pyomo(lm: LinearModel, opts: SolverOptions, solver: str = "highs") -> Ra
         gap = abs(bound - obj) / max(abs(obj), 1e-9)
     ver = s.version()
     return RawResult(
-        status=status, x=x, objective=obj,
+        status=status,
+        x=x,
+        objective=obj,
         bound=bound if bound is not None and np.isfinite(bound) else None,
-        gap=gap, time_s=time.perf_counter() - t0, solver=f"pyomo+{solver}",
+        gap=gap,
+        time_s=time.perf_counter() - t0,
+        solver=f"pyomo+{solver}",
         version=".".join(map(str, ver)) if isinstance(ver, tuple) else str(ver),
         message=str(tc),
     )

@@ -152,5 +152,3 @@ def run_guarded(h: highspy.Highs, time_limit: float | None) -> tuple[bool, bool]
         if cancelled_at is not None and now - cancelled_at > grace:
             ABANDONED.add(run)
             return False, interrupted
-
-

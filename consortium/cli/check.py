@@ -14,14 +14,30 @@ from .common import EXIT_NO_PLAN, EXIT_OK, fail
 @click.command("check")
 @click.argument("directory", type=click.Path(exists=True))
 @click.option("--update", is_flag=True, help="Write/refresh expected files from proven results.")
-@click.option("--tolerance", type=click.FloatRange(min=0), default=1e-6, show_default=True,
-              help="Relative tolerance on the objective.")
-@click.option("--junit", "junit_path", type=click.Path(dir_okay=False), help="Write a JUnit XML report.")
+@click.option(
+    "--tolerance",
+    type=click.FloatRange(min=0),
+    default=1e-6,
+    show_default=True,
+    help="Relative tolerance on the objective.",
+)
+@click.option(
+    "--junit", "junit_path", type=click.Path(dir_okay=False), help="Write a JUnit XML report."
+)
 @click.option("--workers", type=click.IntRange(min=1), default=1, show_default=True)
-@click.option("--time-limit", type=click.FloatRange(min=0, min_open=True), help="Seconds per instance.")
+@click.option(
+    "--time-limit", type=click.FloatRange(min=0, min_open=True), help="Seconds per instance."
+)
 @click.option("--objective-only", is_flag=True, help="Do not compare formed targets and leads.")
-def check_command(directory: str, update: bool, tolerance: float, junit_path: str | None, workers: int,
-                  time_limit: float | None, objective_only: bool) -> None:
+def check_command(
+    directory: str,
+    update: bool,
+    tolerance: float,
+    junit_path: str | None,
+    workers: int,
+    time_limit: float | None,
+    objective_only: bool,
+) -> None:
     """Solve every instance under DIRECTORY and compare with its expected result."""
     from rich.console import Console
     from rich.progress import Progress
@@ -35,8 +51,14 @@ def check_command(directory: str, update: bool, tolerance: float, junit_path: st
     con = Console()
     with Progress(console=Console(stderr=True), transient=True) as bar:
         task = bar.add_task("checking", total=len(paths))
-        outcomes = chk.run(paths, tolerance=tolerance, time_limit=time_limit, workers=workers,
-                           compare_plans=not objective_only, on_done=lambda o: bar.advance(task))
+        outcomes = chk.run(
+            paths,
+            tolerance=tolerance,
+            time_limit=time_limit,
+            workers=workers,
+            compare_plans=not objective_only,
+            on_done=lambda o: bar.advance(task),
+        )
     tab = Table(title=f"{len(paths)} instance(s) under {directory}", title_justify="left")
     tab.add_column("instance", overflow="fold")
     tab.add_column("expected")
@@ -52,8 +74,13 @@ def check_command(directory: str, update: bool, tolerance: float, junit_path: st
 
     for o in outcomes:
         style = "green" if o.passed else ("yellow" if o.verdict == "NEW" else "red")
-        tab.add_row(str(Path(o.path).relative_to(directory) if Path(directory).is_dir() else o.path),
-                    fmt(o.expected), fmt(o.got), f"{o.time_s:.2f}", f"[{style}]{o.verdict}[/{style}]")
+        tab.add_row(
+            str(Path(o.path).relative_to(directory) if Path(directory).is_dir() else o.path),
+            fmt(o.expected),
+            fmt(o.got),
+            f"{o.time_s:.2f}",
+            f"[{style}]{o.verdict}[/{style}]",
+        )
     con.print(tab)
     for o in outcomes:
         for d in o.details:
@@ -69,4 +96,3 @@ def check_command(directory: str, update: bool, tolerance: float, junit_path: st
     n_ok = sum(o.passed for o in outcomes)
     con.print(f"{n_ok} passed, {len(outcomes) - n_ok} failed")
     sys.exit(EXIT_NO_PLAN if bad else EXIT_OK)
-

@@ -49,7 +49,9 @@ class LazyGroup(click.Group):
     message and exit status 2 or 3.
     """
 
-    def __init__(self, *args: Any, lazy_commands: dict[str, tuple[str, str]] | None = None, **kwargs: Any):
+    def __init__(
+        self, *args: Any, lazy_commands: dict[str, tuple[str, str]] | None = None, **kwargs: Any
+    ):
         super().__init__(*args, **kwargs)
         self.lazy_commands: dict[str, tuple[str, str]] = dict(lazy_commands or {})
 
@@ -73,7 +75,9 @@ class LazyGroup(click.Group):
             exit_for(e)
 
 
-@click.group(cls=LazyGroup, lazy_commands=COMMANDS, context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(
+    cls=LazyGroup, lazy_commands=COMMANDS, context_settings={"help_option_names": ["-h", "--help"]}
+)
 @click.version_option(package_name="consortium")
 def cli() -> None:
     """Form innovation consortia by optimisation (MILP solved with HiGHS)."""

@@ -41,7 +41,7 @@ def _pick(rng: np.random.Generator, values: Any, probs: Any) -> Any:
     """One draw from ``values`` with (unnormalised) ``probs``."""
     u = rng.random() * float(sum(probs))
     acc = 0.0
-    for v, p in zip(values, probs):
+    for v, p in zip(values, probs, strict=False):
         acc += p
         if u < acc:
             return v

@@ -14,12 +14,14 @@ import numpy as np
 
 from ..model.eligibility import haversine_km, may_deliver, may_lead, within_limit
 from ..spec import DEFAULT_LEAD_TYPES
-from .presets import (
-    FORMAT, PRESETS,
-    SECTORS, SITES,
-)
 from .draws import _ceil2
 from .population import _Population
+from .presets import (
+    FORMAT,
+    PRESETS,
+    SECTORS,
+    SITES,
+)
 from .programme import _Programme
 
 
@@ -41,8 +43,7 @@ class _Gen(_Population, _Programme):
         if N < 2:
             return
         n_ties = int(round(1.2 * N))
-        by_site: dict[int, np.ndarray] = {s: np.flatnonzero(self.home == s)
-                                          for s in range(self.S)}
+        by_site: dict[int, np.ndarray] = {s: np.flatnonzero(self.home == s) for s in range(self.S)}
         by_site_sec: dict[tuple[int, int], np.ndarray] = {}
         for s in range(self.S):
             for j in range(len(self.sectors)):
@@ -131,8 +132,11 @@ class _Gen(_Population, _Programme):
             t = self.targets[i]
             if t["witness"] is None:
                 continue
-            pool = (np.arange(self.N) if t["D"] is None
-                    else np.flatnonzero(self.dist[t["primary"]] <= t["D"]))
+            pool = (
+                np.arange(self.N)
+                if t["D"] is None
+                else np.flatnonzero(self.dist[t["primary"]] <= t["D"])
+            )
             elig = set().union(*[set(e.tolist()) for e in self._elig(t["reqs"], pool)])
             cand = sorted(elig - set(t["witness"]["members"]))
             if cand:
@@ -163,16 +167,20 @@ class _Gen(_Population, _Programme):
             if sp == first_ministry:
                 self.sponsor_budget[sp] = None
                 continue
-            sp_sp = [self.targets[i]["witness"]["spend"] for i in idx
-                     if self.targets[i]["witness"] is not None]
+            sp_sp = [
+                self.targets[i]["witness"]["spend"]
+                for i in idx
+                if self.targets[i]["witness"] is not None
+            ]
             mand = sum(self.targets[i]["witness"]["spend"] for i in idx if i in self.mandatory)
             tot = sum(sp_sp)
             b = max(rng.uniform(lo, hi) * tot, 1.02 * max(sp_sp, default=0.0), 1.02 * mand, 1.0)
             self.sponsor_budget[sp] = _ceil2(b)
         all_sp = [t["witness"]["spend"] for t in self.targets if t["witness"] is not None]
         mand = sum(self.targets[i]["witness"]["spend"] for i in self.mandatory)
-        tb = max(self.cfg["total_frac"] * sum(all_sp), 1.02 * max(all_sp, default=0.0),
-                 1.02 * mand, 1.0)
+        tb = max(
+            self.cfg["total_frac"] * sum(all_sp), 1.02 * max(all_sp, default=0.0), 1.02 * mand, 1.0
+        )
         self.policy["total_budget"] = _ceil2(tb)
 
     def assemble(self) -> dict[str, Any]:
@@ -204,9 +212,13 @@ class _Gen(_Population, _Programme):
         for i in range(self.N):
             held = np.flatnonzero(self.lev[i])
             a: dict[str, Any] = {
-                "id": aid[i], "name": self.names[i], "type": str(self.types[i]),
-                "ownership": str(self.own[i]), "region": str(self.region[i]),
-                "lat": float(self.lat[i]), "lon": float(self.lon[i]),
+                "id": aid[i],
+                "name": self.names[i],
+                "type": str(self.types[i]),
+                "ownership": str(self.own[i]),
+                "region": str(self.region[i]),
+                "lat": float(self.lat[i]),
+                "lon": float(self.lon[i]),
                 "capabilities": {cap_ids[c]: int(self.lev[i, c]) for c in held},
                 "cost": float(self.cost[i]),
                 "lead_cost": None if np.isnan(self.lead_cost[i]) else float(self.lead_cost[i]),
@@ -242,8 +254,10 @@ class _Gen(_Population, _Programme):
                 td["min_members"] = int(t["min_members"])
             if t["max_members"] is not None:
                 td["max_members"] = int(t["max_members"])
-            td["requirements"] = [{"capability": cap_ids[c], "level": int(L), "redundancy": int(r)}
-                                  for c, L, r in t["reqs"]]
+            td["requirements"] = [
+                {"capability": cap_ids[c], "level": int(L), "redundancy": int(r)}
+                for c, L, r in t["reqs"]
+            ]
             targets.append(td)
         ties = [{"a": aid[a], "b": aid[b], "weight": w} for a, b, w in self.ties]
         conflicts = [{"a": aid[a], "b": aid[b]} for a, b in self.conflicts]
@@ -284,11 +298,14 @@ class _Gen(_Population, _Programme):
             if w is None or t["blocked"]:
                 continue
             out[t["id"]] = {
-                "site": site_ids[w["site"]], "lead": self.aid[w["lead"]],
+                "site": site_ids[w["site"]],
+                "lead": self.aid[w["lead"]],
                 "members": [self.aid[a] for a in w["members"]],
-                "deliveries": {cap_ids[c]: [self.aid[a] for a in w["assign"][k]]
-                               for k, (c, _, _) in enumerate(t["reqs"])
-                               if k < len(w["assign"])},
+                "deliveries": {
+                    cap_ids[c]: [self.aid[a] for a in w["assign"][k]]
+                    for k, (c, _, _) in enumerate(t["reqs"])
+                    if k < len(w["assign"])
+                },
                 "spend": w["spend"],
             }
         return out
@@ -309,8 +326,10 @@ class _Gen(_Population, _Programme):
         inst = self.assemble()
         # The joint mandatory plan (with the fixed decisions) must satisfy SPEC section 3.
         wits = self.witnesses()
-        plan = [dict(target=self.targets[i]["id"], **wits[self.targets[i]["id"]])
-                for i in self.mandatory]
+        plan = [
+            dict(target=self.targets[i]["id"], **wits[self.targets[i]["id"]])
+            for i in self.mandatory
+        ]
         from ..solving.plan_check import plan_violations
 
         errors = plan_violations(inst, plan)
@@ -325,8 +344,6 @@ class _Gen(_Population, _Programme):
             self.mandatory = []
         self.plan_errors = errors
         return inst
-
-
 
 
 def _resolve(preset: str, targets, actors, capabilities, sites, seed) -> tuple[dict, str]:
@@ -353,9 +370,15 @@ def _resolve(preset: str, targets, actors, capabilities, sites, seed) -> tuple[d
     return cfg, name
 
 
-def _generate(*, preset: str = "small", targets: int | None = None, actors: int | None = None,
-              capabilities: int | None = None, sites: int | None = None,
-              seed: int = 0) -> tuple[dict[str, Any], dict[str, dict[str, Any]]]:
+def _generate(
+    *,
+    preset: str = "small",
+    targets: int | None = None,
+    actors: int | None = None,
+    capabilities: int | None = None,
+    sites: int | None = None,
+    seed: int = 0,
+) -> tuple[dict[str, Any], dict[str, dict[str, Any]]]:
     """Like :func:`generate`, also returning the witness consortium of every
     formable target (target id -> site, lead, members, deliveries, spend)."""
     cfg, name = _resolve(preset, targets, actors, capabilities, sites, seed)
@@ -364,17 +387,29 @@ def _generate(*, preset: str = "small", targets: int | None = None, actors: int 
     return inst, g.witnesses()
 
 
-def generate(*, preset: str = "small", targets: int | None = None, actors: int | None = None,
-             capabilities: int | None = None, sites: int | None = None,
-             seed: int = 0) -> dict[str, Any]:
+def generate(
+    *,
+    preset: str = "small",
+    targets: int | None = None,
+    actors: int | None = None,
+    capabilities: int | None = None,
+    sites: int | None = None,
+    seed: int = 0,
+) -> dict[str, Any]:
     """Generate a valid ``consortium-instance/1`` dict.
 
     ``preset`` is one of :data:`PRESETS` (``small``, ``provincial``, ``national``);
     ``targets``, ``actors``, ``capabilities`` and ``sites`` override its sizes.
     Same arguments give the same instance.
     """
-    return _generate(preset=preset, targets=targets, actors=actors,
-                     capabilities=capabilities, sites=sites, seed=seed)[0]
+    return _generate(
+        preset=preset,
+        targets=targets,
+        actors=actors,
+        capabilities=capabilities,
+        sites=sites,
+        seed=seed,
+    )[0]
 
 
 def dumps_instance(inst: dict[str, Any]) -> str:
@@ -424,15 +459,21 @@ def eligibility_stats(inst: dict[str, Any]) -> dict[str, Any]:
         nd = na = 0
         for sid in t["sites"]:
             s = sites[sid]
-            near = (np.ones(N, dtype=bool) if md is None
-                    else within_limit(haversine_km(lat, lon, s["lat"], s["lon"]), md))
+            near = (
+                np.ones(N, dtype=bool)
+                if md is None
+                else within_limit(haversine_km(lat, lon, s["lat"], s["lon"]), md)
+            )
             nd += int((near & can).sum())
             na += int((near & (can | lead)).sum())
         deliver_total += nd
         any_total += na
         per_target.append(nd)
     pt = np.array(per_target) if per_target else np.zeros(1)
-    return {"targets": len(inst["targets"]), "deliver": deliver_total, "any": any_total,
-            "per_target_median": float(np.median(pt)), "per_target_max": int(pt.max())}
-
-
+    return {
+        "targets": len(inst["targets"]),
+        "deliver": deliver_total,
+        "any": any_total,
+        "per_target_median": float(np.median(pt)),
+        "per_target_max": int(pt.max()),
+    }

@@ -10,11 +10,26 @@ import numpy as np
 
 from ..model.eligibility import haversine_km, may_lead, research_end
 from ..spec import DEFAULT_LEAD_TYPES
-from .presets import (
-    _BRANDS, _COST, _FOREIGN, _INCENTIVES, _LEVEL_MEAN, _MAX_CONSORTIA, _NCAPS, _OWNERSHIP, _STAGE_PREF,
-    _STATE_PREFIX, _TYPE_SHARES, E_TYPES, PROVINCES, R_TYPES, SECTORS, SITES, TYPES,
-)
 from .draws import _pick_many, _quota
+from .presets import (
+    _BRANDS,
+    _COST,
+    _FOREIGN,
+    _INCENTIVES,
+    _LEVEL_MEAN,
+    _MAX_CONSORTIA,
+    _NCAPS,
+    _OWNERSHIP,
+    _STAGE_PREF,
+    _STATE_PREFIX,
+    _TYPE_SHARES,
+    E_TYPES,
+    PROVINCES,
+    R_TYPES,
+    SECTORS,
+    SITES,
+    TYPES,
+)
 
 
 class _Population:
@@ -46,8 +61,11 @@ class _Population:
             for s in self.sites:
                 for k, w in s[7].items():
                     tot[k] += s[6] * w
-            cand = [k for k in sorted(SECTORS, key=lambda k: (-tot[k], list(SECTORS).index(k)))
-                    if tot[k] > 0]
+            cand = [
+                k
+                for k in sorted(SECTORS, key=lambda k: (-tot[k], list(SECTORS).index(k)))
+                if tot[k] > 0
+            ]
         n = max(1, min(len(cand), self.C // 5))
         self.sectors = cand[:n]
         # per-site sector weights restricted to active sectors (uniform fallback)
@@ -103,8 +121,18 @@ class _Population:
         rng, N = self.rng, self.N
         site_counts = _quota(N, list(self.site_w))
         home = np.repeat(np.arange(self.S), site_counts)
-        types = np.array(sum(([t] * n for t, n in zip(
-            _TYPE_SHARES, _quota(N, list(_TYPE_SHARES.values())))), []), dtype=object)
+        types = np.array(
+            sum(
+                (
+                    [t] * n
+                    for t, n in zip(
+                        _TYPE_SHARES, _quota(N, list(_TYPE_SHARES.values())), strict=True
+                    )
+                ),
+                [],
+            ),
+            dtype=object,
+        )
         rng.shuffle(types)
         # every site with 3+ actors gets both ends of the chain
         for s in range(self.S):
@@ -208,8 +236,9 @@ class _Population:
         med = np.array([_COST[t][0] for t in types])
         sig = np.array([_COST[t][1] for t in types])
         z = rng.normal(0.0, 1.0, size=N)
-        cost = np.maximum(0.3, np.round(med * np.exp(sig * z) * np.where(self.foreign, 1.3, 1.0),
-                                        2))
+        cost = np.maximum(
+            0.3, np.round(med * np.exp(sig * z) * np.where(self.foreign, 1.3, 1.0), 2)
+        )
         # only strong actors may lead: all labs, some institutes, the larger
         # ("chain master") enterprises, a few universities
         p_lead = np.zeros(N)
@@ -231,8 +260,9 @@ class _Population:
         maxl = np.minimum(maxl, maxc)
         self.cost, self.lead_cost, self.maxc, self.maxl = cost, lead_cost, maxc, maxl
         self.names = [self._actor_name(i) for i in range(N)]
-        self.dist = haversine_km(self.site_lat[:, None], self.site_lon[:, None],
-                                 self.lat[None, :], self.lon[None, :])  # S x N
+        self.dist = haversine_km(
+            self.site_lat[:, None], self.site_lon[:, None], self.lat[None, :], self.lon[None, :]
+        )  # S x N
 
     def _actor_name(self, i: int) -> str:
         rng = self.rng
@@ -270,8 +300,10 @@ class _Population:
     def make_policy(self) -> None:
         p = self.cfg["policy"]
         scale = p.get("incentive_scale", 1.0)
-        self.incentives = {t: {"bonus_rate": round(r * scale, 3), "instruments": list(ins)}
-                           for t, (r, ins) in _INCENTIVES.items()}
+        self.incentives = {
+            t: {"bonus_rate": round(r * scale, 3), "instruments": list(ins)}
+            for t, (r, ins) in _INCENTIVES.items()
+        }
         self.rate = np.array([self.incentives[t]["bonus_rate"] for t in self.types])
         lt: dict[str, Any] = {m: list(v) for m, v in DEFAULT_LEAD_TYPES.items()}
         lt.update(p["lead_types"])

@@ -10,10 +10,14 @@ from typing import Any
 import numpy as np
 
 from ..model.eligibility import may_deliver
-from .presets import (
-    CITY_SPONSORS, MINISTRIES, MUNICIPALITIES, PROVINCES, RESEARCH,
-)
 from .draws import _ceil2, _pick, _r2, _slug
+from .presets import (
+    CITY_SPONSORS,
+    MINISTRIES,
+    MUNICIPALITIES,
+    PROVINCES,
+    RESEARCH,
+)
 
 
 class _Programme:
@@ -29,12 +33,14 @@ class _Programme:
             city, prov = s[2], s[3]
             if city in CITY_SPONSORS:
                 sid = _slug(city)
-                self.sponsor_defs.setdefault(sid, {"id": sid, "name": f"{city} Municipal "
-                                                   "Government", "region": prov})
+                self.sponsor_defs.setdefault(
+                    sid, {"id": sid, "name": f"{city} Municipal Government", "region": prov}
+                )
             pid = _slug(PROVINCES[prov])
             kind = "Municipal" if prov in MUNICIPALITIES else "Provincial"
-            self.sponsor_defs.setdefault(pid, {"id": pid, "name": f"{PROVINCES[prov]} {kind} "
-                                               "Government", "region": prov})
+            self.sponsor_defs.setdefault(
+                pid, {"id": pid, "name": f"{PROVINCES[prov]} {kind} Government", "region": prov}
+            )
         for m in self.cfg["ministries"]:
             self.sponsor_defs[m] = {"id": m, "name": MINISTRIES[m]}
 
@@ -75,7 +81,7 @@ class _Programme:
         else:
             n_req = int(_pick(rng, [2, 3, 4, 5], [0.25, 0.35, 0.25, 0.15]))
         n_req = min(n_req, len(avail))
-        stage_w = (np.array([3.0, 1.0]) if mode == "research" else np.array([1.0, 3.0]))
+        stage_w = np.array([3.0, 1.0]) if mode == "research" else np.array([1.0, 3.0])
         w = stage_w[self.cap_stage[scaps[avail]]] * np.sqrt(supply[avail])
         if dup_caps:
             w = w * np.array([10.0 if int(scaps[a]) in dup_caps else 1.0 for a in avail])
@@ -119,7 +125,9 @@ class _Programme:
     def _elig(self, reqs, pool):
         out = []
         for c, L, _ in reqs:
-            out.append(pool[may_deliver(self.lev[pool, c], L, self.choke[c], self.foreign[pool], True)])
+            out.append(
+                pool[may_deliver(self.lev[pool, c], L, self.choke[c], self.foreign[pool], True)]
+            )
         return out
 
     def _witness(self, tinfo, reqs, elig, pool, sponsor_region, ec):
@@ -175,19 +183,23 @@ class _Programme:
 
         if not any(self.is_R[a] for a in members) and not add(lambda a: self.is_R[a]):
             return None
-        if not any(self.is_E[a] for a in members) and not add(
-                lambda a: self.is_E[a] and not self.state_ent[a]) and not add(
-                lambda a: self.is_E[a]):
+        if (
+            not any(self.is_E[a] for a in members)
+            and not add(lambda a: self.is_E[a] and not self.state_ent[a])
+            and not add(lambda a: self.is_E[a])
+        ):
             return None
         while sum(1 for a in members if self.private[a]) < pol["min_private_members"]:
             if not add(lambda a: self.private[a]):
                 return None
         if sponsor_region is not None:
-            while sum(1 for a in members
-                      if self.region[a] != sponsor_region) < pol["min_outside_members"]:
-                if not add(lambda a: self.region[a] != sponsor_region
-                           and not self.state_ent[a]) and not add(
-                        lambda a: self.region[a] != sponsor_region):
+            while (
+                sum(1 for a in members if self.region[a] != sponsor_region)
+                < pol["min_outside_members"]
+            ):
+                if not add(
+                    lambda a: self.region[a] != sponsor_region and not self.state_ent[a]
+                ) and not add(lambda a: self.region[a] != sponsor_region):
                     return None
         while not share_ok():
             if not add(lambda a: not self.state_ent[a]):
@@ -203,8 +215,14 @@ class _Programme:
         min_m = min(min_m, len(members))
         spend = float(sum(ec[a] for a in members))
         spend += (1.0 + self.rate[lead]) * self.lead_cost[lead]
-        return {"lead": lead, "members": members, "assign": assign, "spend": float(spend),
-                "min_members": min_m, "site": tinfo["primary"]}
+        return {
+            "lead": lead,
+            "members": members,
+            "assign": assign,
+            "spend": float(spend),
+            "min_members": min_m,
+            "site": tinfo["primary"],
+        }
 
     def make_targets(self) -> None:
         rng, cfg = self.rng, self.cfg
@@ -218,11 +236,14 @@ class _Programme:
         if n_dup is None:
             n_dup = int(round(0.06 * T))
         n_dup = min(n_dup, T // 2) if T >= 3 else 0
-        dup_slots = set(int(x) for x in (rng.choice(np.arange(1, T), size=n_dup, replace=False)
-                                         if n_dup else []))
+        dup_slots = set(
+            int(x)
+            for x in (rng.choice(np.arange(1, T), size=n_dup, replace=False) if n_dup else [])
+        )
         n_block = int(round(cfg["blocked_share"] * T))
-        block_slots = set(int(x) for x in (rng.choice(T, size=n_block, replace=False)
-                                           if n_block else []))
+        block_slots = set(
+            int(x) for x in (rng.choice(T, size=n_block, replace=False) if n_block else [])
+        )
         n_res = int(round(cfg["research_share"] * T))
         research_slots = set(int(x) for x in rng.permutation(T)[:n_res])
         self.targets: list[dict[str, Any]] = []
@@ -233,8 +254,11 @@ class _Programme:
             tid = f"t{ti + 1:0{width}d}"
             dup_of = None
             if ti in dup_slots:
-                cands = [u for u in range(ti) if self.targets[u]["witness"] is not None
-                         and not self.targets[u]["blocked"]]
+                cands = [
+                    u
+                    for u in range(ti)
+                    if self.targets[u]["witness"] is not None and not self.targets[u]["blocked"]
+                ]
                 if cands:
                     dup_of = cands[int(rng.integers(len(cands)))]
             if dup_of is not None:
@@ -256,20 +280,42 @@ class _Programme:
                 sponsor = self.pick_sponsor(primary)
             sreg = self.sponsor_defs[sponsor].get("region") if sponsor else None
             D = _pick(rng, dvals, dprobs)
-            tinfo = {"id": tid, "sector": j, "mode": mode, "flagship": flagship,
-                     "primary": primary, "sponsor": sponsor, "dup_of": dup_of,
-                     "blocked": ti in block_slots}
-            dup_caps = (set(c for c, _, _ in self.targets[dup_of]["reqs"])
-                        if dup_of is not None else set())
+            tinfo = {
+                "id": tid,
+                "sector": j,
+                "mode": mode,
+                "flagship": flagship,
+                "primary": primary,
+                "sponsor": sponsor,
+                "dup_of": dup_of,
+                "blocked": ti in block_slots,
+            }
+            dup_caps = (
+                set(c for c, _, _ in self.targets[dup_of]["reqs"]) if dup_of is not None else set()
+            )
             open_call = rng.random() < cfg["open_share"]
             result = None
             cap = cfg["pool_cap"]
 
-            def attempt(D, capped):
+            def attempt(
+                D,
+                capped,
+                primary=primary,
+                tinfo=tinfo,
+                dup_caps=dup_caps,
+                cap=cap,
+                mode=mode,
+                open_call=open_call,
+                sreg=sreg,
+            ):
                 """Build the target at radius D: ("ok", result), ("over", None) or
-                ("fail", None)."""
-                pool = (np.arange(self.N) if D is None
-                        else np.flatnonzero(self.dist[primary] <= D - 0.01))
+                ("fail", None). (Called in this iteration only; the defaults bind
+                its values.)"""
+                pool = (
+                    np.arange(self.N)
+                    if D is None
+                    else np.flatnonzero(self.dist[primary] <= D - 0.01)
+                )
                 reqs = self._requirements(tinfo, pool, dup_caps)
                 if reqs is None:
                     return "fail", None
@@ -283,7 +329,7 @@ class _Programme:
                 if open_call:
                     bidders = sorted(reach)
                     u_b = rng.random(len(bidders))
-                    for a, u in zip(bidders, u_b):
+                    for a, u in zip(bidders, u_b, strict=False):
                         if u < 0.3 and self.types[a] != "university" and len(bids) < 12:
                             bids[a] = max(0.1, _r2(self.cost[a] * rng.uniform(0.8, 0.97)))
                 base = self.cost.copy()
@@ -310,7 +356,7 @@ class _Programme:
                     over.append(D)
                     nxt = [v for v in ladder[:pos][::-1] if v not in tried][:1]
                 else:
-                    nxt = [v for v in ladder[pos + 1:] if v not in tried][:1]
+                    nxt = [v for v in ladder[pos + 1 :] if v not in tried][:1]
                 if not nxt:
                     break
                 D = nxt[0]
@@ -341,14 +387,21 @@ class _Programme:
             others = [s for s in range(self.S) if s != primary and self.site_sec[s, j] > 0]
             sites = [primary]
             if others and n_sites > 1:
-                w = np.array([self.site_w[s] * self.site_sec[s, j]
-                              * (3.0 if self.sites[s][3] == self.sites[primary][3] else 1.0)
-                              for s in others])
-                extra = rng.choice(others, size=min(len(others), n_sites - 1), replace=False,
-                                   p=w / w.sum())
+                w = np.array(
+                    [
+                        self.site_w[s]
+                        * self.site_sec[s, j]
+                        * (3.0 if self.sites[s][3] == self.sites[primary][3] else 1.0)
+                        for s in others
+                    ]
+                )
+                extra = rng.choice(
+                    others, size=min(len(others), n_sites - 1), replace=False, p=w / w.sum()
+                )
                 sites += [int(s) for s in extra]
-            tinfo.update({"reqs": reqs, "witness": wit, "D": D, "sites": sites,
-                          "blocked": tinfo["blocked"]})
+            tinfo.update(
+                {"reqs": reqs, "witness": wit, "D": D, "sites": sites, "blocked": tinfo["blocked"]}
+            )
             if dup_of is not None:
                 grp = next((g for g in self.exclusive if dup_of in g), None)
                 if grp is None:
@@ -360,8 +413,11 @@ class _Programme:
         # region only relaxes min_outside_members, so witnesses stay valid)
         used = {t["sponsor"] for t in self.targets}
         for m in self.cfg["ministries"]:
-            regional = [i for i, t in enumerate(self.targets)
-                        if t["sponsor"] is not None and t["sponsor"] not in MINISTRIES]
+            regional = [
+                i
+                for i, t in enumerate(self.targets)
+                if t["sponsor"] is not None and t["sponsor"] not in MINISTRIES
+            ]
             if m not in used and len(regional) > 1:
                 self.targets[regional[int(rng.integers(len(regional)))]]["sponsor"] = m
                 used.add(m)
@@ -375,8 +431,9 @@ class _Programme:
             if t["flagship"]:
                 factor *= 1.15
             t["value"] = _r2(base_spend * factor)
-            t["budget"] = (_ceil2(base_spend * rng.uniform(1.05, 1.5))
-                           if rng.random() < 0.4 else None)
+            t["budget"] = (
+                _ceil2(base_spend * rng.uniform(1.05, 1.5)) if rng.random() < 0.4 else None
+            )
             size = len(w["members"]) if w is not None else 1
             min_m = w["min_members"] if w is not None else 2
             if t["flagship"]:
@@ -392,8 +449,11 @@ class _Programme:
     def make_mandatory(self) -> None:
         rng = self.rng
         in_excl = {u for g in self.exclusive for u in g}
-        cands = [i for i, t in enumerate(self.targets)
-                 if t["witness"] is not None and not t["blocked"] and i not in in_excl]
+        cands = [
+            i
+            for i, t in enumerate(self.targets)
+            if t["witness"] is not None and not t["blocked"] and i not in in_excl
+        ]
         cands = [cands[int(k)] for k in rng.permutation(len(cands))]
         chosen: list[int] = []
         used: set[int] = set()
@@ -408,4 +468,3 @@ class _Programme:
         self.mandatory = chosen
         for i in chosen:
             self.targets[i]["mandatory"] = True
-

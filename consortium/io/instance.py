@@ -44,9 +44,25 @@ from ..spec import (
 )
 from .jsonfile import parse, read_text
 
-__all__ = ["ACTOR_TYPES", "DEFAULT_LEAD_TYPES", "FORMAT", "MARKET_END", "MODES", "OWNERSHIPS",
-           "REL_TOL", "RESEARCH_END", "Instance", "InstanceError", "from_dict", "json_schema", "load",
-           "load_raw", "parse", "read_text", "unknown_keys"]
+__all__ = [
+    "ACTOR_TYPES",
+    "DEFAULT_LEAD_TYPES",
+    "FORMAT",
+    "MARKET_END",
+    "MODES",
+    "OWNERSHIPS",
+    "REL_TOL",
+    "RESEARCH_END",
+    "Instance",
+    "InstanceError",
+    "from_dict",
+    "json_schema",
+    "load",
+    "load_raw",
+    "parse",
+    "read_text",
+    "unknown_keys",
+]
 
 FORMAT = INSTANCE_FORMAT
 
@@ -360,9 +376,7 @@ def _check_references(inst: Instance) -> list[str]:
         seen: dict[str, int] = {}
         for i, it in enumerate(items):
             if it.id in seen:
-                errs.append(
-                    f"{what}[{i}].id: duplicate id {it.id!r} (also {what}[{seen[it.id]}])"
-                )
+                errs.append(f"{what}[{i}].id: duplicate id {it.id!r} (also {what}[{seen[it.id]}])")
             else:
                 seen[it.id] = i
         return seen
@@ -399,7 +413,9 @@ def _check_references(inst: Instance) -> list[str]:
         seen_caps: dict[str, int] = {}
         for j, r in enumerate(t.requirements):
             if r.capability not in caps:
-                errs.append(f"{p}.requirements[{j}].capability: unknown capability {r.capability!r}")
+                errs.append(
+                    f"{p}.requirements[{j}].capability: unknown capability {r.capability!r}"
+                )
             elif r.capability in seen_caps:
                 errs.append(
                     f"{p}.requirements[{j}].capability: capability {r.capability!r} "
@@ -424,7 +440,8 @@ def _check_references(inst: Instance) -> list[str]:
             key = frozenset((tie.a, tie.b))
             if key in seen_ties:
                 errs.append(
-                    f"ties[{i}]: pair ({tie.a!r}, {tie.b!r}) already listed as ties[{seen_ties[key]}]"
+                    f"ties[{i}]: pair ({tie.a!r}, {tie.b!r}) already listed as "
+                    f"ties[{seen_ties[key]}]"
                 )
             seen_ties.setdefault(key, i)
     for i, c in enumerate(inst.conflicts):
@@ -442,7 +459,9 @@ def _check_references(inst: Instance) -> list[str]:
     pol = inst.policy
     for mode in pol.lead_types:
         if mode not in MODES:
-            errs.append(f"policy.lead_types.{mode}: unknown mode {mode!r} (expected research or economic)")
+            errs.append(
+                f"policy.lead_types.{mode}: unknown mode {mode!r} (expected research or economic)"
+            )
     for typ in pol.incentives:
         if typ not in ACTOR_TYPES:
             errs.append(
@@ -483,7 +502,9 @@ def _check_references(inst: Instance) -> list[str]:
             continue
         actor, target = inst.actors[actors[a]], inst.targets[targets[t]]
         if not inst.may_lead(actor, target):
-            errs.append(f"{path}: actor {a!r} may not lead {t!r} ({_why_not_lead(inst, actor, target)})")
+            errs.append(
+                f"{path}: actor {a!r} may not lead {t!r} ({_why_not_lead(inst, actor, target)})"
+            )
         contradiction(path, t, a, "fixed lead")
     for i, (t, a) in enumerate(fx.members):
         path = f"fixed.members[{i}]"
@@ -504,7 +525,10 @@ def _why_not_lead(inst: Instance, actor: Actor, target: Target) -> str:
         return "it has no lead_cost"
     allowed = inst.policy.lead_types_for(target.mode)
     if actor.type not in allowed:
-        return f"type {actor.type!r} cannot lead a {target.mode} target (allowed: {', '.join(allowed)})"
+        return (
+            f"type {actor.type!r} cannot lead a {target.mode} target "
+            f"(allowed: {', '.join(allowed)})"
+        )
     return "foreign actors may not lead (policy.foreign_can_lead is false)"
 
 
@@ -514,7 +538,7 @@ def unknown_keys(inst: Instance) -> list[str]:
 
     def walk(obj: Any, path: str) -> None:
         if isinstance(obj, BaseModel):
-            for k in (obj.model_extra or {}):
+            for k in obj.model_extra or {}:
                 out.append(f"{path + '.' if path else ''}{k}: unknown field (ignored)")
             for name in type(obj).model_fields:
                 walk(getattr(obj, name), f"{path + '.' if path else ''}{name}")

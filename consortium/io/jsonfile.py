@@ -53,8 +53,6 @@ def read_text(path: str | Path) -> str:
         raise InstanceError([f"{p}: cannot read ({e.strerror})"]) from None
 
 
-
-
 def dumps(data: Any) -> str:
     """The JSON text every output file uses: indent 1, UTF-8, no NaN, final newline."""
     return json.dumps(data, indent=1, ensure_ascii=False, allow_nan=False) + "\n"

@@ -69,8 +69,9 @@ for three reasons:
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from pathlib import Path
-from typing import List, Optional, Sequence, Tuple, Union
+from typing import Union
 
 __all__ = [
     "COORDINATOR_ID",
@@ -92,28 +93,64 @@ ORLIB_ENV = "CONSORTIUM_ORLIB_DIR"
 #: ``shared/data/orlib-scp/README.md``: all 45 instances of sets 4, 5, 6, A-D.
 ORLIB_OPTIMA: dict[str, int] = {
     # set 4: 200 rows x 1000 columns
-    "scp41": 429, "scp42": 512, "scp43": 516, "scp44": 494, "scp45": 512,
-    "scp46": 560, "scp47": 430, "scp48": 492, "scp49": 641, "scp410": 514,
+    "scp41": 429,
+    "scp42": 512,
+    "scp43": 516,
+    "scp44": 494,
+    "scp45": 512,
+    "scp46": 560,
+    "scp47": 430,
+    "scp48": 492,
+    "scp49": 641,
+    "scp410": 514,
     # set 5: 200 rows x 2000 columns
-    "scp51": 253, "scp52": 302, "scp53": 226, "scp54": 242, "scp55": 211,
-    "scp56": 213, "scp57": 293, "scp58": 288, "scp59": 279, "scp510": 265,
+    "scp51": 253,
+    "scp52": 302,
+    "scp53": 226,
+    "scp54": 242,
+    "scp55": 211,
+    "scp56": 213,
+    "scp57": 293,
+    "scp58": 288,
+    "scp59": 279,
+    "scp510": 265,
     # set 6: 200 rows x 1000 columns
-    "scp61": 138, "scp62": 146, "scp63": 145, "scp64": 131, "scp65": 161,
+    "scp61": 138,
+    "scp62": 146,
+    "scp63": 145,
+    "scp64": 131,
+    "scp65": 161,
     # set A: 300 rows x 3000 columns
-    "scpa1": 253, "scpa2": 252, "scpa3": 232, "scpa4": 234, "scpa5": 236,
+    "scpa1": 253,
+    "scpa2": 252,
+    "scpa3": 232,
+    "scpa4": 234,
+    "scpa5": 236,
     # set B: 300 rows x 3000 columns
-    "scpb1": 69, "scpb2": 76, "scpb3": 80, "scpb4": 79, "scpb5": 72,
+    "scpb1": 69,
+    "scpb2": 76,
+    "scpb3": 80,
+    "scpb4": 79,
+    "scpb5": 72,
     # set C: 400 rows x 4000 columns
-    "scpc1": 227, "scpc2": 219, "scpc3": 243, "scpc4": 219, "scpc5": 215,
+    "scpc1": 227,
+    "scpc2": 219,
+    "scpc3": 243,
+    "scpc4": 219,
+    "scpc5": 215,
     # set D: 400 rows x 4000 columns
-    "scpd1": 60, "scpd2": 66, "scpd3": 72, "scpd4": 62, "scpd5": 61,
+    "scpd1": 60,
+    "scpd2": 66,
+    "scpd3": 72,
+    "scpd4": 62,
+    "scpd5": 61,
 }
 
 PathLike = Union[str, "os.PathLike[str]"]
-Parsed = Tuple[List[int], List[List[int]]]
+Parsed = tuple[list[int], list[list[int]]]
 
 
-def orlib_dir() -> Optional[Path]:
+def orlib_dir() -> Path | None:
     """Return the folder holding the OR-Library ``scp*.txt`` files, or ``None``.
 
     If ``CONSORTIUM_ORLIB_DIR`` is set, only that folder is tried, so an
@@ -137,7 +174,7 @@ def orlib_dir() -> Optional[Path]:
     return None
 
 
-def orlib_path(name: str) -> Optional[Path]:
+def orlib_path(name: str) -> Path | None:
     """Path of instance ``name`` (e.g. ``"scp41"``) in :func:`orlib_dir`, or ``None``."""
     d = orlib_dir()
     if d is None:
@@ -212,8 +249,8 @@ def read_scp(path: PathLike) -> Parsed:
 
 
 def scp_to_instance(
-    path_or_parsed: Union[PathLike, Parsed, Sequence],
-    name: Optional[str] = None,
+    path_or_parsed: PathLike | Parsed | Sequence,
+    name: str | None = None,
     *,
     coordinator: bool = False,
 ) -> dict:
@@ -264,20 +301,22 @@ def scp_to_instance(
         for j in range(1, n + 1)
     ]
     if coordinator:
-        actors.append({
-            "id": COORDINATOR_ID,
-            "name": "coordinator (leads, delivers nothing, costs nothing)",
-            "type": "enterprise",
-            "ownership": "private",
-            "region": "OR",
-            "lat": 0.0,
-            "lon": 0.0,
-            "capabilities": {},
-            "cost": 0,
-            "lead_cost": 0,
-            "max_consortia": 1,
-            "max_lead": 1,
-        })
+        actors.append(
+            {
+                "id": COORDINATOR_ID,
+                "name": "coordinator (leads, delivers nothing, costs nothing)",
+                "type": "enterprise",
+                "ownership": "private",
+                "region": "OR",
+                "lat": 0.0,
+                "lon": 0.0,
+                "capabilities": {},
+                "cost": 0,
+                "lead_cost": 0,
+                "max_consortia": 1,
+                "max_lead": 1,
+            }
+        )
     target = {
         "id": "cover",
         "name": f"set cover {name}",

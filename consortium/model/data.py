@@ -17,6 +17,7 @@ from .eligibility import haversine_km, market_end, may_deliver, may_lead, resear
 
 __all__ = ["ModelData", "TargetView", "haversine_km", "within_limit"]
 
+
 @dataclass
 class TargetView:
     """One target's eligible actors, viable sites and (actor, site) triples.
@@ -93,7 +94,9 @@ class ModelData:
         self.chokepoint = np.array([c.chokepoint for c in inst.capabilities], dtype=bool)
         site_lat = np.array([s.lat for s in inst.sites], dtype=float)
         site_lon = np.array([s.lon for s in inst.sites], dtype=float)
-        self.dist = haversine_km(self.lat[:, None], self.lon[:, None], site_lat[None, :], site_lon[None, :])
+        self.dist = haversine_km(
+            self.lat[:, None], self.lon[:, None], site_lat[None, :], site_lon[None, :]
+        )
         self.forbidden_actor = np.zeros(n, dtype=bool)
         for a in inst.fixed.forbidden_actors:
             self.forbidden_actor[self.actor_index[a]] = True
@@ -108,7 +111,13 @@ class ModelData:
         }
         has_lead_cost = ~np.isnan(self.lead_cost)
         self._can_lead_mode = {
-            mode: may_lead(types, has_lead_cost, self.is_foreign, pol.lead_types_for(mode), pol.foreign_can_lead)
+            mode: may_lead(
+                types,
+                has_lead_cost,
+                self.is_foreign,
+                pol.lead_types_for(mode),
+                pol.foreign_can_lead,
+            )
             & (self.max_lead > 0)
             for mode in ("research", "economic")
         }
@@ -122,9 +131,7 @@ class ModelData:
 
     def forced(self, ti: int) -> bool:
         """Must this target be formed (mandatory, or a fixed lead or member)?"""
-        return (
-            self.inst.targets[ti].mandatory or ti in self.fixed_lead or ti in self.fixed_members
-        )
+        return self.inst.targets[ti].mandatory or ti in self.fixed_lead or ti in self.fixed_members
 
     def _view(self, ti: int, t: Target) -> TargetView:
         pol = self.inst.policy
@@ -133,8 +140,13 @@ class ModelData:
         if reqs:
             k = np.array([self.cap_index[r.capability] for r in reqs])
             lv = np.array([r.level for r in reqs])
-            deliver = may_deliver(self.levels[:, k], lv[None, :], self.chokepoint[k][None, :], self.is_foreign,
-                                  pol.chokepoints_domestic_only)
+            deliver = may_deliver(
+                self.levels[:, k],
+                lv[None, :],
+                self.chokepoint[k][None, :],
+                self.is_foreign,
+                pol.chokepoints_domestic_only,
+            )
         else:
             deliver = np.zeros((n, 0), dtype=bool)
         lead = self._can_lead_mode[t.mode].copy()
@@ -150,7 +162,9 @@ class ModelData:
             within = np.repeat(cand[:, None], len(sites), axis=1)
         else:
             within = cand[:, None] & within_limit(self.dist[:, sites], t.max_distance_km)
-        view = TargetView(ti, t, np.arange(n), sites, within, deliver, lead & cand, self.cost.copy())
+        view = TargetView(
+            ti, t, np.arange(n), sites, within, deliver, lead & cand, self.cost.copy()
+        )
         for a, bid in self.bids.get(ti, ()):
             view.base[a] = bid
         self._prune_sites(view)
@@ -177,7 +191,9 @@ class ModelData:
             why = []
             if not (v.lead & at).any():
                 reach = f" within {t.max_distance_km:g} km" if t.max_distance_km is not None else ""
-                why.append(f"no eligible lead{reach} (lead types: {', '.join(pol.lead_types_for(t.mode))})")
+                why.append(
+                    f"no eligible lead{reach} (lead types: {', '.join(pol.lead_types_for(t.mode))})"
+                )
             for r, req in enumerate(t.requirements):
                 have = int((v.deliver[:, r] & at).sum())
                 if have < req.redundancy:
@@ -191,8 +207,13 @@ class ModelData:
                         why.append(f"no {end}-end actor within reach (both ends required)")
             cap = int(at.sum())
             if cap < t.min_members:
-                why.append(f"min_members {t.min_members} but only {cap} eligible actor(s) within reach")
-            if pol.min_private_members > 0 and (self.is_private & at).sum() < pol.min_private_members:
+                why.append(
+                    f"min_members {t.min_members} but only {cap} eligible actor(s) within reach"
+                )
+            if (
+                pol.min_private_members > 0
+                and (self.is_private & at).sum() < pol.min_private_members
+            ):
                 why.append(
                     f"min_private_members {pol.min_private_members} but only "
                     f"{int((self.is_private & at).sum())} private actor(s) within reach"
@@ -207,7 +228,10 @@ class ModelData:
                     )
             for a, what in fixed:
                 if not at[a]:
-                    why.append(f"{what} {self.actor_ids[a]!r} is not eligible here ({self._why_not_member(v, a, s)})")
+                    why.append(
+                        f"{what} {self.actor_ids[a]!r} is not eligible here "
+                        f"({self._why_not_member(v, a, s)})"
+                    )
             if why:
                 v.dropped_sites[self.inst.sites[s].id] = why
             else:
@@ -216,9 +240,7 @@ class ModelData:
             if len(v.sites) == 1:
                 v.impossible = next(iter(v.dropped_sites.values()))
             else:
-                v.impossible = [
-                    f"at {sid}: {'; '.join(w)}" for sid, w in v.dropped_sites.items()
-                ]
+                v.impossible = [f"at {sid}: {'; '.join(w)}" for sid, w in v.dropped_sites.items()]
         v.sites = v.sites[keep]
         v.within = v.within[:, keep]
         if not v.impossible:

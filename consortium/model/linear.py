@@ -50,7 +50,9 @@ class Csc:
 
     def __matmul__(self, x: np.ndarray) -> np.ndarray:
         cols = np.repeat(np.arange(self.shape[1]), np.diff(self.indptr))
-        y = np.bincount(self.indices, weights=self.data * np.asarray(x, float)[cols], minlength=self.shape[0])
+        y = np.bincount(
+            self.indices, weights=self.data * np.asarray(x, float)[cols], minlength=self.shape[0]
+        )
         return y.astype(float, copy=False)  # (bincount gives ints when there are no entries at all)
 
     def scipy(self):
@@ -74,7 +76,9 @@ class Csc:
         return self.scipy()[key]
 
 
-def csc_from_coo(rows: np.ndarray, cols: np.ndarray, vals: np.ndarray, shape: tuple[int, int]) -> Csc:
+def csc_from_coo(
+    rows: np.ndarray, cols: np.ndarray, vals: np.ndarray, shape: tuple[int, int]
+) -> Csc:
     """Entries ``(rows[k], cols[k], vals[k])`` as a canonical :class:`Csc`:
     rows sorted within each column, repeated entries summed, zeros dropped
     (what ``scipy.sparse.csc_matrix((vals, (rows, cols)))`` followed by
@@ -159,7 +163,9 @@ class LinearModel:
         out = []
         for j in np.nonzero((x < self.lb - tol) | (x > self.ub + tol))[0]:
             blk = next((b for b in self.col_blocks if b.start <= j < b.stop), None)
-            out.append(f"column {blk.name if blk else j} must lie in [{self.lb[j]:g}, {self.ub[j]:g}]")
+            out.append(
+                f"column {blk.name if blk else j} must lie in [{self.lb[j]:g}, {self.ub[j]:g}]"
+            )
         ax = self.A @ x
         for i in np.nonzero((ax < self.row_lo - tol) | (ax > self.row_hi + tol))[0]:
             blk = self.row_block_of(int(i))
@@ -212,7 +218,11 @@ class Builder:
     def set_obj(self, cols: np.ndarray, values) -> None:
         """Add objective coefficients to existing columns (maximised)."""
         obj = np.concatenate(self._obj) if len(self._obj) > 1 else self._obj[0]
-        np.add.at(obj, np.asarray(cols, np.int64), np.broadcast_to(np.asarray(values, float), np.shape(cols)))
+        np.add.at(
+            obj,
+            np.asarray(cols, np.int64),
+            np.broadcast_to(np.asarray(values, float), np.shape(cols)),
+        )
         self._obj = [obj]
 
     def set_bounds(self, cols, lb=None, ub=None) -> None:

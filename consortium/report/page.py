@@ -47,19 +47,32 @@ def _environment() -> jinja2.Environment:
 
     env = jinja2.Environment(
         loader=jinja2.PackageLoader("consortium.report", "templates"),
-        autoescape=True, trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
-        undefined=jinja2.StrictUndefined, finalize=lambda v: "" if v is None else v,
+        autoescape=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+        undefined=jinja2.StrictUndefined,
+        finalize=lambda v: "" if v is None else v,
     )
     env.filters.update(money=money, pct=pct, num=num)
     return env
 
 
 def _css() -> str:
-    return resources.files("consortium.report").joinpath("templates", "report.css").read_text(encoding="utf-8")
+    return (
+        resources.files("consortium.report")
+        .joinpath("templates", "report.css")
+        .read_text(encoding="utf-8")
+    )
 
 
-def render_report(inst: Instance, solution: Solution | dict[str, Any], sweep: SweepResults | None = None,
-                  verify_raw: dict[str, Any] | None = None, title: str | None = None) -> str:
+def render_report(
+    inst: Instance,
+    solution: Solution | dict[str, Any],
+    sweep: SweepResults | None = None,
+    verify_raw: dict[str, Any] | None = None,
+    title: str | None = None,
+) -> str:
     """The report as one HTML string. ``verify_raw``: the raw instance, to re-check the plan."""
     from markupsafe import Markup
 
@@ -73,8 +86,14 @@ def render_report(inst: Instance, solution: Solution | dict[str, Any], sweep: Sw
     smap = {s.id: s for s in inst.sites}
     name = title or data.get("instance") or inst.display_name
     kp = sol.kpis
-    sections = [("summary", "Summary"), ("consortia", "Consortia"), ("map", "Map"), ("network", "Network"),
-                ("budgets", "Budgets"), ("unformed", "Targets not formed")]
+    sections = [
+        ("summary", "Summary"),
+        ("consortia", "Consortia"),
+        ("map", "Map"),
+        ("network", "Network"),
+        ("budgets", "Budgets"),
+        ("unformed", "Targets not formed"),
+    ]
     if sweep is not None:
         sections.append(("sweep", "Sweep"))
     solver = sol.solver
@@ -91,20 +110,29 @@ def render_report(inst: Instance, solution: Solution | dict[str, Any], sweep: Sw
     total = brows[-1]
     members = sum(len(c.members) for c in plan.consortia)
     cards = [
-        ("targets formed", f"{len(plan.consortia)} of {len(inst.targets)}",
-         f"value {money(sum(tmap[c.target].value for c in plan.consortia), 1)}{cur_s}"),
+        (
+            "targets formed",
+            f"{len(plan.consortia)} of {len(inst.targets)}",
+            f"value {money(sum(tmap[c.target].value for c in plan.consortia), 1)}{cur_s}",
+        ),
         ("objective", money(obj, 2) if obj is not None else "–", sol.status.value),
-        (f"total spend{cur_s}", money(total["spend"], 2),
-         f"of {money(total['budget'], 1)} ({total['spend'] / total['budget']:.0%})" if total["budget"]
-         else "no total cap"),
+        (
+            f"total spend{cur_s}",
+            money(total["spend"], 2),
+            f"of {money(total['budget'], 1)} ({total['spend'] / total['budget']:.0%})"
+            if total["budget"]
+            else "no total cap",
+        ),
         ("members", str(members), f"{len(plan.joins)} distinct actors"),
         ("in several consortia", str(len(plan.multi)), ", ".join(sorted(plan.multi))[:60]),
     ]
-    for key, label, fmt in (("state_share", "state-enterprise share", pct),
-                            ("private_members", "private members", str),
-                            ("outside_region_share", "outside-region share", pct),
-                            ("mean_distance_km", "mean distance to site", lambda v: f"{v:,.0f} km"),
-                            ("ties_realised", "prior ties inside", str)):
+    for key, label, fmt in (
+        ("state_share", "state-enterprise share", pct),
+        ("private_members", "private members", str),
+        ("outside_region_share", "outside-region share", pct),
+        ("mean_distance_km", "mean distance to site", lambda v: f"{v:,.0f} km"),
+        ("ties_realised", "prior ties inside", str),
+    ):
         if kp.get(key) is not None:
             cards.append((label, fmt(kp[key]), ""))
 
@@ -122,28 +150,81 @@ def render_report(inst: Instance, solution: Solution | dict[str, Any], sweep: Sw
             cell = Markup("<b>{}</b>").format(a.id) if k.role == "lead" else a.id
             if a.id in plan.multi:
                 others = ", ".join(x for x in plan.joins[a.id] if x != t.id)
-                cell = Markup('{}<span class="badge multi" title="also in {}">+{}</span>').format(cell, others,
-                                                                                                 others)
+                cell = Markup('{}<span class="badge multi" title="also in {}">+{}</span>').format(
+                    cell, others, others
+                )
             vals = [float(x or 0.0) for x in (k.base, k.lead_fee, k.bonus, k.reward)]
-            tot = [p + q for p, q in zip(tot, vals)]
-            rows.append([cell, a.name or "", f"{a.type}, {a.ownership}, {a.region}", k.role,
-                         "; ".join(f"{d['capability']} ≥ {d['level']}" for d in k.deliverables) or "–",
-                         f"{dist:,.0f}", money(vals[0]), money(vals[1]), money(vals[2]), money(vals[3]),
-                         "; ".join(k.instruments) or "–"])
-        consortia.append({
-            "id": t.id, "name": t.name or "", "mode": t.mode, "mandatory": t.mandatory,
-            "colour": plan.colour[t.id], "lead": lead.id, "lead_name": lead.name or "", "site": s.id,
-            "site_name": s.name or "", "sponsor": t.sponsor or "none", "n_members": len(c.members),
-            "value": t.value, "spend": float(c.spend or 0.0), "budget": t.budget, "rows": rows,
-            "total": ["total", "", "", "", "", "", money(tot[0]), money(tot[1]), money(tot[2]), money(tot[3]), ""],
-        })
+            tot = [p + q for p, q in zip(tot, vals, strict=False)]
+            rows.append(
+                [
+                    cell,
+                    a.name or "",
+                    f"{a.type}, {a.ownership}, {a.region}",
+                    k.role,
+                    "; ".join(f"{d['capability']} ≥ {d['level']}" for d in k.deliverables) or "–",
+                    f"{dist:,.0f}",
+                    money(vals[0]),
+                    money(vals[1]),
+                    money(vals[2]),
+                    money(vals[3]),
+                    "; ".join(k.instruments) or "–",
+                ]
+            )
+        consortia.append(
+            {
+                "id": t.id,
+                "name": t.name or "",
+                "mode": t.mode,
+                "mandatory": t.mandatory,
+                "colour": plan.colour[t.id],
+                "lead": lead.id,
+                "lead_name": lead.name or "",
+                "site": s.id,
+                "site_name": s.name or "",
+                "sponsor": t.sponsor or "none",
+                "n_members": len(c.members),
+                "value": t.value,
+                "spend": float(c.spend or 0.0),
+                "budget": t.budget,
+                "rows": rows,
+                "total": [
+                    "total",
+                    "",
+                    "",
+                    "",
+                    "",
+                    "",
+                    money(tot[0]),
+                    money(tot[1]),
+                    money(tot[2]),
+                    money(tot[3]),
+                    "",
+                ],
+            }
+        )
 
-    budget_table = [[r["id"], r["name"] or "", ", ".join(t for t, _v in r["parts"]) or "–", money(r["spend"]),
-                     money(r["budget"]) if r["budget"] is not None else "no cap",
-                     f"{r['spend'] / r['budget']:.1%}" if r["budget"] else "–"] for r in brows]
-    unformed = [[u["target"], tmap[u["target"]].name or "", tmap[u["target"]].mode,
-                 tmap[u["target"]].sponsor or "–", money(tmap[u["target"]].value), u.get("reason", "")]
-                for u in sol.unformed]
+    budget_table = [
+        [
+            r["id"],
+            r["name"] or "",
+            ", ".join(t for t, _v in r["parts"]) or "–",
+            money(r["spend"]),
+            money(r["budget"]) if r["budget"] is not None else "no cap",
+            f"{r['spend'] / r['budget']:.1%}" if r["budget"] else "–",
+        ]
+        for r in brows
+    ]
+    unformed = [
+        [
+            u["target"],
+            tmap[u["target"]].name or "",
+            tmap[u["target"]].mode,
+            tmap[u["target"]].sponsor or "–",
+            money(tmap[u["target"]].value),
+            u.get("reason", ""),
+        ]
+        for u in sol.unformed
+    ]
 
     sweep_ctx = None
     if sweep is not None:
@@ -153,28 +234,71 @@ def render_report(inst: Instance, solution: Solution | dict[str, Any], sweep: Sw
 
         def metric(r: dict[str, Any], key: str, digits: int) -> str:
             v = r.get(key)
-            ok = isinstance(v, (int, float)) and not isinstance(v, bool) and v == v and r.get("status") in has
+            ok = (
+                isinstance(v, (int, float))
+                and not isinstance(v, bool)
+                and v == v
+                and r.get("status") in has
+            )
             return money(v, digits) if ok else "–"
 
-        srows = [[r.get("scenario", i), *[r.get(p) for p in sweep.params], r.get("status"),
-                  metric(r, "objective", 3), metric(r, "spend", 2), r.get("formed")]
-                 for i, r in enumerate(sweep.rows[:300])]
+        srows = [
+            [
+                r.get("scenario", i),
+                *[r.get(p) for p in sweep.params],
+                r.get("status"),
+                metric(r, "objective", 3),
+                metric(r, "spend", 2),
+                r.get("formed"),
+            ]
+            for i, r in enumerate(sweep.rows[:300])
+        ]
         n = len(head)
-        sweep_ctx = {"file": Path(sweep.path).name, "n": len(sweep.rows), "params": ", ".join(sweep.params),
-                     "svg": Markup(svg) if svg else None, "head": head, "rows": srows,
-                     "numeric": (n - 3, n - 2, n - 1), "more": len(sweep.rows) > 300, "note": sweep.note}
+        sweep_ctx = {
+            "file": Path(sweep.path).name,
+            "n": len(sweep.rows),
+            "params": ", ".join(sweep.params),
+            "svg": Markup(svg) if svg else None,
+            "head": head,
+            "rows": srows,
+            "numeric": (n - 3, n - 2, n - 1),
+            "more": len(sweep.rows) > 300,
+            "note": sweep.note,
+        }
 
-    return _environment().get_template("report.html.j2").render(
-        name=name, css=Markup(_css()), status=sol.status.value, objective=obj,
-        bound=sol.bound, gap=sol.gap, solver={"name": solver.get("name"), "version": solver.get("version", ""),
-                                              "time_s": solver.get("time_s") if isinstance(
-                                                  solver.get("time_s"), (int, float)) else None},
-        sections=sections, verified=verified,
-        other_instance=data.get("instance") if inst.name and data.get("instance")
-        and data.get("instance") != inst.name else None,
-        inst_name=inst.name, diagnosis=sol.diagnosis, cards=cards, consortia=consortia, cur_s=cur_s,
-        map_svg=Markup(figure_map(plan)) if plan.consortia else None,
-        network_svg=Markup(figure_network(plan)) if plan.consortia else None,
-        budgets_svg=Markup(figure_budgets(plan, brows)), budget_table=budget_table, unformed=unformed,
-        sweep=sweep_ctx, inst_name_display=inst.display_name,
+    return (
+        _environment()
+        .get_template("report.html.j2")
+        .render(
+            name=name,
+            css=Markup(_css()),
+            status=sol.status.value,
+            objective=obj,
+            bound=sol.bound,
+            gap=sol.gap,
+            solver={
+                "name": solver.get("name"),
+                "version": solver.get("version", ""),
+                "time_s": solver.get("time_s")
+                if isinstance(solver.get("time_s"), (int, float))
+                else None,
+            },
+            sections=sections,
+            verified=verified,
+            other_instance=data.get("instance")
+            if inst.name and data.get("instance") and data.get("instance") != inst.name
+            else None,
+            inst_name=inst.name,
+            diagnosis=sol.diagnosis,
+            cards=cards,
+            consortia=consortia,
+            cur_s=cur_s,
+            map_svg=Markup(figure_map(plan)) if plan.consortia else None,
+            network_svg=Markup(figure_network(plan)) if plan.consortia else None,
+            budgets_svg=Markup(figure_budgets(plan, brows)),
+            budget_table=budget_table,
+            unformed=unformed,
+            sweep=sweep_ctx,
+            inst_name_display=inst.display_name,
+        )
     )

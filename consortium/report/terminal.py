@@ -24,14 +24,19 @@ def print_report(inst: Instance, sol: Solution, console: Console | None = None) 
         if sol.bound is not None and sol.gap:
             head += f" (bound {sol.bound:,.4f}, gap {sol.gap:.2%})"
     s = sol.solver
-    head += f"  [dim]solver {s.get('name')} {s.get('version')}, {s.get('time_s', 0):.2f} s solve, {s.get('total_s', 0):.2f} s total[/dim]"
+    head += (
+        f"  [dim]solver {s.get('name')} {s.get('version')}, {s.get('time_s', 0):.2f} s solve, "
+        f"{s.get('total_s', 0):.2f} s total[/dim]"
+    )
     con.print(head)
     for d in sol.diagnosis:
         con.print(f"[red]{d}[/red]")
     for c in sol.consortia:
         t = tnames[c.target]
-        title = (f"{c.target} — {t.name or ''} ({t.mode}); site {c.site}; lead {c.lead}; "
-                 f"{len(c.members)} members; spend {_money(c.spend)} {cur}")
+        title = (
+            f"{c.target} — {t.name or ''} ({t.mode}); site {c.site}; lead {c.lead}; "
+            f"{len(c.members)} members; spend {_money(c.spend)} {cur}"
+        )
         tab = Table(title=title, title_justify="left", show_lines=False, pad_edge=False)
         tab.add_column("actor", no_wrap=True)
         tab.add_column("kind")
@@ -49,7 +54,10 @@ def print_report(inst: Instance, sol: Solution, console: Console | None = None) 
                 f"{a.type}/{a.ownership}",
                 k.role,
                 ", ".join(f"{d['capability']}≥{d['level']}" for d in k.deliverables) or "-",
-                _money(k.base), _money(k.lead_fee), _money(k.bonus), _money(k.reward),
+                _money(k.base),
+                _money(k.lead_fee),
+                _money(k.bonus),
+                _money(k.reward),
                 ", ".join(k.instruments) or "-",
             )
         con.print(tab)
@@ -70,7 +78,10 @@ def print_report(inst: Instance, sol: Solution, console: Console | None = None) 
         tab.add_row(f"spend ({cur})", _money(k["spend"]))
         bu = k["budget_use"]
         if bu["total"]["budget"] is not None:
-            tab.add_row("total budget use", f"{_money(bu['total']['spend'])} / {_money(bu['total']['budget'])}")
+            tab.add_row(
+                "total budget use",
+                f"{_money(bu['total']['spend'])} / {_money(bu['total']['budget'])}",
+            )
         for sid, u in bu["sponsors"].items():
             b = f" / {_money(u['budget'])} ({u['use']:.0%})" if u["budget"] else ""
             tab.add_row(f"sponsor {sid}", f"{_money(u['spend'])}{b}")

@@ -46,19 +46,21 @@ def contracts_for(inst: Instance, md: ModelData, ch: Choice) -> Consortium:
         fee = float(actor.lead_cost or 0.0) if a == ch.lead else 0.0
         rate = pol.rate(actor.type)
         bonus = rate * (base + fee)
-        contracts.append(Contract(
-            actor=actor.id,
-            role="lead" if a == ch.lead else "member",
-            deliverables=[
-                {"capability": t.requirements[j].capability, "level": t.requirements[j].level}
-                for j in given[a]
-            ],
-            base=base,
-            lead_fee=fee,
-            bonus=bonus,
-            reward=base + fee + bonus,
-            instruments=pol.instruments(actor.type),
-        ))
+        contracts.append(
+            Contract(
+                actor=actor.id,
+                role="lead" if a == ch.lead else "member",
+                deliverables=[
+                    {"capability": t.requirements[j].capability, "level": t.requirements[j].level}
+                    for j in given[a]
+                ],
+                base=base,
+                lead_fee=fee,
+                bonus=bonus,
+                reward=base + fee + bonus,
+                instruments=pol.instruments(actor.type),
+            )
+        )
     return Consortium(
         target=t.id,
         site=inst.sites[ch.site].id,
@@ -67,5 +69,3 @@ def contracts_for(inst: Instance, md: ModelData, ch: Choice) -> Consortium:
         spend=float(sum(c.reward for c in contracts)),
         contracts=contracts,
     )
-
-

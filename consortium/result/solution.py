@@ -23,7 +23,9 @@ if TYPE_CHECKING:
 def _known(cls: type, d: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
     """Split ``d`` into the dataclass's fields and the rest (kept as ``extra``)."""
     names = set(cls.__dataclass_fields__) - {"extra"}  # type: ignore[attr-defined]
-    return {k: v for k, v in d.items() if k in names}, {k: v for k, v in d.items() if k not in names}
+    return {k: v for k, v in d.items() if k in names}, {
+        k: v for k, v in d.items() if k not in names
+    }
 
 
 @dataclass
@@ -41,9 +43,16 @@ class Contract:
     extra: dict[str, Any] = field(default_factory=dict)  # fields added by analyses (vcg_reward)
 
     def to_dict(self) -> dict[str, Any]:
-        d = {"actor": self.actor, "role": self.role, "deliverables": self.deliverables, "base": self.base,
-             "lead_fee": self.lead_fee, "bonus": self.bonus, "reward": self.reward,
-             "instruments": self.instruments}
+        d = {
+            "actor": self.actor,
+            "role": self.role,
+            "deliverables": self.deliverables,
+            "base": self.base,
+            "lead_fee": self.lead_fee,
+            "bonus": self.bonus,
+            "reward": self.reward,
+            "instruments": self.instruments,
+        }
         d.update(self.extra)
         return d
 
@@ -70,8 +79,14 @@ class Consortium:
     extra: dict[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        d = {"target": self.target, "site": self.site, "lead": self.lead, "members": self.members,
-             "spend": self.spend, "contracts": [c.to_dict() for c in self.contracts]}
+        d = {
+            "target": self.target,
+            "site": self.site,
+            "lead": self.lead,
+            "members": self.members,
+            "spend": self.spend,
+            "contracts": [c.to_dict() for c in self.contracts],
+        }
         d.update(self.extra)
         return d
 

@@ -56,21 +56,29 @@ def close_with_mip(b: Built, opts: SolverOptions, raw: RawResult) -> RawResult:
     bounds = [v for v in (raw.bound, r.bound) if v is not None and np.isfinite(v)]
     bound = min(bounds) if bounds else None
     if bound is not None:
-        bound = max(bound, obj)  # never below the plan (HiGHS may put it a hair under, within its tolerance)
+        bound = max(
+            bound, obj
+        )  # never below the plan (HiGHS may put it a hair under, within its tolerance)
     gap = None if bound is None else abs(bound - obj) / max(abs(obj), 1e-9)
     # HiGHS's own verdict counts (it also stops on its absolute gap, 1e-6),
     # as on the MILP path; else the gap asked for, with decompose's floor.
     proven = r.status == Status.OPTIMAL or (gap is not None and gap <= max(opts.gap, 1e-9))
     return replace(
-        raw, x=x, objective=obj, bound=bound, gap=gap, time_s=raw.time_s + r.time_s,
+        raw,
+        x=x,
+        objective=obj,
+        bound=bound,
+        gap=gap,
+        time_s=raw.time_s + r.time_s,
         status=Status.OPTIMAL if proven else Status.FEASIBLE,
         message=f"{raw.message}; then the single MILP from its plan: {r.message or r.status.value}",
         interrupted=r.interrupted,
     )
 
 
-def run_backend(b: Built, opts: SolverOptions, backend: str = "highs", start: np.ndarray | None = None
-                ) -> RawResult:
+def run_backend(
+    b: Built, opts: SolverOptions, backend: str = "highs", start: np.ndarray | None = None
+) -> RawResult:
     """Solve the model of ``b`` by the method :func:`method_for` picks: the seam
     where every solve of a whole plan is dispatched to a method."""
     if method_for(b, opts, backend) == "decompose":

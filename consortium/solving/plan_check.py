@@ -42,10 +42,12 @@ def plan_violations(raw: dict[str, Any], plan: list[dict[str, Any]]) -> list[str
             continue
         local = {int(a): i for i, a in enumerate(v.actors)}
         members = [md.actor_index[a] for a in p["members"]]
-        for a_id, a in zip(p["members"], members):
+        for a_id, a in zip(p["members"], members, strict=False):
             if a not in local or not v.within[local[a], sj[0]]:
-                errs.append(f"{tid}: {a_id} may not be a member at {p['site']} (distance, eligibility or "
-                            "forbidden)")
+                errs.append(
+                    f"{tid}: {a_id} may not be a member at {p['site']} (distance, eligibility or "
+                    "forbidden)"
+                )
         lead = md.actor_index[p["lead"]]
         if lead not in members or lead not in local or not v.lead[local[lead]]:
             errs.append(f"{tid}: {p['lead']} may not lead it")

@@ -50,17 +50,26 @@ def load(name_or_path: str | None) -> dict[str, Any]:
     if unknown:
         raise ProfileError(f"{where}: unknown key(s) {', '.join(sorted(unknown))}")
     if data.get("method", "auto") not in ("auto", "mip", "decompose"):
-        raise ProfileError(f"{where}: method: expected auto, mip or decompose, got {data['method']!r}")
+        raise ProfileError(
+            f"{where}: method: expected auto, mip or decompose, got {data['method']!r}"
+        )
     from ..backends.highs import invalid_option
 
     bad = invalid_option(data.get("highs", {}))
     if bad is not None:
-        raise ProfileError(f"{where}: highs.{bad}: not a valid HiGHS option value ({data['highs'][bad]!r})")
+        raise ProfileError(
+            f"{where}: highs.{bad}: not a valid HiGHS option value ({data['highs'][bad]!r})"
+        )
     return data
 
 
-def settings(name_or_path: str | None, time_limit: float | None = None, gap: float | None = None,
-             threads: int | None = None, method: str | None = None) -> dict[str, Any]:
+def settings(
+    name_or_path: str | None,
+    time_limit: float | None = None,
+    gap: float | None = None,
+    threads: int | None = None,
+    method: str | None = None,
+) -> dict[str, Any]:
     """The solver settings of a profile with the command line's overrides
     (``None``: the profile's value): time_limit, gap, threads, highs, method."""
     prof = load(name_or_path)

@@ -159,7 +159,7 @@ def chunk_evenly(items: list[T], n_workers: int, per_worker: int = 4) -> list[li
     if not items:
         return []
     size = max(1, -(-len(items) // (max(1, n_workers) * per_worker)))
-    return [items[i:i + size] for i in range(0, len(items), size)]
+    return [items[i : i + size] for i in range(0, len(items), size)]
 
 
 def run_tasks(
@@ -177,14 +177,17 @@ def run_tasks(
     """Run every item of ``chunks``; ``on_result(item, result)`` runs in this
     process as each finishes. ``workers`` local processes (0: in this
     process); ``scheduler`` (an address or a ``distributed.Client``)
-    runs on a dask cluster. ``on_lost``: an item whose worker died (default: raise). ``is_done(item)``: results already stored (dask may
+    runs on a dask cluster. ``on_lost``: an item whose worker died (default: raise).
+    ``is_done(item)``: results already stored (dask may
     deliver one twice: by event and with its task). ``on_lost(item, why, worker)``."""
     stats = stats if stats is not None else RunStats()
     lost = on_lost or _raise_lost
     if not any(chunks):
         return stats
     if scheduler is not None:
-        run_dask(task, chunks, on_result, scheduler, lost, is_done or (lambda _i: False), on_event, stats)
+        run_dask(
+            task, chunks, on_result, scheduler, lost, is_done or (lambda _i: False), on_event, stats
+        )
     elif workers <= 0:
         run_inprocess(task, chunks, on_result, stats)
     else:
@@ -199,8 +202,9 @@ def _raise_lost(item: Any, why: str, worker: str | None = None) -> None:
 # ====================================================================== in process
 
 
-def run_inprocess(task: Task, chunks: list[list[Any]], on_result: Callable[[Any, Any], None],
-                  stats: RunStats) -> None:
+def run_inprocess(
+    task: Task, chunks: list[list[Any]], on_result: Callable[[Any, Any], None], stats: RunStats
+) -> None:
     label = f"inprocess:pid{os.getpid()}"
     before = CACHE.builds
     stats.mode = "in-process"
@@ -272,8 +276,9 @@ class _Proc:
     def __init__(self, ctx: Any, wid: int, task: Task):
         self.wid = wid
         a, b = ctx.Pipe(duplex=True)
-        self.proc = ctx.Process(target=_worker_main, args=(b, wid, task), name=f"consortium-worker-{wid}",
-                                daemon=True)
+        self.proc = ctx.Process(
+            target=_worker_main, args=(b, wid, task), name=f"consortium-worker-{wid}", daemon=True
+        )
         self.proc.start()
         b.close()
         self.conn = a
@@ -287,9 +292,15 @@ class _Proc:
         return f"local-{self.wid}:pid{self.proc.pid}"
 
 
-def run_local(task: Task, chunks: list[list[Any]], workers: int, on_result: Callable[[Any, Any], None],
-              on_lost: Callable[[Any, str, str | None], None], on_event: Callable[[str], None] | None,
-              stats: RunStats) -> None:
+def run_local(
+    task: Task,
+    chunks: list[list[Any]],
+    workers: int,
+    on_result: Callable[[Any, Any], None],
+    on_lost: Callable[[Any, str, str | None], None],
+    on_event: Callable[[str], None] | None,
+    stats: RunStats,
+) -> None:
     """The chunks on ``workers`` spawned processes; ``on_result`` runs in this process."""
     import multiprocessing as mp
     from multiprocessing.connection import wait
@@ -332,8 +343,12 @@ def run_local(task: Task, chunks: list[list[Any]], workers: int, on_result: Call
             retired_on[pos] = retired_on.get(pos, 0) + 1
             if retired_on[pos] >= 2 and pos in w.items:  # do not loop on one item
                 w.items.remove(pos)
-                on_lost(items[pos], "a solve cut off at its time limit kept running; two fresh workers "
-                        "could not start this scenario", w.label)
+                on_lost(
+                    items[pos],
+                    "a solve cut off at its time limit kept running; two fresh workers "
+                    "could not start this scenario",
+                    w.label,
+                )
 
     def retire(w: _Proc) -> None:
         procs.pop(w.wid, None)
@@ -455,9 +470,16 @@ def _dask_chunk(task: Task, chunk: list[tuple[int, Any]], topic: str) -> dict[st
 _DASK_LOCK = threading.Lock()
 
 
-def run_dask(task: Task, chunks: list[list[Any]], on_result: Callable[[Any, Any], None], scheduler: Any,
-             on_lost: Callable[[Any, str, str | None], None], is_done: Callable[[Any], bool],
-             on_event: Callable[[str], None] | None, stats: RunStats) -> None:
+def run_dask(
+    task: Task,
+    chunks: list[list[Any]],
+    on_result: Callable[[Any, Any], None],
+    scheduler: Any,
+    on_lost: Callable[[Any, str, str | None], None],
+    is_done: Callable[[Any], bool],
+    on_event: Callable[[str], None] | None,
+    stats: RunStats,
+) -> None:
     from distributed import Client
 
     own = not isinstance(scheduler, Client)
@@ -486,7 +508,9 @@ def run_dask(task: Task, chunks: list[list[Any]], on_result: Callable[[Any, Any]
         client.subscribe_topic(topic, lambda ev: inbox.put(ev[1]))
         [task_f] = client.scatter([task], broadcast=True, hash=False)
         for span in spans:
-            f = client.submit(_dask_chunk, task_f, [(pos, items[pos]) for pos in span], topic, pure=False)
+            f = client.submit(
+                _dask_chunk, task_f, [(pos, items[pos]) for pos in span], topic, pure=False
+            )
             futures[f] = span
 
         def drain(timeout: float) -> None:

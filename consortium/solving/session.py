@@ -86,8 +86,13 @@ class Session:
             return np.zeros(lm.n_cols)  # forming nothing is feasible
         return None
 
-    def resolve(self, inst: Instance | None = None, *, reasons: bool = False,
-                opts: SolverOptions | None = None) -> Solution:
+    def resolve(
+        self,
+        inst: Instance | None = None,
+        *,
+        reasons: bool = False,
+        opts: SolverOptions | None = None,
+    ) -> Solution:
         """Solve the loaded instance again, or a variant of it (same ids)."""
         t0 = time.perf_counter()
         if inst is not None:
@@ -118,18 +123,23 @@ class Session:
                 if not len(hit):
                     continue
                 i = int(hit[0])
-                cols.append(V.x[v.index][v.ptr[i]:v.ptr[i + 1]])
+                cols.append(V.x[v.index][v.ptr[i] : v.ptr[i + 1]])
                 cols.append(V.lead[v.index][V.lead_local[v.index] == i])
         return np.concatenate(cols).astype(np.int32) if cols else np.zeros(0, np.int32)
 
-    def solve_barred(self, cols: np.ndarray, opts: SolverOptions | None = None,
-                     formed: int | None = None) -> RawResult:
+    def solve_barred(
+        self, cols: np.ndarray, opts: SolverOptions | None = None, formed: int | None = None
+    ) -> RawResult:
         """Re-solve with the given columns fixed to 0 (and target ``formed``, if
         given, held formed), then restore their bounds."""
         lm = self.b.lm
         m = self.model
         cols = np.asarray(cols, np.int32)
-        ycol = np.array([self.b.V.y[formed]], np.int32) if formed is not None else np.zeros(0, np.int32)
+        ycol = (
+            np.array([self.b.V.y[formed]], np.int32)
+            if formed is not None
+            else np.zeros(0, np.int32)
+        )
         m.set_bounds(cols, 0.0, 0.0)
         m.set_bounds(ycol, 1.0, 1.0)
         try:

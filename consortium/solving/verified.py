@@ -22,7 +22,9 @@ class PlanFailsVerifier(InternalError):
     def __init__(self, violations: list[Any], solution: Solution | None = None):
         self.violations = list(violations)
         self.solution = solution  # the refused plan, for a report of what went wrong
-        super().__init__([f"internal error: plan fails rule {v.rule}: {v.message}" for v in self.violations])
+        super().__init__(
+            [f"internal error: plan fails rule {v.rule}: {v.message}" for v in self.violations]
+        )
 
 
 def raw_of(inst: Instance) -> dict[str, Any]:
@@ -38,7 +40,9 @@ def check_plan(raw: dict[str, Any], solution: Solution | dict[str, Any]) -> None
     data = solution.to_dict() if isinstance(solution, Solution) else solution
     res = verify_solution(raw, data)
     if not res.ok:
-        raise PlanFailsVerifier(res.violations, solution if isinstance(solution, Solution) else None)
+        raise PlanFailsVerifier(
+            res.violations, solution if isinstance(solution, Solution) else None
+        )
 
 
 def solve_verified(

@@ -12,7 +12,10 @@ from ..result.tables import solution_tables
 from .reader import _fmt_cell
 from .writer import _write_csv
 
-def export_contracts(instance: Any, solution: Solution | dict[str, Any], path: str | Path) -> list[Path]:
+
+def export_contracts(
+    instance: Any, solution: Solution | dict[str, Any], path: str | Path
+) -> list[Path]:
     """Write the contracts of a solution to ``.xlsx`` (sheets contracts, consortia, kpis)
     or ``.csv`` (contracts; plus ``<stem>.consortia.csv`` and ``<stem>.kpis.csv``).
 
@@ -34,7 +37,7 @@ def export_contracts(instance: Any, solution: Solution | dict[str, Any], path: s
     if p.suffix.lower() != ".csv":
         raise ValueError(f"{p.name}: contracts are written as .xlsx or .csv")
     files = [p, p.with_name(f"{p.stem}.consortia.csv"), p.with_name(f"{p.stem}.kpis.csv")]
-    for f, name in zip(files, ("contracts", "consortia", "kpis")):
+    for f, name in zip(files, ("contracts", "consortia", "kpis"), strict=False):
         _write_csv(f, *tabs[name], digits=12)
     return files
 
@@ -55,8 +58,23 @@ def _write_contracts_xlsx(path: Path, tabs: dict[str, tuple[list[str], list[list
         for r in rows:
             ws.append(r)
         ws.freeze_panes = "A2"
-        money = [i for i, h in enumerate(header) if "(" in h and h.split(" (")[0] in
-                 ("base", "lead fee", "bonus", "reward", "value", "spend", "budget", "objective", "bound")]
+        money = [
+            i
+            for i, h in enumerate(header)
+            if "(" in h
+            and h.split(" (")[0]
+            in (
+                "base",
+                "lead fee",
+                "bonus",
+                "reward",
+                "value",
+                "spend",
+                "budget",
+                "objective",
+                "bound",
+            )
+        ]
         for i in money:
             for (cell,) in ws.iter_rows(min_row=2, min_col=i + 1, max_col=i + 1):
                 cell.number_format = "#,##0.000"
@@ -67,5 +85,3 @@ def _write_contracts_xlsx(path: Path, tabs: dict[str, tuple[list[str], list[list
             ws.auto_filter.ref = ws.dimensions
     path.parent.mkdir(parents=True, exist_ok=True)
     wb.save(path)
-
-

@@ -56,7 +56,7 @@ class Loc:
     cell: Any = None  # the value as read (for messages: "95", not "95.0")
     key_column: str | None = None  # the column naming the key (bids: target), for "unknown ..."
 
-    def at(self, column: str | None, cell: Any = None) -> "Loc":
+    def at(self, column: str | None, cell: Any = None) -> Loc:
         return Loc(self.file, self.sheet, self.row, column, cell)
 
     def __str__(self) -> str:
@@ -96,7 +96,9 @@ def _fmt_cell(v: Any) -> str:
 # ---------------------------------------------------------------- reading files
 
 
-def _read_xlsx(path: Path) -> list[tuple[str, str, str | None, list[Any], list[tuple[int, list[Any]]]]]:
+def _read_xlsx(
+    path: Path,
+) -> list[tuple[str, str, str | None, list[Any], list[tuple[int, list[Any]]]]]:
     import zipfile
 
     from openpyxl import load_workbook
@@ -118,7 +120,9 @@ def _read_xlsx(path: Path) -> list[tuple[str, str, str | None, list[Any], list[t
     return out
 
 
-def _read_csv_dir(path: Path) -> list[tuple[str, str, str | None, list[Any], list[tuple[int, list[Any]]]]]:
+def _read_csv_dir(
+    path: Path,
+) -> list[tuple[str, str, str | None, list[Any], list[tuple[int, list[Any]]]]]:
     files = sorted(p for p in path.iterdir() if p.suffix.lower() == ".csv" and p.is_file())
     if not files:
         raise SpreadsheetError([f"{path.name}: the folder holds no .csv files"])
@@ -132,8 +136,12 @@ def _read_csv_dir(path: Path) -> list[tuple[str, str, str | None, list[Any], lis
             try:
                 text = data.decode("gb18030")
             except UnicodeDecodeError as e:
-                raise SpreadsheetError([f"{path.name}/{f.name}: neither UTF-8 nor GB18030 text "
-                                        f"({e.reason} at byte {e.start})"]) from None
+                raise SpreadsheetError(
+                    [
+                        f"{path.name}/{f.name}: neither UTF-8 nor GB18030 text "
+                        f"({e.reason} at byte {e.start})"
+                    ]
+                ) from None
         try:
             rows = list(csv.reader(io.StringIO(text, newline="")))
         except csv.Error as e:
@@ -227,24 +235,38 @@ class _Builder:
         elif src.suffix.lower() in (".xlsx", ".xlsm"):
             sheets = _read_xlsx(src)
         elif src.suffix.lower() == ".csv":
-            raise SpreadsheetError([f"{src.name}: give the folder that holds the CSV files "
-                                    "(one file per table), not one CSV file"])
+            raise SpreadsheetError(
+                [
+                    f"{src.name}: give the folder that holds the CSV files "
+                    "(one file per table), not one CSV file"
+                ]
+            )
         elif src.suffix.lower() in (".xls", ".ods"):
-            raise SpreadsheetError([f"{src.name}: only .xlsx workbooks are read; save it as .xlsx "
-                                    "(Excel Workbook) or as a folder of CSV files"])
+            raise SpreadsheetError(
+                [
+                    f"{src.name}: only .xlsx workbooks are read; save it as .xlsx "
+                    "(Excel Workbook) or as a folder of CSV files"
+                ]
+            )
         else:
-            raise SpreadsheetError([f"{src.name}: expected an .xlsx workbook or a folder of CSV files"])
+            raise SpreadsheetError(
+                [f"{src.name}: expected an .xlsx workbook or a folder of CSV files"]
+            )
         for title, file, sheet, header, body in sheets:
             name = _canon(title)
             if name == "readme":
                 continue
             if name not in TABLES:
-                self.warnings.append(f"{file}{', sheet ' + sheet if sheet else ''}: not a known table "
-                                     f"(expected one of {', '.join(ORDER)}); ignored")
+                self.warnings.append(
+                    f"{file}{', sheet ' + sheet if sheet else ''}: not a known table "
+                    f"(expected one of {', '.join(ORDER)}); ignored"
+                )
                 continue
             if name in self.tables:
-                self.errors.append(f"{file}{', sheet ' + sheet if sheet else ''}: table {name} given twice "
-                                   f"(also {self.tables[name].file})")
+                self.errors.append(
+                    f"{file}{', sheet ' + sheet if sheet else ''}: table {name} given twice "
+                    f"(also {self.tables[name].file})"
+                )
                 continue
             tab = _Table(name, file, sheet, [], [])
             self._header(tab, header)
@@ -286,7 +308,9 @@ class _Builder:
         tab = self.tables.get(name)
         if tab is None:
             return
-        if any(c.req and c.name not in tab.cols and not c.name.startswith("cap:") for c in TABLES[name]):
+        if any(
+            c.req and c.name not in tab.cols and not c.name.startswith("cap:") for c in TABLES[name]
+        ):
             return  # already reported as a missing column
         kinds = {c.name: c.kind for c in TABLES[name]}
         for num, cells in tab.rows:
@@ -309,7 +333,9 @@ class _Builder:
 
     # ------------------------------------------------------------ entity tables
 
-    def entities(self, name: str, key: str) -> tuple[dict[str, int], list[tuple[int, dict, dict, Loc]]]:
+    def entities(
+        self, name: str, key: str
+    ) -> tuple[dict[str, int], list[tuple[int, dict, dict, Loc]]]:
         """A table with an ``id`` column -> list of dicts at raw[key].
 
         Returns id -> index and, per row, (index, values, raw cells, row location)
@@ -343,7 +369,9 @@ class _Builder:
             self.entities(name, name)
         if "sites" not in self.tables:
             what = "sites.csv file" if self.source.is_dir() else "sheet sites"
-            self.errors.append(f"{self.source.name}: no {what} (at least one candidate site is required)")
+            self.errors.append(
+                f"{self.source.name}: no {what} (at least one candidate site is required)"
+            )
         actors, rows = self.entities("actors", "actors")
         for i, vals, raws, row in rows:
             caps = {}
@@ -371,10 +399,12 @@ class _Builder:
         if tab is None:
             return
         n = 0
-        for tab, num, vals, raws in self.rows("meta"):
+        for tab, num, vals, _raws in self.rows("meta"):
             n += 1
             if n > 1:
-                self.errors.append(f"{tab.loc(num)}: meta has one data row (name, currency); found more")
+                self.errors.append(
+                    f"{tab.loc(num)}: meta has one data row (name, currency); found more"
+                )
                 continue
             for col, v in vals.items():
                 self.raw[col] = v
@@ -390,13 +420,19 @@ class _Builder:
                 continue
             key = re.sub(r"\s*\.\s*", ".", key.strip())
             if key in seen:
-                self.errors.append(f"{tab.loc(num, 'key')}: policy key {key!r} given twice (also row {seen[key]})")
+                self.errors.append(
+                    f"{tab.loc(num, 'key')}: policy key {key!r} given twice (also row {seen[key]})"
+                )
                 continue
             seen[key] = num
             if "value" not in raws:
                 continue  # blank = the default
             parts = key.split(".")
-            if parts[0] in ("lead_types",) or parts[-1] == "instruments" and parts[0] == "incentives":
+            if (
+                parts[0] in ("lead_types",)
+                or parts[-1] == "instruments"
+                and parts[0] == "incentives"
+            ):
                 kind = "list"
             elif parts[0] in ("weights",) or parts[-1] == "bonus_rate":
                 kind = "float"
@@ -413,7 +449,9 @@ class _Builder:
                 self.put(path, tab.loc(num, "key"))
                 nxt = node.setdefault(p, {})
                 if not isinstance(nxt, dict):
-                    self.errors.append(f"{tab.loc(num, 'key')}: {key!r} conflicts with the key {p!r}")
+                    self.errors.append(
+                        f"{tab.loc(num, 'key')}: {key!r} conflicts with the key {p!r}"
+                    )
                     break
                 node = nxt
             else:
@@ -439,7 +477,9 @@ class _Builder:
             if k in caps:
                 other = seen.get((a, k))
                 where = f"row {other}" if other else "a cap: column of actors"
-                self.errors.append(f"{tab.loc(num, 'capability')}: actor {a!r} already holds {k!r} ({where})")
+                self.errors.append(
+                    f"{tab.loc(num, 'capability')}: actor {a!r} already holds {k!r} ({where})"
+                )
                 continue
             seen[(a, k)] = num
             if lvl == 0:
@@ -461,8 +501,10 @@ class _Builder:
                 self.errors.append(f"{tab.loc(num, 'actor')}: unknown actor {a!r}")
                 continue
             if (a, t) in seen:
-                self.errors.append(f"{tab.loc(num, 'target')}: second bid of {a!r} for {t!r} "
-                                   f"(also row {seen[(a, t)]})")
+                self.errors.append(
+                    f"{tab.loc(num, 'target')}: second bid of {a!r} for {t!r} "
+                    f"(also row {seen[(a, t)]})"
+                )
                 continue
             seen[(a, t)] = num
             self.raw["actors"][actors[a]].setdefault("bids", {})[t] = b
@@ -483,7 +525,7 @@ class _Builder:
             reqs = self.raw["targets"][ti].setdefault("requirements", [])
             p = f"targets[{ti}].requirements[{len(reqs)}]"
             self.put(p, tab.loc(num))
-            for col, v in vals.items():
+            for col in vals:
                 self.put(f"{p}.{col}", tab.loc(num).at(col, raws[col]))
             reqs.append(vals)
 
@@ -492,7 +534,7 @@ class _Builder:
         for tab, num, vals, raws in self.rows(name):
             p = f"{name}[{len(out)}]"
             self.put(p, tab.loc(num))
-            for col, v in vals.items():
+            for col in vals:
                 self.put(f"{p}.{col}", tab.loc(num).at(col, raws[col]))
             out.append(vals)
         if name in self.tables:
@@ -501,10 +543,12 @@ class _Builder:
     def exclusive(self) -> None:
         groups: dict[str, int] = {}
         out: list[list[str]] = []
-        for tab, num, vals, raws in self.rows("exclusive"):
+        for tab, num, vals, _raws in self.rows("exclusive"):
             g, t = vals.get("group"), vals.get("target")
             if g is None or t is None:
-                self.errors.append(f"{tab.loc(num, 'group' if g is None else 'target')}: required field is missing")
+                self.errors.append(
+                    f"{tab.loc(num, 'group' if g is None else 'target')}: required field is missing"
+                )
                 continue
             if g not in groups:
                 groups[g] = len(out)
@@ -519,12 +563,14 @@ class _Builder:
     def fixed(self) -> None:
         fx: dict[str, Any] = {}
         lead_rows: dict[str, int] = {}
-        for tab, num, vals, raws in self.rows("fixed"):
+        for tab, num, vals, _raws in self.rows("fixed"):
             kind_text, t, a = vals.get("kind"), vals.get("target"), vals.get("actor")
             kind = _FIXED_KINDS.get(_canon(kind_text)) if kind_text else None
             if kind is None:
-                self.errors.append(f"{tab.loc(num, 'kind')}: kind {kind_text!r} is not one of "
-                                   "lead, member, forbidden, forbidden_actor")
+                self.errors.append(
+                    f"{tab.loc(num, 'kind')}: kind {kind_text!r} is not one of "
+                    "lead, member, forbidden, forbidden_actor"
+                )
                 continue
             if a is None:
                 self.errors.append(f"{tab.loc(num, 'actor')}: required field is missing")
@@ -535,8 +581,10 @@ class _Builder:
             if kind == "lead":
                 leads = fx.setdefault("leads", {})
                 if t in leads:
-                    self.errors.append(f"{tab.loc(num, 'target')}: target {t!r} has a fixed lead already "
-                                       f"(row {lead_rows[t]})")
+                    self.errors.append(
+                        f"{tab.loc(num, 'target')}: target {t!r} has a fixed lead already "
+                        f"(row {lead_rows[t]})"
+                    )
                     continue
                 leads[t] = a
                 lead_rows[t] = num
@@ -642,13 +690,23 @@ def read_workbook(source: str | Path) -> tuple[dict[str, Any], list[str]]:
     for w in unknown_keys(inst):
         path = w.split(": ", 1)[0]
         leaf = path.rsplit(".", 1)[-1]
-        b.warnings.append(b.locate(f"{path}: unknown setting {leaf!r}, ignored (check the spelling)"))
+        b.warnings.append(
+            b.locate(f"{path}: unknown setting {leaf!r}, ignored (check the spelling)")
+        )
     order = ["name", "currency", *_TOP_ORDER]
     raw = {k: b.raw[k] for k in order if k in b.raw}
     return raw, b.warnings
 
 
-_TOP_ORDER = ["capabilities", "sites", "sponsors", "actors", "targets", "ties", "conflicts", "exclusive",
-              "policy", "fixed"]
-
-
+_TOP_ORDER = [
+    "capabilities",
+    "sites",
+    "sponsors",
+    "actors",
+    "targets",
+    "ties",
+    "conflicts",
+    "exclusive",
+    "policy",
+    "fixed",
+]

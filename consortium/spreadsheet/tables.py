@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 # ---------------------------------------------------------------- the tables
 
+
 # kind of a column: str, float, int, bool, list (";"-separated text), any
 # (policy values: typed by key). ``req`` = the column must exist in a non-empty
 # table. The texts are the README sheet of the template.
@@ -21,20 +22,45 @@ class Col:
 
 TABLES: dict[str, list[Col]] = {
     "meta": [
-        Col("name", "str", False, "name of the instance (shown in reports)", "the output file name"),
-        Col("currency", "str", False, "money unit of every cost, budget and reward, e.g. CNY million", "none"),
+        Col(
+            "name", "str", False, "name of the instance (shown in reports)", "the output file name"
+        ),
+        Col(
+            "currency",
+            "str",
+            False,
+            "money unit of every cost, budget and reward, e.g. CNY million",
+            "none",
+        ),
     ],
     "policy": [
-        Col("key", "str", True, "policy setting; nested keys with dots: weights.cost, "
+        Col(
+            "key",
+            "str",
+            True,
+            "policy setting; nested keys with dots: weights.cost, "
             "incentives.sme.bonus_rate, incentives.sme.instruments, lead_types.research "
-            "(see the policy rows below)"),
-        Col("value", "any", True, "its value; lists (instruments, lead_types) as text separated by ';'; "
-            "blank = the default", "the default"),
+            "(see the policy rows below)",
+        ),
+        Col(
+            "value",
+            "any",
+            True,
+            "its value; lists (instruments, lead_types) as text separated by ';'; "
+            "blank = the default",
+            "the default",
+        ),
     ],
     "capabilities": [
         Col("id", "str", True, "capability id (unique), used in cap:<id> columns and requirements"),
         Col("name", "str", False, "readable name", "none"),
-        Col("chokepoint", "bool", False, "TRUE if the technology is under foreign chokehold", "FALSE"),
+        Col(
+            "chokepoint",
+            "bool",
+            False,
+            "TRUE if the technology is under foreign chokehold",
+            "FALSE",
+        ),
     ],
     "sites": [
         Col("id", "str", True, "site id (unique): an industrial park or cluster"),
@@ -57,11 +83,29 @@ TABLES: dict[str, list[Col]] = {
         Col("lat", "float", True, "latitude, degrees in [-90, 90]"),
         Col("lon", "float", True, "longitude, degrees in [-180, 180]"),
         Col("cost", "float", True, "what it must be paid to join one consortium (>= 0)"),
-        Col("lead_cost", "float", False, "extra coordination fee if it leads; blank = cannot lead", "cannot lead"),
-        Col("max_consortia", "int", False, "how many consortia it can join (leading one counts)", "1"),
+        Col(
+            "lead_cost",
+            "float",
+            False,
+            "extra coordination fee if it leads; blank = cannot lead",
+            "cannot lead",
+        ),
+        Col(
+            "max_consortia",
+            "int",
+            False,
+            "how many consortia it can join (leading one counts)",
+            "1",
+        ),
         Col("max_lead", "int", False, "how many it can lead", "1"),
-        Col("cap:<id>", "int", False, "one column per capability: the level (1..9) the actor holds; "
-            "blank or 0 = does not hold it. Alternatively use the actor_capabilities sheet", "none"),
+        Col(
+            "cap:<id>",
+            "int",
+            False,
+            "one column per capability: the level (1..9) the actor holds; "
+            "blank or 0 = does not hold it. Alternatively use the actor_capabilities sheet",
+            "none",
+        ),
     ],
     "actor_capabilities": [
         Col("actor", "str", True, "actor id (long form of the cap:<id> columns of actors)"),
@@ -82,7 +126,13 @@ TABLES: dict[str, list[Col]] = {
         Col("mandatory", "bool", False, "TRUE = must be formed", "FALSE"),
         Col("budget", "float", False, "cap on this target's spend", "no cap"),
         Col("sites", "list", True, "candidate site ids, separated by ';' (at least one)"),
-        Col("max_distance_km", "float", False, "every member within this distance of the chosen site", "no limit"),
+        Col(
+            "max_distance_km",
+            "float",
+            False,
+            "every member within this distance of the chosen site",
+            "no limit",
+        ),
         Col("min_members", "int", False, "fewest members, the lead included", "1"),
         Col("max_members", "int", False, "most members, the lead included", "no cap"),
     ],
@@ -102,21 +152,45 @@ TABLES: dict[str, list[Col]] = {
         Col("b", "str", True, "actor id: a and b may not sit in the same consortium"),
     ],
     "exclusive": [
-        Col("group", "str", True, "group label: of the targets sharing a label at most one is formed"),
+        Col(
+            "group",
+            "str",
+            True,
+            "group label: of the targets sharing a label at most one is formed",
+        ),
         Col("target", "str", True, "target id"),
     ],
     "fixed": [
-        Col("kind", "str", True, "lead (actor must lead target), member (actor must join target), "
+        Col(
+            "kind",
+            "str",
+            True,
+            "lead (actor must lead target), member (actor must join target), "
             "forbidden (actor may not join target) or forbidden_actor (actor joins nothing; "
-            "target blank)"),
+            "target blank)",
+        ),
         Col("target", "str", False, "target id"),
         Col("actor", "str", True, "actor id"),
     ],
 }
 
 # Sheet order in written workbooks (README first).
-ORDER = ["meta", "policy", "capabilities", "sites", "sponsors", "actors", "actor_capabilities",
-         "bids", "targets", "requirements", "ties", "conflicts", "exclusive", "fixed"]
+ORDER = [
+    "meta",
+    "policy",
+    "capabilities",
+    "sites",
+    "sponsors",
+    "actors",
+    "actor_capabilities",
+    "bids",
+    "targets",
+    "requirements",
+    "ties",
+    "conflicts",
+    "exclusive",
+    "fixed",
+]
 
 _POLICY_KINDS = {
     "total_budget": "float",
@@ -132,23 +206,38 @@ _POLICY_HELP = {
     "total_budget": ("cap on the total spend", "no cap"),
     "require_both_ends": ("every consortium has a research-end and a market-end member", "TRUE"),
     "no_free_riders": ("every member other than the lead delivers something", "TRUE"),
-    "max_state_share": ("most state enterprises per consortium, as a share of its members (0..1)", "1"),
+    "max_state_share": (
+        "most state enterprises per consortium, as a share of its members (0..1)",
+        "1",
+    ),
     "min_private_members": ("fewest private members per consortium", "0"),
     "min_outside_members": ("fewest members from outside the sponsor's region", "0"),
     "chokepoints_domestic_only": ("foreign actors may not deliver chokepoint capabilities", "TRUE"),
     "foreign_can_lead": ("foreign actors may lead", "FALSE"),
-    "lead_types.research": ("actor types that may lead research targets, ';'-separated", "institute; lab"),
-    "lead_types.economic": ("actor types that may lead economic targets, ';'-separated", "enterprise"),
+    "lead_types.research": (
+        "actor types that may lead research targets, ';'-separated",
+        "institute; lab",
+    ),
+    "lead_types.economic": (
+        "actor types that may lead economic targets, ';'-separated",
+        "enterprise",
+    ),
     "weights.value": ("objective weight of the value of formed targets", "1"),
     "weights.cost": ("objective weight of the total spend", "1"),
     "weights.distance": ("objective weight of member-to-site kilometres", "0"),
     "weights.ties": ("objective weight of prior ties inside consortia", "0"),
-    "incentives.<type>.bonus_rate": ("bonus on base + lead fee for actors of that type (>= 0)", "0"),
+    "incentives.<type>.bonus_rate": (
+        "bonus on base + lead fee for actors of that type (>= 0)",
+        "0",
+    ),
     "incentives.<type>.instruments": ("incentive instruments for that type, ';'-separated", "none"),
 }
 _FIXED_KINDS = {
-    "lead": "lead", "leads": "lead",
-    "member": "member", "members": "member",
+    "lead": "lead",
+    "leads": "lead",
+    "member": "member",
+    "members": "member",
     "forbidden": "forbidden",
-    "forbidden_actor": "forbidden_actor", "forbidden_actors": "forbidden_actor",
+    "forbidden_actor": "forbidden_actor",
+    "forbidden_actors": "forbidden_actor",
 }

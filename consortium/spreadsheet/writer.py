@@ -34,21 +34,39 @@ def _tables_of(inst: Any) -> dict[str, tuple[list[str], list[list[Any]]]]:
     simple("sites", d["sites"])
     simple("sponsors", d["sponsors"])
     a_head = [c.name for c in TABLES["actors"] if not c.name.startswith("cap:")]
-    out["actors"] = (a_head + [f"cap:{k}" for k in caps],
-                     [[a.get(h) for h in a_head] + [a["capabilities"].get(k) for k in caps]
-                      for a in d["actors"]])
-    out["bids"] = (["actor", "target", "bid"],
-                   [[a["id"], t, b] for a in d["actors"] for t, b in a["bids"].items()])
+    out["actors"] = (
+        a_head + [f"cap:{k}" for k in caps],
+        [
+            [a.get(h) for h in a_head] + [a["capabilities"].get(k) for k in caps]
+            for a in d["actors"]
+        ],
+    )
+    out["bids"] = (
+        ["actor", "target", "bid"],
+        [[a["id"], t, b] for a in d["actors"] for t, b in a["bids"].items()],
+    )
     t_head = [c.name for c in TABLES["targets"]]
-    out["targets"] = (t_head, [[("; ".join(t["sites"]) if h == "sites" else t.get(h)) for h in t_head]
-                               for t in d["targets"]])
-    out["requirements"] = (["target", "capability", "level", "redundancy"],
-                           [[t["id"], r["capability"], r["level"], r["redundancy"]]
-                            for t in d["targets"] for r in t["requirements"]])
+    out["targets"] = (
+        t_head,
+        [
+            [("; ".join(t["sites"]) if h == "sites" else t.get(h)) for h in t_head]
+            for t in d["targets"]
+        ],
+    )
+    out["requirements"] = (
+        ["target", "capability", "level", "redundancy"],
+        [
+            [t["id"], r["capability"], r["level"], r["redundancy"]]
+            for t in d["targets"]
+            for r in t["requirements"]
+        ],
+    )
     simple("ties", d["ties"])
     simple("conflicts", d["conflicts"])
-    out["exclusive"] = (["group", "target"],
-                        [[f"g{i + 1}", t] for i, g in enumerate(d["exclusive"]) for t in g])
+    out["exclusive"] = (
+        ["group", "target"],
+        [[f"g{i + 1}", t] for i, g in enumerate(d["exclusive"]) for t in g],
+    )
     fx = d["fixed"]
     rows = [["lead", t, a] for t, a in fx["leads"].items()]
     rows += [["member", t, a] for t, a in fx["members"]]
@@ -84,15 +102,21 @@ def _readme_rows() -> list[list[str]]:
 
 
 _README_INTRO = [
-    "consortium workbook: one sheet per table (or one CSV file per table in a folder, named <sheet>.csv).",
-    "Row 1 of every sheet is the header; column names are case-insensitive; rows that are blank or start with # are skipped.",
+    "consortium workbook: one sheet per table (or one CSV file per table in a folder, "
+    "named <sheet>.csv).",
+    "Row 1 of every sheet is the header; column names are case-insensitive; rows that are "
+    "blank or start with # are skipped.",
     "Only the sites sheet is required; the other sheets may be left out or empty.",
-    "Capabilities of actors: columns cap:<capability id> in the actors sheet, or the actor_capabilities sheet (actor, capability, level).",
-    "Convert with: consortium import WORKBOOK.xlsx -o instance.json  (errors name the file, sheet, row and column).",
+    "Capabilities of actors: columns cap:<capability id> in the actors sheet, or the "
+    "actor_capabilities sheet (actor, capability, level).",
+    "Convert with: consortium import WORKBOOK.xlsx -o instance.json  (errors name the file, "
+    "sheet, row and column).",
 ]
 
 
-def _write_xlsx(path: Path, tables: dict[str, tuple[list[str], list[list[Any]]]], readme: bool) -> None:
+def _write_xlsx(
+    path: Path, tables: dict[str, tuple[list[str], list[list[Any]]]], readme: bool
+) -> None:
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Font, PatternFill
     from openpyxl.utils import get_column_letter
@@ -111,8 +135,14 @@ def _write_xlsx(path: Path, tables: dict[str, tuple[list[str], list[list[Any]]]]
             ws.append([_xl(v) for v in r])
         ws.freeze_panes = "A2"
         for i, h in enumerate(header):
-            w = widths[i] if widths else max([len(str(h))] + [len(_fmt_cell(r[i])) for r in rows[:200]
-                                                                 if i < len(r) and r[i] is not None])
+            w = (
+                widths[i]
+                if widths
+                else max(
+                    [len(str(h))]
+                    + [len(_fmt_cell(r[i])) for r in rows[:200] if i < len(r) and r[i] is not None]
+                )
+            )
             ws.column_dimensions[get_column_letter(i + 1)].width = min(max(w + 2, 8), 60)
         return ws
 
@@ -126,7 +156,7 @@ def _write_xlsx(path: Path, tables: dict[str, tuple[list[str], list[list[Any]]]]
             ws.append(r)
         for c in ws[start]:
             c.font, c.fill = bold, fill
-        for col, w in zip("ABCDE", (20, 34, 9, 90, 18)):
+        for col, w in zip("ABCDE", (20, 34, 9, 90, 18), strict=False):
             ws.column_dimensions[col].width = w
         for row in ws.iter_rows(min_row=start + 1):
             row[3].alignment = Alignment(wrap_text=True, vertical="top")
@@ -162,7 +192,9 @@ def _csv_text(v: Any, digits: int | None = None) -> str:
     return str(v)
 
 
-def _write_csv(path: Path, header: list[str], rows: list[list[Any]], digits: int | None = None) -> None:
+def _write_csv(
+    path: Path, header: list[str], rows: list[list[Any]], digits: int | None = None
+) -> None:
     buf = io.StringIO(newline="")
     w = csv.writer(buf, lineterminator="\r\n")
     w.writerow(header)
@@ -173,7 +205,9 @@ def _write_csv(path: Path, header: list[str], rows: list[list[Any]], digits: int
     path.write_text(buf.getvalue(), encoding="utf-8-sig", newline="")
 
 
-def _write_csv_dir(folder: Path, tables: dict[str, tuple[list[str], list[list[Any]]]], readme: bool) -> None:
+def _write_csv_dir(
+    folder: Path, tables: dict[str, tuple[list[str], list[list[Any]]]], readme: bool
+) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     for name in ORDER:
         if name in tables:
@@ -212,13 +246,16 @@ def write_template(folder: str | Path) -> list[Path]:
     for name in ORDER:
         header = [c.name for c in TABLES[name] if not c.name.startswith("cap:")]
         tables[name] = (header, [])
-    tables["policy"] = (["key", "value"], [[k, None] for k in _POLICY_HELP if "<type>" not in k]
-                        + [[f"incentives.{t}.{f}", None] for t in ("enterprise", "sme", "institute",
-                                                                    "university", "lab")
-                           for f in ("bonus_rate", "instruments")])
+    tables["policy"] = (
+        ["key", "value"],
+        [[k, None] for k in _POLICY_HELP if "<type>" not in k]
+        + [
+            [f"incentives.{t}.{f}", None]
+            for t in ("enterprise", "sme", "institute", "university", "lab")
+            for f in ("bonus_rate", "instruments")
+        ],
+    )
     xlsx = d / "template.xlsx"
     _write_xlsx(xlsx, tables, readme=True)
     _write_csv_dir(d / "template-csv", tables, readme=True)
     return [xlsx, d / "template-csv"]
-
-

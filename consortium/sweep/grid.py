@@ -14,7 +14,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .paths import MAX_POINTS, SweepError, apply_overrides, parse_path, parse_scalar, parse_values, set_path
+from .paths import (
+    MAX_POINTS,
+    SweepError,
+    apply_overrides,
+    parse_path,
+    parse_scalar,
+    parse_values,
+    set_path,
+)
 
 
 @dataclass
@@ -27,7 +35,9 @@ class Grid:
 
     @property
     def sha256(self) -> str:
-        text = json.dumps([list(s.items()) for s in self.scenarios], separators=(",", ":"), sort_keys=False)
+        text = json.dumps(
+            [list(s.items()) for s in self.scenarios], separators=(",", ":"), sort_keys=False
+        )
         return hashlib.sha256(text.encode()).hexdigest()
 
 
@@ -57,13 +67,13 @@ def expand(sets: list[tuple[str, list[Any]]], zipped: bool = False) -> Grid:
         if len(lens) > 1:
             detail = ", ".join(f"{p} has {len(v)}" for p, v in sets)
             raise SweepError(f"--zip: the value lists differ in length ({detail})")
-        combos: Iterable[tuple[Any, ...]] = zip(*lists)
+        combos: Iterable[tuple[Any, ...]] = zip(*lists, strict=False)
     else:
         total = math.prod(len(v) for v in lists)
         if total > MAX_POINTS:
             raise SweepError(f"the grid has {total} scenarios (at most {MAX_POINTS})")
         combos = itertools.product(*lists)
-    scen = [dict(zip(paths, c)) for c in combos]
+    scen = [dict(zip(paths, c, strict=False)) for c in combos]
     spec = {"mode": "zip" if zipped else "grid", "sets": [[p, v] for p, v in sets]}
     return Grid(paths, scen, spec)
 
@@ -80,7 +90,9 @@ def load_scenarios(path: str) -> Grid:
         try:
             data = json.loads(text)
         except json.JSONDecodeError as e:
-            raise SweepError(f"--scenarios {path}: not valid JSON at line {e.lineno} column {e.colno}: {e.msg}") from None
+            raise SweepError(
+                f"--scenarios {path}: not valid JSON at line {e.lineno} column {e.colno}: {e.msg}"
+            ) from None
         if not isinstance(data, list) or not all(isinstance(d, dict) for d in data):
             raise SweepError(f"--scenarios {path}: expected a JSON list of {{path: value}} objects")
         scen = [dict(d) for d in data]
@@ -93,9 +105,11 @@ def load_scenarios(path: str) -> Grid:
             if not any(c.strip() for c in row):
                 continue
             if len(row) > len(head):
-                raise SweepError(f"--scenarios {path}: line {r}: {len(row)} cells for {len(head)} columns")
+                raise SweepError(
+                    f"--scenarios {path}: line {r}: {len(row)} cells for {len(head)} columns"
+                )
             d = {}
-            for h, c in zip(head, row):
+            for h, c in zip(head, row, strict=False):
                 if h in ("", "scenario") or not c.strip():
                     continue
                 try:
@@ -138,7 +152,7 @@ def validate(raw: dict[str, Any], grid: Grid, on_step: Callable[[], None] | None
 
 
 def chunked(ids: list[int], size: int) -> list[list[int]]:
-    return [ids[i:i + size] for i in range(0, len(ids), size)]
+    return [ids[i : i + size] for i in range(0, len(ids), size)]
 
 
 def default_chunk(n: int) -> int:

@@ -71,7 +71,10 @@ def parse_range(text: str) -> list[Any]:
         raise SweepError(f"{text!r}: the step must not be 0")
     span = (stop - start) / step
     if span < 0:
-        raise SweepError(f"{text!r}: the step goes away from STOP (use a {'negative' if step > 0 else 'positive'} step)")
+        raise SweepError(
+            f"{text!r}: the step goes away from STOP "
+            f"(use a {'negative' if step > 0 else 'positive'} step)"
+        )
     n = int(span.to_integral_value(rounding="ROUND_FLOOR")) + 1
     if n > MAX_POINTS:
         raise SweepError(f"{text!r}: {n} points is too many (at most {MAX_POINTS})")
@@ -134,7 +137,7 @@ def parse_path(path: str) -> list[Step]:
             j = path.find("]", i)
             if j < 0:
                 raise SweepError(f"{path}: unclosed '['")
-            inner = path[i + 1:j].strip()
+            inner = path[i + 1 : j].strip()
             if not inner:
                 raise SweepError(f"{path}: empty selector '[]' (use [id], [index] or [*])")
             if inner == "*":
@@ -166,7 +169,8 @@ def parse_path(path: str) -> list[Step]:
 
 
 def _kind(tp: Any) -> tuple[str, Any]:
-    """A pydantic annotation -> ("model", cls) | ("list", item) | ("dict", value) | ("scalar", None)."""
+    """A pydantic annotation -> ("model", cls) | ("list", item) | ("dict", value) |
+    ("scalar", None)."""
     import types
     import typing
 
@@ -211,7 +215,9 @@ def _prefix(steps: list[Step], k: int) -> str:
     return out or "(top level)"
 
 
-def set_path(raw: dict[str, Any], path: str, value: Any, steps: list[Step] | None = None) -> dict[str, Any]:
+def set_path(
+    raw: dict[str, Any], path: str, value: Any, steps: list[Step] | None = None
+) -> dict[str, Any]:
     """A copy of ``raw`` with ``path`` set to ``value`` (``raw`` is not modified;
     only the containers along the path are copied). Raises :class:`SweepError`
     for a path the instance format does not have or that selects nothing."""
@@ -225,7 +231,11 @@ def set_path(raw: dict[str, Any], path: str, value: Any, steps: list[Step] | Non
         where = _prefix(steps, k)
         new: list[tuple[Any, Any, str, Any]] = []
         for cont, key, kind, tp in slots:
-            cur = cont[key] if (isinstance(cont, dict) and key in cont) or isinstance(cont, list) else None
+            cur = (
+                cont[key]
+                if (isinstance(cont, dict) and key in cont) or isinstance(cont, list)
+                else None
+            )
             if st.kind == "key":
                 name = st.value
                 if kind == "model":
@@ -234,13 +244,19 @@ def set_path(raw: dict[str, Any], path: str, value: Any, steps: list[Step] | Non
                         import difflib
 
                         close = difflib.get_close_matches(name, list(fields), n=1)
-                        hint = f" (did you mean {close[0]!r}?)" if close else f" (fields: {', '.join(fields)})"
+                        hint = (
+                            f" (did you mean {close[0]!r}?)"
+                            if close
+                            else f" (fields: {', '.join(fields)})"
+                        )
                         raise SweepError(f"{path}: unknown field {name!r} in {where}{hint}")
                     ckind, ctp = _kind(fields[name].annotation)
                 elif kind in ("dict", "any"):
                     ckind, ctp = _kind(tp) if kind == "dict" else ("any", None)
                 elif kind == "list":
-                    raise SweepError(f"{path}: {where} is a list: select items with [id], [index] or [*]")
+                    raise SweepError(
+                        f"{path}: {where} is a list: select items with [id], [index] or [*]"
+                    )
                 else:
                     raise SweepError(f"{path}: {where} is a value, it has no field {name!r}")
                 if cur is None:
@@ -269,20 +285,30 @@ def set_path(raw: dict[str, Any], path: str, value: Any, steps: list[Step] | Non
                         raise SweepError(f"{path}: {where} is empty, [*] selects nothing")
                 elif isinstance(sel, int):
                     if not -len(items) <= sel < len(items):
-                        raise SweepError(f"{path}: {where}[{sel}]: index out of range "
-                                         f"({where} has {len(items)} item(s))")
+                        raise SweepError(
+                            f"{path}: {where}[{sel}]: index out of range "
+                            f"({where} has {len(items)} item(s))"
+                        )
                     idx = [sel % len(items)]
                 else:
-                    idx = [i for i, it in enumerate(items) if isinstance(it, dict) and it.get("id") == sel[1]]
+                    idx = [
+                        i
+                        for i, it in enumerate(items)
+                        if isinstance(it, dict) and it.get("id") == sel[1]
+                    ]
                     if not idx:
-                        ids = [str(it.get("id")) for it in items if isinstance(it, dict) and "id" in it]
+                        ids = [
+                            str(it.get("id")) for it in items if isinstance(it, dict) and "id" in it
+                        ]
                         shown = ", ".join(ids[:8]) + (" ..." if len(ids) > 8 else "")
-                        raise SweepError(f"{path}: no item with id {sel[1]!r} in {where}"
-                                         + (f" (ids: {shown})" if ids else ""))
+                        raise SweepError(
+                            f"{path}: no item with id {sel[1]!r} in {where}"
+                            + (f" (ids: {shown})" if ids else "")
+                        )
                 for i in idx:
                     new.append((items, i, ikind, itp))
         slots = new
-    for cont, key, _kind_, _tp in slots:
+    for cont, key, _k, _t in slots:
         cont[key] = json.loads(json.dumps(value)) if isinstance(value, (dict, list)) else value
     return root[""]
 

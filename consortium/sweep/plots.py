@@ -76,8 +76,13 @@ def _fmt(v: Any) -> str:
     return str(v)
 
 
-def plot_results(results: str | Path | SweepResults, out: str | Path, x: str | None = None,
-                 y: str | None = None, by: str | None = None) -> str:
+def plot_results(
+    results: str | Path | SweepResults,
+    out: str | Path,
+    x: str | None = None,
+    y: str | None = None,
+    by: str | None = None,
+) -> str:
     """Draw a sweep to ``out`` (.png, .svg or .pdf); returns what was drawn."""
     ext = Path(out).suffix.lower()
     if ext not in (".png", ".svg", ".pdf"):
@@ -92,8 +97,13 @@ def plot_results(results: str | Path | SweepResults, out: str | Path, x: str | N
     return desc
 
 
-def plot_sweep(res: SweepResults, x: str | None = None, y: str | None = None, by: str | None = None,
-               heat_map: bool = True) -> tuple[Figure, str]:
+def plot_sweep(
+    res: SweepResults,
+    x: str | None = None,
+    y: str | None = None,
+    by: str | None = None,
+    heat_map: bool = True,
+) -> tuple[Figure, str]:
     """The figure of a sweep: objective and spend (twin axes, or the metric ``y``)
     against the swept path ``x``, the consortia formed as a step chart and which
     targets are formed; with two swept paths (or ``by``) a heat map of the
@@ -107,7 +117,9 @@ def plot_sweep(res: SweepResults, x: str | None = None, y: str | None = None, by
     x = x or paths[0]
     for opt, pth in (("--x", x), ("--by", by)):
         if pth is not None and pth not in paths:
-            raise SweepError(f"{opt} {pth}: not a swept path of {where} (swept: {', '.join(paths)})")
+            raise SweepError(
+                f"{opt} {pth}: not a swept path of {where} (swept: {', '.join(paths)})"
+            )
     if by is not None and by == x:
         raise SweepError("--by must differ from --x")
     if y is not None and y not in METRICS:
@@ -126,13 +138,23 @@ def plot_sweep(res: SweepResults, x: str | None = None, y: str | None = None, by
     return _lines(df, x, y, [q for q in paths if q != x], cur, name, Figure, np)
 
 
-def _lines(df: pd.DataFrame, x: str, y: str | None, others: list[str], cur: str, name: str,
-           Figure: type[Figure], np: Any) -> tuple[Figure, str]:
+def _lines(
+    df: pd.DataFrame,
+    x: str,
+    y: str | None,
+    others: list[str],
+    cur: str,
+    name: str,
+    Figure: type[Figure],
+    np: Any,
+) -> tuple[Figure, str]:
     numeric, order, pos = _axis_values(df[x])
     groups = [((), df)] if not others else list(df.groupby(others, sort=False, dropna=False))
     if len(groups) > 12:
-        raise SweepError(f"{len(groups)} curves (other swept paths {', '.join(others)}): "
-                         "use --by to draw a heat map instead")
+        raise SweepError(
+            f"{len(groups)} curves (other swept paths {', '.join(others)}): "
+            "use --by to draw a heat map instead"
+        )
     formed_lists = [v if isinstance(v, list) else [] for v in df["formed_targets"]]
     targets: list[str] = []
     for v in sorted(range(len(df)), key=lambda i: pos[df[x].iloc[i]]):
@@ -152,7 +174,7 @@ def _lines(df: pd.DataFrame, x: str, y: str | None, others: list[str], cur: str,
 
     def glabel(key: Any) -> str:
         key = key if isinstance(key, tuple) else (key,)
-        return ", ".join(f"{p}={_fmt(v)}" for p, v in zip(others, key))
+        return ", ".join(f"{p}={_fmt(v)}" for p, v in zip(others, key, strict=False))
 
     import matplotlib
 
@@ -165,14 +187,26 @@ def _lines(df: pd.DataFrame, x: str, y: str | None, others: list[str], cur: str,
             lab = glabel(key) if others else None
             if y in (None, "objective"):
                 c = colors[gi % len(colors)] if others else "C0"
-                h, = ax1.plot(xs, g["objective"].to_numpy(dtype=float), "o-", color=c, ms=3.5,
-                              label=(lab + " objective") if lab else "objective")
+                (h,) = ax1.plot(
+                    xs,
+                    g["objective"].to_numpy(dtype=float),
+                    "o-",
+                    color=c,
+                    ms=3.5,
+                    label=(lab + " objective") if lab else "objective",
+                )
                 handles.append(h)
             if y in (None, "spend"):
                 c = colors[gi % len(colors)] if others else "C1"
                 target_ax = ax1b if y is None else ax1
-                h, = target_ax.plot(xs, g["spend"].to_numpy(dtype=float), "s--", color=c, ms=3.0,
-                                    label=(lab + " spend") if lab else "spend")
+                (h,) = target_ax.plot(
+                    xs,
+                    g["spend"].to_numpy(dtype=float),
+                    "s--",
+                    color=c,
+                    ms=3.0,
+                    label=(lab + " spend") if lab else "spend",
+                )
                 handles.append(h)
         if y is None:
             ax1.set_ylabel(metric_label("objective", cur), color="C0" if not others else None)
@@ -181,25 +215,45 @@ def _lines(df: pd.DataFrame, x: str, y: str | None, others: list[str], cur: str,
             ax1.set_ylabel(metric_label(y, cur))
         ax1.legend(handles=handles, loc="best", fontsize=7)
     else:
-        for gi, (key, g) in enumerate(groups):
+        for key, g in groups:
             g, xs = xs_of(g)
-            ax1.plot(xs, g[y].to_numpy(dtype=float), "o-", ms=3.5, label=glabel(key) if others else y)
+            ax1.plot(
+                xs, g[y].to_numpy(dtype=float), "o-", ms=3.5, label=glabel(key) if others else y
+            )
         ax1.set_ylabel(metric_label(y, cur))
         if others:
             ax1.legend(fontsize=7)
     bad = df[~df["status"].isin(["optimal", "feasible"])]
     if len(bad):
-        for st, mk, col in (("infeasible", "x", "red"), ("no_solution", "x", "orange"), ("failed", "X", "black")):
+        for st, mk, col in (
+            ("infeasible", "x", "red"),
+            ("no_solution", "x", "orange"),
+            ("failed", "X", "black"),
+        ):
             b = bad[bad["status"] == st]
             if len(b):
-                ax1.plot([pos[v] for v in b[x]], [0.02] * len(b), mk, color=col, transform=ax1.get_xaxis_transform(),
-                         clip_on=False, label=st)
+                ax1.plot(
+                    [pos[v] for v in b[x]],
+                    [0.02] * len(b),
+                    mk,
+                    color=col,
+                    transform=ax1.get_xaxis_transform(),
+                    clip_on=False,
+                    label=st,
+                )
         ax1.legend(fontsize=7, loc="best")
     ax1.grid(alpha=0.3)
-    for gi, (key, g) in enumerate(groups):
+    for key, g in groups:
         g, xs = xs_of(g)
-        ax2.step(xs, g["formed"].to_numpy(dtype=float), "-", where="post", marker="o", ms=3,
-                 label=glabel(key) if others else None)
+        ax2.step(
+            xs,
+            g["formed"].to_numpy(dtype=float),
+            "-",
+            where="post",
+            marker="o",
+            ms=3,
+            label=glabel(key) if others else None,
+        )
     ax2.set_ylabel("consortia formed")
     ax2.yaxis.get_major_locator().set_params(integer=True)
     ax2.grid(alpha=0.3)
@@ -209,7 +263,7 @@ def _lines(df: pd.DataFrame, x: str, y: str | None, others: list[str], cur: str,
         g, xs = xs_of(df)
         fl = [v if isinstance(v, list) else [] for v in g["formed_targets"]]
         for ti, t in enumerate(targets):
-            on = [xx for xx, f in zip(xs, fl) if t in f]
+            on = [xx for xx, f in zip(xs, fl, strict=False) if t in f]
             ax3.plot(on, [ti] * len(on), "s", color="C2", ms=4)
         ax3.set_yticks(range(len(targets)))
         ax3.set_yticklabels(targets, fontsize=7 if len(targets) > 15 else 8)
@@ -227,15 +281,23 @@ def _lines(df: pd.DataFrame, x: str, y: str | None, others: list[str], cur: str,
     return fig, f"{len(groups)} curve(s) against {x}"
 
 
-def _heatmap(df: pd.DataFrame, x: str, by: str, metric: str, cur: str, name: str, Figure: type[Figure],
-             np: Any) -> tuple[Figure, str]:
+def _heatmap(
+    df: pd.DataFrame,
+    x: str,
+    by: str,
+    metric: str,
+    cur: str,
+    name: str,
+    Figure: type[Figure],
+    np: Any,
+) -> tuple[Figure, str]:
     nx, xorder, _ = _axis_values(df[x])
     ny, yorder, _ = _axis_values(df[by])
     xi = {v: i for i, v in enumerate(xorder)}
     yi = {v: i for i, v in enumerate(yorder)}
     grid = np.full((len(yorder), len(xorder)), np.nan)
     count = np.zeros_like(grid)
-    for xv, yv, m in zip(df[x], df[by], df[metric].to_numpy(dtype=float)):
+    for xv, yv, m in zip(df[x], df[by], df[metric].to_numpy(dtype=float), strict=False):
         i, j = yi[yv], xi[xv]
         if np.isfinite(m):
             grid[i, j] = m if count[i, j] == 0 else grid[i, j] + m
@@ -252,8 +314,11 @@ def _heatmap(df: pd.DataFrame, x: str, by: str, metric: str, cur: str, name: str
     cb = fig.colorbar(im, ax=ax)
     cb.set_label(metric_label(metric, cur) + ("  (grey: no plan)" if np.isnan(grid).any() else ""))
     ax.set_xticks(range(len(xorder)))
-    ax.set_xticklabels([_fmt(v) for v in xorder], rotation=45 if len(xorder) > 8 else 0, ha="right"
-                       if len(xorder) > 8 else "center")
+    ax.set_xticklabels(
+        [_fmt(v) for v in xorder],
+        rotation=45 if len(xorder) > 8 else 0,
+        ha="right" if len(xorder) > 8 else "center",
+    )
     ax.set_yticks(range(len(yorder)))
     ax.set_yticklabels([_fmt(v) for v in yorder])
     ax.set_xlabel(param_label(x, cur))
@@ -265,10 +330,23 @@ def _heatmap(df: pd.DataFrame, x: str, by: str, metric: str, cur: str, name: str
             for j in range(grid.shape[1]):
                 if np.isfinite(grid[i, j]):
                     v = grid[i, j]
-                    txt = f"{v:.0f}" if metric == "formed" else (f"{v:.2%}" if metric == "gap" else f"{v:.4g}")
-                    ax.text(j, i, txt, ha="center", va="center", fontsize=7,
-                            color="white" if v < mid else "black")
-    ax.set_title(f"{name}: {metric_label(metric, cur)} ({len(df)} scenarios)"
-                 + ("\nmean over the other swept paths" if averaged else ""))
+                    txt = (
+                        f"{v:.0f}"
+                        if metric == "formed"
+                        else (f"{v:.2%}" if metric == "gap" else f"{v:.4g}")
+                    )
+                    ax.text(
+                        j,
+                        i,
+                        txt,
+                        ha="center",
+                        va="center",
+                        fontsize=7,
+                        color="white" if v < mid else "black",
+                    )
+    ax.set_title(
+        f"{name}: {metric_label(metric, cur)} ({len(df)} scenarios)"
+        + ("\nmean over the other swept paths" if averaged else "")
+    )
     fig.tight_layout()
     return fig, f"heat map of {metric} over {x} x {by}"

@@ -5,8 +5,8 @@ or a dask cluster), every result committed the moment it arrives."""
 from __future__ import annotations
 
 import hashlib
-import sqlite3
 import json
+import sqlite3
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -19,6 +19,7 @@ from .grid import Grid, chunked, default_chunk, validate
 from .paths import SweepError
 from .scenario import SweepTask, failed_row
 from .store import RESULTS_FORMAT, Store, remove_results
+
 
 @dataclass
 class Summary:
@@ -36,15 +37,31 @@ def instance_sha256(path: str | Path) -> str:
 
 def solver_meta(opts: dict[str, Any]) -> dict[str, Any]:
     """The solver options that change results (checked on --resume)."""
-    return {"time_limit": opts.get("time_limit"), "gap": opts.get("gap"), "highs": opts.get("highs") or {},
-            "method": opts.get("method") or "auto"}
+    return {
+        "time_limit": opts.get("time_limit"),
+        "gap": opts.get("gap"),
+        "highs": opts.get("highs") or {},
+        "method": opts.get("method") or "auto",
+    }
 
 
-def run_sweep(instance: str | Path, grid: Grid, results: str | Path, *, opts: dict[str, Any] | None = None,
-              workers: int = 2, scheduler: str | None = None, resume: bool = False, overwrite: bool = False,
-              retry_failed: bool = False, chunk: int | None = None, verify: bool = True,
-              progress: bool = False, on_event: Callable[[str], None] | None = None,
-              validated: bool = False) -> Summary:
+def run_sweep(
+    instance: str | Path,
+    grid: Grid,
+    results: str | Path,
+    *,
+    opts: dict[str, Any] | None = None,
+    workers: int = 2,
+    scheduler: str | None = None,
+    resume: bool = False,
+    overwrite: bool = False,
+    retry_failed: bool = False,
+    chunk: int | None = None,
+    verify: bool = True,
+    progress: bool = False,
+    on_event: Callable[[str], None] | None = None,
+    validated: bool = False,
+) -> Summary:
     """Run (or complete) a sweep; every result is committed to ``results`` at once."""
     from ..io.instance import InstanceError, from_dict, parse, read_text
 
@@ -80,7 +97,9 @@ def run_sweep(instance: str | Path, grid: Grid, results: str | Path, *, opts: di
     }
     exists = res_path.exists()
     if exists and not resume and not overwrite:
-        raise SweepError(f"{res_path} exists: use --resume to complete it or --overwrite to start again")
+        raise SweepError(
+            f"{res_path} exists: use --resume to complete it or --overwrite to start again"
+        )
     if exists and overwrite:
         remove_results(res_path)
         exists = False
@@ -97,17 +116,26 @@ def run_sweep(instance: str | Path, grid: Grid, results: str | Path, *, opts: di
             if old.get("format") != RESULTS_FORMAT:
                 raise SweepError(f"{res_path}: not a consortium sweep results file")
             if old.get("instance_sha256") != sha:
-                raise SweepError(f"cannot resume {res_path}: it was made from a different instance "
-                                 f"({old.get('instance', '?')}, sha256 {old.get('instance_sha256', '?')[:12]}; "
-                                 f"this one is {sha[:12]})")
+                raise SweepError(
+                    f"cannot resume {res_path}: it was made from a different instance "
+                    f"({old.get('instance', '?')}, sha256 {old.get('instance_sha256', '?')[:12]}; "
+                    f"this one is {sha[:12]})"
+                )
             if old.get("scenarios_sha256") != grid.sha256:
-                raise SweepError(f"cannot resume {res_path}: it was made from a different grid "
-                                 f"({_grid_text(old.get('grid'))}; this one is {_grid_text(json.dumps(grid.spec))})")
+                raise SweepError(
+                    f"cannot resume {res_path}: it was made from a different grid "
+                    f"({_grid_text(old.get('grid'))}; "
+                    f"this one is {_grid_text(json.dumps(grid.spec))})"
+                )
             made = json.loads(old.get("solver", "{}"))
-            made.setdefault("method", "mip")  # files from before --method: every scenario was one MILP
+            made.setdefault(
+                "method", "mip"
+            )  # files from before --method: every scenario was one MILP
             if made != json.loads(json.dumps(meta["solver"])):
-                raise SweepError(f"cannot resume {res_path}: it was made with other solver options "
-                                 f"({json.dumps(made)}; now {json.dumps(meta['solver'])})")
+                raise SweepError(
+                    f"cannot resume {res_path}: it was made with other solver options "
+                    f"({json.dumps(made)}; now {json.dumps(meta['solver'])})"
+                )
             store.paths = json.loads(old["paths"])
             if retry_failed:
                 store.forget(store.failed())
@@ -147,26 +175,45 @@ def run_sweep(instance: str | Path, grid: Grid, results: str | Path, *, opts: di
         try:
             if ctx_bar is not None:
                 bar = ctx_bar.__enter__()
-                task_id = bar.add_task("sweep", total=len(grid.scenarios),
-                                       completed=len(grid.scenarios) - len(todo), failed=0)
+                task_id = bar.add_task(
+                    "sweep",
+                    total=len(grid.scenarios),
+                    completed=len(grid.scenarios) - len(todo),
+                    failed=0,
+                )
             by_sid = dict(items)
             item_chunks = [[(sid, by_sid[sid]) for sid in ch] for ch in chunks]
             if workers <= 0 and not scheduler:
                 CACHE.drop(task.key)  # solved in this process: start from a fresh session
             try:
-                runner.run_tasks(task, item_chunks, lambda _item, res: on_result(res),
-                                 workers=0 if workers <= 0 else min(workers, len(chunks)), scheduler=scheduler,
-                                 on_lost=on_lost, is_done=lambda item: item[0] in done, on_event=on_event)
+                runner.run_tasks(
+                    task,
+                    item_chunks,
+                    lambda _item, res: on_result(res),
+                    workers=0 if workers <= 0 else min(workers, len(chunks)),
+                    scheduler=scheduler,
+                    on_lost=on_lost,
+                    is_done=lambda item: item[0] in done,
+                    on_event=on_event,
+                )
             except runner.SchedulerUnreachable as e:
-                raise SweepError(f"--scheduler {scheduler}: cannot connect "
-                                 f"({type(e.original).__name__}: {e.original})") from None
+                raise SweepError(
+                    f"--scheduler {scheduler}: cannot connect "
+                    f"({type(e.original).__name__}: {e.original})"
+                ) from None
         except KeyboardInterrupt:
             interrupted = True
         finally:
             if ctx_bar is not None:
                 ctx_bar.__exit__(None, None, None)
-        return Summary(len(grid.scenarios), len(grid.scenarios) - len(todo), sum(statuses.values()), statuses,
-                       time.perf_counter() - t0, interrupted)
+        return Summary(
+            len(grid.scenarios),
+            len(grid.scenarios) - len(todo),
+            sum(statuses.values()),
+            statuses,
+            time.perf_counter() - t0,
+            interrupted,
+        )
     finally:
         store.close()
 
@@ -181,17 +228,29 @@ def _grid_text(spec_json: str | None) -> str:
     sets = spec.get("sets") or []
     return (" --zip " if spec.get("mode") == "zip" else " ").join(
         f"--set {p}={','.join(json.dumps(v) for v in vals[:6])}{',...' if len(vals) > 6 else ''}"
-        for p, vals in sets) or "?"
+        for p, vals in sets
+    ) or "?"
 
 
 def _progress_bar():
     from rich.console import Console
-    from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn,
-                               TimeRemainingColumn)
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
 
     return Progress(
-        TextColumn("[cyan]{task.description}"), BarColumn(), MofNCompleteColumn(),
-        TextColumn("scenarios  [red]{task.fields[failed]} failed"), TimeElapsedColumn(),
-        TextColumn("left"), TimeRemainingColumn(),
-        console=Console(stderr=True), transient=True,
+        TextColumn("[cyan]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("scenarios  [red]{task.fields[failed]} failed"),
+        TimeElapsedColumn(),
+        TextColumn("left"),
+        TimeRemainingColumn(),
+        console=Console(stderr=True),
+        transient=True,
     )

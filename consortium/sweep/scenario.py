@@ -34,7 +34,9 @@ def _settle() -> None:
     """Wait for HiGHS runs abandoned at a time limit to stop (they do, at HiGHS's
     own next clock check); raise :class:`WorkerBlocked` if they do not."""
     if not wait_for_abandoned(SETTLE_S[worker_mode()]):
-        raise WorkerBlocked("an earlier solve cut off at its time limit is still running in this process")
+        raise WorkerBlocked(
+            "an earlier solve cut off at its time limit is still running in this process"
+        )
 
 
 class SweepSession(Session):
@@ -66,9 +68,13 @@ class SweepSession(Session):
 
 
 def solver_options(d: dict[str, Any]) -> SolverOptions:
-    return SolverOptions(time_limit=d.get("time_limit"), gap=float(d.get("gap") or 0.0),
-                         threads=d.get("threads") or 1, highs=dict(d.get("highs") or {}),
-                         method=d.get("method") or "auto")
+    return SolverOptions(
+        time_limit=d.get("time_limit"),
+        gap=float(d.get("gap") or 0.0),
+        threads=d.get("threads") or 1,
+        highs=dict(d.get("highs") or {}),
+        method=d.get("method") or "auto",
+    )
 
 
 @dataclass
@@ -82,11 +88,23 @@ class SweepState:
     session: SweepSession | None = None
 
 
-def failed_row(overrides: dict[str, Any], message: str, worker: str | None, dt: float | None = None
-               ) -> dict[str, Any]:
-    return {"overrides": overrides, "status": "failed", "objective": None, "bound": None, "gap": None,
-            "spend": None, "formed": None, "formed_targets": None, "leads": None, "solve_time_s": dt,
-            "worker": worker, "error": message}
+def failed_row(
+    overrides: dict[str, Any], message: str, worker: str | None, dt: float | None = None
+) -> dict[str, Any]:
+    return {
+        "overrides": overrides,
+        "status": "failed",
+        "objective": None,
+        "bound": None,
+        "gap": None,
+        "spend": None,
+        "formed": None,
+        "formed_targets": None,
+        "leads": None,
+        "solve_time_s": dt,
+        "worker": worker,
+        "error": message,
+    }
 
 
 class SweepTask:
@@ -105,7 +123,9 @@ class SweepTask:
         opts_key = json.dumps(self.opts, sort_keys=True)
         st = CACHE.peek(self.key)
         if st is None or st.opts_key != opts_key:
-            st = CACHE.put(self.key, SweepState(json.loads(self.raw_text), opts_key, solver_options(self.opts)))
+            st = CACHE.put(
+                self.key, SweepState(json.loads(self.raw_text), opts_key, solver_options(self.opts))
+            )
         return st
 
     def start_chunk(self) -> None:
@@ -119,7 +139,9 @@ class SweepTask:
         return run_scenario(self, sid, overrides, worker)
 
 
-def run_scenario(task: SweepTask, sid: int, overrides: dict[str, Any], worker: str) -> dict[str, Any]:
+def run_scenario(
+    task: SweepTask, sid: int, overrides: dict[str, Any], worker: str
+) -> dict[str, Any]:
     """Solve one scenario; never raises for a scenario's own failure (it becomes a
     ``failed`` row). Returns ``{"scenario", "row", "plan"}`` (plan: JSON text)."""
     t0 = time.perf_counter()
@@ -140,8 +162,10 @@ def run_scenario(task: SweepTask, sid: int, overrides: dict[str, Any], worker: s
         data = sol.to_dict()
         if not sol.status.has_plan and sol.status == Status.INFEASIBLE:
             errs = [str(f) for f in sess.b.findings if f.severity == "error"]
-            data["diagnosis"] = errs or ["no plan satisfies every rule in this scenario "
-                                         "(`consortium solve` on the variant gives the smallest relaxation)"]
+            data["diagnosis"] = errs or [
+                "no plan satisfies every rule in this scenario "
+                "(`consortium solve` on the variant gives the smallest relaxation)"
+            ]
         data["sweep"] = {"scenario": sid, "overrides": overrides}
         status, error = sol.status.value, None
         if sol.status == Status.ERROR:
@@ -153,7 +177,10 @@ def run_scenario(task: SweepTask, sid: int, overrides: dict[str, Any], worker: s
                 v = e.violations[0]
                 status, error = "failed", f"plan fails rule {v.rule}: {v.message}"
         row.update(
-            status=status, objective=sol.objective, bound=sol.bound, gap=sol.gap,
+            status=status,
+            objective=sol.objective,
+            bound=sol.bound,
+            gap=sol.gap,
             spend=float(sol.kpis.get("spend", 0.0)) if sol.status.has_plan else None,
             formed=len(sol.consortia) if sol.status.has_plan else None,
             formed_targets=[c.target for c in sol.consortia] if sol.status.has_plan else None,
@@ -161,18 +188,30 @@ def run_scenario(task: SweepTask, sid: int, overrides: dict[str, Any], worker: s
             error=error,
         )
         row["solve_time_s"] = time.perf_counter() - t0
-        return {"scenario": sid, "row": row, "plan": json.dumps(data, ensure_ascii=False, allow_nan=False)}
+        return {
+            "scenario": sid,
+            "row": row,
+            "plan": json.dumps(data, ensure_ascii=False, allow_nan=False),
+        }
     except KeyboardInterrupt:
         raise
     except WorkerBlocked as e:
-        if worker_mode() == "local":  # this worker process is replaced; the scenario is solved again
+        if (
+            worker_mode() == "local"
+        ):  # this worker process is replaced; the scenario is solved again
             raise
-        return {"scenario": sid, "row": failed_row(overrides, str(e), worker, time.perf_counter() - t0),
-                "plan": None}
+        return {
+            "scenario": sid,
+            "row": failed_row(overrides, str(e), worker, time.perf_counter() - t0),
+            "plan": None,
+        }
     except Exception as e:  # the scenario fails, the sweep goes on
         st = CACHE.peek(task.key)
         if st is not None:
             st.session = None  # the model may be half updated: rebuild it for the next one
         msg = f"{type(e).__name__}: {e}".splitlines()[0]
-        return {"scenario": sid, "row": failed_row(overrides, msg, worker, time.perf_counter() - t0),
-                "plan": None}
+        return {
+            "scenario": sid,
+            "row": failed_row(overrides, msg, worker, time.perf_counter() - t0),
+            "plan": None,
+        }

@@ -24,8 +24,19 @@ if TYPE_CHECKING:
     import pandas as pd
 
 RESULTS_FORMAT = "consortium-sweep/1"
-RESULT_COLUMNS = ["status", "objective", "bound", "gap", "spend", "formed", "formed_targets",
-                  "leads", "solve_time_s", "worker", "error"]
+RESULT_COLUMNS = [
+    "status",
+    "objective",
+    "bound",
+    "gap",
+    "spend",
+    "formed",
+    "formed_targets",
+    "leads",
+    "solve_time_s",
+    "worker",
+    "error",
+]
 PLAN_STATUSES = ("optimal", "feasible")  # a row with a plan; every other status has none
 
 
@@ -61,19 +72,27 @@ class Store:
             c.execute(
                 "CREATE TABLE scenarios (scenario INTEGER PRIMARY KEY, overrides TEXT NOT NULL, "
                 + (cols + ", " if cols else "")
-                + "status TEXT NOT NULL, objective REAL, bound REAL, gap REAL, spend REAL, formed INTEGER, "
-                "formed_targets TEXT, leads TEXT, solve_time_s REAL, worker TEXT, error TEXT)")
-            c.execute("CREATE TABLE plans (scenario INTEGER PRIMARY KEY REFERENCES scenarios(scenario), "
-                      "solution TEXT NOT NULL)")
-            c.executemany("INSERT INTO meta VALUES (?, ?)",
-                          [(k, v if isinstance(v, str) else json.dumps(v)) for k, v in meta.items()])
+                + "status TEXT NOT NULL, objective REAL, bound REAL, gap REAL, spend REAL, "
+                "formed INTEGER, "
+                "formed_targets TEXT, leads TEXT, solve_time_s REAL, worker TEXT, error TEXT)"
+            )
+            c.execute(
+                "CREATE TABLE plans (scenario INTEGER PRIMARY KEY REFERENCES scenarios(scenario), "
+                "solution TEXT NOT NULL)"
+            )
+            c.executemany(
+                "INSERT INTO meta VALUES (?, ?)",
+                [(k, v if isinstance(v, str) else json.dumps(v)) for k, v in meta.items()],
+            )
             c.execute("COMMIT")
         except BaseException:
             c.execute("ROLLBACK")
             raise
 
     def tables(self) -> set[str]:
-        return {r[0] for r in self.con.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        return {
+            r[0] for r in self.con.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
+        }
 
     def meta(self) -> dict[str, str]:
         try:
@@ -85,7 +104,9 @@ class Store:
         return {r[0] for r in self.con.execute("SELECT scenario FROM scenarios")}
 
     def failed(self) -> set[int]:
-        return {r[0] for r in self.con.execute("SELECT scenario FROM scenarios WHERE status = 'failed'")}
+        return {
+            r[0] for r in self.con.execute("SELECT scenario FROM scenarios WHERE status = 'failed'")
+        }
 
     def forget(self, ids: Iterable[int]) -> None:
         ids = list(ids)
@@ -105,8 +126,11 @@ class Store:
         c = self.con
         c.execute("BEGIN IMMEDIATE")
         try:
-            c.execute(f"INSERT INTO scenarios ({', '.join(map(_q, cols))}) VALUES ({', '.join('?' * len(cols))})",
-                      vals)
+            c.execute(
+                f"INSERT INTO scenarios ({', '.join(map(_q, cols))}) "
+                f"VALUES ({', '.join('?' * len(cols))})",
+                vals,
+            )
             if res.get("plan") is not None:
                 c.execute("INSERT INTO plans VALUES (?, ?)", (res["scenario"], res["plan"]))
             c.execute("COMMIT")
@@ -121,8 +145,6 @@ class Store:
 def remove_results(path: Path) -> None:
     for suffix in ("", "-wal", "-shm", "-journal"):
         Path(str(path) + suffix).unlink(missing_ok=True)
-
-
 
 
 # ===================================================================== reading
@@ -145,7 +167,9 @@ class SweepResults:
 
     @property
     def name(self) -> str:
-        return str(self.meta.get("instance_name") or Path(self.meta.get("instance", "instance")).stem)
+        return str(
+            self.meta.get("instance_name") or Path(self.meta.get("instance", "instance")).stem
+        )
 
     def table(self) -> pd.DataFrame:
         """The ``scenarios`` table as stored (JSON text in list and object columns)."""
@@ -178,8 +202,21 @@ class SweepResults:
             for m in ("solve_time_s", "worker", "error"):
                 d[m] = r.get(m)
             out.append(d)
-        cols = ["scenario", *self.params, "status", "objective", "bound", "gap", "spend", "formed",
-                "formed_targets", "leads", "solve_time_s", "worker", "error"]
+        cols = [
+            "scenario",
+            *self.params,
+            "status",
+            "objective",
+            "bound",
+            "gap",
+            "spend",
+            "formed",
+            "formed_targets",
+            "leads",
+            "solve_time_s",
+            "worker",
+            "error",
+        ]
         return pd.DataFrame(out, columns=cols)
 
 
@@ -193,23 +230,29 @@ def read_results(path: str | Path, *, strict: bool = True) -> SweepResults:
     try:
         con = sqlite3.connect(f"file:{p}?mode=ro", uri=True)
         try:
-            tables = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+            tables = {
+                r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type='table'")
+            }
             meta = dict(con.execute("SELECT key, value FROM meta")) if "meta" in tables else {}
             if strict and meta.get("format") != RESULTS_FORMAT:
                 raise SweepError(f"{p}: not a consortium sweep results file")
             if "scenarios" not in tables:
-                return SweepResults(str(p), meta, [], [], "the file has no scenarios table (no sweep results yet)")
+                return SweepResults(
+                    str(p), meta, [], [], "the file has no scenarios table (no sweep results yet)"
+                )
             cur = con.execute("SELECT * FROM scenarios ORDER BY scenario")
             cols = [d[0] for d in cur.description]
-            stored = [dict(zip(cols, r)) for r in cur.fetchall()]
+            stored = [dict(zip(cols, r, strict=False)) for r in cur.fetchall()]
         finally:
             con.close()
     except sqlite3.DatabaseError as e:
         raise SweepError(f"{p}: not a sweep results file ({e})") from None
     if "paths" in meta:
         meta["paths"] = json.loads(meta["paths"])
-    params = list(meta.get("paths") or
-                  [c for c in cols if c not in RESULT_COLUMNS and c not in ("scenario", "overrides")])
+    params = list(
+        meta.get("paths")
+        or [c for c in cols if c not in RESULT_COLUMNS and c not in ("scenario", "overrides")]
+    )
     rows = []
     for r in stored:
         row = dict(r)
@@ -217,7 +260,7 @@ def read_results(path: str | Path, *, strict: bool = True) -> SweepResults:
             ov = json.loads(r.get("overrides") or "{}")
         except (TypeError, ValueError):
             ov = {}
-        for k, v in (ov.items() if isinstance(ov, dict) else []):
+        for k, v in ov.items() if isinstance(ov, dict) else []:
             row[k] = v  # the exact value swept (a column holds JSON text for lists)
             if k not in params and "paths" not in meta and k not in cols:
                 params.append(k)  # an older layout: the overrides JSON only

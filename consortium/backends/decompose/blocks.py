@@ -26,7 +26,9 @@ class Blocks:
     coupling: np.ndarray  # rows that touch several blocks
     forced: np.ndarray  # per block: must be formed (y's lower bound is 1)
     AcT: list[sp.csr_matrix] = field(default_factory=list)  # per block: (its cols x coupling rows)
-    U: list[np.ndarray] = field(default_factory=list)  # per block: its largest use of each coupling row
+    U: list[np.ndarray] = field(
+        default_factory=list
+    )  # per block: its largest use of each coupling row
     nonneg: bool = True
 
 
@@ -39,7 +41,7 @@ def split(lm: LinearModel, V: Vars, n_targets: int) -> Blocks:
         t = v.index
         for cols in (V.site[t], V.x[t], V.lead[t]):
             col_block[cols] = t
-    for (t, _a, _b, _w, c) in V.ties:
+    for t, _a, _b, _w, c in V.ties:
         col_block[c] = t
     if np.any(col_block < 0):
         raise NotDecomposable("a column belongs to no target")
@@ -58,11 +60,11 @@ def split(lm: LinearModel, V: Vars, n_targets: int) -> Blocks:
     inside = nonempty & (lo == hi)
     order = np.argsort(col_block, kind="stable")
     cstarts = np.searchsorted(col_block[order], np.arange(n_targets + 1))
-    cols = [order[cstarts[t]:cstarts[t + 1]] for t in range(n_targets)]
+    cols = [order[cstarts[t] : cstarts[t + 1]] for t in range(n_targets)]
     rin = np.nonzero(inside)[0]
     rorder = rin[np.argsort(lo[rin], kind="stable")]
     rstarts = np.searchsorted(lo[rorder], np.arange(n_targets + 1))
-    rows = [rorder[rstarts[t]:rstarts[t + 1]] for t in range(n_targets)]
+    rows = [rorder[rstarts[t] : rstarts[t + 1]] for t in range(n_targets)]
     forced = lm.lb[V.y[:n_targets]] > 0.5
     B = Blocks(lm, cols, rows, coupling, forced)
     Ac = A[coupling].tocsc()
@@ -70,7 +72,7 @@ def split(lm: LinearModel, V: Vars, n_targets: int) -> Blocks:
     # Most a block can use of each coupling row (all coefficients are >= 0
     # there: capacities, spend, exclusive groups), for bounds without a solve.
     B.nonneg = bool(np.all(Ac.data >= 0))
-    B.U = [np.asarray(a.T @ lm.ub[c]).ravel() for a, c in zip(B.AcT, cols)]
+    B.U = [np.asarray(a.T @ lm.ub[c]).ravel() for a, c in zip(B.AcT, cols, strict=False)]
     return B
 
 
@@ -79,8 +81,14 @@ def block_model(B: Blocks, k: int) -> LinearModel:
     lm = B.lm
     c, r = B.cols[k], B.rows[k]
     A = Csc.of(lm.A[:, c].tocsr()[r] if len(r) else sp.csc_matrix((0, len(c))))
-    return LinearModel(lb=lm.lb[c].copy(), ub=lm.ub[c].copy(), obj=lm.obj[c].copy(),
-                       integer=lm.integer[c].copy(), A=A, row_lo=lm.row_lo[r].copy(),
-                       row_hi=lm.row_hi[r].copy(), col_blocks=[], row_blocks=[])
-
-
+    return LinearModel(
+        lb=lm.lb[c].copy(),
+        ub=lm.ub[c].copy(),
+        obj=lm.obj[c].copy(),
+        integer=lm.integer[c].copy(),
+        A=A,
+        row_lo=lm.row_lo[r].copy(),
+        row_hi=lm.row_hi[r].copy(),
+        col_blocks=[],
+        row_blocks=[],
+    )

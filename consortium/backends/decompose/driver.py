@@ -45,10 +45,10 @@ from collections.abc import Callable
 
 import numpy as np
 
-from .. import highs as hb
-from ..base import Progress, RawResult, SolverOptions, Status
 from ...model.linear import LinearModel
 from ...model.rules import Vars
+from .. import highs as hb
+from ..base import Progress, RawResult, SolverOptions, Status
 from .blocks import NotDecomposable, split
 from .master import Master
 from .pricing import Column, Pricer, PricingPool
@@ -58,9 +58,14 @@ TOL = 1e-6
 SMOOTHING = 0.5  # weight of the previous prices (0: price at the master's duals)
 
 
-def decompose(lm: LinearModel, V: Vars, n_targets: int, opts: SolverOptions,
-              start: np.ndarray | None = None,
-              say: Callable[[str], None] | None = None) -> RawResult:
+def decompose(
+    lm: LinearModel,
+    V: Vars,
+    n_targets: int,
+    opts: SolverOptions,
+    start: np.ndarray | None = None,
+    say: Callable[[str], None] | None = None,
+) -> RawResult:
     """Solve ``lm`` by column generation over its targets (see the module text)."""
     t0 = time.perf_counter()
     limit = opts.remaining()
@@ -86,9 +91,14 @@ def decompose(lm: LinearModel, V: Vars, n_targets: int, opts: SolverOptions,
             say(msg)
         if opts.on_progress is not None:
             g = gap()
-            opts.on_progress(Progress(time.perf_counter() - t0, best_obj if best_x is not None else None,
-                                      best_bound if np.isfinite(best_bound) else None,
-                                      g if np.isfinite(g) else None))
+            opts.on_progress(
+                Progress(
+                    time.perf_counter() - t0,
+                    best_obj if best_x is not None else None,
+                    best_bound if np.isfinite(best_bound) else None,
+                    g if np.isfinite(g) else None,
+                )
+            )
 
     def column(k: int, x: np.ndarray) -> Column:
         use = B.AcT[k].T @ x
@@ -113,7 +123,10 @@ def decompose(lm: LinearModel, V: Vars, n_targets: int, opts: SolverOptions,
             # combination exceed a row by a hair: such a plan is never handed
             # out; the bound and the other plans stand.
             if say is not None:
-                say("decomposition: a combined plan breaks a row of the full model by a tolerance; discarded")
+                say(
+                    "decomposition: a combined plan breaks a row of the full model by a tolerance; "
+                    "discarded"
+                )
             return
         obj = float(lm.obj @ x + offset)
         if obj > best_obj + 1e-9:
@@ -154,7 +167,9 @@ def decompose(lm: LinearModel, V: Vars, n_targets: int, opts: SolverOptions,
     def estimate(k: int, at: np.ndarray) -> float:
         drop = pi_then[k] - at
         idx = B.AcT[k].indices  # only the coupling rows this block touches matter
-        return ub_then[k] + float(np.maximum(drop[idx], 0.0) @ B.U[k][idx]) if len(idx) else ub_then[k]
+        return (
+            ub_then[k] + float(np.maximum(drop[idx], 0.0) @ B.U[k][idx]) if len(idx) else ub_then[k]
+        )
 
     def lagrangian_bound(at: np.ndarray) -> None:
         nonlocal best_bound
@@ -164,7 +179,7 @@ def decompose(lm: LinearModel, V: Vars, n_targets: int, opts: SolverOptions,
 
     def full_pass_seconds() -> float:
         """What pricing every target once more would take, from the solves so far."""
-        ts = pricer.times[-4 * nb:]
+        ts = pricer.times[-4 * nb :]
         if not ts:
             return INF
         return float(np.mean([t for _k, t in ts])) * nb / pool.n
@@ -187,8 +202,14 @@ def decompose(lm: LinearModel, V: Vars, n_targets: int, opts: SolverOptions,
             rounds += 1
             # positions in ``order`` (targets that must be formed first, so that
             # the master has a real candidate for them from the first step)
-            cand = [i for i, k in enumerate(order) if not fresh[k] and (
-                not B.nonneg or not np.isfinite(ub_then[k]) or estimate(k, pi) > sigma[k] + TOL)]
+            cand = [
+                i
+                for i, k in enumerate(order)
+                if not fresh[k]
+                and (
+                    not B.nonneg or not np.isfinite(ub_then[k]) or estimate(k, pi) > sigma[k] + TOL
+                )
+            ]
             if not cand and not np.array_equal(lam, pi):
                 lam, fresh[:] = pi, False  # nothing more at the smoothed prices: use the duals
                 continue
@@ -197,7 +218,7 @@ def decompose(lm: LinearModel, V: Vars, n_targets: int, opts: SolverOptions,
                 break
             # the next targets after the cursor, cyclically
             pos = int(np.searchsorted(cand, cursor))
-            picked = (cand[pos:] + cand[:pos])[:max(chunk, n_forced if rounds == 1 else 0)]
+            picked = (cand[pos:] + cand[:pos])[: max(chunk, n_forced if rounds == 1 else 0)]
             full = len(picked) == len(cand)
             cursor = (picked[-1] + 1) % nb
             todo = [int(order[i]) for i in picked]
@@ -238,10 +259,13 @@ def decompose(lm: LinearModel, V: Vars, n_targets: int, opts: SolverOptions,
                 try_plan(min(max(0.25 * (left() - reserve), 0.1), 10.0))  # pricing waits meanwhile
                 priced_since_plan = 0
             te = time.perf_counter()
-            report(f"step {rounds}: {len(todo)} of {len(cand)} targets priced, {added} new candidates "
-                   f"({len(master.columns)} in all), master LP {lp_val:.4f}, bound {best_bound:.4f}, "
-                   f"best plan {best_obj:.4f}, gap {gap():.4%}, {te - t0:.1f} s (pricing {tl - tp:.1f}, "
-                   f"LP {tm - tl:.1f}, plans {te - tm:.1f})")
+            report(
+                f"step {rounds}: {len(todo)} of {len(cand)} targets priced, {added} new candidates "
+                f"({len(master.columns)} in all), master LP {lp_val:.4f}, bound {best_bound:.4f}, "
+                f"best plan {best_obj:.4f}, gap {gap():.4%}, {te - t0:.1f} s "
+                f"(pricing {tl - tp:.1f}, "
+                f"LP {tm - tl:.1f}, plans {te - tm:.1f})"
+            )
             if gap() <= gap_goal or not complete or left() <= reserve + 1.0:
                 break
             if full:
@@ -255,8 +279,12 @@ def decompose(lm: LinearModel, V: Vars, n_targets: int, opts: SolverOptions,
                 priced_in_pass, lp_pass_start = 0, lp_val
             # Near the time limit, one last pass at one set of prices while
             # there is time for it: the bound returned is then a fresh one.
-            if (not final_pass and deadline is not None and chunk < nb
-                    and left() - reserve <= 1.5 * full_pass_seconds() + 2.0):
+            if (
+                not final_pass
+                and deadline is not None
+                and chunk < nb
+                and left() - reserve <= 1.5 * full_pass_seconds() + 2.0
+            ):
                 chunk, final_pass = nb, True
     except KeyboardInterrupt:
         interrupted = True
@@ -270,15 +298,25 @@ def decompose(lm: LinearModel, V: Vars, n_targets: int, opts: SolverOptions,
         try_plan(max(min(left() - 0.5, 300.0), 0.1))
     g = gap()
     g = None if not np.isfinite(g) else g
-    status = Status.NO_SOLUTION if best_x is None else (
-        Status.OPTIMAL if g is not None and g <= gap_goal else Status.FEASIBLE)
+    status = (
+        Status.NO_SOLUTION
+        if best_x is None
+        else (Status.OPTIMAL if g is not None and g <= gap_goal else Status.FEASIBLE)
+    )
     return RawResult(
-        status=status, x=best_x, objective=None if best_x is None else best_obj,
-        bound=best_bound if np.isfinite(best_bound) else None, gap=g,
-        time_s=time.perf_counter() - t0, solver="highs", version=hb.version(),
-        message=(f"decomposition by target: {rounds} pricing rounds, {len(master.columns)} candidate "
-                 f"consortia, {pricer.solves} target solves, {mc} rows across targets"
-                 + (", no target offers a better candidate" if converged else "")
-                 + (", interrupted" if interrupted else "")),
+        status=status,
+        x=best_x,
+        objective=None if best_x is None else best_obj,
+        bound=best_bound if np.isfinite(best_bound) else None,
+        gap=g,
+        time_s=time.perf_counter() - t0,
+        solver="highs",
+        version=hb.version(),
+        message=(
+            f"decomposition by target: {rounds} pricing rounds, {len(master.columns)} candidate "
+            f"consortia, {pricer.solves} target solves, {mc} rows across targets"
+            + (", no target offers a better candidate" if converged else "")
+            + (", interrupted" if interrupted else "")
+        ),
         interrupted=interrupted,
     )

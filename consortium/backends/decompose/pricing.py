@@ -9,16 +9,22 @@ from dataclasses import dataclass
 import highspy
 import numpy as np
 
-from .. import highs as hb
 from ...model.linear import LinearModel
+from .. import highs as hb
 from .blocks import Blocks, block_model
 
 INF = float("inf")
 # HiGHS options for a block's pricing problem: small models, presolve is not
 # worth its time (on national blocks it sometimes takes a minute on a model of
 # a thousand columns), one thread.
-BLOCK_HIGHS = {"presolve": "off", "threads": 1, "mip_rel_gap": 1e-7, "mip_abs_gap": 1e-7,
-               "random_seed": 0, "mip_improving_solution_save": True}
+BLOCK_HIGHS = {
+    "presolve": "off",
+    "threads": 1,
+    "mip_rel_gap": 1e-7,
+    "mip_abs_gap": 1e-7,
+    "random_seed": 0,
+    "mip_improving_solution_save": True,
+}
 EXTRA_COLUMNS = 2  # earlier incumbents of a pricing solve also offered to the master
 # coupling rows whose most a block can use is bounded by an LP: at most this
 # many per block, and only where coefficients x bounds exceed the largest
@@ -66,8 +72,17 @@ class Pricer:
         if not len(many):
             return
         m = self.models[k]
-        relaxed = LinearModel(lb=m.lb, ub=m.ub, obj=np.zeros(len(m.lb)), integer=np.zeros(len(m.lb), bool),
-                              A=m.A, row_lo=m.row_lo, row_hi=m.row_hi, col_blocks=[], row_blocks=[])
+        relaxed = LinearModel(
+            lb=m.lb,
+            ub=m.ub,
+            obj=np.zeros(len(m.lb)),
+            integer=np.zeros(len(m.lb), bool),
+            A=m.A,
+            row_lo=m.row_lo,
+            row_hi=m.row_hi,
+            col_blocks=[],
+            row_blocks=[],
+        )
         h = hb.to_highs(relaxed)
         h.setOptionValue("threads", 1)
         h.setOptionValue("presolve", "off")
@@ -99,8 +114,9 @@ class Pricer:
         if self.stop:
             e.interrupt()
 
-    def price(self, k: int, lam: np.ndarray, time_limit: float
-              ) -> tuple[float, np.ndarray | None, list[np.ndarray]]:
+    def price(
+        self, k: int, lam: np.ndarray, time_limit: float
+    ) -> tuple[float, np.ndarray | None, list[np.ndarray]]:
         """max (c - lam A_c) x over block k: (upper bound, best x or None,
         earlier incumbents of the same solve)."""
         m = self.models[k]
@@ -133,7 +149,7 @@ class Pricer:
         if x is not None:
             x = np.where(m.integer, np.round(x), x)
             self.last[k] = x
-            for s in h.getSavedMipSolutions()[-1 - EXTRA_COLUMNS:-1]:
+            for s in h.getSavedMipSolutions()[-1 - EXTRA_COLUMNS : -1]:
                 xs = np.asarray(s.col_value)
                 if len(xs) == n:
                     extras.append(np.where(m.integer, np.round(xs), xs))
@@ -159,8 +175,10 @@ class PricingPool:
         self.n = max(1, int(n))
         self.jobs = [queue.Queue() for _ in range(self.n)]
         self.results: queue.Queue = queue.Queue()
-        self.threads = [threading.Thread(target=self._loop, args=(i,), daemon=True, name=f"pricing-{i}")
-                        for i in range(self.n)]
+        self.threads = [
+            threading.Thread(target=self._loop, args=(i,), daemon=True, name=f"pricing-{i}")
+            for i in range(self.n)
+        ]
         for t in self.threads:
             t.start()
 
@@ -203,5 +221,3 @@ class PricingPool:
             q.put(None)
         for t in self.threads:
             t.join(60.0)
-
-
