@@ -64,6 +64,7 @@ def run_one(path: str, tolerance: float, time_limit: float | None, compare_plans
     exp_p = expected_path(p)
     expected = json.loads(exp_p.read_text()) if exp_p.exists() else None
     t0 = time.perf_counter()
+    got: dict[str, Any]
     try:
         inst, raw = load_raw(p)
     except InstanceError as e:
@@ -77,13 +78,14 @@ def run_one(path: str, tolerance: float, time_limit: float | None, compare_plans
         )
     except PlanFailsVerifier as e:
         failed = [f"rule {v.rule}: {v.message}" for v in e.violations]
+        assert e.solution is not None  # solve_verified hands the refused plan over
         sol = e.solution
     except Exception as e:  # a crash is a result to report, not a reason to stop the run
         return Outcome(
             path, expected, {"status": "error"}, time.perf_counter() - t0, "ERROR", [repr(e)]
         )
     dt = time.perf_counter() - t0
-    got: dict[str, Any] = {"status": sol.status.value, "objective": sol.objective}
+    got = {"status": sol.status.value, "objective": sol.objective}
     if sol.status.has_plan:
         got["formed"] = sorted(c.target for c in sol.consortia)
         got["leads"] = {c.target: c.lead for c in sol.consortia}

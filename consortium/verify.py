@@ -300,10 +300,10 @@ def _read_instance(raw: dict[str, Any]) -> _Instance:
             if n is not None:
                 caps[str(k)] = n
         bids: dict[str, float] = {}
-        for t, b in _as_dict(a.get("bids")).items():
+        for tid, b in _as_dict(a.get("bids")).items():
             n = _num(b)
             if n is not None:
-                bids[str(t)] = n
+                bids[str(tid)] = n
         cost = number(a, "cost", None, where)
         if cost is None:
             problems.append(f"{where}.cost: missing; taken as 0")
@@ -673,8 +673,8 @@ class _Checker:
                 useful = [
                     cap
                     for cap in c.delivers.get(a.id, set())
-                    if (req := t.requirement(cap)) is not None
-                    and _may_deliver_reason(inst, a, req) is None
+                    if (rq := t.requirement(cap)) is not None
+                    and _may_deliver_reason(inst, a, rq) is None
                 ]
                 if not useful:
                     self.add(
@@ -735,12 +735,12 @@ class _Checker:
 
         # Rule 10: conflicts.
         ids = set(c.members)
-        for a, b in inst.conflicts:
-            if a in ids and b in ids:
+        for x, y in inst.conflicts:
+            if x in ids and y in ids:
                 self.add(
                     "10",
                     t.id,
-                    f"{t.id}: '{a}' and '{b}' are in conflict but both are members",
+                    f"{t.id}: '{x}' and '{y}' are in conflict but both are members",
                 )
 
         # Rule 12 (per target part): recompute the spend from the plan alone.
@@ -939,20 +939,20 @@ class _Checker:
 
         # Rule 14: fixed decisions.
         for t_id, a_id in inst.fixed_leads.items():
-            c = formed.get(t_id)
-            if c is None:
+            fc = formed.get(t_id)
+            if fc is None:
                 self.add("14", t_id, f"{t_id}: fixed lead '{a_id}' but the target is not formed")
-            elif c.lead != a_id:
-                self.add("14", t_id, f"{t_id}: fixed lead is '{a_id}', plan has '{c.lead}'")
+            elif fc.lead != a_id:
+                self.add("14", t_id, f"{t_id}: fixed lead is '{a_id}', plan has '{fc.lead}'")
         for t_id, a_id in inst.fixed_members:
-            c = formed.get(t_id)
-            if c is None:
+            fc = formed.get(t_id)
+            if fc is None:
                 self.add("14", t_id, f"{t_id}: fixed member '{a_id}' but the target is not formed")
-            elif a_id not in c.members:
+            elif a_id not in fc.members:
                 self.add("14", t_id, f"{t_id}: fixed member '{a_id}' is not a member")
         for t_id, a_id in inst.forbidden_pairs:
-            c = formed.get(t_id)
-            if c is not None and a_id in c.members:
+            fc = formed.get(t_id)
+            if fc is not None and a_id in fc.members:
                 self.add(
                     "14",
                     t_id,

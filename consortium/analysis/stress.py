@@ -60,19 +60,19 @@ def scenario_from_spec(inst: Instance, spec: Any, where: str) -> Scenario:
             raise ScenarioError(f"{where}.{key}: must be a string or a list of strings")
         return v
 
-    for i, a in enumerate(lst("drop")):
-        if a not in ids:
-            raise ScenarioError(f"{where}.drop[{i}]: unknown actor {a!r}")
-        drop.append(a)
+    for i, aid in enumerate(lst("drop")):
+        if aid not in ids:
+            raise ScenarioError(f"{where}.drop[{i}]: unknown actor {aid!r}")
+        drop.append(aid)
     regions = lst("drop_region")
     have = {a.region for a in inst.actors}
     for i, r in enumerate(regions):
         if r not in have:
             raise ScenarioError(f"{where}.drop_region[{i}]: no actor in region {r!r}")
     types = lst("drop_type")
-    for i, t in enumerate(types):
-        if t not in ACTOR_TYPES:
-            raise ScenarioError(f"{where}.drop_type[{i}]: unknown actor type {t!r}")
+    for i, typ in enumerate(types):
+        if typ not in ACTOR_TYPES:
+            raise ScenarioError(f"{where}.drop_type[{i}]: unknown actor type {typ!r}")
     foreign = spec.get("drop_foreign", False)
     if not isinstance(foreign, bool):
         raise ScenarioError(f"{where}.drop_foreign: must be true or false")
@@ -279,15 +279,15 @@ def uncovered_capabilities(
         ti = md.target_index[tid]
         t = inst.targets[ti]
         ok = alive.copy()
-        for a in md.forbidden_pairs.get(ti, []):
-            ok[a] = False
+        for ai in md.forbidden_pairs.get(ti, []):
+            ok[ai] = False
         if t.max_distance_km is not None:
             sites = [md.site_index[s] for s in t.sites]
             ok &= within_limit(md.dist[:, sites], t.max_distance_km).any(axis=1) if n else ok
         for req in t.requirements:
             k = md.cap_index[req.capability]
             # domestic holders only (``alive``), so the chokepoint rule cannot bar them
-            have = (
+            holders = (
                 int(
                     (
                         ok & may_deliver(md.levels[:, k], req.level, False, md.is_foreign, False)
@@ -296,14 +296,14 @@ def uncovered_capabilities(
                 if n
                 else 0
             )
-            if have < req.redundancy:
+            if holders < req.redundancy:
                 out.append(
                     {
                         "target": tid,
                         "capability": req.capability,
                         "level": req.level,
                         "redundancy": req.redundancy,
-                        "holders_left": have,
+                        "holders_left": holders,
                         "chokepoint": bool(choke.get(req.capability, False)),
                     }
                 )

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from ..io.instance import Instance
 from ..result.solution import Solution
 from .vcg import VCG_RULE
 
 if TYPE_CHECKING:
-    from rich.console import Console
+    from rich.console import Console, JustifyMethod
 
 
 def _n(x: float | None, spec: str = ",.4f") -> str:
@@ -53,7 +53,8 @@ def print_marginal(
             ("critical", "left"),
             ("without it", "left"),
         ):
-            tab.add_column(col, justify=j, no_wrap=col in ("actor", "role", "critical"))
+            no_wrap = col in ("actor", "role", "critical")
+            tab.add_column(col, justify=cast("JustifyMethod", j), no_wrap=no_wrap)
         for m in rows:
             vc = v.get((tid, m["actor"]), {})
             crit = "[red]yes[/red]" if m["critical"] else "no"
@@ -216,7 +217,7 @@ def print_stress(
             ("lost targets", "left"),
             ("uncovered", "left"),
         ):
-            tab.add_column(col, justify=j)
+            tab.add_column(col, justify=cast("JustifyMethod", j))
         for x in ranking:
             lost = (
                 ("[red]no plan[/red]" if x["status"] == "infeasible" else "-")

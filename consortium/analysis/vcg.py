@@ -41,11 +41,11 @@ def vcg_rewards(
     mv = {(m["target"], m["actor"]): m for m in marginal}
     tsp = {t.id: t.sponsor for t in inst.targets}
     tbud = {t.id: t.budget for t in inst.targets}
-    contracts = []
+    contracts: list[dict[str, Any]] = []
     for c in sol.consortia:
         for k in c.contracts:
             m = mv.get((c.target, k.actor))
-            row = {
+            row: dict[str, Any] = {
                 "target": c.target,
                 "actor": k.actor,
                 "role": k.role,

@@ -31,7 +31,7 @@ STATUS_TABLE: dict[MS, tuple[Status, Status]] = {
     MS.kIterationLimit: (Status.FEASIBLE, Status.NO_SOLUTION),
     MS.kSolutionLimit: (Status.FEASIBLE, Status.NO_SOLUTION),
     MS.kInterrupt: (Status.FEASIBLE, Status.NO_SOLUTION),
-    MS.kHighsInterrupt: (Status.FEASIBLE, Status.NO_SOLUTION),
+    MS.kHighsInterrupt: (Status.FEASIBLE, Status.NO_SOLUTION),  # type: ignore[attr-defined]  # not in highspy's stubs
     MS.kObjectiveBound: (Status.FEASIBLE, Status.NO_SOLUTION),
     MS.kObjectiveTarget: (Status.FEASIBLE, Status.NO_SOLUTION),
     MS.kMemoryLimit: (Status.FEASIBLE, Status.NO_SOLUTION),
@@ -193,7 +193,7 @@ def run_highs(
     bound = info.mip_dual_bound if lm.integer.any() else info.objective_function_value
     obj = info.objective_function_value if has_plan else None
     gap = info.mip_gap if lm.integer.any() else (0.0 if has_plan else None)
-    if ms in (MS.kInterrupt, MS.kHighsInterrupt):
+    if ms in (MS.kInterrupt, MS.kHighsInterrupt):  # type: ignore[attr-defined]  # not in highspy's stubs
         interrupted = True
     return RawResult(
         status=status,
@@ -270,7 +270,7 @@ class LoadedModel:
         if not (np.array_equal(old.lb, new.lb) and np.array_equal(old.ub, new.ub)):
             h.changeColsBounds(n, idx, new.lb, new.ub)
         if not (np.array_equal(old.row_lo, new.row_lo) and np.array_equal(old.row_hi, new.row_hi)):
-            h.changeRowsBounds(m, np.arange(m, dtype=np.int32), new.row_lo, new.row_hi)
+            h.changeRowsBounds(m, np.arange(m, dtype=np.int32), new.row_lo, new.row_hi)  # type: ignore[attr-defined]
         diff = np.nonzero(old.A.data != new.A.data)[0]
         if len(diff):
             cols = np.repeat(np.arange(n), np.diff(new.A.indptr))

@@ -64,6 +64,7 @@ def import_command(
         click.echo(f"wrote {out}", err=True)
         return
     try:
+        assert source is not None  # exactly one of the three was given
         raw, warnings = read_workbook(source)
     except SpreadsheetError as e:
         for w in e.warnings:

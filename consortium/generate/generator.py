@@ -15,7 +15,6 @@ import numpy as np
 from ..model.eligibility import haversine_km, may_deliver, may_lead, within_limit
 from ..spec import DEFAULT_LEAD_TYPES
 from .draws import _ceil2
-from .population import _Population
 from .presets import (
     FORMAT,
     PRESETS,
@@ -25,7 +24,7 @@ from .presets import (
 from .programme import _Programme
 
 
-class _Gen(_Population, _Programme):
+class _Gen(_Programme):
     def __init__(self, preset: str, cfg: dict[str, Any], seed: int, name: str):
         self.preset = preset
         self.cfg = cfg
@@ -123,7 +122,7 @@ class _Gen(_Population, _Programme):
             if others:
                 fixed["members"] = [[t["id"], others[0]]]
         # forbidden pairs: an eligible actor kept out of a target (not its witness)
-        forb = []
+        forb: list[list[str]] = []
         n_forb = 2 if mode == "full" else 3
         order = [int(i) for i in rng.permutation(len(self.targets))]
         for i in order:

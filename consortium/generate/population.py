@@ -1,6 +1,6 @@
 """The generator's population: sites, sectors, capabilities (chokepoints among
 them), actors (type, ownership, location, capability levels, costs, who may
-lead) and the policy. A mix-in of :class:`consortium.generate.generator._Gen`."""
+lead) and the policy. The base of :class:`consortium.generate.generator._Gen`."""
 
 from __future__ import annotations
 
@@ -118,6 +118,9 @@ class _Population:
 
     # -- actors ------------------------------------------------------------
     def make_actors(self) -> None:
+        d: Any  # numpy arrays and scalars reuse these names below
+        c: Any
+        a: Any
         rng, N = self.rng, self.N
         site_counts = _quota(N, list(self.site_w))
         home = np.repeat(np.arange(self.S), site_counts)

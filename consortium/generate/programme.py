@@ -1,6 +1,6 @@
 """The generator's programme: sponsors, targets with requirements the nearby
 actors can meet, a checked witness consortium for each, and the mandatory
-targets. A mix-in of :class:`consortium.generate.generator._Gen`."""
+targets. A base of :class:`consortium.generate.generator._Gen`."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ import numpy as np
 
 from ..model.eligibility import may_deliver
 from .draws import _ceil2, _pick, _r2, _slug
+from .population import _Population
 from .presets import (
     CITY_SPONSORS,
     MINISTRIES,
@@ -20,11 +21,9 @@ from .presets import (
 )
 
 
-class _Programme:
-    """Sponsors, targets, witnesses and mandatory targets (state on ``self``)."""
+class _Programme(_Population):
+    """Sponsors, targets, witnesses and mandatory targets, drawn on a population."""
 
-    rng: np.random.Generator
-    cfg: dict[str, Any]
     T: int
 
     def make_sponsor_candidates(self) -> None:
@@ -46,7 +45,8 @@ class _Programme:
 
     def pick_sponsor(self, site: int) -> str | None:
         s = self.sites[site]
-        opts, w = [], []
+        opts: list[str | None] = []
+        w: list[float] = []
         if s[2] in CITY_SPONSORS:
             opts.append(_slug(s[2]))
             w.append(0.45)
@@ -369,7 +369,7 @@ class _Programme:
                 # unformable fallback target: requirements from the sector catalogue
                 scaps = np.flatnonzero(self.cap_sector == j)
                 n = min(len(scaps), int(rng.integers(2, 5)))
-                chosen = rng.choice(scaps, size=n, replace=False) if n else []
+                chosen: Any = rng.choice(scaps, size=n, replace=False) if n else []
                 reqs = [(int(c), int(rng.integers(4, 9)), 1) for c in chosen]
                 wit, bids = None, {}
             else:

@@ -246,7 +246,7 @@ class Fixed(_Model):
 
 
 class Instance(_Model):
-    format: Literal["consortium-instance/1"] = FORMAT
+    format: Literal["consortium-instance/1"] = "consortium-instance/1"  # FORMAT
     name: StrictStr | None = None
     currency: StrictStr | None = None
     capabilities: list[Capability] = Field(default_factory=list)
@@ -391,9 +391,9 @@ def _check_references(inst: Instance) -> list[str]:
         for k in a.capabilities:
             if k not in caps:
                 errs.append(f"actors[{i}].capabilities.{k}: unknown capability {k!r}")
-        for t in a.bids:
-            if t not in targets:
-                errs.append(f"actors[{i}].bids.{t}: unknown target {t!r}")
+        for tid in a.bids:
+            if tid not in targets:
+                errs.append(f"actors[{i}].bids.{tid}: unknown target {tid!r}")
 
     for i, t in enumerate(inst.targets):
         p = f"targets[{i}]"
@@ -449,12 +449,12 @@ def _check_references(inst: Instance) -> list[str]:
 
     for i, group in enumerate(inst.exclusive):
         seen: set[str] = set()
-        for j, t in enumerate(group):
-            if t not in targets:
-                errs.append(f"exclusive[{i}][{j}]: unknown target {t!r}")
-            elif t in seen:
-                errs.append(f"exclusive[{i}][{j}]: target {t!r} listed twice in the group")
-            seen.add(t)
+        for j, tid in enumerate(group):
+            if tid not in targets:
+                errs.append(f"exclusive[{i}][{j}]: unknown target {tid!r}")
+            elif tid in seen:
+                errs.append(f"exclusive[{i}][{j}]: target {tid!r} listed twice in the group")
+            seen.add(tid)
 
     pol = inst.policy
     for mode in pol.lead_types:
@@ -471,17 +471,17 @@ def _check_references(inst: Instance) -> list[str]:
 
     fx = inst.fixed
     forbidden_actors = set()
-    for i, a in enumerate(fx.forbidden_actors):
-        if a not in actors:
-            errs.append(f"fixed.forbidden_actors[{i}]: unknown actor {a!r}")
-        forbidden_actors.add(a)
+    for i, aid in enumerate(fx.forbidden_actors):
+        if aid not in actors:
+            errs.append(f"fixed.forbidden_actors[{i}]: unknown actor {aid!r}")
+        forbidden_actors.add(aid)
     forbidden_pairs: dict[tuple[str, str], int] = {}
-    for i, (t, a) in enumerate(fx.forbidden):
-        if t not in targets:
-            errs.append(f"fixed.forbidden[{i}][0]: unknown target {t!r}")
-        if a not in actors:
-            errs.append(f"fixed.forbidden[{i}][1]: unknown actor {a!r}")
-        forbidden_pairs.setdefault((t, a), i)
+    for i, (tid, aid) in enumerate(fx.forbidden):
+        if tid not in targets:
+            errs.append(f"fixed.forbidden[{i}][0]: unknown target {tid!r}")
+        if aid not in actors:
+            errs.append(f"fixed.forbidden[{i}][1]: unknown actor {aid!r}")
+        forbidden_pairs.setdefault((tid, aid), i)
 
     def contradiction(path: str, t: str, a: str, what: str) -> None:
         if a in forbidden_actors:
@@ -492,31 +492,31 @@ def _check_references(inst: Instance) -> list[str]:
                 f"fixed.forbidden[{forbidden_pairs[(t, a)]}]"
             )
 
-    for t, a in fx.leads.items():
-        path = f"fixed.leads.{t}"
-        if t not in targets:
-            errs.append(f"{path}: unknown target {t!r}")
+    for tid, aid in fx.leads.items():
+        path = f"fixed.leads.{tid}"
+        if tid not in targets:
+            errs.append(f"{path}: unknown target {tid!r}")
             continue
-        if a not in actors:
-            errs.append(f"{path}: unknown actor {a!r}")
+        if aid not in actors:
+            errs.append(f"{path}: unknown actor {aid!r}")
             continue
-        actor, target = inst.actors[actors[a]], inst.targets[targets[t]]
+        actor, target = inst.actors[actors[aid]], inst.targets[targets[tid]]
         if not inst.may_lead(actor, target):
             errs.append(
-                f"{path}: actor {a!r} may not lead {t!r} ({_why_not_lead(inst, actor, target)})"
+                f"{path}: actor {aid!r} may not lead {tid!r} ({_why_not_lead(inst, actor, target)})"
             )
-        contradiction(path, t, a, "fixed lead")
-    for i, (t, a) in enumerate(fx.members):
+        contradiction(path, tid, aid, "fixed lead")
+    for i, (tid, aid) in enumerate(fx.members):
         path = f"fixed.members[{i}]"
         bad = False
-        if t not in targets:
-            errs.append(f"{path}[0]: unknown target {t!r}")
+        if tid not in targets:
+            errs.append(f"{path}[0]: unknown target {tid!r}")
             bad = True
-        if a not in actors:
-            errs.append(f"{path}[1]: unknown actor {a!r}")
+        if aid not in actors:
+            errs.append(f"{path}[1]: unknown actor {aid!r}")
             bad = True
         if not bad:
-            contradiction(path, t, a, "fixed member")
+            contradiction(path, tid, aid, "fixed member")
     return errs
 
 

@@ -71,7 +71,7 @@ from __future__ import annotations
 import os
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Union
+from typing import Union, cast
 
 __all__ = [
     "COORDINATOR_ID",
@@ -270,7 +270,7 @@ def scp_to_instance(
         if name is None:
             name = p.stem
     else:
-        costs, rows = path_or_parsed  # type: ignore[misc]
+        costs, rows = cast(Parsed, path_or_parsed)
         costs, rows = list(costs), [list(r) for r in rows]
     if name is None:
         name = "scp"

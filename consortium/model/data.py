@@ -34,9 +34,10 @@ class TargetView:
     deliver: np.ndarray  # bool [len(actors), n_requirements]
     lead: np.ndarray  # bool [len(actors)]: may lead this target
     base: np.ndarray  # base(a, t) per local actor
-    tri_actor: np.ndarray = field(default=None)  # local actor per triple
-    tri_site: np.ndarray = field(default=None)  # local site per triple
-    ptr: np.ndarray = field(default=None)
+    # set by ``finish``: the local actor and local site of each triple
+    tri_actor: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+    tri_site: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+    ptr: np.ndarray = field(default_factory=lambda: np.zeros(1, np.int64))
     # Why the target cannot be formed at all (empty if it may be).
     impossible: list[str] = field(default_factory=list)
     # Per dropped candidate site, why no consortium can sit there.
@@ -98,14 +99,15 @@ class ModelData:
             self.lat[:, None], self.lon[:, None], site_lat[None, :], site_lon[None, :]
         )
         self.forbidden_actor = np.zeros(n, dtype=bool)
-        for a in inst.fixed.forbidden_actors:
-            self.forbidden_actor[self.actor_index[a]] = True
+        for aid in inst.fixed.forbidden_actors:
+            self.forbidden_actor[self.actor_index[aid]] = True
         self.forbidden_pairs: dict[int, list[int]] = {}
-        for t, a in inst.fixed.forbidden:
-            self.forbidden_pairs.setdefault(self.target_index[t], []).append(self.actor_index[a])
+        for tid, aid in inst.fixed.forbidden:
+            ti = self.target_index[tid]
+            self.forbidden_pairs.setdefault(ti, []).append(self.actor_index[aid])
         self.fixed_members: dict[int, list[int]] = {}
-        for t, a in inst.fixed.members:
-            self.fixed_members.setdefault(self.target_index[t], []).append(self.actor_index[a])
+        for tid, aid in inst.fixed.members:
+            self.fixed_members.setdefault(self.target_index[tid], []).append(self.actor_index[aid])
         self.fixed_lead = {
             self.target_index[t]: self.actor_index[a] for t, a in inst.fixed.leads.items()
         }

@@ -162,9 +162,9 @@ class LinearModel:
         (and its rule), and any column outside its bounds."""
         out = []
         for j in np.nonzero((x < self.lb - tol) | (x > self.ub + tol))[0]:
-            blk = next((b for b in self.col_blocks if b.start <= j < b.stop), None)
+            cb = next((b for b in self.col_blocks if b.start <= j < b.stop), None)
             out.append(
-                f"column {blk.name if blk else j} must lie in [{self.lb[j]:g}, {self.ub[j]:g}]"
+                f"column {cb.name if cb else j} must lie in [{self.lb[j]:g}, {self.ub[j]:g}]"
             )
         ax = self.A @ x
         for i in np.nonzero((ax < self.row_lo - tol) | (ax > self.row_hi + tol))[0]:

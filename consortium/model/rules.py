@@ -468,7 +468,7 @@ def rule11_capacity(b: Builder, md: ModelData, V: Vars) -> None:
             -INF,
             limit[binding].astype(float),
             -1,
-            lambda i, bd=binding, w=what, lim=limit: f"actor {ids[bd[i]]}: {w} {int(lim[bd[i]])}",
+            _capacity_rows(ids, binding, what, limit),
         )
 
 
@@ -547,7 +547,7 @@ def rule12_shared_budgets(b: Builder, md: ModelData, V: Vars, spends: dict) -> N
             -INF,
             cap,
             -1,
-            lambda _i, tx=text: tx,
+            _fixed_text(text),
         )
 
 
@@ -567,7 +567,7 @@ def rule13_exclusive(b: Builder, md: ModelData, V: Vars) -> None:
             -INF,
             1.0,
             -1,
-            lambda _i, gg=group: f"at most one of {', '.join(gg)} (exclusive group)",
+            _fixed_text(f"at most one of {', '.join(group)} (exclusive group)"),
         )
 
 
@@ -584,6 +584,17 @@ def objective(b: Builder, md: ModelData, V: Vars) -> None:
         if w.distance != 0 and len(v.tri_actor):
             km = md.dist[v.actors[v.tri_actor], v.sites[v.tri_site]]
             b.set_obj(V.x[v.index], -w.distance * km)
+
+
+def _fixed_text(text: str) -> Callable[[int], str]:
+    """A row description that is the same text for every row of the block."""
+    return lambda _i: text
+
+
+def _capacity_rows(ids: list[str], binding: np.ndarray, what: str, limit: np.ndarray
+                   ) -> Callable[[int], str]:
+    """The description of capacity row ``i`` (actor ``binding[i]``)."""
+    return lambda i: f"actor {ids[binding[i]]}: {what} {int(limit[binding[i]])}"
 
 
 def _tie_rows(target: str, a: list[str], b: list[str]) -> Callable[[int], str]:

@@ -68,15 +68,15 @@ def print_report(inst: Instance, sol: Solution, console: Console | None = None) 
         for u in sol.unformed:
             tab.add_row(u["target"], u["reason"])
         con.print(tab)
-    k = sol.kpis
-    if k:
+    kp = sol.kpis
+    if kp:
         tab = Table(title="Totals", title_justify="left", show_header=False)
         tab.add_column("kpi")
         tab.add_column("value", justify="right")
-        tab.add_row("formed targets", f"{k['formed']} of {k['targets']}")
-        tab.add_row("value of formed targets", _money(k["value"]))
-        tab.add_row(f"spend ({cur})", _money(k["spend"]))
-        bu = k["budget_use"]
+        tab.add_row("formed targets", f"{kp['formed']} of {kp['targets']}")
+        tab.add_row("value of formed targets", _money(kp["value"]))
+        tab.add_row(f"spend ({cur})", _money(kp["spend"]))
+        bu = kp["budget_use"]
         if bu["total"]["budget"] is not None:
             tab.add_row(
                 "total budget use",
@@ -85,12 +85,12 @@ def print_report(inst: Instance, sol: Solution, console: Console | None = None) 
         for sid, u in bu["sponsors"].items():
             b = f" / {_money(u['budget'])} ({u['use']:.0%})" if u["budget"] else ""
             tab.add_row(f"sponsor {sid}", f"{_money(u['spend'])}{b}")
-        tab.add_row("members (distinct actors)", f"{k['members']} ({k['distinct_actors']})")
-        tab.add_row("state-enterprise share", f"{k['state_share']:.1%}")
-        tab.add_row("private members", str(k["private_members"]))
-        if k["outside_region_share"] is not None:
-            tab.add_row("outside-region share", f"{k['outside_region_share']:.1%}")
-        if k["mean_distance_km"] is not None:
-            tab.add_row("mean member-site distance", f"{k['mean_distance_km']:.1f} km")
-        tab.add_row("ties realised", f"{k['ties_realised']} (weight {k['ties_weight']:g})")
+        tab.add_row("members (distinct actors)", f"{kp['members']} ({kp['distinct_actors']})")
+        tab.add_row("state-enterprise share", f"{kp['state_share']:.1%}")
+        tab.add_row("private members", str(kp["private_members"]))
+        if kp["outside_region_share"] is not None:
+            tab.add_row("outside-region share", f"{kp['outside_region_share']:.1%}")
+        if kp["mean_distance_km"] is not None:
+            tab.add_row("mean member-site distance", f"{kp['mean_distance_km']:.1f} km")
+        tab.add_row("ties realised", f"{kp['ties_realised']} (weight {kp['ties_weight']:g})")
         con.print(tab)

@@ -51,8 +51,9 @@ def close_with_mip(b: Built, opts: SolverOptions, raw: RawResult) -> RawResult:
         return raw
     run = replace(opts, time_limit=left) if left is not None else opts
     r = highs.run_highs(b.lm, run, raw.x)
+    assert raw.objective is not None  # the decomposition's plan, status feasible
     better = r.x is not None and r.objective is not None and r.objective > raw.objective + 1e-9
-    x, obj = (r.x, r.objective) if better else (raw.x, raw.objective)
+    x, obj = (r.x, r.objective) if better and r.objective is not None else (raw.x, raw.objective)
     bounds = [v for v in (raw.bound, r.bound) if v is not None and np.isfinite(v)]
     bound = min(bounds) if bounds else None
     if bound is not None:

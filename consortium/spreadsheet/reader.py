@@ -124,9 +124,9 @@ def _read_csv_dir(
     path: Path,
 ) -> list[tuple[str, str, str | None, list[Any], list[tuple[int, list[Any]]]]]:
     files = sorted(p for p in path.iterdir() if p.suffix.lower() == ".csv" and p.is_file())
+    out: list[tuple[str, str, str | None, list[Any], list[tuple[int, list[Any]]]]] = []
     if not files:
         raise SpreadsheetError([f"{path.name}: the folder holds no .csv files"])
-    out = []
     for f in files:
         data = f.read_bytes()
         try:
@@ -530,7 +530,7 @@ class _Builder:
             reqs.append(vals)
 
     def pairs(self, name: str) -> None:
-        out = []
+        out: list[dict[str, Any]] = []
         for tab, num, vals, raws in self.rows(name):
             p = f"{name}[{len(out)}]"
             self.put(p, tab.loc(num))
@@ -583,11 +583,11 @@ class _Builder:
                 if t in leads:
                     self.errors.append(
                         f"{tab.loc(num, 'target')}: target {t!r} has a fixed lead already "
-                        f"(row {lead_rows[t]})"
+                        f"(row {lead_rows[str(t)]})"
                     )
                     continue
                 leads[t] = a
-                lead_rows[t] = num
+                lead_rows[str(t)] = num
                 loc = tab.loc(num, "actor")
                 loc.key_column = "target"
                 self.put(f"fixed.leads.{t}", loc)

@@ -62,8 +62,9 @@ def parse_range(text: str) -> list[Any]:
     parts = text.split(":")
     if len(parts) not in (2, 3):
         raise SweepError(f"{text!r}: a range is START:STOP:STEP")
-    nums = [_decimal(p) for p in parts]
-    if any(n is None for n in nums):
+    maybe = [_decimal(p) for p in parts]
+    nums = [n for n in maybe if n is not None]
+    if len(nums) != len(maybe):
         raise SweepError(f"{text!r}: a range needs numbers (START:STOP:STEP)")
     start, stop = nums[0], nums[1]
     step = nums[2] if len(nums) == 3 else Decimal(1)
@@ -189,11 +190,11 @@ def _kind(tp: Any) -> tuple[str, Any]:
             continue
         break
     if origin in (list, tuple):
-        args = typing.get_args(tp)
-        return ("list", args[0] if args else Any)
+        item = typing.get_args(tp)
+        return ("list", item[0] if item else Any)
     if origin is dict:
-        args = typing.get_args(tp)
-        return ("dict", args[1] if len(args) == 2 else Any)
+        kv = typing.get_args(tp)
+        return ("dict", kv[1] if len(kv) == 2 else Any)
     if isinstance(tp, type) and issubclass(tp, BaseModel):
         return ("model", tp)
     if tp is Any:

@@ -59,8 +59,8 @@ def _axis_values(series) -> tuple[bool, list[Any], dict[Any, float]]:
     vals = [None if isinstance(v, float) and v != v else v for v in series]
     numeric = all(isinstance(v, (int, float)) and not isinstance(v, bool) and v == v for v in vals)
     if numeric:
-        order = sorted(set(vals))
-        return True, order, {v: float(v) for v in order}
+        nums = sorted({float(v) if isinstance(v, float) else v for v in vals if v is not None})
+        return True, nums, {v: float(v) for v in nums}
     order = []
     for v in vals:
         if v not in order:
@@ -198,7 +198,7 @@ def _lines(
                 handles.append(h)
             if y in (None, "spend"):
                 c = colors[gi % len(colors)] if others else "C1"
-                target_ax = ax1b if y is None else ax1
+                target_ax = ax1 if ax1b is None else ax1b
                 (h,) = target_ax.plot(
                     xs,
                     g["spend"].to_numpy(dtype=float),
@@ -208,11 +208,11 @@ def _lines(
                     label=(lab + " spend") if lab else "spend",
                 )
                 handles.append(h)
-        if y is None:
+        if ax1b is not None:
             ax1.set_ylabel(metric_label("objective", cur), color="C0" if not others else None)
             ax1b.set_ylabel(metric_label("spend", cur), color="C1" if not others else None)
         else:
-            ax1.set_ylabel(metric_label(y, cur))
+            ax1.set_ylabel(metric_label(y or "objective", cur))
         ax1.legend(handles=handles, loc="best", fontsize=7)
     else:
         for key, g in groups:

@@ -60,19 +60,19 @@ def split(lm: LinearModel, V: Vars, n_targets: int) -> Blocks:
     inside = nonempty & (lo == hi)
     order = np.argsort(col_block, kind="stable")
     cstarts = np.searchsorted(col_block[order], np.arange(n_targets + 1))
-    cols = [order[cstarts[t] : cstarts[t + 1]] for t in range(n_targets)]
+    block_cols = [order[cstarts[t] : cstarts[t + 1]] for t in range(n_targets)]
     rin = np.nonzero(inside)[0]
     rorder = rin[np.argsort(lo[rin], kind="stable")]
     rstarts = np.searchsorted(lo[rorder], np.arange(n_targets + 1))
     rows = [rorder[rstarts[t] : rstarts[t + 1]] for t in range(n_targets)]
     forced = lm.lb[V.y[:n_targets]] > 0.5
-    B = Blocks(lm, cols, rows, coupling, forced)
+    B = Blocks(lm, block_cols, rows, coupling, forced)
     Ac = A[coupling].tocsc()
-    B.AcT = [Ac[:, c].T.tocsr() for c in cols]
+    B.AcT = [Ac[:, c].T.tocsr() for c in block_cols]
     # Most a block can use of each coupling row (all coefficients are >= 0
     # there: capacities, spend, exclusive groups), for bounds without a solve.
     B.nonneg = bool(np.all(Ac.data >= 0))
-    B.U = [np.asarray(a.T @ lm.ub[c]).ravel() for a, c in zip(B.AcT, cols, strict=False)]
+    B.U = [np.asarray(a.T @ lm.ub[c]).ravel() for a, c in zip(B.AcT, block_cols, strict=True)]
     return B
 
 

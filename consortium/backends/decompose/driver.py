@@ -223,7 +223,7 @@ def decompose(
             cursor = (picked[-1] + 1) % nb
             todo = [int(order[i]) for i in picked]
             complete = True
-            found = []
+            found: list[tuple[int, int, np.ndarray]] = []
             dl = time.monotonic() + min(left() - reserve, 1e9)
             tp = time.perf_counter()
             for k, ub, xs, done in pool.price_all(todo, lam, dl):
@@ -296,8 +296,8 @@ def decompose(
     # last chance for a better plan with the candidates found
     if not interrupted and master.columns and gap() > gap_goal and left() > 0.5:
         try_plan(max(min(left() - 0.5, 300.0), 0.1))
-    g = gap()
-    g = None if not np.isfinite(g) else g
+    g_end = gap()
+    g = None if not np.isfinite(g_end) else g_end
     status = (
         Status.NO_SOLUTION
         if best_x is None

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from typing import Any
 
 import highspy
 import numpy as np
@@ -17,7 +18,7 @@ INF = float("inf")
 # HiGHS options for a block's pricing problem: small models, presolve is not
 # worth its time (on national blocks it sometimes takes a minute on a model of
 # a thousand columns), one thread.
-BLOCK_HIGHS = {
+BLOCK_HIGHS: dict[str, bool | float | str] = {
     "presolve": "off",
     "threads": 1,
     "mip_rel_gap": 1e-7,
@@ -173,7 +174,7 @@ class PricingPool:
         self.pricer = pricer
         self.cancelled = False
         self.n = max(1, int(n))
-        self.jobs = [queue.Queue() for _ in range(self.n)]
+        self.jobs: list[queue.Queue[Any]] = [queue.Queue() for _ in range(self.n)]
         self.results: queue.Queue = queue.Queue()
         self.threads = [
             threading.Thread(target=self._loop, args=(i,), daemon=True, name=f"pricing-{i}")
