@@ -754,9 +754,9 @@ class _Checker:
 
     def _dist(self, a: _Actor, site: str) -> float | None:
         lat, lon = self.inst.sites.get(site, (None, None))
-        if None in (lat, lon, a.lat, a.lon):
+        if lat is None or lon is None or a.lat is None or a.lon is None:
             return None
-        return haversine_km(a.lat, a.lon, lat, lon)  # type: ignore[arg-type]
+        return haversine_km(a.lat, a.lon, lat, lon)
 
     def _spend(self, c: _Consortium) -> float:
         total = 0.0

@@ -50,8 +50,9 @@ class SolverOptions:
     # count against the limit too.
     deadline: float | None = None
     # "mip": one MILP for the whole plan; "decompose": by target (column
-    # generation with Lagrangian bounds, consortium.decompose); "auto": the
-    # latter for models too large for the former (see solve.AUTO_DECOMPOSE_COLUMNS).
+    # generation with Lagrangian bounds, consortium.backends.decompose); "auto":
+    # the latter for models too large for the former (see
+    # consortium.solving.dispatch.AUTO_DECOMPOSE_COLUMNS).
     method: str = "auto"
 
     def remaining(self, reserve: float = 0.0) -> float | None:

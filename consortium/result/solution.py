@@ -8,7 +8,7 @@ one back; the ``*_frame`` methods give pandas DataFrames.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import TYPE_CHECKING, Any
 
 from ..backends.base import Status
@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 
 def _known(cls: type, d: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
     """Split ``d`` into the dataclass's fields and the rest (kept as ``extra``)."""
-    names = set(cls.__dataclass_fields__) - {"extra"}  # type: ignore[attr-defined]
+    names = {f.name for f in fields(cls)} - {"extra"}
     return {k: v for k, v in d.items() if k in names}, {
         k: v for k, v in d.items() if k not in names
     }

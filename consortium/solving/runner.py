@@ -31,7 +31,7 @@ import zlib
 from collections import OrderedDict, deque
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
-from typing import Any, Protocol, TypeVar
+from typing import Any, Protocol, TypeVar, cast
 
 T = TypeVar("T")
 
@@ -75,7 +75,7 @@ class WorkerCache:
         with self._lock:
             if key in self._items:
                 self._items.move_to_end(key)
-                return self._items[key]  # type: ignore[no-any-return]
+                return cast(T, self._items[key])
         state = make()
         with self._lock:
             while len(self._items) >= self.keep:

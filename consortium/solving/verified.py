@@ -1,8 +1,10 @@
 """Solve, check the plan with the independent verifier, refuse a plan that fails.
 
 Every caller that hands out a plan (``consortium solve``, the analyses'
-base plan, every sweep scenario, ``consortium check``, the Python API) goes
-through :func:`solve_verified`; a plan that breaks a rule is never returned.
+base plan, ``consortium check``, the Python API) goes through
+:func:`solve_verified`, every sweep scenario (a re-solve of a loaded model)
+through :func:`resolve_verified`; a plan that breaks a rule is never returned
+(:class:`PlanFailsVerifier` carries it, for the caller's report).
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from ..backends.base import SolverOptions
 from ..errors import InternalError
 from ..io.instance import Instance
 from ..result.solution import Solution
+from .session import Session
 
 
 class PlanFailsVerifier(InternalError):
@@ -43,6 +46,17 @@ def check_plan(raw: dict[str, Any], solution: Solution | dict[str, Any]) -> None
         raise PlanFailsVerifier(
             res.violations, solution if isinstance(solution, Solution) else None
         )
+
+
+def resolve_verified(session: Session, inst: Instance | None, raw: dict[str, Any], *,
+                     verify: bool = True) -> Solution:
+    """:meth:`Session.resolve` of a variant (``inst``; None: the loaded one), then
+    the verifier against ``raw``, the variant's JSON: the re-solve counterpart of
+    :func:`solve_verified` (sweeps)."""
+    sol = session.resolve(inst)
+    if verify and sol.status.has_plan:
+        check_plan(raw, sol)
+    return sol
 
 
 def solve_verified(

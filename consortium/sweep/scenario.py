@@ -20,7 +20,7 @@ from ..result.solution import Solution
 from ..solving.runner import CACHE, WorkerBlocked, call_worker_hook, worker_mode
 from ..solving.session import Session, wait_for_abandoned
 from ..solving.solve import initial_plan
-from ..solving.verified import PlanFailsVerifier, check_plan
+from ..solving.verified import PlanFailsVerifier, resolve_verified
 from .paths import apply_overrides
 
 # How long a scenario waits for a HiGHS run abandoned at an earlier scenario's
@@ -151,12 +151,17 @@ def run_scenario(
         call_worker_hook(sid, worker)  # tests inject faults here
         variant = apply_overrides(st.raw, overrides)
         inst = from_dict(variant)
+        failure = None
+        first = st.session is None
         if st.session is None:
-            st.session = sess = SweepSession(inst, st.opts)
-            sol = sess.resolve()
-        else:
-            sess = st.session
-            sol = sess.resolve(inst)
+            st.session = SweepSession(inst, st.opts)
+        sess = st.session
+        try:
+            sol = resolve_verified(sess, None if first else inst, variant, verify=task.verify)
+        except PlanFailsVerifier as e:  # kept as a failed row, with its plan
+            assert e.solution is not None
+            sol, v = e.solution, e.violations[0]
+            failure = f"plan fails rule {v.rule}: {v.message}"
         if sol.solver.get("interrupted"):
             raise KeyboardInterrupt
         data = sol.to_dict()
@@ -170,12 +175,8 @@ def run_scenario(
         status, error = sol.status.value, None
         if sol.status == Status.ERROR:
             status, error = "failed", f"solver: {sol.solver.get('message', '')}"
-        elif sol.status.has_plan and task.verify:
-            try:
-                check_plan(variant, data)
-            except PlanFailsVerifier as e:
-                v = e.violations[0]
-                status, error = "failed", f"plan fails rule {v.rule}: {v.message}"
+        elif failure is not None:
+            status, error = "failed", failure
         row.update(
             status=status,
             objective=sol.objective,
