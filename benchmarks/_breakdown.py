@@ -23,31 +23,34 @@ import time  # noqa: E402
 
 # (module, attribute, label). Class methods as "Class.method".
 STAGES = [
-    ("consortium.cli", "load_instance", "parse+validate (load_instance)"),
-    ("consortium.profiles", "load", "profile"),
-    ("consortium.solve", "build", "build"),
-    ("consortium.solve", "ModelData", "ModelData"),
-    ("consortium.solve", "presolve_findings", "presolve findings"),
-    ("consortium.solve", "build_model", "build_model"),
-    ("consortium.solve", "initial_plan", "starting plan (initial_plan)"),
-    ("consortium.solve", "run_backend", "backend (run_backend)"),
+    ("consortium.cli.common", "load_instance", "parse+validate (load_instance)"),
+    ("consortium.solving.profiles", "load", "profile"),
+    ("consortium.solving.solve", "build", "build"),
+    ("consortium.solving.build", "ModelData", "ModelData"),
+    ("consortium.solving.build", "presolve_findings", "presolve findings"),
+    ("consortium.solving.build", "build_model", "build_model"),
+    ("consortium.solving.solve", "initial_plan", "starting plan (initial_plan)"),
+    ("consortium.solving.solve", "run_backend", "backend (run_backend)"),
     ("consortium.backends.highs", "to_highs", "to_highs"),
     ("consortium.backends.highs", "apply_options", "apply_options"),
-    ("consortium.backends.highs", "_run_guarded", "HiGHS run"),
-    ("consortium.solve", "solution_from_raw", "plan (solution_from_raw)"),
-    ("consortium.solve", "unformed_reasons", "reasons (unformed_reasons)"),
-    ("consortium.plan", "Solution.to_dict", "to_dict"),
+    ("consortium.backends.highs", "run_guarded", "HiGHS run"),
+    ("consortium.solving.solve", "solution_from_raw", "plan (solution_from_raw)"),
+    ("consortium.solving.solve", "unformed_reasons", "reasons (unformed_reasons)"),
+    ("consortium.result.solution", "Solution.to_dict", "to_dict"),
     ("consortium.verify", "verify_solution", "verify"),
-    ("consortium.cli", "dumps", "dumps (JSON text)"),
-    ("consortium.cli", "write_atomic", "write file"),
+    ("consortium.io.jsonfile", "dumps", "dumps (JSON text)"),
+    ("consortium.io.jsonfile", "write_atomic", "write file"),
 ]
 IMPORTS = [
     "consortium.cli",
+    "consortium.cli.common",
     "consortium.io.instance",
-    "consortium.profiles",
-    "consortium.solve",
+    "consortium.io.jsonfile",
+    "consortium.solving.profiles",
+    "consortium.solving.build",
+    "consortium.solving.solve",
     "consortium.backends.highs",
-    "consortium.plan",
+    "consortium.result.solution",
     "consortium.verify",
 ]
 
@@ -135,8 +138,8 @@ def main() -> None:
         json.dump(out, f, indent=1)
     sys.stdout.flush()
     sys.stderr.flush()
-    hb = sys.modules.get("consortium.backends.highs")
-    if hb is not None and getattr(hb, "ABANDONED", None):
+    runs = sys.modules.get("consortium.backends.runs")
+    if runs is not None and runs.ABANDONED.any_running():
         os._exit(code)  # as cli.main does: do not wait for the abandoned HiGHS thread
     sys.exit(code)
 

@@ -60,7 +60,7 @@ def main() -> None:
     base = [run_child([python_exe(), "-c", "pass"]) for _ in range(3)]
     imp = [
         run_child(
-            [python_exe(), "-c", "import consortium.cli, consortium.solve, consortium.verify"]
+            [python_exe(), "-c", "import consortium.cli, consortium.solving.solve, consortium.verify"]
         )
         for _ in range(3)
     ]

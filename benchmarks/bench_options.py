@@ -98,7 +98,7 @@ def main() -> None:
         inst = a.instance.resolve() if a.instance else work / f"{a.preset}-seed{a.seed}.json"
         if not a.instance:
             make_instance(a.preset, a.seed, inst)
-        from consortium import profiles
+        from consortium.solving import profiles
 
         base = dict(profiles.load("default").get("highs", {}))
         base_opts = {"highs": base, "gap": a.gap, "threads": None, "time_limit": None}

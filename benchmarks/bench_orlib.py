@@ -121,7 +121,7 @@ def main() -> None:
         reprint(a.report)
         return
 
-    from consortium import profiles
+    from consortium.solving import profiles
     from consortium.io.orlib import ORLIB_OPTIMA, orlib_path, scp_to_instance
 
     names = (

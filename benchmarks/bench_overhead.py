@@ -67,7 +67,7 @@ def make_instance(preset: str, seed: int, path: Path) -> None:
 
 def resolve_options(a) -> dict:
     """The HiGHS options the command would use: profile, then command-line overrides."""
-    from consortium import profiles
+    from consortium.solving import profiles
 
     prof = profiles.load(a.profile)
     gap = a.gap if a.gap is not None else float(prof.get("gap", 0.0))
@@ -103,7 +103,7 @@ def profile_file(a, work: Path) -> str:
     """--profile as given, or a temporary TOML with the extra --highs-option values."""
     if not a.highs_option:
         return a.profile
-    from consortium import profiles
+    from consortium.solving import profiles
 
     prof = profiles.load(a.profile)
     h = dict(prof.get("highs", {}))
@@ -136,7 +136,8 @@ def export(inst_path: Path, work: Path, opts: dict, with_start: bool) -> dict:
     from consortium.backends import highs
     from consortium.backends.base import SolverOptions
     from consortium.io.instance import load
-    from consortium.solve import build, initial_plan
+    from consortium.solving.build import build
+    from consortium.solving.solve import initial_plan
 
     t = time.perf_counter()
     b = build(load(str(inst_path)))

@@ -181,10 +181,11 @@ def main() -> None:
     a = ap.parse_args()
     from bench_overhead import parse_kv
 
-    from consortium import profiles
+    from consortium.solving import profiles
     from consortium.backends.base import SolverOptions
     from consortium.io.instance import load
-    from consortium.solve import build, initial_plan
+    from consortium.solving.build import build
+    from consortium.solving.solve import initial_plan
 
     work = Path(a.keep) if a.keep else Path(tempfile.mkdtemp(prefix="exp_budget_"))
     work.mkdir(parents=True, exist_ok=True)

@@ -100,7 +100,8 @@ def main() -> None:
     from consortium.backends import highs
     from consortium.backends.base import SolverOptions
     from consortium.io.instance import load
-    from consortium.solve import build, initial_plan
+    from consortium.solving.build import build
+    from consortium.solving.solve import initial_plan
 
     with tempfile.TemporaryDirectory() as d:
         inst = a.instance or Path(d) / "inst.json"
