@@ -41,18 +41,10 @@ STAGES = [
     ("consortium.io.jsonfile", "dumps", "dumps (JSON text)"),
     ("consortium.io.jsonfile", "write_atomic", "write file"),
 ]
-IMPORTS = [
-    "consortium.cli",
-    "consortium.cli.common",
-    "consortium.io.instance",
-    "consortium.io.jsonfile",
-    "consortium.solving.profiles",
-    "consortium.solving.build",
-    "consortium.solving.solve",
-    "consortium.backends.highs",
-    "consortium.result.solution",
-    "consortium.verify",
-]
+IMPORTS = ["consortium.cli", "consortium.cli.common", "consortium.io.instance",
+           "consortium.io.jsonfile",
+           "consortium.solving.profiles", "consortium.solving.build", "consortium.solving.solve",
+           "consortium.backends.highs", "consortium.result.solution", "consortium.verify"]
 
 records: dict[tuple[str, ...], list[float]] = {}
 stack: list[str] = []
@@ -76,9 +68,8 @@ def wrap(fn, label):
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--json-out", required=True)
-    ap.add_argument(
-        "--cprofile", help="also profile with cProfile into this file (inflates Python stages)"
-    )
+    ap.add_argument("--cprofile",
+                    help="also profile with cProfile into this file (inflates Python stages)")
     ap.add_argument("args", nargs=argparse.REMAINDER)
     a = ap.parse_args()
     args = a.args[1:] if a.args and a.args[0] == "--" else a.args

@@ -52,13 +52,8 @@ class ChildRun:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
-def run_child(
-    cmd: list[str],
-    *,
-    cwd: str | Path | None = None,
-    timeout: float | None = None,
-    env: dict[str, str] | None = None,
-) -> ChildRun:
+def run_child(cmd: list[str], *, cwd: str | Path | None = None, timeout: float | None = None,
+              env: dict[str, str] | None = None) -> ChildRun:
     """Run ``cmd``; its own wall time, CPU time and peak RSS (via ``wait4``).
 
     Output goes to temporary files (no pipes to drain), so a ``timeout`` can
@@ -84,16 +79,10 @@ def run_child(
         fo.seek(0)
         fe.seek(0)
         out, err = fo.read(), fe.read()
-    return ChildRun(
-        cmd=[str(c) for c in cmd],
-        rc=p.returncode,
-        wall_s=wall,
-        cpu_s=ru.ru_utime + ru.ru_stime,
-        maxrss_mb=ru.ru_maxrss / 1024.0,
-        load_before=load,
-        stdout=out.decode(errors="replace"),
-        stderr=err.decode(errors="replace"),
-    )
+    return ChildRun(cmd=[str(c) for c in cmd], rc=p.returncode, wall_s=wall,
+                    cpu_s=ru.ru_utime + ru.ru_stime, maxrss_mb=ru.ru_maxrss / 1024.0,
+                    load_before=load, stdout=out.decode(errors="replace"),
+                    stderr=err.decode(errors="replace"))
 
 
 def median(xs: Iterable[float | None]) -> float | None:
@@ -108,13 +97,11 @@ def fmt(x: float | None, nd: int = 2) -> str:
 def table(headers: list[str], rows: list[list[Any]]) -> str:
     """A GitHub-markdown table (also readable in a terminal)."""
     cells = [[str(c) for c in r] for r in rows]
-    w = [
-        max(len(h), *(len(r[i]) for r in cells)) if cells else len(h) for i, h in enumerate(headers)
-    ]
+    w = [max(len(h), *(len(r[i]) for r in cells)) if cells else len(h) for i,
+         h in enumerate(headers)]
     line = lambda r: "| " + " | ".join(c.ljust(w[i]) for i, c in enumerate(r)) + " |"  # noqa: E731
-    return "\n".join(
-        [line(headers), "|" + "|".join("-" * (x + 2) for x in w) + "|"] + [line(r) for r in cells]
-    )
+    return "\n".join([line(headers), "|" + "|".join("-" * (x + 2) for x in w) + "|"]
+                     + [line(r) for r in cells])
 
 
 def machine() -> dict[str, Any]:
@@ -136,43 +123,25 @@ def machine() -> dict[str, Any]:
     try:
         import highspy
 
-        hv = ".".join(
-            str(v)
-            for v in (
-                highspy.HIGHS_VERSION_MAJOR,
-                highspy.HIGHS_VERSION_MINOR,
-                highspy.HIGHS_VERSION_PATCH,
-            )
-        )
+        hv = ".".join(str(v) for v in (highspy.HIGHS_VERSION_MAJOR, highspy.HIGHS_VERSION_MINOR,
+                                        highspy.HIGHS_VERSION_PATCH))
     except Exception:  # pragma: no cover
         hv = "?"
-    return {
-        "nproc": os.cpu_count(),
-        "cpu": cpu,
-        "ram_gb": mem_gb,
-        "python": platform.python_version(),
-        "highs": hv,
-        "load_avg": [round(x, 2) for x in os.getloadavg()],
-    }
+    return {"nproc": os.cpu_count(), "cpu": cpu, "ram_gb": mem_gb,
+            "python": platform.python_version(),
+            "highs": hv, "load_avg": [round(x, 2) for x in os.getloadavg()]}
 
 
 def machine_line() -> str:
     m = machine()
-    return (
-        f"machine: {m['nproc']} cores, {m['cpu']}, {m['ram_gb']} GB RAM; Python {m['python']}, "
-        f"HiGHS {m['highs']}; load average now {m['load_avg']}"
-    )
+    return (f"machine: {m['nproc']} cores, {m['cpu']}, {m['ram_gb']} GB RAM; Python {m['python']}, "
+            f"HiGHS {m['highs']}; load average now {m['load_avg']}")
 
 
 def save_json(path: str | Path | None, data: Any) -> None:
     if path:
-        Path(path).write_text(
-            json.dumps(
-                data,
-                indent=1,
-                default=lambda o: asdict(o) if hasattr(o, "__dataclass_fields__") else str(o),
-            )
-        )
+        Path(path).write_text(json.dumps(data, indent=1, default=lambda o: asdict(o)
+                                         if hasattr(o, "__dataclass_fields__") else str(o)))
 
 
 def log(msg: str) -> None:
@@ -186,13 +155,9 @@ def parse_highs_log(text: str) -> dict[str, Any]:
     the branch-and-bound table that starts with a source letter (a new
     incumbent); ``presolve_s``/``solve_s`` come from the closing report.
     """
-    out: dict[str, Any] = {
-        "incumbents": [],
-        "presolve_s": None,
-        "solve_s": None,
-        "root_bound": None,
-        "first_bound_s": None,
-    }
+    out: dict[str, Any] = {"incumbents": [], "presolve_s": None, "solve_s": None,
+                           "root_bound": None,
+                           "first_bound_s": None}
     in_table = False
     lines = text.splitlines()
     for i, ln in enumerate(lines):
@@ -201,12 +166,7 @@ def parse_highs_log(text: str) -> dict[str, Any]:
             in_table = True
             continue
         if in_table:
-            if (
-                not s
-                or s.startswith("Solving report")
-                or s.startswith("Restarting")
-                or s.startswith("Nodes")
-            ):
+            if not s or s.startswith(("Solving report", "Restarting", "Nodes")):
                 if s.startswith("Solving report"):
                     in_table = False
                 continue
@@ -232,7 +192,7 @@ def parse_highs_log(text: str) -> dict[str, Any]:
             if src and sol is not None:
                 out["incumbents"].append((src, sol, t))
         if s.startswith("Timing") and i + 2 < len(lines):
-            for nxt in lines[i + 1 : i + 12]:
+            for nxt in lines[i + 1:i + 12]:
                 n = nxt.split()
                 if len(n) >= 2 and n[1] == "(Presolve)":
                     out["presolve_s"] = float(n[0])

@@ -50,9 +50,8 @@ def load_npz(h: highspy.Highs, path: str) -> None:
     h.passModel(lp)
     idx = z["int_idx"].astype(np.int32)
     if len(idx):
-        h.changeColsIntegrality(
-            len(idx), idx, np.full(len(idx), int(highspy.HighsVarType.kInteger), np.uint8)
-        )
+        h.changeColsIntegrality(len(idx), idx, np.full(len(idx), int(highspy.HighsVarType.kInteger),
+                                                       np.uint8))
 
 
 def load_scp(h: highspy.Highs, path: str) -> None:
@@ -126,25 +125,15 @@ def main() -> None:
     info = h.getInfo()
     ms = h.getModelStatus()
     has = info.primal_solution_status == highspy.kSolutionStatusFeasible
-    print(
-        json.dumps(
-            {
-                "import_s": T_IMPORT,
-                "read_s": read_s,
-                "start_s": start_s,
-                "run_s": run_s,
-                "status": h.modelStatusToString(ms),
-                "objective": info.objective_function_value if has else None,
-                "bound": info.mip_dual_bound,
-                "gap": info.mip_gap,
-                "nodes": info.mip_node_count,
-                "lp_iterations": info.simplex_iteration_count,
-                "cols": h.getNumCol(),
-                "rows": h.getNumRow(),
-                "highs_run_time": h.getRunTime(),
-            }
-        )
-    )
+    print(json.dumps({
+        "import_s": T_IMPORT, "read_s": read_s, "start_s": start_s, "run_s": run_s,
+        "status": h.modelStatusToString(ms),
+        "objective": info.objective_function_value if has else None,
+        "bound": info.mip_dual_bound, "gap": info.mip_gap,
+        "nodes": info.mip_node_count, "lp_iterations": info.simplex_iteration_count,
+        "cols": h.getNumCol(), "rows": h.getNumRow(),
+        "highs_run_time": h.getRunTime(),
+    }))
 
 
 if __name__ == "__main__":

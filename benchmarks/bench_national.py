@@ -83,18 +83,9 @@ def main() -> None:
         a.gap = None
         prof = profile_file(a, work)
         out = work / "out.json"
-        cmd = consortium_exe() + [
-            "solve",
-            str(inst),
-            "--profile",
-            prof,
-            "--time-limit",
-            str(a.time_limit),
-            "--no-reasons",
-            "-o",
-            str(out),
-            "--log",
-        ]
+        cmd = consortium_exe() + ["solve", str(inst), "--profile", prof, "--time-limit",
+                                  str(a.time_limit),
+                                  "--no-reasons", "-o", str(out), "--log"]
         if a.threads:
             cmd += ["--threads", str(a.threads)]
         if a.method:
@@ -111,51 +102,33 @@ def main() -> None:
         ok_mem = r.maxrss_mb / 1024 <= MEM_TARGET_GB
         inc = ms["incumbents"]
         search_inc = [x for x in inc if x[0] != "X"]
-        print(
-            f"\n## National: {inst.name}, profile {a.profile}"
-            + (f" + {' '.join(a.highs_option)}" if a.highs_option else "")
-            + f", time limit {a.time_limit:g} s\n"
-        )
+        print(f"\n## National: {inst.name}, profile {a.profile}"
+              + (f" + {' '.join(a.highs_option)}" if a.highs_option else "")
+              + f", time limit {a.time_limit:g} s\n")
         print(machine_line() + "\n")
         st = s.get("model", {})
         pre = ms["presolved"]
         rows = [
-            [
-                "model",
-                f"{st.get('columns')} columns ({st.get('integer')} integer), {st.get('rows')} "
-                "rows, "
-                f"{st.get('nonzeros')} nonzeros",
-            ],
-            [
-                "build_s / HiGHS time_s / total_s (solution JSON)",
-                f"{s.get('build_s')} / {s.get('time_s')} / {s.get('total_s')}",
-            ],
-            [
-                "presolved model (HiGHS clock)",
-                f"{pre[0]} rows, {pre[1]} cols, {pre[2]} nonzeros at {pre[3]:g} s" if pre else "-",
-            ],
+            ["model", f"{st.get('columns')} columns ({st.get('integer')} integer), "
+                      f"{st.get('rows')} rows, "
+                      f"{st.get('nonzeros')} nonzeros"],
+            ["build_s / HiGHS time_s / total_s (solution JSON)",
+             f"{s.get('build_s')} / {s.get('time_s')} / {s.get('total_s')}"],
+            ["presolved model (HiGHS clock)",
+             f"{pre[0]} rows, {pre[1]} cols, {pre[2]} nonzeros at {pre[3]:g} s"
+             if pre else "-"],
             ["probing progress lines in the log", ms["probing_lines"]],
-            [
-                "branch-and-bound search started",
-                "yes" if ms["search_started"] else "no (still in presolve)",
-            ],
+            ["branch-and-bound search started", "yes" if ms["search_started"]
+             else "no (still in presolve)"],
             ["starting plan accepted by HiGHS", "yes" if ms["start_accepted"] else "no"],
-            [
-                "root bound (first bound in the B&B table)",
-                f"{fmt(ms['root_bound'], 4)} at {fmt(ms['first_bound_s'], 1)} s"
-                if ms["root_bound"]
-                else "none",
-            ],
-            [
-                "first incumbent found by the search",
-                f"{search_inc[0][1]:.4f} ({search_inc[0][0]}) at {search_inc[0][2]:g} s"
-                if search_inc
-                else "none",
-            ],
-            [
-                "last incumbent",
-                f"{inc[-1][1]:.4f} ({inc[-1][0]}) at {inc[-1][2]:g} s" if inc else "none",
-            ],
+            ["root bound (first bound in the B&B table)",
+             f"{fmt(ms['root_bound'], 4)} at {fmt(ms['first_bound_s'], 1)} s" if ms["root_bound"]
+             else "none"],
+            ["first incumbent found by the search",
+             f"{search_inc[0][1]:.4f} ({search_inc[0][0]}) at {search_inc[0][2]:g} s" if search_inc
+             else "none"],
+            ["last incumbent", f"{inc[-1][1]:.4f} ({inc[-1][0]}) at {inc[-1][2]:g} s" if inc
+             else "none"],
             ["status / message", f"{d.get('status')} / {s.get('message')}"],
             ["objective / bound / gap", f"{d.get('objective')} / {d.get('bound')} / {gap}"],
             ["wall / CPU (s)", f"{r.wall_s:.1f} / {r.cpu_s:.1f}"],
@@ -168,33 +141,18 @@ def main() -> None:
         print(table(["what", "value"], [[k, str(v)] for k, v in rows]))
         steps = [ln for ln in r.stderr.splitlines() if ln.startswith("step ")]
         if steps:  # decomposition by target: its progress lines (stderr with --log)
-            first = next(
-                (ln for ln in steps if _gap_of(ln) is not None and _gap_of(ln) <= GAP_TARGET), None
-            )
-            print(
-                f"\ndecomposition: {len(steps)} steps; first step at a gap <= 1 %: "
-                f"{first or 'none'}"
-            )
+            first = next((ln for ln in steps if _gap_of(ln) is not None
+                          and _gap_of(ln) <= GAP_TARGET), None)
+            print(f"\ndecomposition: {len(steps)} steps; "
+                  f"first step at a gap <= 1 %: {first or 'none'}")
             print("\nlast decomposition steps:\n\n```\n" + "\n".join(steps[-6:]) + "\n```")
         tail = [ln for ln in r.stdout.splitlines() if ln.strip()][-8:]
         print("\nlast lines of HiGHS's log:\n\n```\n" + "\n".join(tail) + "\n```")
-        save_json(
-            a.json_out,
-            {
-                "machine": machine(),
-                "cmd": cmd,
-                "solution_solver": s,
-                "status": d.get("status"),
-                "objective": d.get("objective"),
-                "bound": d.get("bound"),
-                "gap": gap,
-                "wall_s": r.wall_s,
-                "cpu_s": r.cpu_s,
-                "maxrss_mb": r.maxrss_mb,
-                "milestones": ms,
-                "stderr": r.stderr[-3000:],
-            },
-        )
+        save_json(a.json_out, {"machine": machine(), "cmd": cmd, "solution_solver": s,
+                               "status": d.get("status"),
+                               "objective": d.get("objective"), "bound": d.get("bound"), "gap": gap,
+                               "wall_s": r.wall_s, "cpu_s": r.cpu_s, "maxrss_mb": r.maxrss_mb,
+                               "milestones": ms, "stderr": r.stderr[-3000:]})
     finally:
         if not a.keep:
             shutil.rmtree(work, ignore_errors=True)

@@ -108,22 +108,14 @@ def profile_file(a, work: Path) -> str:
     prof = profiles.load(a.profile)
     h = dict(prof.get("highs", {}))
     h.update(parse_kv(a.highs_option))
-    lines = [f'description = "bench: {a.profile} + {" ".join(a.highs_option)}"']
+    lines = [f"description = \"bench: {a.profile} + {' '.join(a.highs_option)}\""]
     for k in ("gap", "threads", "time_limit"):
         if k in prof:
             lines.append(f"{k} = {prof[k]!r}")
     lines.append("[highs]")
     for k, v in h.items():
-        lines.append(
-            f"{k} = "
-            + (
-                json.dumps(v)
-                if isinstance(v, str)
-                else str(v).lower()
-                if isinstance(v, bool)
-                else repr(v)
-            )
-        )
+        lines.append(f"{k} = " + (json.dumps(v) if isinstance(v, str) else str(v).lower()
+                                  if isinstance(v, bool) else repr(v)))
     p = work / "bench_profile.toml"
     p.write_text("\n".join(lines) + "\n")
     return str(p)
@@ -145,28 +137,13 @@ def export(inst_path: Path, work: Path, opts: dict, with_start: bool) -> dict:
     h = highs.to_highs(lm)
     h.writeModel(str(work / "model.mps"))
     A = lm.A.tocsc()
-    np.savez(
-        work / "model.npz",
-        lb=lm.lb,
-        ub=lm.ub,
-        obj=lm.obj,
-        row_lo=lm.row_lo,
-        row_hi=lm.row_hi,
-        indptr=A.indptr,
-        indices=A.indices,
-        data=A.data,
-        int_idx=np.nonzero(lm.integer)[0],
-        offset=lm.obj_offset,
-        maximize=1,
-    )
+    np.savez(work / "model.npz", lb=lm.lb, ub=lm.ub, obj=lm.obj, row_lo=lm.row_lo, row_hi=lm.row_hi,
+             indptr=A.indptr, indices=A.indices, data=A.data, int_idx=np.nonzero(lm.integer)[0],
+             offset=lm.obj_offset, maximize=1)
     start = None
     if with_start:
-        so = SolverOptions(
-            time_limit=opts["time_limit"],
-            gap=opts["gap"],
-            threads=opts["threads"],
-            highs=dict(opts["highs"]),
-        )
+        so = SolverOptions(time_limit=opts["time_limit"], gap=opts["gap"], threads=opts["threads"],
+                           highs=dict(opts["highs"]))
         start = initial_plan(b, so)
     np.save(work / "start.npy", start if start is not None else np.array([]))
     (work / "options.json").write_text(json.dumps({"highs": opts["highs"]}))
@@ -184,48 +161,26 @@ def run_consortium(inst: Path, work: Path, a, prof: str) -> dict:
     if a.time_limit is not None:
         cmd += ["--time-limit", str(a.time_limit)]
     r = run_child(cmd, cwd=work)
-    res = {
-        "wall_s": r.wall_s,
-        "cpu_s": r.cpu_s,
-        "maxrss_mb": r.maxrss_mb,
-        "rc": r.rc,
-        "load": r.load_before,
-    }
+    res = {"wall_s": r.wall_s, "cpu_s": r.cpu_s, "maxrss_mb": r.maxrss_mb, "rc": r.rc,
+           "load": r.load_before}
     if r.rc != 0 or not out.exists():
         res["error"] = r.stderr[-2000:]
         return res
     d = json.loads(out.read_text())
     s = d.get("solver", {})
-    res.update(
-        status=d.get("status"),
-        objective=d.get("objective"),
-        gap=d.get("gap"),
-        highs_s=s.get("time_s"),
-        build_s=s.get("build_s"),
-        total_s=s.get("total_s"),
-    )
+    res.update(status=d.get("status"), objective=d.get("objective"), gap=d.get("gap"),
+               highs_s=s.get("time_s"), build_s=s.get("build_s"), total_s=s.get("total_s"))
     return res
 
 
 def run_highs(kind: str, work: Path, with_start: bool) -> dict:
-    cmd = [
-        python_exe(),
-        str(HERE / "_highs_runner.py"),
-        f"--{kind}",
-        str(work / f"model.{kind}"),
-        "--options",
-        str(work / "options.json"),
-    ]
+    cmd = [python_exe(), str(HERE / "_highs_runner.py"), f"--{kind}", str(work / f"model.{kind}"),
+           "--options", str(work / "options.json")]
     if with_start:
         cmd += ["--start", str(work / "start.npy")]
     r = run_child(cmd, cwd=work)
-    res = {
-        "wall_s": r.wall_s,
-        "cpu_s": r.cpu_s,
-        "maxrss_mb": r.maxrss_mb,
-        "rc": r.rc,
-        "load": r.load_before,
-    }
+    res = {"wall_s": r.wall_s, "cpu_s": r.cpu_s, "maxrss_mb": r.maxrss_mb, "rc": r.rc,
+           "load": r.load_before}
     if r.rc != 0:
         res["error"] = r.stderr[-2000:]
         return res
@@ -273,32 +228,23 @@ def hotspots(path: Path, n: int = 15) -> list[str]:
 
 def breakdown_rows(d: dict) -> list[list[str]]:
     """Flatten the stage records: top-level stages, their children indented."""
-    rows = [
-        [
-            "python start-up (outside wall - in-process)",
-            fmt(d["outside_wall_s"] - d["in_process_s"]),
-        ],
-        ["imports (consortium.cli, solve, highspy, pydantic, verify, ...)", fmt(d["imports_s"])],
-    ]
+    rows = [["python start-up (outside wall - in-process)",
+             fmt(d["outside_wall_s"] - d["in_process_s"])],
+            ["imports (consortium.cli, solve, highspy, pydantic, verify, ...)",
+             fmt(d["imports_s"])]]
     stages = sorted(d["stages"], key=lambda s: (len(s["path"]) > 1, 0))
     top = [s for s in d["stages"] if len(s["path"]) == 1]
     accounted = 0.0
     for s in top:
         accounted += s["s"]
-        rows.append(
-            [s["path"][0] + (f" ({s['calls']} calls)" if s["calls"] > 1 else ""), fmt(s["s"])]
-        )
+        rows.append([s["path"][0] + (f" ({s['calls']} calls)" if s["calls"] > 1 else ""),
+                     fmt(s["s"])])
         for c in stages:
             if len(c["path"]) >= 2 and c["path"][0] == s["path"][0]:
-                rows.append(
-                    [
-                        "    " * (len(c["path"]) - 1)
-                        + c["path"][-1]
-                        + (f" ({c['calls']} calls)" if c["calls"] > 1 else ""),
-                        fmt(c["s"]),
-                    ]
-                )
-    rows.append(["other (click, option handling, exit)", fmt(d["main_s"] - accounted)])
+                rows.append(["    " * (len(c["path"]) - 1) + c["path"][-1]
+                             + (f" ({c['calls']} calls)" if c["calls"] > 1 else ""), fmt(c["s"])])
+    rows.append(["other (click, option handling, exit)",
+                 fmt(d["main_s"] - accounted)])
     rows.append(["**total (outside wall)**", fmt(d["outside_wall_s"])])
     return rows
 
@@ -309,33 +255,20 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--instance", type=Path, help="an instance file instead of a generated one")
     ap.add_argument("--repeat", type=int, default=3)
-    ap.add_argument(
-        "--quick",
-        action="store_true",
-        help="small preset unless --instance/--preset given, 3 repeats, no breakdown",
-    )
+    ap.add_argument("--quick", action="store_true",
+                    help="small preset unless --instance/--preset given, 3 repeats, no breakdown")
     ap.add_argument("--profile", default="default")
     ap.add_argument("--gap", type=float)
     ap.add_argument("--threads", type=int)
     ap.add_argument("--time-limit", type=float)
-    ap.add_argument(
-        "--highs-option",
-        action="append",
-        metavar="K=V",
-        help="extra raw HiGHS option for every arm (via a temporary profile)",
-    )
+    ap.add_argument("--highs-option", action="append", metavar="K=V",
+                    help="extra raw HiGHS option for every arm (via a temporary profile)")
     ap.add_argument("--arms", default="consortium,mps,npz")
-    ap.add_argument(
-        "--no-start",
-        action="store_true",
-        help="do not give the HiGHS arms consortium's starting plan",
-    )
+    ap.add_argument("--no-start", action="store_true",
+                    help="do not give the HiGHS arms consortium's starting plan")
     ap.add_argument("--no-breakdown", action="store_true")
-    ap.add_argument(
-        "--hotspots",
-        action="store_true",
-        help="cProfile top list of the Python stages (one more run)",
-    )
+    ap.add_argument("--hotspots", action="store_true",
+                    help="cProfile top list of the Python stages (one more run)")
     ap.add_argument("--json-out", type=Path)
     ap.add_argument("--keep", type=Path, help="keep the work files in this folder")
     a = ap.parse_args()
@@ -358,112 +291,63 @@ def main() -> None:
         opts = resolve_options(a)
         prof = profile_file(a, work)
         ex = export(inst, work, opts, not a.no_start)
-        log(
-            f"instance: {name}; model {ex['stats']}; HiGHS options {opts['highs']}; "
-            f"start plan {'yes' if ex['start'] else 'no'}"
-        )
+        log(f"instance: {name}; model {ex['stats']}; HiGHS options {opts['highs']}; "
+            f"start plan {'yes' if ex['start'] else 'no'}")
         runs: dict[str, list[dict]] = {k: [] for k in arms}
         for rep in range(a.repeat):
-            order = arms[rep % len(arms) :] + arms[: rep % len(arms)]
+            order = arms[rep % len(arms):] + arms[:rep % len(arms)]
             for arm in order:
-                r = (
-                    run_consortium(inst, work, a, prof)
-                    if arm == "consortium"
-                    else run_highs(arm, work, not a.no_start)
-                )
+                r = (run_consortium(inst, work, a, prof) if arm == "consortium"
+                     else run_highs(arm, work, not a.no_start))
                 runs[arm].append(r)
-                log(
-                    f"  rep {rep + 1} {arm:10s} wall {r['wall_s']:7.2f} s  cpu {r['cpu_s']:7.2f} "
-                    "s  "
+                log(f"  rep {rep + 1} {arm:10s} wall {r['wall_s']:7.2f} s  cpu {r['cpu_s']:7.2f} s "
+                    " "
                     f"rss {r['maxrss_mb']:7.0f} MB  load {r['load']:.1f}"
                     + (f"  obj {r.get('objective')}" if r.get("objective") is not None else "")
-                    + (f"  ERROR {r['error'][-300:]}" if "error" in r else "")
-                )
+                    + (f"  ERROR {r['error'][-300:]}" if "error" in r else ""))
         bd = None
         if not a.no_breakdown:
             log("breakdown run ...")
             bd = breakdown(inst, work, a, prof, a.hotspots)
         report(a, name, ex, opts, runs, bd)
-        save_json(
-            a.json_out,
-            {
-                "machine": machine(),
-                "instance": name,
-                "model": ex["stats"],
-                "options": opts,
-                "runs": runs,
-                "breakdown": bd,
-            },
-        )
+        save_json(a.json_out, {"machine": machine(), "instance": name, "model": ex["stats"],
+                               "options": opts,
+                               "runs": runs, "breakdown": bd})
     finally:
         if not a.keep:
             shutil.rmtree(work, ignore_errors=True)
 
 
 def report(a, name, ex, opts, runs, bd) -> None:
-    med = {
-        arm: {
-            k: median(r.get(k) for r in rs)
-            for k in (
-                "wall_s",
-                "cpu_s",
-                "maxrss_mb",
-                "read_s",
-                "run_s",
-                "read_run_s",
-                "highs_s",
-                "build_s",
-                "total_s",
-                "lp_iterations",
-                "nodes",
-            )
-        }
-        for arm, rs in runs.items()
-    }
+    med = {arm: {k: median(r.get(k) for r in rs) for k in
+                 ("wall_s", "cpu_s", "maxrss_mb", "read_s", "run_s", "read_run_s", "highs_s",
+                  "build_s",
+                  "total_s", "lp_iterations", "nodes")}
+           for arm, rs in runs.items()}
     print(f"\n## Overhead: {name}\n")
     print(machine_line() + "\n")
     st = ex["stats"]
-    print(
-        f"model: {st['columns']} columns ({st['integer']} integer), {st['rows']} rows, "
-        f"{st['nonzeros']} nonzeros; "
-        f"gap {opts['gap']}, threads {opts['threads'] or 'HiGHS default'}, time limit "
-        f"{opts['time_limit']}, "
-        f"HiGHS options {opts['highs']}; {a.repeat} repeats, arms alternated, medians\n"
-    )
+    print(f"model: {st['columns']} columns ({st['integer']} integer), {st['rows']} rows, "
+          f"{st['nonzeros']} nonzeros; "
+          f"gap {opts['gap']}, threads {opts['threads'] or 'HiGHS default'}, time limit "
+          f"{opts['time_limit']}, "
+          f"HiGHS options {opts['highs']}; {a.repeat} repeats, arms alternated, medians\n")
     rows = []
     for arm, m in med.items():
         rs = runs[arm]
         objs = {round(r["objective"], 6) for r in rs if r.get("objective") is not None}
         if arm == "consortium":
-            rows.append(
-                [
-                    "consortium solve (subprocess)",
-                    fmt(m["wall_s"]),
-                    fmt(m["cpu_s"]),
-                    f"{fmt(m['highs_s'])} (HiGHS inside: to_highs+run)",
-                    "-",
-                    fmt(m["maxrss_mb"], 0),
-                    ", ".join(map(str, sorted(objs))) or "-",
-                ]
-            )
+            rows.append(["consortium solve (subprocess)", fmt(m["wall_s"]), fmt(m["cpu_s"]),
+                         f"{fmt(m['highs_s'])} (HiGHS inside: to_highs+run)", "-",
+                         fmt(m["maxrss_mb"], 0),
+                         ", ".join(map(str, sorted(objs))) or "-"])
         else:
-            rows.append(
-                [
-                    f"HiGHS alone, {arm} (subprocess)",
-                    fmt(m["wall_s"]),
-                    fmt(m["cpu_s"]),
-                    fmt(m["run_s"]),
-                    fmt(m["read_run_s"]),
-                    fmt(m["maxrss_mb"], 0),
-                    ", ".join(map(str, sorted(objs))) or "-",
-                ]
-            )
-    print(
-        table(
-            ["arm", "wall s", "CPU s", "HiGHS run s", "read+run s", "peak RSS MB", "objective"],
-            rows,
-        )
-    )
+            rows.append([f"HiGHS alone, {arm} (subprocess)", fmt(m["wall_s"]), fmt(m["cpu_s"]),
+                         fmt(m["run_s"]),
+                         fmt(m["read_run_s"]), fmt(m["maxrss_mb"], 0),
+                         ", ".join(map(str, sorted(objs))) or "-"])
+    print(table(["arm", "wall s", "CPU s", "HiGHS run s", "read+run s", "peak RSS MB", "objective"],
+                rows))
     c = med.get("consortium")
     if c and c["wall_s"]:
         print()
@@ -474,46 +358,25 @@ def report(a, name, ex, opts, runs, bd) -> None:
             m = med[arm]
             r1, r2 = c["wall_s"] / m["run_s"], c["wall_s"] / m["read_run_s"]
             r3 = c["cpu_s"] / m["cpu_s"] if m["cpu_s"] else None
-            rr.append(
-                [
-                    arm,
-                    fmt(r1, 3),
-                    fmt(r2, 3),
-                    fmt(r3, 3),
-                    "met" if r2 <= TARGET else "NOT met",
-                    f"{fmt(m['lp_iterations'], 0)} LP iters / {fmt(m['nodes'], 0)} nodes",
-                ]
-            )
-        print(
-            table(
-                [
-                    "vs HiGHS arm",
-                    "wall / run",
-                    "wall / (read+run)",
-                    "CPU / CPU",
-                    f"target <= {TARGET}",
-                    "HiGHS search",
-                ],
-                rr,
-            )
-        )
+            rr.append([arm, fmt(r1, 3), fmt(r2, 3), fmt(r3, 3),
+                       "met" if r2 <= TARGET else "NOT met",
+                       f"{fmt(m['lp_iterations'], 0)} LP iters / {fmt(m['nodes'], 0)} nodes"])
+        print(table(["vs HiGHS arm", "wall / run", "wall / (read+run)", "CPU / CPU",
+                     f"target <= {TARGET}",
+                     "HiGHS search"], rr))
         if c.get("highs_s"):
-            print(
-                f"\nin-process: HiGHS (to_highs + run) {fmt(c['highs_s'])} s of "
-                f"{fmt(c['wall_s'])} s wall; "
-                f"everything else {fmt(c['wall_s'] - c['highs_s'])} s "
-                f"(ratio wall / own HiGHS time {fmt(c['wall_s'] / c['highs_s'], 3)})"
-            )
+            print(f"\nin-process: HiGHS (to_highs + run) {fmt(c['highs_s'])} s of "
+                  f"{fmt(c['wall_s'])} s wall; "
+                  f"everything else {fmt(c['wall_s'] - c['highs_s'])} s "
+                  f"(ratio wall / own HiGHS time {fmt(c['wall_s'] / c['highs_s'], 3)})")
     if bd and "stages" in bd:
         print("\n### Where the time goes (one instrumented run)\n")
         print(table(["stage", "s"], breakdown_rows(bd)))
         if bd.get("missing"):
             print(f"\n(not found in this code version: {', '.join(bd['missing'])})")
         if bd.get("hotspots"):
-            print(
-                "\ncProfile, top functions by own time (the instrumented run, Python stages "
-                "inflated):\n"
-            )
+            print("\ncProfile, top functions by own time "
+                  "(the instrumented run, Python stages inflated):\n")
             print("```\n" + "\n".join(ln for ln in bd["hotspots"] if ln.strip())[:6000] + "\n```")
     elif bd:
         print(f"\nbreakdown failed: {bd.get('error')}")

@@ -38,26 +38,15 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         before = Path(tmp) / "before"
         before.mkdir()
-        tar = subprocess.run(
-            ["git", "-C", str(ROOT), "archive", a.rev, "consortium", "solvers"],
-            check=True,
-            capture_output=True,
-        ).stdout
+        tar = subprocess.run(["git", "-C", str(ROOT), "archive", a.rev, "consortium", "solvers"],
+                             check=True, capture_output=True).stdout
         subprocess.run(["tar", "-x", "-C", str(before)], input=tar, check=True)
         for inst in a.instances:
-            cmd = [
-                python_exe(),
-                "-m",
-                "consortium",
-                "solve",
-                str(Path(inst).resolve()),
-                "-o",
-                str(Path(tmp) / "out.json"),
-                *shlex.split(a.args),
-            ]
+            cmd = [python_exe(), "-m", "consortium", "solve", str(Path(inst).resolve()),
+                   "-o", str(Path(tmp) / "out.json"), *shlex.split(a.args)]
             runs: dict[str, list] = {"before": [], "after": []}
             for i in range(a.repeat):
-                for arm in ("before", "after") if i % 2 == 0 else ("after", "before"):
+                for arm in (("before", "after") if i % 2 == 0 else ("after", "before")):
                     env = dict(__import__("os").environ)
                     if arm == "before":
                         env["PYTHONPATH"] = str(before)
@@ -65,58 +54,23 @@ def main() -> None:
                     if r.rc != 0:
                         sys.exit(f"{arm} failed on {inst} (exit {r.rc}): {r.stderr.strip()[-300:]}")
                     runs[arm].append(r)
-            m = {
-                arm: (
-                    median(r.wall_s for r in rs),
-                    median(r.cpu_s for r in rs),
-                    median(r.maxrss_mb for r in rs),
-                )
-                for arm, rs in runs.items()
-            }
-            out_rows.append(
-                [
-                    Path(inst).name,
-                    fmt(m["before"][0], 3),
-                    fmt(m["after"][0], 3),
-                    fmt(m["after"][0] / m["before"][0], 3),
-                    fmt(m["before"][1], 3),
-                    fmt(m["after"][1], 3),
-                    fmt(m["before"][2], 0),
-                    fmt(m["after"][2], 0),
-                    fmt(median(r.load_before for rs in runs.values() for r in rs), 1),
-                ]
-            )
-            saved.append(
-                {
-                    "instance": inst,
-                    "rev": a.rev,
-                    "runs": {
-                        arm: [r.__dict__ | {"stdout": "", "stderr": ""} for r in rs]
-                        for arm, rs in runs.items()
-                    },
-                }
-            )
+            m = {arm: (median(r.wall_s for r in rs), median(r.cpu_s for r in rs),
+                       median(r.maxrss_mb for r in rs))
+                 for arm, rs in runs.items()}
+            out_rows.append([Path(inst).name, fmt(m["before"][0], 3), fmt(m["after"][0], 3),
+                             fmt(m["after"][0] / m["before"][0], 3), fmt(m["before"][1], 3),
+                             fmt(m["after"][1], 3),
+                             fmt(m["before"][2], 0), fmt(m["after"][2], 0),
+                             fmt(median(r.load_before for rs in runs.values() for r in rs), 1)])
+            saved.append({"instance": inst, "rev": a.rev,
+                          "runs": {arm: [r.__dict__ | {"stdout": "", "stderr": ""} for r in rs]
+                                   for arm, rs in runs.items()}})
             log(f"{inst}: done")
-    print(
-        f"\n{a.rev} ('before') against the working tree ('after'), {a.repeat} alternating runs "
-        "each, medians\n"
-    )
-    print(
-        table(
-            [
-                "instance",
-                "wall before s",
-                "wall after s",
-                "after/before",
-                "CPU before s",
-                "CPU after s",
-                "peak MB before",
-                "peak MB after",
-                "load",
-            ],
-            out_rows,
-        )
-    )
+    print(f"\n{a.rev} ('before') against the working tree ('after'), "
+          f"{a.repeat} alternating runs each, medians\n")
+    print(table(["instance", "wall before s", "wall after s", "after/before", "CPU before s",
+                 "CPU after s",
+                 "peak MB before", "peak MB after", "load"], out_rows))
     save_json(a.json_out, saved)
 
 

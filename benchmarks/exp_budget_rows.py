@@ -55,7 +55,7 @@ def rewrite(b, objective: bool = False):
     budget_rows = [blk for blk in lm.row_blocks if blk.rule == "12" and blk.name == "budget"]
     keep = np.ones(lm.n_rows, bool)
     for blk in budget_rows:
-        keep[blk.start : blk.stop] = False
+        keep[blk.start:blk.stop] = False
     spends = {v.index: rules.spend_entries(md, V, v) for v in V.views}
     # Which targets each budget row covers: recover from the row's columns.
     col_target = np.full(lm.n_cols, -1)
@@ -65,7 +65,7 @@ def rewrite(b, objective: bool = False):
     groups = []
     for blk in budget_rows:
         for r in range(blk.start, blk.stop):
-            cols = R.indices[R.indptr[r] : R.indptr[r + 1]]
+            cols = R.indices[R.indptr[r]:R.indptr[r + 1]]
             groups.append((sorted(set(col_target[cols]) - {-1}), lm.row_lo[r], lm.row_hi[r]))
     targets = sorted({t for g in groups for t in g[0]})
     s_col = {t: lm.n_cols + k for k, t in enumerate(targets)}
@@ -110,40 +110,23 @@ def rewrite(b, objective: bool = False):
         n_new += len(obj_groups)
         m_new += len(obj_groups)
     n_all = lm.n_cols + n_new
-    B = sp.csc_matrix(
-        (np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))), shape=(m_new, n_all)
-    )
+    B = sp.csc_matrix((np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))),
+                      shape=(m_new, n_all))
     A0 = lm.A.tocsr()[keep]
     A0 = sp.hstack([A0, sp.csc_matrix((A0.shape[0], n_new))])
     A = sp.vstack([A0, B]).tocsc()
     A.sum_duplicates()
-    new = dict(
-        lb=np.concatenate([lm.lb, np.zeros(n_new)]),
-        ub=np.concatenate([lm.ub, np.array(ub_s)]),
-        obj=obj,
-        row_lo=np.concatenate([lm.row_lo[keep], *lo]),
-        row_hi=np.concatenate([lm.row_hi[keep], *hi]),
-        indptr=A.indptr,
-        indices=A.indices,
-        data=A.data,
-        int_idx=np.nonzero(lm.integer)[0],
-        offset=lm.obj_offset,
-        maximize=1,
-    )
+    new = dict(lb=np.concatenate([lm.lb, np.zeros(n_new)]),
+               ub=np.concatenate([lm.ub, np.array(ub_s)]),
+               obj=obj,
+               row_lo=np.concatenate([lm.row_lo[keep], *lo]),
+               row_hi=np.concatenate([lm.row_hi[keep], *hi]),
+               indptr=A.indptr, indices=A.indices, data=A.data, int_idx=np.nonzero(lm.integer)[0],
+               offset=lm.obj_offset, maximize=1)
     C = lm.A.tocsc()
-    old = dict(
-        lb=lm.lb,
-        ub=lm.ub,
-        obj=lm.obj,
-        row_lo=lm.row_lo,
-        row_hi=lm.row_hi,
-        indptr=C.indptr,
-        indices=C.indices,
-        data=C.data,
-        int_idx=np.nonzero(lm.integer)[0],
-        offset=lm.obj_offset,
-        maximize=1,
-    )
+    old = dict(lb=lm.lb, ub=lm.ub, obj=lm.obj, row_lo=lm.row_lo, row_hi=lm.row_hi, indptr=C.indptr,
+               indices=C.indices, data=C.data, int_idx=np.nonzero(lm.integer)[0],
+               offset=lm.obj_offset, maximize=1)
 
     def start_map(x):
         if x is None or len(x) == 0:
@@ -152,15 +135,10 @@ def rewrite(b, objective: bool = False):
         c = [float(coef @ x[cols_t]) for cols_t, coef in obj_groups]
         return np.concatenate([x, np.array(s + c)])
 
-    info = {
-        "budget_rows": len(groups),
-        "budget_nnz_before": int(sum(np.diff(R.indptr)[~keep])),
-        "budget_nnz_after": int(B.nnz),
-        "new_columns": n_new,
-        "objective_columns": len(obj_groups),
-        "nnz_before": int(lm.A.nnz),
-        "nnz_after": int(A.nnz),
-    }
+    info = {"budget_rows": len(groups), "budget_nnz_before": int(sum(np.diff(R.indptr)[~keep])),
+            "budget_nnz_after": int(B.nnz), "new_columns": n_new,
+            "objective_columns": len(obj_groups), "nnz_before": int(lm.A.nnz),
+            "nnz_after": int(A.nnz)}
     return old, new, start_map, info
 
 
@@ -172,18 +150,17 @@ def main() -> None:
     ap.add_argument("--profile", default="default")
     ap.add_argument("--gap", type=float)
     ap.add_argument("--time-limit", type=float, default=900.0)
-    ap.add_argument(
-        "--arms", default="original,rewritten", help="original, rewritten, rewritten+obj"
-    )
+    ap.add_argument("--arms", default="original,rewritten",
+                    help="original, rewritten, rewritten+obj")
     ap.add_argument("--repeat", type=int, default=1)
     ap.add_argument("--highs-option", action="append", default=[], metavar="K=V")
     ap.add_argument("--keep", type=Path)
     a = ap.parse_args()
     from bench_overhead import parse_kv
 
-    from consortium.solving import profiles
     from consortium.backends.base import SolverOptions
     from consortium.io.instance import load
+    from consortium.solving import profiles
     from consortium.solving.build import build
     from consortium.solving.solve import initial_plan
 
@@ -196,12 +173,8 @@ def main() -> None:
             make_instance(a.preset, a.seed, inst)
         prof = profiles.load(a.profile)
         gap = a.gap if a.gap is not None else float(prof.get("gap", 0.0))
-        h = {
-            **prof.get("highs", {}),
-            "mip_rel_gap": gap,
-            "time_limit": a.time_limit,
-            **parse_kv(a.highs_option),
-        }
+        h = {**prof.get("highs", {}), "mip_rel_gap": gap, "time_limit": a.time_limit,
+             **parse_kv(a.highs_option)}
         (work / "options.json").write_text(json.dumps({"highs": h}))
         b = build(load(str(inst)))
         start = initial_plan(b, SolverOptions(gap=gap, highs=dict(h)))
@@ -223,18 +196,10 @@ def main() -> None:
         for rep in range(a.repeat):
             for arm in arms:
                 lf = work / f"{arm}-{rep}.log"
-                cmd = [
-                    python_exe(),
-                    str(HERE / "_highs_runner.py"),
-                    "--npz",
-                    str(work / f"{arm}.npz"),
-                    "--options",
-                    str(work / "options.json"),
-                    "--start",
-                    str(work / f"{arm}.npy"),
-                    "--log-file",
-                    str(lf),
-                ]
+                cmd = [python_exe(), str(HERE / "_highs_runner.py"), "--npz",
+                       str(work / f"{arm}.npz"),
+                       "--options", str(work / "options.json"), "--start", str(work / f"{arm}.npy"),
+                       "--log-file", str(lf)]
                 r = run_child(cmd, cwd=work, timeout=a.time_limit * 2 + 120)
                 try:
                     d = json.loads(r.stdout.strip().splitlines()[-1])
@@ -244,57 +209,27 @@ def main() -> None:
                 lg = parse_highs_log(text)
                 import re
 
-                pre = re.findall(
-                    r"^(\d+) rows, (\d+) cols, (\d+) nonzeros\s+(\d+(?:\.\d+)?)s", text, re.M
-                )
+                pre = re.findall(r"^(\d+) rows, (\d+) cols, (\d+) nonzeros\s+(\d+(?:\.\d+)?)s",
+                                 text, re.M)
                 inc = lg["incumbents"]
-                row = [
-                    arm,
-                    rep + 1,
-                    fmt(r.cpu_s, 1),
-                    fmt(d.get("run_s"), 1),
-                    pre[-1][3] if pre else "-",
-                    fmt(lg.get("root_bound"), 3),
-                    f"{inc[-1][0]}@{inc[-1][2]:g}s" if inc else "-",
-                    d.get("status"),
-                    fmt(d.get("objective"), 4),
-                    fmt(d.get("bound"), 4),
-                    f"{d.get('gap'):.4%}"
-                    if isinstance(d.get("gap"), float) and d["gap"] < 1e9
-                    else "-",
-                    fmt(r.maxrss_mb / 1024, 2),
-                ]
+                row = [arm, rep + 1, fmt(r.cpu_s, 1), fmt(d.get("run_s"), 1), pre[-1][3] if pre
+                       else "-",
+                       fmt(lg.get("root_bound"), 3), f"{inc[-1][0]}@{inc[-1][2]:g}s" if inc
+                       else "-",
+                       d.get("status"), fmt(d.get("objective"), 4), fmt(d.get("bound"), 4),
+                       f"{d.get('gap'):.4%}" if isinstance(d.get("gap"), float) and d["gap"] < 1e9
+                       else "-",
+                       fmt(r.maxrss_mb / 1024, 2)]
                 rows.append(row)
-                log(
-                    "  "
-                    + " | ".join(map(str, row))
-                    + (f" ERROR {d['error']}" if "error" in d else "")
-                )
-        print(
-            f"\n## Budget rows rewritten: {inst.name}, profile {a.profile}, gap {gap}, time limit "
-            f"{a.time_limit:g} s\n"
-        )
+                log("  " + " | ".join(map(str, row)) + (f" ERROR {d['error']}" if "error" in d
+                                                        else ""))
+        print(f"\n## Budget rows rewritten: {inst.name}, profile {a.profile}, gap {gap}, "
+              f"time limit {a.time_limit:g} s\n")
         print(machine_line() + "\n")
         print(f"rewrite: {info}\n")
-        print(
-            table(
-                [
-                    "model",
-                    "rep",
-                    "CPU s",
-                    "run wall s",
-                    "presolve done at (log s)",
-                    "root bound",
-                    "last incumbent",
-                    "status",
-                    "objective",
-                    "bound",
-                    "gap",
-                    "peak RSS GB",
-                ],
-                rows,
-            )
-        )
+        print(table(["model", "rep", "CPU s", "run wall s", "presolve done at (log s)",
+                     "root bound",
+                     "last incumbent", "status", "objective", "bound", "gap", "peak RSS GB"], rows))
     finally:
         if not a.keep:
             shutil.rmtree(work, ignore_errors=True)

@@ -214,10 +214,8 @@ class _Instance:
     def is_forced(self, target: dict[str, Any]) -> bool:
         """Mandatory, or a fixed lead/member names it: it must be formed."""
         tid = target["id"]
-        return (
-            bool(target.get("mandatory", False))
-            or tid in self.fixed_leads
-            or bool(self.fixed_members.get(tid))
+        return bool(target.get("mandatory", False)) or tid in self.fixed_leads or bool(
+            self.fixed_members.get(tid)
         )
 
 
@@ -316,7 +314,9 @@ def _target_candidates(inst: _Instance, target: dict[str, Any]) -> list[_Candida
     best: dict[tuple[int, int], _Candidate] = {}
     for site_id in target["sites"]:
         slat, slon = inst.sites[site_id]
-        dist = [haversine_km(float(a["lat"]), float(a["lon"]), slat, slon) for a in inst.actors]
+        dist = [
+            haversine_km(float(a["lat"]), float(a["lon"]), slat, slon) for a in inst.actors
+        ]
         eligible = usable
         if max_dist is not None:
             eligible &= _mask_of(inst, lambda i, dist=dist: within(dist[i], max_dist))

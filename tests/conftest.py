@@ -23,9 +23,8 @@ ROOT = Path(__file__).resolve().parents[1]
 # CONSORTIUM_SWEEP_FAULT names a fault.
 os.environ.setdefault(HOOK_ENV, "faults:inject")
 os.environ["PYTHONPATH"] = os.pathsep.join(
-    [str(Path(__file__).resolve().parent)]
-    + [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]
-)
+    [str(Path(__file__).resolve().parent)] + [p for p in os.environ.get("PYTHONPATH",
+                                                                        "").split(os.pathsep) if p])
 DATA = Path(__file__).resolve().parent / "data"
 SHARED = ROOT.parent / "shared"
 EXAMPLE = SHARED / "spec" / "examples" / "example.json"

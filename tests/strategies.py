@@ -116,10 +116,8 @@ def _plant_core(
     lead.pop("max_lead", None)
     lead.pop("max_consortia", None)
     # The partner sits at the other end so that "both ends" can hold.
-    other = (
-        ("enterprise", "sme")
-        if lead["type"] in ("institute", "university", "lab")
-        else ("institute", "university", "lab")
+    other = ("enterprise", "sme") if lead["type"] in ("institute", "university", "lab") else (
+        "institute", "university", "lab"
     )
     partner["type"] = draw(st.sampled_from(other))
     partner["ownership"] = "private"  # domestic: may deliver chokepoints
@@ -361,7 +359,9 @@ def tiny_instances(
             fixed["members"] = [[t_id, a_id]]
             pinned.add(a_id)
             pinned_pairs.add((t_id, a_id))
-        free_pairs = [[t, a] for t in target_ids for a in actor_ids if (t, a) not in pinned_pairs]
+        free_pairs = [
+            [t, a] for t in target_ids for a in actor_ids if (t, a) not in pinned_pairs
+        ]
         if free_pairs and draw(st.booleans()):
             fixed["forbidden"] = draw(
                 st.lists(st.sampled_from(free_pairs), max_size=2, unique_by=lambda p: tuple(p))

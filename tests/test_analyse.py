@@ -69,33 +69,15 @@ def same(a, b) -> bool:
     return abs(a - b) <= 1e-6 * max(1.0, abs(a), abs(b))
 
 
-def comparable(
-    recs,
-    drop=(
-        "time_s",
-        "plan",
-        "replacement",
-        "lead_after",
-        "members_after",
-        "deliverers_after",
-        "if_forced",
-        "changed",
-        "bound_without",
-        "gap_without",
-    ),
-):
+def comparable(recs, drop=("time_s", "plan", "replacement", "lead_after", "members_after",
+                           "deliverers_after", "if_forced", "changed", "bound_without",
+                           "gap_without")):
     """Records without timings and without what alternative optima may change."""
     out = []
     for r in recs:
         d = {k: v for k, v in r.items() if k not in drop}
-        for k in (
-            "marginal_value",
-            "objective_without",
-            "objective_after",
-            "objective_change",
-            "value_change",
-            "spend_change",
-        ):
+        for k in ("marginal_value", "objective_without", "objective_after", "objective_change",
+                  "value_change", "spend_change"):
             if isinstance(d.get(k), float):
                 d[k] = round(d[k], 6)
         if "value_after" in d:
@@ -133,23 +115,14 @@ def hand() -> dict:
     site = {"id": "s", "lat": 31.3, "lon": 120.6}
 
     def actor(i, typ, own, caps, cost, lead=None):
-        a = {
-            "id": i,
-            "type": typ,
-            "ownership": own,
-            "region": "JS",
-            "lat": 31.3,
-            "lon": 120.6,
-            "capabilities": caps,
-            "cost": cost,
-        }
+        a = {"id": i, "type": typ, "ownership": own, "region": "JS", "lat": 31.3, "lon": 120.6,
+             "capabilities": caps, "cost": cost}
         if lead is not None:
             a["lead_cost"] = lead
         return a
 
     return {
-        "format": "consortium-instance/1",
-        "name": "hand",
+        "format": "consortium-instance/1", "name": "hand",
         "capabilities": [{"id": "chip", "chokepoint": True}, {"id": "app"}],
         "sites": [site],
         "sponsors": [{"id": "city", "budget": 60.0, "region": "JS"}],
@@ -161,19 +134,10 @@ def hand() -> dict:
             actor("user1", "enterprise", "private", {"app": 5}, 2.0),
             actor("user2", "enterprise", "private", {"app": 5}, 4.0),
         ],
-        "targets": [
-            {
-                "id": "t1",
-                "mode": "research",
-                "sponsor": "city",
-                "value": 50.0,
-                "sites": ["s"],
-                "requirements": [
-                    {"capability": "chip", "level": 6},
-                    {"capability": "app", "level": 5},
-                ],
-            }
-        ],
+        "targets": [{"id": "t1", "mode": "research", "sponsor": "city", "value": 50.0,
+                     "sites": ["s"],
+                     "requirements": [{"capability": "chip", "level": 6}, {"capability": "app",
+                                                                           "level": 5}]}],
         "policy": {"total_budget": 50.0},
     }
 
@@ -303,18 +267,14 @@ def test_vcg_arithmetic_by_hand():
     by = {c["actor"]: c for c in vcg["contracts"]}
     # reward + marginal value: lab1 3 + 2, user1 2 + 2, holder 3 + 42 (its pivot is the whole
     # target).
-    assert by["lab1"]["reward"] == pytest.approx(3.0) and by["lab1"]["vcg_reward"] == pytest.approx(
-        5.0
-    )
+    assert by["lab1"]["reward"] == pytest.approx(3.0)
+    assert by["lab1"]["vcg_reward"] == pytest.approx(5.0)
     assert by["user1"]["vcg_reward"] == pytest.approx(4.0)
     assert by["holder"]["vcg_reward"] == pytest.approx(45.0)
     tot = vcg["total"]
     assert tot["spend"] == pytest.approx(8.0) and tot["vcg"] == pytest.approx(54.0)
-    assert (
-        tot["budget"] == 50.0
-        and tot["within_budget"] is False
-        and tot["overrun"] == pytest.approx(4.0)
-    )
+    assert tot["budget"] == 50.0 and tot["within_budget"] is False
+    assert tot["overrun"] == pytest.approx(4.0)
     city = vcg["sponsors"]["city"]
     assert city["vcg"] == pytest.approx(54.0) and city["within_budget"] is True
     assert vcg["targets"]["t1"]["vcg"] == pytest.approx(54.0)
@@ -329,9 +289,8 @@ def test_vcg_converts_objective_units_to_money():
     assert m["user1"]["marginal_value"] == pytest.approx(4.0)
     vcg = an.vcg_rewards(inst, sol, list(m.values()))
     by = {c["actor"]: c for c in vcg["contracts"]}
-    assert by["user1"]["premium"] == pytest.approx(2.0) and by["user1"][
-        "vcg_reward"
-    ] == pytest.approx(4.0)
+    assert by["user1"]["premium"] == pytest.approx(2.0)
+    assert by["user1"]["vcg_reward"] == pytest.approx(4.0)
     assert by["holder"]["vcg_reward"] == pytest.approx(3 + 34 / 2)
 
 
@@ -351,11 +310,9 @@ def test_vcg_undefined_when_cost_weight_is_zero():
 @pytest.fixture(scope="module")
 def demo_stress(demo):
     _raw, inst, sol = demo
-    scen = [
-        an.scenario_from_spec(inst, {"drop_foreign": True}, "s0"),
-        an.scenario_from_spec(inst, {"name": "two", "drop": ["simit", "seu"]}, "s1"),
-        an.scenario_from_spec(inst, {"drop_region": "ZJ"}, "s2"),
-    ]
+    scen = [an.scenario_from_spec(inst, {"drop_foreign": True}, "s0"),
+            an.scenario_from_spec(inst, {"name": "two", "drop": ["simit", "seu"]}, "s1"),
+            an.scenario_from_spec(inst, {"drop_region": "ZJ"}, "s2")]
     scen += an.drop_each_scenarios(sol)
     return scen, an.stress_test(inst, sol, scen, SolverOptions(), workers=1, keep_plans=True)
 
@@ -379,9 +336,8 @@ def test_stress_matches_brute_force(demo, demo_stress):
         if r["solved"]:
             assert_verified(mod, r["plan"])
             after = {c["target"]: c for c in r["plan"]["consortia"]}
-            assert r["lost_targets"] == [
-                c["target"] for c in sol["consortia"] if c["target"] not in after
-            ]
+            assert r["lost_targets"] == [c["target"] for c in sol["consortia"]
+                                         if c["target"] not in after]
             for ch in r["changed"]:
                 assert ch["members_after"] == after[ch["target"]]["members"]
                 assert not set(s.drop) & set(ch["members_after"])
@@ -403,43 +359,25 @@ def test_stress_uncovered_chokepoint():
     scen = [an.Scenario("no holder", ["holder"]), an.Scenario("no user1", ["user1"])]
     r0, r1 = an.stress_test(inst, sol, scen, SolverOptions(), workers=1, keep_plans=True)
     assert r0["lost_targets"] == ["t1"] and r0["objective_after"] == pytest.approx(0.0)
-    assert r0["uncovered"] == [
-        {
-            "target": "t1",
-            "capability": "chip",
-            "level": 6,
-            "redundancy": 1,
-            "holders_left": 0,
-            "chokepoint": True,
-        }
-    ]
+    assert r0["uncovered"] == [{"target": "t1", "capability": "chip", "level": 6, "redundancy": 1,
+                                "holders_left": 0, "chokepoint": True}]
     assert r0["value_change"] == pytest.approx(-50.0) and r0["spend_change"] == pytest.approx(-8.0)
     assert r1["lost_targets"] == [] and r1["uncovered"] == []
-    assert r1["changed"] == [
-        {
-            "target": "t1",
-            "lead_before": "lab1",
-            "lead_after": "lab1",
-            "site_before": "s",
-            "site_after": "s",
-            "members_before": ["lab1", "holder", "user1"],
-            "members_after": ["lab1", "holder", "user2"],
-            "joined": ["user2"],
-            "left": ["user1"],
-        }
-    ]
+    assert r1["changed"] == [{"target": "t1", "lead_before": "lab1", "lead_after": "lab1",
+                              "site_before": "s", "site_after": "s",
+                              "members_before": ["lab1", "holder", "user1"],
+                              "members_after": ["lab1", "holder", "user2"],
+                              "joined": ["user2"], "left": ["user1"]}]
     for s, r in zip(scen, (r0, r1), strict=False):
         assert_verified(forbid_actors(raw, s.drop), r["plan"])
 
 
 def test_scenario_file_errors(demo, tmp_path):
     _raw, inst, _sol = demo
-    bad = [
-        ({"drop": ["nobody"]}, "unknown actor 'nobody'"),
-        ({"drop_region": "XX"}, "no actor in region 'XX'"),
-        ({"drop": "simit", "oops": 1}, "unknown key(s) oops"),
-        ({}, "drops nothing"),
-    ]
+    bad = [({"drop": ["nobody"]}, "unknown actor 'nobody'"),
+           ({"drop_region": "XX"}, "no actor in region 'XX'"),
+           ({"drop": "simit", "oops": 1}, "unknown key(s) oops"),
+           ({}, "drops nothing")]
     for spec, msg in bad:
         p = tmp_path / "s.json"
         p.write_text(json.dumps([spec]))
@@ -470,27 +408,19 @@ def test_two_worker_processes_give_the_same_results(demo, demo_marginal, demo_st
 def test_dask_local_cluster_gives_the_same_results(demo, demo_marginal):
     distributed = pytest.importorskip("distributed")
     raw, inst, sol = demo
-    with distributed.LocalCluster(
-        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
-    ) as cluster:
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                  dashboard_address=None) as cluster:
         stats = {}
-        got = an.marginal_values(
-            inst,
-            sol,
-            SolverOptions(),
-            scheduler=cluster.scheduler_address,
-            stats=stats,
-            keep_plans=True,
-        )
+        got = an.marginal_values(inst, sol, SolverOptions(), scheduler=cluster.scheduler_address,
+                                 stats=stats, keep_plans=True)
         assert stats["mode"] == "dask" and 1 <= stats["sessions_built"] <= 2
         assert comparable(got) == comparable(demo_marginal)
         verify_marginal_plans(raw, got)
         # The sessions are cached on the workers: a second run builds nothing.
         with distributed.Client(cluster) as client:
             stats2 = {}
-            again = an.marginal_values(
-                inst, sol, SolverOptions(), scheduler=client, stats=stats2, keep_plans=True
-            )
+            again = an.marginal_values(inst, sol, SolverOptions(), scheduler=client, stats=stats2,
+                                       keep_plans=True)
         assert stats2["sessions_built"] == 0
         assert comparable(again) == comparable(demo_marginal)
 
@@ -500,20 +430,8 @@ def test_dask_local_cluster_gives_the_same_results(demo, demo_marginal):
 
 def test_cli_analyse(tmp_path):
     out, table = tmp_path / "m.json", tmp_path / "m.csv"
-    res = CliRunner().invoke(
-        cli,
-        [
-            "analyse",
-            str(DEMO),
-            "-o",
-            str(out),
-            "--table",
-            str(table),
-            "--workers",
-            "1",
-            "--no-progress",
-        ],
-    )
+    res = CliRunner().invoke(cli, ["analyse", str(DEMO), "-o", str(out), "--table", str(table),
+                                   "--workers", "1", "--no-progress"])
     assert res.exit_code == 0, res.output
     data = json.loads(out.read_text())
     assert data["format"] == "consortium-solution/1" and data["analysis"]["kind"] == "marginal"
@@ -533,39 +451,19 @@ def test_cli_stress(tmp_path):
     out, table = tmp_path / "s.json", tmp_path / "s.parquet"
     sc = tmp_path / "sc.json"
     sc.write_text(json.dumps([{"name": "no simit", "drop": ["simit"]}, {"drop_region": "ZJ"}]))
-    res = CliRunner().invoke(
-        cli,
-        [
-            "stress",
-            str(DEMO),
-            "--drop-foreign",
-            "--drop-actor",
-            "guoxin-mocvd",
-            "--scenarios",
-            str(sc),
-            "-o",
-            str(out),
-            "--table",
-            str(table),
-            "--workers",
-            "1",
-            "--no-progress",
-        ],
-    )
+    res = CliRunner().invoke(cli, ["stress", str(DEMO), "--drop-foreign", "--drop-actor",
+                                   "guoxin-mocvd",
+                                   "--scenarios", str(sc), "-o", str(out), "--table", str(table),
+                                   "--workers", "1", "--no-progress"])
     assert res.exit_code == 0, res.output
     data = json.loads(out.read_text())
     names = [r["name"] for r in data["stress"]]
     assert names == ["drop guoxin-mocvd", "foreign actors withdraw", "no simit", "region ZJ"]
     mocvd = data["stress"][0]
     assert mocvd["lost_targets"] == ["t-gan-js"]
-    assert {
-        "target": "t-gan-js",
-        "capability": "mocvd",
-        "level": 5,
-        "redundancy": 1,
-        "holders_left": 0,
-        "chokepoint": True,
-    } in mocvd["uncovered"]
+    assert {"target": "t-gan-js", "capability": "mocvd", "level": 5, "redundancy": 1,
+            "holders_left": 0,
+            "chokepoint": True} in mocvd["uncovered"]
     import pandas as pd
 
     df = pd.read_parquet(table)
@@ -592,26 +490,12 @@ def test_terminal_reports(demo, demo_marginal, demo_stress):
 
 def test_cli_analyses_a_given_solution(tmp_path):
     sol = tmp_path / "sol.json"
-    assert (
-        CliRunner().invoke(cli, ["solve", str(DEMO), "-o", str(sol), "--no-reasons"]).exit_code == 0
-    )
+    assert CliRunner().invoke(cli, ["solve", str(DEMO), "-o", str(sol),
+                                    "--no-reasons"]).exit_code == 0
     out = tmp_path / "s.json"
-    res = CliRunner().invoke(
-        cli,
-        [
-            "stress",
-            str(DEMO),
-            "--solution",
-            str(sol),
-            "--drop-actor",
-            "simit",
-            "--workers",
-            "1",
-            "-o",
-            str(out),
-            "--no-progress",
-        ],
-    )
+    res = CliRunner().invoke(cli, ["stress", str(DEMO), "--solution", str(sol), "--drop-actor",
+                                   "simit",
+                                   "--workers", "1", "-o", str(out), "--no-progress"])
     assert res.exit_code == 0, res.output
     data = json.loads(out.read_text())
     assert data["objective"] == json.loads(sol.read_text())["objective"]
@@ -624,16 +508,13 @@ def test_cli_analyses_a_given_solution(tmp_path):
     assert res.exit_code == 2 and "not a valid plan" in res.output
 
 
-@pytest.mark.parametrize(
-    "args, msg",
-    [
-        (["stress", str(DEMO)], "give at least one of"),
-        (["stress", str(DEMO), "--drop-actor", "nobody"], "unknown actor 'nobody'"),
-        (["stress", str(DEMO), "--drop-region", "XX"], "no actor in region 'XX'"),
-        (["analyse", str(DEMO), "--table", "x.xlsx"], "unknown extension"),
-        (["analyse", "no-such-file.json"], "no such file"),
-    ],
-)
+@pytest.mark.parametrize("args, msg", [
+    (["stress", str(DEMO)], "give at least one of"),
+    (["stress", str(DEMO), "--drop-actor", "nobody"], "unknown actor 'nobody'"),
+    (["stress", str(DEMO), "--drop-region", "XX"], "no actor in region 'XX'"),
+    (["analyse", str(DEMO), "--table", "x.xlsx"], "unknown extension"),
+    (["analyse", "no-such-file.json"], "no such file"),
+])
 def test_cli_usage_errors(args, msg):
     res = CliRunner().invoke(cli, args)
     assert res.exit_code == 2 and msg in res.output, res.output

@@ -177,13 +177,8 @@ def _exclusive_instance() -> dict[str, Any]:
     return _instance(
         actors=[
             _actor(
-                "I1",
-                "institute",
-                3.0,
-                lead_cost=2.0,
-                capabilities={"x": 3},
-                max_consortia=2,
-                max_lead=2,
+                "I1", "institute", 3.0, lead_cost=2.0, capabilities={"x": 3},
+                max_consortia=2, max_lead=2,
             ),
             _actor(
                 "E1", "enterprise", 5.0, capabilities={"x": 4}, max_consortia=2, bids={"t2": 1.0}

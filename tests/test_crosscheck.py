@@ -20,12 +20,8 @@ from strategies import tiny_instances
 
 from consortium.backends.base import Status
 
-SETTINGS = settings(
-    max_examples=300,
-    deadline=None,
-    derandomize=True,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
-)
+SETTINGS = settings(max_examples=300, deadline=None, derandomize=True,
+                    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 
 
 @SETTINGS
@@ -40,12 +36,8 @@ def test_optimum_matches_brute_force(inst):
         assert sol.objective == pytest.approx(expected.objective, rel=1e-6, abs=1e-6)
 
 
-@settings(
-    max_examples=60,
-    deadline=None,
-    derandomize=True,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
-)
+@settings(max_examples=60, deadline=None, derandomize=True,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(tiny_instances())
 def test_adding_a_rule_never_improves(inst):
     base = solve_verified(inst, reasons=False)
@@ -60,12 +52,8 @@ def test_adding_a_rule_never_improves(inst):
         assert tight.objective <= base.objective + 1e-6
 
 
-@settings(
-    max_examples=60,
-    deadline=None,
-    derandomize=True,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
-)
+@settings(max_examples=60, deadline=None, derandomize=True,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(tiny_instances())
 def test_loosening_budgets_never_worsens(inst):
     base = solve_verified(inst, reasons=False)

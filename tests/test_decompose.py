@@ -39,12 +39,8 @@ def verified(b, raw, instance: dict):
     return sol
 
 
-@settings(
-    max_examples=80,
-    deadline=None,
-    derandomize=True,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
-)
+@settings(max_examples=80, deadline=None, derandomize=True,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(tiny_instances())
 def test_bound_and_plan_bracket_the_brute_force_optimum(inst):
     expected = brute_force(copy.deepcopy(inst))
@@ -118,22 +114,8 @@ def test_decomposition_is_deterministic():
 
 def test_cli_method_and_time_limit(tmp_path):
     out = tmp_path / "sol.json"
-    r = CliRunner().invoke(
-        cli,
-        [
-            "solve",
-            str(DEMO),
-            "--method",
-            "decompose",
-            "--time-limit",
-            "20",
-            "--gap",
-            "0.5",
-            "-o",
-            str(out),
-            "--no-reasons",
-        ],
-    )
+    r = CliRunner().invoke(cli, ["solve", str(DEMO), "--method", "decompose", "--time-limit", "20",
+                                 "--gap", "0.5", "-o", str(out), "--no-reasons"])
     assert r.exit_code == 0, r.output
     data = json.loads(out.read_text())
     assert data["status"] == "optimal", data["solver"].get("message")  # within the 50 % asked for
@@ -179,9 +161,8 @@ def test_completion_gets_only_the_time_left(monkeypatch):
 
     def slow_decompose(lm, V, n, opts, start=None, say=None):
         time.sleep(1.0)
-        return RawResult(
-            Status.FEASIBLE, exact.x, exact.objective, exact.objective * 1.5, 0.5, 1.0, "highs", ""
-        )
+        return RawResult(Status.FEASIBLE, exact.x, exact.objective, exact.objective * 1.5, 0.5, 1.0,
+                         "highs", "")
 
     monkeypatch.setattr(dec, "decompose", slow_decompose)
     seen = []

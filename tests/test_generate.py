@@ -40,10 +40,8 @@ RADIUS = 6371.0088
 # ---------------------------------------------------------------- helpers
 def _dist(lat1, lon1, lat2, lon2):
     p1, p2 = math.radians(lat1), math.radians(lat2)
-    a = (
-        math.sin((p2 - p1) / 2) ** 2
-        + math.cos(p1) * math.cos(p2) * math.sin(math.radians(lon2 - lon1) / 2) ** 2
-    )
+    a = (math.sin((p2 - p1) / 2) ** 2
+         + math.cos(p1) * math.cos(p2) * math.sin(math.radians(lon2 - lon1) / 2) ** 2)
     return 2 * RADIUS * math.asin(math.sqrt(min(1.0, a)))
 
 
@@ -196,11 +194,8 @@ def _lead_types(inst):
 
 def _may_lead(inst, a, t):
     pol = inst["policy"]
-    return (
-        a.get("lead_cost") is not None
-        and a["type"] in _lead_types(inst)[t["mode"]]
-        and (a["ownership"] != "foreign" or pol.get("foreign_can_lead", False))
-    )
+    return (a.get("lead_cost") is not None and a["type"] in _lead_types(inst)[t["mode"]]
+            and (a["ownership"] != "foreign" or pol.get("foreign_can_lead", False)))
 
 
 def plan_violations(inst: dict, plan: list[dict]) -> list[str]:
@@ -217,11 +212,8 @@ def plan_violations(inst: dict, plan: list[dict]) -> list[str]:
     formed = [p["target"] for p in plan]
     if len(formed) != len(set(formed)):
         e.append("a target formed twice")
-    e += [
-        f"mandatory {t['id']}"
-        for t in inst["targets"]
-        if t.get("mandatory") and t["id"] not in formed
-    ]
+    e += [f"mandatory {t['id']}" for t in inst["targets"]
+          if t.get("mandatory") and t["id"] not in formed]
     joins: dict[str, int] = {}
     leads: dict[str, int] = {}
     by_sponsor: dict[str, float] = {}
@@ -240,13 +232,9 @@ def plan_violations(inst: dict, plan: list[dict]) -> list[str]:
         delivers = set()
         for r in t["requirements"]:
             k = r["capability"]
-            ok = {
-                m
-                for m in p["deliveries"].get(k, [])
-                if m in mem
-                and A[m]["capabilities"].get(k, 0) >= r["level"]
-                and not (k in choke and A[m]["ownership"] == "foreign")
-            }
+            ok = {m for m in p["deliveries"].get(k, []) if m in mem
+                  and A[m]["capabilities"].get(k, 0) >= r["level"]
+                  and not (k in choke and A[m]["ownership"] == "foreign")}
             if len(ok) < r["redundancy"]:
                 e.append(f"{t['id']}: {k} delivered {len(ok)}x")
             delivers |= ok
@@ -267,10 +255,8 @@ def plan_violations(inst: dict, plan: list[dict]) -> list[str]:
             e.append(f"{t['id']}: outside members")
         if any(frozenset((x, y)) in bad_pairs for x in mem for y in mem if x < y):
             e.append(f"{t['id']}: conflict")
-        spend = sum(
-            (1 + rate.get(A[m]["type"], 0)) * A[m].get("bids", {}).get(t["id"], A[m]["cost"])
-            for m in mem
-        )
+        spend = sum((1 + rate.get(A[m]["type"], 0))
+                    * A[m].get("bids", {}).get(t["id"], A[m]["cost"]) for m in mem)
         spend += (1 + rate.get(lead["type"], 0)) * lead["lead_cost"]
         if t.get("budget") is not None and spend > t["budget"] * (1 + 1e-6):
             e.append(f"{t['id']}: target budget")
@@ -290,83 +276,31 @@ def plan_violations(inst: dict, plan: list[dict]) -> list[str]:
     e += [f"exclusive {g}" for g in inst["exclusive"] if len(set(g) & set(formed)) > 1]
     fx = inst.get("fixed", {})
     P = {p["target"]: p for p in plan}
-    e += [
-        f"fixed lead {t}" for t, a in fx.get("leads", {}).items() if t not in P or P[t]["lead"] != a
-    ]
-    e += [
-        f"fixed member {t}"
-        for t, a in fx.get("members", [])
-        if t not in P or a not in P[t]["members"]
-    ]
+    e += [f"fixed lead {t}" for t, a in fx.get("leads", {}).items()
+          if t not in P or P[t]["lead"] != a]
+    e += [f"fixed member {t}" for t, a in fx.get("members", [])
+          if t not in P or a not in P[t]["members"]]
     e += [f"forbidden {t}" for t, a in fx.get("forbidden", []) if t in P and a in P[t]["members"]]
     e += [f"forbidden actor {a}" for a in fx.get("forbidden_actors", []) if a in joins]
     return e
 
 
 EXPECTED_FIELDS = {
-    "": {
-        "format",
-        "name",
-        "currency",
-        "capabilities",
-        "sites",
-        "sponsors",
-        "actors",
-        "targets",
-        "ties",
-        "conflicts",
-        "exclusive",
-        "policy",
-        "fixed",
-    },
+    "": {"format", "name", "currency", "capabilities", "sites", "sponsors", "actors", "targets",
+         "ties", "conflicts", "exclusive", "policy", "fixed"},
     "capabilities": {"id", "name", "chokepoint"},
     "sites": {"id", "name", "lat", "lon"},
     "sponsors": {"id", "name", "budget", "region"},
-    "actors": {
-        "id",
-        "name",
-        "type",
-        "ownership",
-        "region",
-        "lat",
-        "lon",
-        "capabilities",
-        "cost",
-        "lead_cost",
-        "max_consortia",
-        "max_lead",
-        "bids",
-    },
-    "targets": {
-        "id",
-        "name",
-        "mode",
-        "sponsor",
-        "value",
-        "mandatory",
-        "budget",
-        "sites",
-        "max_distance_km",
-        "min_members",
-        "max_members",
-        "requirements",
-    },
+    "actors": {"id", "name", "type", "ownership", "region", "lat", "lon", "capabilities", "cost",
+               "lead_cost", "max_consortia", "max_lead", "bids"},
+    "targets": {"id", "name", "mode", "sponsor", "value", "mandatory", "budget", "sites",
+                "max_distance_km", "min_members", "max_members", "requirements"},
     "requirements": {"capability", "level", "redundancy"},
     "ties": {"a", "b", "weight"},
     "conflicts": {"a", "b"},
-    "policy": {
-        "total_budget",
-        "require_both_ends",
-        "no_free_riders",
-        "max_state_share",
-        "min_private_members",
-        "min_outside_members",
-        "chokepoints_domestic_only",
-        "foreign_can_lead",
-        "lead_types",
-        "weights",
-        "incentives",
-    },
+    "policy": {"total_budget", "require_both_ends", "no_free_riders", "max_state_share",
+               "min_private_members", "min_outside_members", "chokepoints_domestic_only",
+               "foreign_can_lead", "lead_types", "weights", "incentives"},
     "weights": {"value", "cost", "distance", "ties"},
     "incentives": TYPES,
     "fixed": {"leads", "members", "forbidden", "forbidden_actors"},
@@ -404,26 +338,11 @@ def _fields(inst: dict) -> dict[str, set]:
 
 
 EXPECTED_VARIETY = {
-    "mode:research",
-    "mode:economic",
-    "mandatory:True",
-    "mandatory:False",
-    "chokepoint:True",
-    "chokepoint:False",
-    "lead_cost:True",
-    "lead_cost:False",
-    "distance:True",
-    "distance:False",
-    "sponsor_budget:True",
-    "sponsor_budget:False",
-    "sponsor_region:True",
-    "sponsor_region:False",
-    "exclusive",
-    "redundancy:1",
-    "redundancy:2",
-    "redundancy:3",
-    *(f"type:{t}" for t in TYPES),
-    *(f"ownership:{o}" for o in OWNERSHIP),
+    "mode:research", "mode:economic", "mandatory:True", "mandatory:False", "chokepoint:True",
+    "chokepoint:False", "lead_cost:True", "lead_cost:False", "distance:True", "distance:False",
+    "sponsor_budget:True", "sponsor_budget:False", "sponsor_region:True",
+    "sponsor_region:False", "exclusive", "redundancy:1", "redundancy:2", "redundancy:3",
+    *(f"type:{t}" for t in TYPES), *(f"ownership:{o}" for o in OWNERSHIP),
 }
 
 
@@ -455,23 +374,15 @@ def test_same_arguments_same_bytes(tmp_path):
 
 def test_bytes_stable_across_processes():
     """No dependence on hash randomisation (PYTHONHASHSEED) or process state."""
-    code = (
-        "import hashlib,sys; from consortium.generate import generate, dumps_instance; "
-        "sys.stdout.write(hashlib.sha256(dumps_instance(generate(preset='small', seed=7))"
-        ".encode()).hexdigest())"
-    )
+    code = ("import hashlib,sys; from consortium.generate import generate, dumps_instance; "
+            "sys.stdout.write(hashlib.sha256(dumps_instance(generate(preset='small', seed=7))"
+            ".encode()).hexdigest())")
     root = Path(__file__).resolve().parents[1]
     digests = set()
     for hs in ("0", "1", "12345"):
         env = dict(os.environ, PYTHONHASHSEED=hs, PYTHONPATH=str(root))
-        out = subprocess.run(
-            [sys.executable, "-c", code],
-            env=env,
-            capture_output=True,
-            text=True,
-            check=True,
-            cwd=root,
-        )
+        out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True,
+                             text=True, check=True, cwd=root)
         digests.add(out.stdout.strip())
     local = hashlib.sha256(dumps_instance(generate(preset="small", seed=7)).encode()).hexdigest()
     assert digests == {local}
@@ -500,30 +411,23 @@ def test_small_valid(seed):
 def test_provincial_valid(provincial):
     inst, _ = provincial
     assert validate(inst) == []
-    assert (
-        len(inst["targets"]),
-        len(inst["actors"]),
-        len(inst["capabilities"]),
-        len(inst["sites"]),
-    ) == (50, 2000, 100, 10)
+    assert (len(inst["targets"]), len(inst["actors"]), len(inst["capabilities"]),
+            len(inst["sites"])) == (50, 2000, 100, 10)
     # the Zhejiang-style programme sits in Zhejiang
     assert {s["region"] for s in inst["sponsors"]} == {"ZJ"}
 
 
-@pytest.mark.parametrize(
-    "kw",
-    [
-        dict(targets=3, actors=1, capabilities=1, sites=1),
-        dict(targets=5, actors=2, capabilities=1, sites=1),
-        dict(targets=0, actors=10, capabilities=5, sites=1),
-        dict(targets=10, actors=5, capabilities=3, sites=2),
-        dict(targets=20, actors=30, capabilities=8, sites=3),
-        dict(targets=12, actors=60, capabilities=40, sites=8),
-        dict(targets=6, actors=100, capabilities=12, sites=len(SITES)),
-        dict(preset="provincial", targets=7, actors=150, capabilities=30, sites=3),
-        dict(preset="national", targets=40, actors=1500, capabilities=60, sites=12),
-    ],
-)
+@pytest.mark.parametrize("kw", [
+    dict(targets=3, actors=1, capabilities=1, sites=1),
+    dict(targets=5, actors=2, capabilities=1, sites=1),
+    dict(targets=0, actors=10, capabilities=5, sites=1),
+    dict(targets=10, actors=5, capabilities=3, sites=2),
+    dict(targets=20, actors=30, capabilities=8, sites=3),
+    dict(targets=12, actors=60, capabilities=40, sites=8),
+    dict(targets=6, actors=100, capabilities=12, sites=len(SITES)),
+    dict(preset="provincial", targets=7, actors=150, capabilities=30, sites=3),
+    dict(preset="national", targets=40, actors=1500, capabilities=60, sites=12),
+])
 def test_overrides_and_edge_cases_valid(kw):
     kw = dict(kw)
     preset = kw.pop("preset", "small")
@@ -598,11 +502,8 @@ def test_realism_provincial(provincial):
     ch = sum(c["chokepoint"] for c in inst["capabilities"]) / len(inst["capabilities"])
     assert 0.14 <= ch <= 0.21
     # costs: enterprises pricier than smes; only potential leaders have a lead fee
-    mean = {
-        t: sum(a["cost"] for a in actors if a["type"] == t)
-        / max(1, sum(a["type"] == t for a in actors))
-        for t in TYPES
-    }
+    mean = {t: sum(a["cost"] for a in actors if a["type"] == t)
+            / max(1, sum(a["type"] == t for a in actors)) for t in TYPES}
     assert mean["enterprise"] > 2 * mean["sme"]
     assert all(a["lead_cost"] is None for a in actors if a["type"] == "sme")
     assert all(a["lead_cost"] is not None for a in actors if a["type"] == "lab")
@@ -611,11 +512,9 @@ def test_realism_provincial(provincial):
     by_id = {a["id"]: a for a in actors}
     bids = [(b, a["cost"]) for a in actors for b in a.get("bids", {}).values()]
     assert bids and all(0.75 * c <= b < c for b, c in bids)
-
     # ties concentrated inside clusters: most tied pairs share the nearest site
     def home(a):
         return min(sites, key=lambda s: _dist(a["lat"], a["lon"], s["lat"], s["lon"]))["id"]
-
     same = sum(home(by_id[t["a"]]) == home(by_id[t["b"]]) for t in inst["ties"][:500])
     assert same > 0.6 * min(500, len(inst["ties"]))
     assert all(0.5 <= t["weight"] <= 3.0 for t in inst["ties"])
@@ -646,9 +545,8 @@ def test_eligibility_stats_small():
 # ---------------------------------------------------------------- CLI
 def test_cli_writes_the_same_file(tmp_path):
     out = tmp_path / "inst.json"
-    res = CliRunner().invoke(
-        generate_command, ["--preset", "small", "--seed", "4", "--targets", "6", "-o", str(out)]
-    )
+    res = CliRunner().invoke(generate_command, ["--preset", "small", "--seed", "4",
+                                                "--targets", "6", "-o", str(out)])
     assert res.exit_code == 0, res.output
     assert len(res.output.strip().splitlines()) == 1
     assert "6 targets" in res.output
@@ -674,12 +572,8 @@ def test_national(provincial):
     inst, wit = _generate(preset="national", seed=0)
     assert time.perf_counter() - t0 < 20.0
     assert validate(inst) == []
-    assert (
-        len(inst["targets"]),
-        len(inst["actors"]),
-        len(inst["capabilities"]),
-        len(inst["sites"]),
-    ) == (500, 15000, 300, 35)
+    assert (len(inst["targets"]), len(inst["actors"]), len(inst["capabilities"]),
+            len(inst["sites"])) == (500, 15000, 300, 35)
     st = eligibility_stats(inst)
     assert 100_000 <= st["any"] <= 400_000, st
     assert st["per_target_median"] <= 500, st

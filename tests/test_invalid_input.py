@@ -19,9 +19,8 @@ EXPECTED: dict[str, str] = json.loads((INVALID / "EXPECTED.json").read_text())
 @pytest.mark.parametrize("command", ["solve", "validate"])
 def test_invalid_file_is_rejected(name, command, tmp_path):
     out = tmp_path / "plan.json"
-    args = [command, str(INVALID / f"{name}.json")] + (
-        ["-o", str(out)] if command == "solve" else []
-    )
+    args = [command, str(INVALID / f"{name}.json")] + (["-o", str(out)] if command == "solve"
+                                                       else [])
     r = CliRunner().invoke(cli, args)
     assert r.exit_code == 2, r.output
     assert r.exception is None or isinstance(r.exception, SystemExit)
@@ -65,33 +64,23 @@ def test_usage_errors_exit_2():
     assert "unknown profile" in r.output
 
 
-@pytest.mark.parametrize(
-    ("field", "value", "shown"),
-    [
-        ("max_consortia", -1.0, "-1.0: input should be greater than or equal to 0"),
-        ("max_consortia", -1, "-1: input should be greater than or equal to 0"),
-        ("capabilities", {"c": 10.0}, "10.0: input should be less than or equal to 9"),
-        ("capabilities", {"c": 1e300}, "1e+300: input should be less than or equal to 9"),
-        ("max_consortia", 3.5, "expected an integer, got 3.5"),
-        ("max_consortia", True, "expected an integer, got a boolean"),
-        ("max_consortia", "3", "input should be a valid integer"),
-    ],
-)
+@pytest.mark.parametrize(("field", "value", "shown"), [
+    ("max_consortia", -1.0, "-1.0: input should be greater than or equal to 0"),
+    ("max_consortia", -1, "-1: input should be greater than or equal to 0"),
+    ("capabilities", {"c": 10.0}, "10.0: input should be less than or equal to 9"),
+    ("capabilities", {"c": 1e300}, "1e+300: input should be less than or equal to 9"),
+    ("max_consortia", 3.5, "expected an integer, got 3.5"),
+    ("max_consortia", True, "expected an integer, got a boolean"),
+    ("max_consortia", "3", "input should be a valid integer"),
+])
 def test_integer_fields_show_the_value_as_written(field, value, shown):
     """Integral floats are accepted as integers (3.0 is 3); a bounds error
     shows the value as the file has it, never a converted one."""
     from consortium.io.instance import InstanceError, from_dict
 
-    actor = {
-        "id": "a",
-        "type": "sme",
-        "ownership": "state",
-        "region": "r",
-        "lat": 1,
-        "lon": 1,
-        "cost": 1,
-        field: value,
-    }
+    actor = {"id": "a", "type": "sme", "ownership": "state", "region": "r", "lat": 1, "lon": 1,
+             "cost": 1,
+             field: value}
     with pytest.raises(InstanceError) as e:
         from_dict({"sites": [{"id": "s", "lat": 1, "lon": 2}], "actors": [actor]})
     assert e.value.errors[0].startswith(f"actors[0].{field}"), e.value.errors

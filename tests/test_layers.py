@@ -21,32 +21,17 @@ PKG = Path(__file__).resolve().parents[1] / "consortium"
 # (prefix, layer): the longest matching prefix wins; a module may import its
 # own layer and those below it.
 LAYERS = [
-    ("consortium.errors", 0),
-    ("consortium.spec", 0),
-    ("consortium.io", 0),
-    ("consortium.model", 1),
-    ("consortium.backends", 1),
-    ("consortium.result", 1),
+    ("consortium.errors", 0), ("consortium.spec", 0), ("consortium.io", 0),
+    ("consortium.model", 1), ("consortium.backends", 1), ("consortium.result", 1),
     ("consortium.verify", 1),
     ("consortium.solving", 2),
-    ("consortium.analysis", 3),
-    ("consortium.sweep", 3),
-    ("consortium.generate", 3),
+    ("consortium.analysis", 3), ("consortium.sweep", 3), ("consortium.generate", 3),
     ("consortium.report", 3),
-    ("consortium.spreadsheet", 3),
-    ("consortium.check", 3),
-    ("consortium.cli", 4),
-    ("consortium.api", 4),
-    ("consortium.__main__", 4),
-    ("consortium", 4),
+    ("consortium.spreadsheet", 3), ("consortium.check", 3),
+    ("consortium.cli", 4), ("consortium.api", 4), ("consortium.__main__", 4), ("consortium", 4),
 ]
-NAMES = {
-    0: "instance I/O",
-    1: "back ends / model / result",
-    2: "solving",
-    3: "features",
-    4: "command line / API",
-}
+NAMES = {0: "instance I/O", 1: "back ends / model / result", 2: "solving", 3: "features",
+         4: "command line / API"}
 
 
 def module_name(path: Path) -> str:
@@ -116,9 +101,8 @@ def test_no_upward_import(mod):
 def test_no_import_cycle():
     # the package itself (consortium/__init__.py, the lazy public API) is the top:
     # importing a submodule runs it, but it imports nothing at import time
-    graph = {
-        m: {i for i in deps if i != "consortium"} for m, deps in GRAPH.items() if m != "consortium"
-    }
+    graph = {m: {i for i in deps if i != "consortium"} for m, deps in GRAPH.items()
+             if m != "consortium"}
     state: dict[str, int] = {}
     stack: list[str] = []
 
@@ -127,7 +111,7 @@ def test_no_import_cycle():
         stack.append(m)
         for n in sorted(graph[m]):
             if state.get(n) == 1:
-                cycle = stack[stack.index(n) :] + [n]
+                cycle = stack[stack.index(n):] + [n]
                 pytest.fail("import cycle: " + " -> ".join(cycle))
             if n not in state:
                 visit(n)
@@ -144,20 +128,15 @@ def test_only_the_command_line_exits_or_uses_click(mod):
     tree = ast.parse(MODULES[mod].read_text(encoding="utf-8"))
     bad = []
     for node in ast.walk(tree):
-        if isinstance(node, ast.Import) and any(
-            a.name.split(".")[0] == "click" for a in node.names
-        ):
+        if isinstance(node, ast.Import) and any(a.name.split(".")[0] == "click"
+                                                for a in node.names):
             bad.append(f"line {node.lineno}: imports click")
         elif isinstance(node, ast.ImportFrom) and (node.module or "").split(".")[0] == "click":
             bad.append(f"line {node.lineno}: imports click")
         elif isinstance(node, ast.Call):
             f = node.func
-            if (
-                isinstance(f, ast.Attribute)
-                and f.attr == "exit"
-                and isinstance(f.value, ast.Name)
-                and f.value.id == "sys"
-            ):
+            if isinstance(f, ast.Attribute) and f.attr == "exit" and isinstance(f.value, ast.Name) \
+                    and f.value.id == "sys":
                 bad.append(f"line {node.lineno}: sys.exit")
             if isinstance(f, ast.Name) and f.id in ("exit", "quit"):
                 bad.append(f"line {node.lineno}: {f.id}()")
@@ -167,11 +146,8 @@ def test_only_the_command_line_exits_or_uses_click(mod):
 def test_no_highspy_outside_the_back_ends():
     users = sorted(m for m, p in MODULES.items() if "highspy" in imports_any(p) and layer(m) != 1)
     assert not users, users
-    assert all(
-        m.startswith("consortium.backends")
-        for m, p in MODULES.items()
-        if "highspy" in imports_any(p)
-    )
+    assert all(m.startswith("consortium.backends") for m, p in MODULES.items()
+               if "highspy" in imports_any(p))
 
 
 def imports_any(path: Path) -> set[str]:
@@ -188,8 +164,7 @@ def imports_any(path: Path) -> set[str]:
 def test_every_package_is_in_pyproject():
     import tomllib
 
-    listed = set(
-        tomllib.loads((PKG.parent / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"]
-    )
+    project = tomllib.loads((PKG.parent / "pyproject.toml").read_text())
+    listed = set(project["tool"]["setuptools"]["packages"])
     found = {module_name(p.parent / "__init__.py") for p in PKG.rglob("__init__.py")}
     assert found <= listed, sorted(found - listed)

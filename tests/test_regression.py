@@ -85,14 +85,11 @@ def test_update_writes_only_proven_results(tmp_path):
     r = CliRunner().invoke(cli, ["check", str(tmp_path), "--update"])
     assert r.exit_code == 0, r.output
     written = json.loads(chk.expected_path(tmp_path / src.name).read_text())
-    assert written == {
-        "status": "optimal",
-        "objective": pytest.approx(json.loads(chk.expected_path(src).read_text())["objective"]),
-    }
+    assert written == {"status": "optimal", "objective": pytest.approx(
+        json.loads(chk.expected_path(src).read_text())["objective"])}
     # A time-limited run that is not proven optimal is never written.
-    o = chk.Outcome(
-        str(tmp_path / "x.json"), None, {"status": "feasible", "proven": False}, 0.1, "NEW"
-    )
+    o = chk.Outcome(str(tmp_path / "x.json"), None, {"status": "feasible", "proven": False}, 0.1,
+                    "NEW")
     assert "not updated" in chk.update([o])[0]
     assert not (tmp_path / "x.expected.json").exists()
 
@@ -100,6 +97,5 @@ def test_update_writes_only_proven_results(tmp_path):
 def test_parallel_check_matches_sequential():
     seq = chk.run(FILES[:6], workers=1)
     par = chk.run(FILES[:6], workers=2)
-    assert [(o.path, o.verdict, o.got["objective"]) for o in seq] == [
-        (o.path, o.verdict, o.got["objective"]) for o in par
-    ]
+    assert [(o.path, o.verdict, o.got["objective"]) for o in seq] == \
+           [(o.path, o.verdict, o.got["objective"]) for o in par]

@@ -38,57 +38,32 @@ def demo(tmp_path_factory):
     (d / "plan.json").write_text(json.dumps(sol))
     sweep = d / "sweep.sqlite"
     make_sweep(sweep)
-    r = run(
-        "report",
-        str(DEMO),
-        str(d / "plan.json"),
-        "-o",
-        str(d / "report.html"),
-        "--sweep",
-        str(sweep),
-    )
+    r = run("report", str(DEMO), str(d / "plan.json"), "-o", str(d / "report.html"), "--sweep",
+            str(sweep))
     assert r.exit_code == 0, r.output
-    return {
-        "dir": d,
-        "raw": raw,
-        "sol": sol,
-        "html": (d / "report.html").read_text(encoding="utf-8"),
-    }
+    return {"dir": d, "raw": raw, "sol": sol,
+            "html": (d / "report.html").read_text(encoding="utf-8")}
 
 
 def make_sweep(path: Path, with_rows: bool = True) -> None:
     """A results file laid out as `consortium sweep` writes it (one column per swept path)."""
     con = sqlite3.connect(path)
-    con.execute(
-        "CREATE TABLE scenarios (scenario INTEGER PRIMARY KEY, overrides TEXT NOT NULL, "
-        '"policy.total_budget" REAL, status TEXT NOT NULL, objective REAL, bound REAL, gap REAL, '
-        "spend REAL, formed INTEGER, formed_targets TEXT, leads TEXT, solve_time_s REAL, "
-        "worker TEXT, "
-        "error TEXT)"
-    )
+    con.execute('CREATE TABLE scenarios (scenario INTEGER PRIMARY KEY, overrides TEXT NOT NULL, '
+                '"policy.total_budget" REAL, status TEXT NOT NULL, objective REAL, bound REAL, gap '
+                'REAL, '
+                "spend REAL, formed INTEGER, formed_targets TEXT, leads TEXT, solve_time_s REAL, "
+                "worker TEXT, "
+                "error TEXT)")
     if with_rows:
-        for i, (b, obj, sp, st) in enumerate(
-            [
-                (100, None, None, "infeasible"),
-                (120, 142.04, 109.82, "optimal"),
-                (140, 192.27, 133.69, "optimal"),
-                (180, 204.99, 165.57, "optimal"),
-            ]
-        ):
-            con.execute(
-                'INSERT INTO scenarios (scenario, overrides, "policy.total_budget", status, '
-                "objective, "
-                "spend, formed) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (
-                    i,
-                    json.dumps({"policy.total_budget": b}),
-                    b,
-                    st,
-                    obj,
-                    sp,
-                    None if obj is None else 4,
-                ),
-            )
+        for i, (b, obj, sp, st) in enumerate([(100, None, None, "infeasible"),
+                                              (120, 142.04, 109.82, "optimal"),
+                                              (140, 192.27, 133.69, "optimal"),
+                                              (180, 204.99, 165.57, "optimal")]):
+            con.execute("INSERT INTO scenarios (scenario, overrides, \"policy.total_budget\", "
+                        "status, objective, "
+                        "spend, formed) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                        (i, json.dumps({"policy.total_budget": b}), b, st, obj, sp, None
+                         if obj is None else 4))
     con.commit()
     con.close()
 
@@ -146,15 +121,8 @@ def test_every_consortium_member_and_unformed_target_appears(demo):
         assert f"{c['spend']:,.2f}" in section  # its total row
     for u in sol["unformed"]:
         assert f">{u['target']}<" in page and u["reason"].split(" (")[0] in page
-    for h in (
-        "Summary",
-        "Consortia",
-        "Map of sites and members",
-        "Network of formed consortia",
-        "Budget use per sponsor",
-        "Targets not formed",
-        "Sweep",
-    ):
+    for h in ("Summary", "Consortia", "Map of sites and members", "Network of formed consortia",
+              "Budget use per sponsor", "Targets not formed", "Sweep"):
         assert h in heads
     assert "Checked by the independent verifier" in page
 
@@ -167,9 +135,8 @@ def test_figures_are_inline_svg_and_nothing_is_external(demo):
     assert o.tags.get("script", 0) == 0 and o.tags.get("link", 0) == 0 and o.tags.get("img", 0) == 0
     assert o.tags.get("iframe", 0) == 0
     # Every URL-bearing attribute is a fragment inside the page.
-    assert o.urls and all(u.startswith("#") for u in o.urls), [
-        u for u in o.urls if not u.startswith("#")
-    ]
+    assert o.urls and all(u.startswith("#") for u in o.urls), [u for u in o.urls
+                                                               if not u.startswith("#")]
     assert not re.search(r"url\(\s*['\"]?(https?:)?//", page)
     assert "@import" not in page
     # "http" may appear only in visible text (none here): not in any tag.
@@ -221,19 +188,10 @@ def test_no_plan_and_no_budget_render(tmp_path):
     """An infeasible plan (no consortia) still gives a page, with its diagnosis."""
     raw = json.loads(DEMO.read_text())
     inst = from_dict(raw)
-    sol = {
-        "format": "consortium-solution/1",
-        "instance": "suzhou-demo",
-        "status": "infeasible",
-        "objective": None,
-        "bound": None,
-        "gap": None,
-        "solver": {},
-        "consortia": [],
-        "unformed": [{"target": t.id, "reason": "no plan"} for t in inst.targets],
-        "kpis": {},
-        "diagnosis": ["targets t-sic: nobody may lead it"],
-    }
+    sol = {"format": "consortium-solution/1", "instance": "suzhou-demo", "status": "infeasible",
+           "objective": None, "bound": None, "gap": None, "solver": {}, "consortia": [],
+           "unformed": [{"target": t.id, "reason": "no plan"} for t in inst.targets], "kpis": {},
+           "diagnosis": ["targets t-sic: nobody may lead it"]}
     page = render_report(inst, sol)
     assert "No consortium is formed" in page and "nobody may lead it" in page
     assert page.count("<svg") == 1  # budgets only
@@ -242,24 +200,15 @@ def test_no_plan_and_no_budget_render(tmp_path):
 # ---------------------------------------------------------------- invalid input
 
 
-@pytest.mark.parametrize(
-    "mutate,needle",
-    [
-        (
-            lambda s: s["consortia"][0].update(target="t-nowhere"),
-            "consortia[0].target: unknown target 't-nowhere'",
-        ),
-        (
-            lambda s: s["consortia"][1]["members"].append("ghost"),
-            "consortia[1].members[3]: unknown actor 'ghost'",
-        ),
-        (lambda s: s.update(format="other/1"), "format: unknown format 'other/1'"),
-        (
-            lambda s: s["consortia"][0]["contracts"][0].update(reward="a lot"),
-            "reward: not a finite number",
-        ),
-    ],
-)
+@pytest.mark.parametrize("mutate,needle", [
+    (lambda s: s["consortia"][0].update(target="t-nowhere"),
+     "consortia[0].target: unknown target 't-nowhere'"),
+    (lambda s: s["consortia"][1]["members"].append("ghost"),
+     "consortia[1].members[3]: unknown actor 'ghost'"),
+    (lambda s: s.update(format="other/1"), "format: unknown format 'other/1'"),
+    (lambda s: s["consortia"][0]["contracts"][0].update(reward="a lot"),
+     "reward: not a finite number"),
+])
 def test_invalid_solution_exit_2_one_line(tmp_path, demo, mutate, needle):
     sol = json.loads(json.dumps(demo["sol"]))
     mutate(sol)
@@ -308,33 +257,18 @@ def test_a_plan_breaking_rules_is_reported_not_hidden(tmp_path, demo):
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 
 
-@pytest.mark.skipif(
-    CHROMIUM is None, reason="chromium is not installed (apt-get install -y chromium)"
-)
+@pytest.mark.skipif(CHROMIUM is None,
+                    reason="chromium is not installed (apt-get install -y chromium)")
 def test_report_renders_in_headless_chromium(demo, tmp_path):
     url = (demo["dir"] / "report.html").resolve().as_uri()
-    base = [
-        CHROMIUM,
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--disable-dev-shm-usage",
-        f"--user-data-dir={tmp_path / 'profile'}",
-        "--enable-logging=stderr",
-        "--v=0",
-    ]
+    base = [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking", "--disable-component-update", "--disable-sync",
+            "--disable-dev-shm-usage", f"--user-data-dir={tmp_path / 'profile'}",
+            "--enable-logging=stderr", "--v=0"]
     png = tmp_path / "report.png"
-    shot = subprocess.run(
-        base + [f"--screenshot={png}", "--window-size=1280,2000", url],
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    shot = subprocess.run(base + [f"--screenshot={png}", "--window-size=1280,2000", url],
+                          capture_output=True, text=True, timeout=120)
     assert png.exists() and png.stat().st_size > 20_000, shot.stderr[-2000:]
     dom = subprocess.run(base + ["--dump-dom", url], capture_output=True, text=True, timeout=120)
     assert dom.returncode == 0, dom.stderr[-2000:]

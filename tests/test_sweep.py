@@ -90,16 +90,8 @@ def grid_run(tmp_path_factory):
 def budget_run(tmp_path_factory):
     """A 1-D budget sweep whose lowest budget cannot pay for the mandatory target."""
     out = tmp_path_factory.mktemp("sweep") / "budget.sqlite"
-    r = run(
-        "sweep",
-        DEMO,
-        "--set",
-        "policy.total_budget=40,100,130,160,190",
-        "-o",
-        out,
-        "--workers",
-        "1",
-    )
+    r = run("sweep", DEMO, "--set", "policy.total_budget=40,100,130,160,190", "-o", out,
+            "--workers", "1")
     assert r.exit_code == 0, r.output
     return out
 
@@ -109,9 +101,8 @@ def budget_run(tmp_path_factory):
 
 def test_range_parsing():
     assert parse_range("100:1000:50") == list(range(100, 1001, 50))
-    assert parse_range("100:1000:50")[-1] == 1000 and all(
-        isinstance(v, int) for v in parse_range("1:5:2")
-    )
+    assert parse_range("100:1000:50")[-1] == 1000 and all(isinstance(v, int)
+                                                          for v in parse_range("1:5:2"))
     # decimal steps: no float drift, the end included when it lies on the grid
     assert parse_range("0.1:0.5:0.1") == [0.1, 0.2, 0.3, 0.4, 0.5]
     assert parse_range("0:1:0.3") == [0.0, 0.3, 0.6, 0.9]  # 1.0 is not on the grid
@@ -152,29 +143,20 @@ def test_paths_select_by_id_index_and_all():
     assert {t["max_distance_km"] for t in r["targets"]} == {500}
     r = set_path(raw, "targets[3].value", 1.5)
     assert r["targets"][3]["value"] == 1.5
-    r = apply_overrides(
-        raw,
-        {"policy.weights.cost": 2.0, "policy.max_state_share": 0.3, "actors[0].bids.t-sic": 4.0},
-    )
+    r = apply_overrides(raw, {"policy.weights.cost": 2.0, "policy.max_state_share": 0.3,
+                              "actors[0].bids.t-sic": 4.0})
     assert r["policy"]["weights"]["cost"] == 2.0 and r["policy"]["max_state_share"] == 0.3
     assert r["actors"][0]["bids"] == {"t-sic": 4.0}
     from_dict(r)
     assert json.dumps(raw) == before  # the base instance is never modified
-    assert [s.kind for s in parse_path("targets['t-sic'].requirements[0].level")] == [
-        "key",
-        "sel",
-        "key",
-        "sel",
-        "key",
-    ]
-    for bad, msg in [
-        ("policy.total_budgett", "did you mean 'total_budget'"),
-        ("sponsors[nowhere].budget", "no item with id 'nowhere'"),
-        ("targets[42].value", "out of range"),
-        ("targets.value", "is a list"),
-        ("policy.weights.speed", "unknown field 'speed'"),
-        ("policy.total_budget.x", "is a value"),
-    ]:
+    kinds = [s.kind for s in parse_path("targets['t-sic'].requirements[0].level")]
+    assert kinds == ["key", "sel", "key", "sel", "key"]
+    for bad, msg in [("policy.total_budgett", "did you mean 'total_budget'"),
+                     ("sponsors[nowhere].budget", "no item with id 'nowhere'"),
+                     ("targets[42].value", "out of range"),
+                     ("targets.value", "is a list"),
+                     ("policy.weights.speed", "unknown field 'speed'"),
+                     ("policy.total_budget.x", "is a value")]:
         with pytest.raises(SweepError, match=msg):
             set_path(raw, bad, 1)
 
@@ -193,25 +175,18 @@ def _no_solving(monkeypatch):
     monkeypatch.setattr(consortium.solving.runner, "run_local", boom)
 
 
-@pytest.mark.parametrize(
-    "args, needle",
-    [
-        (["--set", "policy.total_budgett=100,200"], "policy.total_budgett"),
-        (["--set", "sponsors[atlantis].budget=10"], "sponsors[atlantis].budget"),
-        (
-            ["--set", "policy.total_budget=100,200", "--set", "policy.max_state_share=0.5,-1"],
-            "policy.max_state_share",
-        ),
-        (["--set", "targets[*].min_members=20"], "min_members"),
-        (["--set", "policy.total_budget=1:5:0"], "policy.total_budget"),
-        (
-            ["--set", "policy.total_budget=1,2", "--set", "policy.weights.cost=1,2,3", "--zip"],
-            "differ in length",
-        ),
-        (["--set", "policy.total_budget"], "PATH=VALUES"),
-        ([], "nothing to sweep"),
-    ],
-)
+@pytest.mark.parametrize("args, needle", [
+    (["--set", "policy.total_budgett=100,200"], "policy.total_budgett"),
+    (["--set", "sponsors[atlantis].budget=10"], "sponsors[atlantis].budget"),
+    (["--set", "policy.total_budget=100,200", "--set", "policy.max_state_share=0.5,-1"],
+     "policy.max_state_share"),
+    (["--set", "targets[*].min_members=20"], "min_members"),
+    (["--set", "policy.total_budget=1:5:0"], "policy.total_budget"),
+    (["--set", "policy.total_budget=1,2", "--set", "policy.weights.cost=1,2,3", "--zip"],
+     "differ in length"),
+    (["--set", "policy.total_budget"], "PATH=VALUES"),
+    ([], "nothing to sweep"),
+])
 def test_invalid_sweep_is_exit_2_before_solving(tmp_path, monkeypatch, args, needle):
     _no_solving(monkeypatch)
     out = tmp_path / "r.sqlite"
@@ -227,8 +202,8 @@ def test_scenario_file_csv_and_json(tmp_path):
     csv_file.write_text("policy.total_budget,sponsors[suzhou].budget\n120,50\n160,\n")
     r = run("sweep", DEMO, "--scenarios", csv_file, "-o", tmp_path / "c.sqlite", "--dry-run")
     assert r.exit_code == 0, r.output
-    assert "policy.total_budget=120, sponsors[suzhou].budget=50" in r.output
-    assert "1\tpolicy.total_budget=160" in r.output and "2 scenario(s)" in r.output
+    assert 'policy.total_budget=120, sponsors[suzhou].budget=50' in r.output
+    assert '1\tpolicy.total_budget=160' in r.output and "2 scenario(s)" in r.output
     js = tmp_path / "cases.json"
     js.write_text(json.dumps([{"policy.weights.cost": 1.1}, {"policy.weights.nope": 1}]))
     r = run("sweep", DEMO, "--scenarios", js, "-o", tmp_path / "j.sqlite")
@@ -246,10 +221,8 @@ def test_rows_equal_separate_solves_and_plans_verify(grid_run):
     assert all(r["worker"].startswith("local-") for r in got)
     for r in got:
         ov = json.loads(r["overrides"])
-        assert ov == {
-            "policy.total_budget": r["policy.total_budget"],
-            "policy.weights.cost": r["policy.weights.cost"],
-        }
+        assert ov == {"policy.total_budget": r["policy.total_budget"],
+                      "policy.weights.cost": r["policy.weights.cost"]}
         variant = apply_overrides(raw, ov)
         ref = solve(from_dict(variant), SolverOptions(threads=1), reasons=False)
         assert r["status"] == ref.status.value == "optimal"
@@ -288,9 +261,8 @@ def test_deterministic_across_worker_counts(grid_run, tmp_path):
 
 def test_infeasible_scenario_is_a_status_not_a_failure(tmp_path):
     out = tmp_path / "inf.sqlite"
-    r = run(
-        "sweep", DEMO, "--set", "targets[t-sic].max_distance_km=1,1100", "-o", out, "--workers", "0"
-    )
+    r = run("sweep", DEMO, "--set", "targets[t-sic].max_distance_km=1,1100", "-o", out, "--workers",
+            "0")
     assert r.exit_code == 0, r.output
     a, b = rows(out)
     assert a["status"] == "infeasible" and a["error"] is None and a["objective"] is None
@@ -319,44 +291,22 @@ def test_exception_recorded_as_failed_inprocess(tmp_path, monkeypatch):
     assert 1 not in plans(out)
     # --resume --retry-failed solves the failed scenario again (now without the fault)
     monkeypatch.setattr(consortium.solving.session.Session, "resolve", real)
-    r = run(
-        "sweep",
-        DEMO,
-        "--set",
-        "policy.total_budget=100,150,200",
-        "-o",
-        out,
-        "--workers",
-        "0",
-        "--resume",
-        "--retry-failed",
-    )
+    r = run("sweep", DEMO, "--set", "policy.total_budget=100,150,200", "-o", out, "--workers", "0",
+            "--resume", "--retry-failed")
     assert r.exit_code == 0, r.output
     assert [x["status"] for x in rows(out)] == ["optimal"] * 3
 
 
 def test_worker_death_recorded_and_pool_restarted(tmp_path):
     out = tmp_path / "death.sqlite"
-    r = run(
-        "sweep",
-        DEMO,
-        "--set",
-        "policy.total_budget=100:200:20",
-        "-o",
-        out,
-        "--workers",
-        "2",
-        "--chunk",
-        "3",
-        env={FAULT_ENV: "kill@1,raise@4"},
-    )
+    r = run("sweep", DEMO, "--set", "policy.total_budget=100:200:20", "-o", out, "--workers", "2",
+            "--chunk", "3", env={FAULT_ENV: "kill@1,raise@4"})
     assert r.exit_code == 1, r.output
     got = rows(out)
     assert [x["scenario"] for x in got] == list(range(6))
     st = {x["scenario"]: x for x in got}
-    assert (
-        st[1]["status"] == "failed" and "worker process died (killed by SIGKILL)" in st[1]["error"]
-    )
+    assert st[1]["status"] == "failed"
+    assert "worker process died (killed by SIGKILL)" in st[1]["error"]
     assert st[4]["status"] == "failed" and "injected fault" in st[4]["error"]
     assert all(st[i]["status"] == "optimal" for i in (0, 2, 3, 5))
     assert "restarting" in r.output
@@ -366,19 +316,8 @@ def test_worker_blocked_by_a_runaway_solve_is_replaced(tmp_path):
     # "busy": as if a HiGHS run abandoned at a time limit still held the first
     # worker; that worker hands its chunk back and a fresh process solves it.
     out = tmp_path / "busy.sqlite"
-    r = run(
-        "sweep",
-        DEMO,
-        "--set",
-        "policy.total_budget=100:160:20",
-        "-o",
-        out,
-        "--workers",
-        "1",
-        "--chunk",
-        "2",
-        env={FAULT_ENV: "busy@1"},
-    )
+    r = run("sweep", DEMO, "--set", "policy.total_budget=100:160:20", "-o", out, "--workers", "1",
+            "--chunk", "2", env={FAULT_ENV: "busy@1"})
     assert r.exit_code == 0, r.output
     got = rows(out)
     assert [x["status"] for x in got] == ["optimal"] * 4
@@ -394,20 +333,8 @@ def test_method_decompose_per_scenario(tmp_path):
     the verifier, its bound holds against the exact optimum of its variant, and
     resuming with another method is refused."""
     out = tmp_path / "dec.sqlite"
-    r = run(
-        "sweep",
-        DEMO,
-        "--set",
-        "policy.total_budget=100,200",
-        "-o",
-        out,
-        "--workers",
-        "0",
-        "--method",
-        "decompose",
-        "--gap",
-        "0.01",
-    )
+    r = run("sweep", DEMO, "--set", "policy.total_budget=100,200", "-o", out, "--workers", "0",
+            "--method", "decompose", "--gap", "0.01")
     assert r.exit_code == 0, r.output
     from consortium.solving.runner import CACHE
 
@@ -425,19 +352,8 @@ def test_method_decompose_per_scenario(tmp_path):
         assert row["objective"] <= exact.objective + 1e-6
         assert row["bound"] >= exact.objective - 1e-6
         assert row["gap"] <= 0.01 + 1e-9
-    r = run(
-        "sweep",
-        DEMO,
-        "--set",
-        "policy.total_budget=100,200",
-        "-o",
-        out,
-        "--workers",
-        "0",
-        "--gap",
-        "0.01",
-        "--resume",
-    )
+    r = run("sweep", DEMO, "--set", "policy.total_budget=100,200", "-o", out, "--workers", "0",
+            "--gap", "0.01", "--resume")
     assert r.exit_code == 2 and "other solver options" in r.output, r.output
 
 
@@ -459,15 +375,12 @@ def test_resume_of_a_file_from_before_method(tmp_path):
     assert r.exit_code == 2 and "other solver options" in r.output, r.output
     r = run(*args, "--resume", "--method", "mip")
     assert r.exit_code == 0 and "2 of 2" in r.output, r.output
-    assert [x["status"] for x in rows(out)] == [
-        "optimal",
-        "optimal",
-    ]  # every plan verified by the sweep
+    assert [x["status"]
+            for x in rows(out)] == ["optimal", "optimal"]  # every plan verified by the sweep
     raw = raw_demo()
     for row in rows(out):
-        res = verify_solution(
-            apply_overrides(raw, json.loads(row["overrides"])), plans(out)[row["scenario"]]
-        )
+        res = verify_solution(apply_overrides(raw, json.loads(row["overrides"])),
+                              plans(out)[row["scenario"]])
         assert res.ok, [v.message for v in res.violations]
 
 
@@ -492,32 +405,14 @@ def test_refuses_to_resume_a_different_instance_or_grid(grid_run, tmp_path):
 
 def test_kill_9_then_resume(tmp_path):
     out = tmp_path / "kill.sqlite"
-    grid = [
-        "--set",
-        "policy.total_budget=100:210:10",
-        "--set",
-        "policy.weights.cost=0.9,1.1",
-    ]  # 24 scenarios
+    grid = ["--set", "policy.total_budget=100:210:10", "--set",
+            "policy.weights.cost=0.9,1.1"]  # 24 scenarios
     n = 24
     env = dict(os.environ, PYTHONUNBUFFERED="1")
-    p = subprocess.Popen(
-        [
-            str(CONSORTIUM),
-            "sweep",
-            str(DEMO),
-            *grid,
-            "-o",
-            str(out),
-            "--workers",
-            "2",
-            "--chunk",
-            "4",
-            "--no-progress",
-        ],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
+    p = subprocess.Popen([str(CONSORTIUM), "sweep", str(DEMO), *grid, "-o", str(out), "--workers",
+                          "2",
+                          "--chunk", "4", "--no-progress"], env=env, stdout=subprocess.DEVNULL,
+                         stderr=subprocess.PIPE)
     deadline = time.monotonic() + 60
     done = 0
     while time.monotonic() < deadline and p.poll() is None:
@@ -531,9 +426,8 @@ def test_kill_9_then_resume(tmp_path):
             if done >= 3:
                 break
         time.sleep(0.05)
-    assert p.poll() is None, (
-        f"the sweep ended before it could be killed: {p.stderr.read().decode()}"
-    )
+    assert p.poll() is None, (f"the sweep ended before it could be killed: "
+                              f"{p.stderr.read().decode()}")
     os.kill(p.pid, signal.SIGKILL)
     p.wait(10)
     p.stderr.close()
@@ -559,9 +453,8 @@ def test_kill_9_then_resume(tmp_path):
 def test_dask_cluster_gives_the_local_rows(grid_run, tmp_path):
     distributed = pytest.importorskip("distributed")
     out = tmp_path / "dask.sqlite"
-    with distributed.LocalCluster(
-        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
-    ) as cluster:
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                  dashboard_address=None) as cluster:
         r = run("sweep", DEMO, *GRID, "-o", out, "--scheduler", cluster.scheduler_address)
     assert r.exit_code == 0, r.output
     got = rows(out)
@@ -593,18 +486,9 @@ def test_plot_line_png_and_svg(budget_run, tmp_path):
 
 def test_plot_heatmap_and_errors(grid_run, tmp_path):
     svg = tmp_path / "h.svg"
-    r = run(
-        "plot",
-        grid_run,
-        "--x",
-        "policy.total_budget",
-        "--by",
-        "policy.weights.cost",
-        "--y",
-        "spend",
-        "-o",
-        svg,
-    )
+    r = run("plot", grid_run, "--x", "policy.total_budget", "--by", "policy.weights.cost", "--y",
+            "spend",
+            "-o", svg)
     assert r.exit_code == 0, r.output
     text = svg.read_text()
     assert "heat map" in r.output

@@ -84,13 +84,8 @@ def make_contract(inst: Json, tid: str, aid: str, role: str, deliverables: list[
     fee = a["lead_cost"] if role == "lead" else 0.0
     bonus = rate * (base + fee)
     return {
-        "actor": aid,
-        "role": role,
-        "deliverables": deliverables,
-        "base": base,
-        "lead_fee": fee,
-        "bonus": bonus,
-        "reward": base + fee + bonus,
+        "actor": aid, "role": role, "deliverables": deliverables,
+        "base": base, "lead_fee": fee, "bonus": bonus, "reward": base + fee + bonus,
         "instruments": list(inc.get("instruments", [])),
     }
 
@@ -337,9 +332,8 @@ def _m_forbidden_actor(i: Json, s: Json) -> None:
     ],
     ids=lambda p: p.__name__[3:] if callable(p) else None,
 )
-def test_section3_rule_reported(
-    inst: Json, sol: Json, mutate: Mutation, rule: str, target_id: str | None
-) -> None:
+def test_section3_rule_reported(inst: Json, sol: Json, mutate: Mutation, rule: str,
+                                target_id: str | None) -> None:
     mutate(inst, sol)
     res = verify_solution(inst, sol)
     assert not res.ok
@@ -635,21 +629,10 @@ def _f_site_not_string(i: Json, s: Json) -> None:
 @pytest.mark.parametrize(
     "mutate",
     [
-        _f_consortia_not_list,
-        _f_consortium_not_object,
-        _f_unknown_target,
-        _f_unknown_member,
-        _f_member_twice,
-        _f_members_not_list,
-        _f_unknown_lead,
-        _f_contracts_missing,
-        _f_contract_number_is_string,
-        _f_deliverables_garbage,
-        _f_spend_missing,
-        _f_status_unknown,
-        _f_format_wrong,
-        _f_unformed_garbage,
-        _f_nan_objective,
+        _f_consortia_not_list, _f_consortium_not_object, _f_unknown_target, _f_unknown_member,
+        _f_member_twice, _f_members_not_list, _f_unknown_lead, _f_contracts_missing,
+        _f_contract_number_is_string, _f_deliverables_garbage, _f_spend_missing,
+        _f_status_unknown, _f_format_wrong, _f_unformed_garbage, _f_nan_objective,
         _f_site_not_string,
     ],
     ids=lambda p: p.__name__[3:],

@@ -63,16 +63,8 @@ def base_plan(
     return sol
 
 
-def analysis_meta(
-    kind: str,
-    workers: int,
-    scheduler: str | None,
-    stats: dict[str, Any],
-    t0: float,
-    opts: SolverOptions,
-    base: Solution,
-    results_status: list[str],
-) -> dict[str, Any]:
+def analysis_meta(kind: str, workers: int, scheduler: str | None, stats: dict[str, Any], t0: float,
+                  opts: SolverOptions, base: Solution, results_status: list[str]) -> dict[str, Any]:
     """The ``analysis`` field: how the analysis ran, and whether it is exact."""
     exact = (
         base.status.value == "optimal"

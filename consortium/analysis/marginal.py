@@ -92,9 +92,8 @@ def marginal_values(
     return out
 
 
-def _marginal_record(
-    c: Consortium, k: Contract, r: dict[str, Any], base_obj: float, keep_plans: bool
-) -> dict[str, Any]:
+def _marginal_record(c: Consortium, k: Contract, r: dict[str, Any], base_obj: float,
+                     keep_plans: bool) -> dict[str, Any]:
     tid, aid = c.target, k.actor
     caps = [d["capability"] for d in k.deliverables]
     rec: dict[str, Any] = {

@@ -167,14 +167,8 @@ def stress_test(
     return out
 
 
-def _stress_record(
-    inst: Instance,
-    md: ModelData,
-    sol: Solution,
-    s: Scenario,
-    r: dict[str, Any] | None,
-    keep_plans: bool,
-) -> dict[str, Any]:
+def _stress_record(inst: Instance, md: ModelData, sol: Solution, s: Scenario,
+                   r: dict[str, Any] | None, keep_plans: bool) -> dict[str, Any]:
     before = {c.target: c for c in sol.consortia}
     tval = {t.id: t.value for t in inst.targets}
     kp = {
@@ -263,9 +257,8 @@ def _stress_record(
     return rec
 
 
-def uncovered_capabilities(
-    inst: Instance, md: ModelData, targets: list[str], dropped: set[str]
-) -> list[dict[str, Any]]:
+def uncovered_capabilities(inst: Instance, md: ModelData, targets: list[str],
+                           dropped: set[str]) -> list[dict[str, Any]]:
     """Requirements of these targets with fewer remaining eligible domestic holders than
     their redundancy: not dropped or forbidden, able to join, level high enough, domestic,
     and within reach of at least one candidate site of the target."""
@@ -310,9 +303,8 @@ def uncovered_capabilities(
     return out
 
 
-def early_warning(
-    records: list[dict[str, Any]], solution: Solution | dict[str, Any]
-) -> list[dict[str, Any]]:
+def early_warning(records: list[dict[str, Any]],
+                  solution: Solution | dict[str, Any]) -> list[dict[str, Any]]:
     """Rank the single-actor (``--drop-each``) scenarios by objective lost, worst first."""
     sol = Solution.coerce(solution)
     where: dict[str, list[str]] = {}

@@ -21,9 +21,8 @@ VCG_RULE = (
 )
 
 
-def vcg_rewards(
-    inst: Instance, solution: Solution | dict[str, Any], marginal: list[dict[str, Any]]
-) -> dict[str, Any]:
+def vcg_rewards(inst: Instance, solution: Solution | dict[str, Any],
+                marginal: list[dict[str, Any]]) -> dict[str, Any]:
     """Clarke pivot rewards from the marginal values, and the programme cost under them."""
     sol = Solution.coerce(solution)
     wc = float(inst.policy.weights.cost)

@@ -65,9 +65,8 @@ def _common(f: F) -> F:
     return f
 
 
-def _prepare(
-    instance: str, table: str | None, time_limit: float | None, gap: float | None, profile: str
-) -> tuple[Any, Any]:
+def _prepare(instance: str, table: str | None, time_limit: float | None, gap: float | None,
+             profile: str) -> tuple[Any, Any]:
     from ..analysis import TABLE_SUFFIXES
     from ..backends.base import SolverOptions
     from ..solving import profiles
@@ -96,9 +95,8 @@ def _base(instance: str, inst: Any, opts: Any, show: bool, solution_path: str | 
         sys.exit(EXIT_NO_PLAN)
 
 
-def _run_with_bar(
-    show: bool, label: str, total: int, fn: Callable[[Callable[[int], None] | None], Any]
-) -> Any:
+def _run_with_bar(show: bool, label: str, total: int,
+                  fn: Callable[[Callable[[int], None] | None], Any]) -> Any:
     if not show or total == 0:
         return fn(None)
     from rich.console import Console
@@ -124,15 +122,8 @@ def _run_with_bar(
         return fn(lambda n: bar.advance(task, n))
 
 
-def _finish(
-    data: dict[str, Any],
-    output: str | None,
-    as_json: bool,
-    table_df: Any,
-    table: str | None,
-    report: Callable[[], None],
-    kind: str,
-) -> None:
+def _finish(data: dict[str, Any], output: str | None, as_json: bool, table_df: Any,
+            table: str | None, report: Callable[[], None], kind: str) -> None:
     from ..analysis import write_table
     from ..io.jsonfile import dumps, write_atomic
 
@@ -156,20 +147,10 @@ def _finish(
 @click.command("analyse")
 @click.argument("instance", type=click.Path(dir_okay=False))
 @_common
-def analyse_command(
-    instance: str,
-    output: str | None,
-    as_json: bool,
-    table: str | None,
-    workers: int,
-    scheduler: str | None,
-    time_limit: float | None,
-    gap: float | None,
-    profile: str,
-    solution_path: str | None,
-    plans: bool,
-    progress: bool | None,
-) -> None:
+def analyse_command(instance: str, output: str | None, as_json: bool, table: str | None,
+                    workers: int, scheduler: str | None, time_limit: float | None,
+                    gap: float | None, profile: str, solution_path: str | None, plans: bool,
+                    progress: bool | None) -> None:
     """Marginal value of every member of the optimal plan, and VCG rewards.
 
     Each member is barred from its consortium and the whole plan re-optimised:
@@ -232,53 +213,22 @@ def analyse_command(
 
 @click.command("stress")
 @click.argument("instance", type=click.Path(dir_okay=False))
-@click.option(
-    "--drop-actor",
-    "drop_actor",
-    multiple=True,
-    metavar="ID",
-    help="Drop this actor (repeatable: one scenario dropping them all).",
-)
+@click.option("--drop-actor", "drop_actor", multiple=True, metavar="ID",
+              help="Drop this actor (repeatable: one scenario dropping them all).")
 @click.option("--drop-foreign", is_flag=True, help="Scenario: every foreign actor disappears.")
-@click.option(
-    "--drop-region",
-    "drop_region",
-    multiple=True,
-    metavar="CODE",
-    help="Drop every actor of this region (repeatable: one scenario dropping them all).",
-)
-@click.option(
-    "--drop-each",
-    is_flag=True,
-    help="One scenario per actor of the plan; rank them (early-warning list).",
-)
-@click.option(
-    "--scenarios",
-    "scenarios_file",
-    type=click.Path(dir_okay=False),
-    help='JSON list of {"name": ..., "drop": [ids]} / {"drop_region": "JS"} / '
-    '{"drop_foreign": true} / {"drop_type": "sme"}.',
-)
+@click.option("--drop-region", "drop_region", multiple=True, metavar="CODE",
+              help="Drop every actor of this region (repeatable: one scenario dropping them all).")
+@click.option("--drop-each", is_flag=True,
+              help="One scenario per actor of the plan; rank them (early-warning list).")
+@click.option("--scenarios", "scenarios_file", type=click.Path(dir_okay=False),
+              help='JSON list of {"name": ..., "drop": [ids]} / {"drop_region": "JS"} / '
+                   '{"drop_foreign": true} / {"drop_type": "sme"}.')
 @_common
-def stress_command(
-    instance: str,
-    drop_actor: tuple[str, ...],
-    drop_foreign: bool,
-    drop_region: tuple[str, ...],
-    drop_each: bool,
-    scenarios_file: str | None,
-    output: str | None,
-    as_json: bool,
-    table: str | None,
-    workers: int,
-    scheduler: str | None,
-    time_limit: float | None,
-    gap: float | None,
-    profile: str,
-    solution_path: str | None,
-    plans: bool,
-    progress: bool | None,
-) -> None:
+def stress_command(instance: str, drop_actor: tuple[str, ...], drop_foreign: bool,
+                   drop_region: tuple[str, ...], drop_each: bool, scenarios_file: str | None,
+                   output: str | None, as_json: bool, table: str | None, workers: int,
+                   scheduler: str | None, time_limit: float | None, gap: float | None, profile: str,
+                   solution_path: str | None, plans: bool, progress: bool | None) -> None:
     """Re-plan after actors disappear: lost targets, changed consortia, chokepoints.
 
     Per scenario: which targets are lost, which consortia change lead or

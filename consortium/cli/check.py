@@ -14,30 +14,16 @@ from .common import EXIT_NO_PLAN, EXIT_OK, fail
 @click.command("check")
 @click.argument("directory", type=click.Path(exists=True))
 @click.option("--update", is_flag=True, help="Write/refresh expected files from proven results.")
-@click.option(
-    "--tolerance",
-    type=click.FloatRange(min=0),
-    default=1e-6,
-    show_default=True,
-    help="Relative tolerance on the objective.",
-)
-@click.option(
-    "--junit", "junit_path", type=click.Path(dir_okay=False), help="Write a JUnit XML report."
-)
+@click.option("--tolerance", type=click.FloatRange(min=0), default=1e-6, show_default=True,
+              help="Relative tolerance on the objective.")
+@click.option("--junit", "junit_path", type=click.Path(dir_okay=False),
+              help="Write a JUnit XML report.")
 @click.option("--workers", type=click.IntRange(min=1), default=1, show_default=True)
-@click.option(
-    "--time-limit", type=click.FloatRange(min=0, min_open=True), help="Seconds per instance."
-)
+@click.option("--time-limit", type=click.FloatRange(min=0, min_open=True),
+              help="Seconds per instance.")
 @click.option("--objective-only", is_flag=True, help="Do not compare formed targets and leads.")
-def check_command(
-    directory: str,
-    update: bool,
-    tolerance: float,
-    junit_path: str | None,
-    workers: int,
-    time_limit: float | None,
-    objective_only: bool,
-) -> None:
+def check_command(directory: str, update: bool, tolerance: float, junit_path: str | None,
+                  workers: int, time_limit: float | None, objective_only: bool) -> None:
     """Solve every instance under DIRECTORY and compare with its expected result."""
     from rich.console import Console
     from rich.progress import Progress

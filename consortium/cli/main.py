@@ -75,9 +75,8 @@ class LazyGroup(click.Group):
             exit_for(e)
 
 
-@click.group(
-    cls=LazyGroup, lazy_commands=COMMANDS, context_settings={"help_option_names": ["-h", "--help"]}
-)
+@click.group(cls=LazyGroup, lazy_commands=COMMANDS,
+             context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="consortium")
 def cli() -> None:
     """Form innovation consortia by optimisation (MILP solved with HiGHS)."""

@@ -10,19 +10,14 @@ import click
 @click.command("report")
 @click.argument("instance", type=click.Path(dir_okay=False))
 @click.argument("solution", type=click.Path(dir_okay=False))
-@click.option(
-    "-o", "--output", type=click.Path(dir_okay=False), required=True, help="HTML file to write."
-)
-@click.option(
-    "--sweep",
-    "sweep_path",
-    type=click.Path(dir_okay=False),
-    help="Results of `consortium sweep` (SQLite): add objective/spend against the swept parameter.",
-)
+@click.option("-o", "--output", type=click.Path(dir_okay=False), required=True,
+              help="HTML file to write.")
+@click.option("--sweep", "sweep_path", type=click.Path(dir_okay=False),
+              help="Results of `consortium sweep` (SQLite): add objective/spend against the swept "
+                   "parameter.")
 @click.option("--title", help="Page title (default: the instance name).")
-def report_command(
-    instance: str, solution: str, output: str, sweep_path: str | None, title: str | None
-) -> None:
+def report_command(instance: str, solution: str, output: str, sweep_path: str | None,
+                   title: str | None) -> None:
     """Write a self-contained HTML report of SOLUTION for INSTANCE.
 
     Summary KPIs, contracts per consortium, a map of sites and members, the

@@ -12,87 +12,40 @@ from .common import EXIT_NO_PLAN, EXIT_OK, EXIT_SOLVER_ERROR, fail, load_instanc
 
 @click.command("solve")
 @click.argument("instance", type=click.Path(dir_okay=False))
-@click.option(
-    "-o", "--output", type=click.Path(dir_okay=False), help="Write the solution JSON here."
-)
+@click.option("-o", "--output", type=click.Path(dir_okay=False),
+              help="Write the solution JSON here.")
 @click.option("--json", "as_json", is_flag=True, help="Print the solution JSON to stdout.")
-@click.option(
-    "--time-limit",
-    type=click.FloatRange(min=0, min_open=True),
-    help="Seconds; returns the best plan found.",
-)
-@click.option(
-    "--gap", type=click.FloatRange(min=0), help="Relative MIP gap accepted as optimal (0 = exact)."
-)
+@click.option("--time-limit", type=click.FloatRange(min=0, min_open=True),
+              help="Seconds; returns the best plan found.")
+@click.option("--gap", type=click.FloatRange(min=0),
+              help="Relative MIP gap accepted as optimal (0 = exact).")
 @click.option("--threads", type=click.IntRange(min=1), help="HiGHS threads.")
-@click.option(
-    "--profile",
-    default="default",
-    show_default=True,
-    help="Solver profile name (solvers/*.toml) or a .toml path.",
-)
-@click.option(
-    "--backend",
-    type=click.Choice(["highs", "pyomo"]),
-    default="highs",
-    show_default=True,
-    help="highs: matrix to highspy in memory; pyomo: the same rows as a Pyomo model.",
-)
-@click.option(
-    "--method",
-    type=click.Choice(["auto", "mip", "decompose"]),
-    default=None,
-    help="One MILP, or decomposition by target with Lagrangian bounds (auto: by model size; "
-    "default from the profile, else auto).",
-)
+@click.option("--profile", default="default", show_default=True,
+              help="Solver profile name (solvers/*.toml) or a .toml path.")
+@click.option("--backend", type=click.Choice(["highs", "pyomo"]), default="highs",
+              show_default=True,
+              help="highs: matrix to highspy in memory; pyomo: the same rows as a Pyomo model.")
+@click.option("--method", type=click.Choice(["auto", "mip", "decompose"]), default=None,
+              help="One MILP, or decomposition by target with Lagrangian bounds "
+                   "(auto: by model size; default from the profile, else auto).")
 @click.option("--log", is_flag=True, help="Show HiGHS's own log on stderr.")
-@click.option(
-    "--progress/--no-progress",
-    default=None,
-    help="Live incumbent/bound/gap (default: on a terminal).",
-)
-@click.option(
-    "--no-reasons", is_flag=True, help="Skip the per-target analysis of unformed targets."
-)
-@click.option(
-    "--no-verify", is_flag=True, help="Skip the independent check of the plan before writing it."
-)
-@click.option(
-    "--contracts",
-    "contracts_path",
-    type=click.Path(dir_okay=False),
-    help="Also write the contracts to FILE.xlsx or FILE.csv.",
-)
-@click.option(
-    "--marginal",
-    is_flag=True,
-    help="Marginal value of every member, critical actors and VCG rewards (re-solves).",
-)
-@click.option(
-    "--workers",
-    type=click.IntRange(min=1),
-    default=2,
-    show_default=True,
-    help="Processes for --marginal.",
-)
-def solve_command(
-    instance: str,
-    output: str | None,
-    as_json: bool,
-    time_limit: float | None,
-    gap: float | None,
-    threads: int | None,
-    profile: str,
-    backend: str,
-    method: str | None,
-    log: bool,
-    progress: bool | None,
-    no_reasons: bool,
-    no_verify: bool,
-    contracts_path: str | None,
-    marginal: bool,
-    workers: int,
-) -> None:
+@click.option("--progress/--no-progress", default=None,
+              help="Live incumbent/bound/gap (default: on a terminal).")
+@click.option("--no-reasons", is_flag=True,
+              help="Skip the per-target analysis of unformed targets.")
+@click.option("--no-verify", is_flag=True,
+              help="Skip the independent check of the plan before writing it.")
+@click.option("--contracts", "contracts_path", type=click.Path(dir_okay=False),
+              help="Also write the contracts to FILE.xlsx or FILE.csv.")
+@click.option("--marginal", is_flag=True,
+              help="Marginal value of every member, critical actors and VCG rewards (re-solves).")
+@click.option("--workers", type=click.IntRange(min=1), default=2, show_default=True,
+              help="Processes for --marginal.")
+def solve_command(instance: str, output: str | None, as_json: bool, time_limit: float | None,
+                  gap: float | None, threads: int | None, profile: str, backend: str,
+                  method: str | None, log: bool, progress: bool | None, no_reasons: bool,
+                  no_verify: bool, contracts_path: str | None, marginal: bool,
+                  workers: int) -> None:
     """Solve INSTANCE and report the plan (contracts, incentives, KPIs)."""
     from ..backends.base import SolverOptions, Status
     from ..io.jsonfile import dumps, write_atomic
@@ -150,9 +103,8 @@ def solve_command(
     sys.exit(code)
 
 
-def _solve_with_progress(
-    inst: Any, raw: Any, opts: Any, backend: str, reasons: bool, verify: bool, show: bool
-) -> Any:
+def _solve_with_progress(inst: Any, raw: Any, opts: Any, backend: str, reasons: bool, verify: bool,
+                         show: bool) -> Any:
     from ..solving.verified import solve_verified
 
     def run() -> Any:

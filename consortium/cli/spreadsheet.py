@@ -12,29 +12,19 @@ from .common import fail, load_instance
 
 @click.command("import")
 @click.argument("source", required=False, type=click.Path())
-@click.option(
-    "-o",
-    "--output",
-    type=click.Path(),
-    help="Instance JSON to write (default: stdout); with --from-instance: an .xlsx or a CSV "
-    "folder.",
-)
-@click.option(
-    "--template",
-    "template_dir",
-    type=click.Path(file_okay=False),
-    help="Write empty template.xlsx and template-csv/ (headers and README) into this folder.",
-)
-@click.option(
-    "--from-instance",
-    "from_instance",
-    type=click.Path(dir_okay=False),
-    help="The reverse: write this instance JSON as a workbook (-o book.xlsx) or CSV folder "
-    "(-o DIR).",
-)
-def import_command(
-    source: str | None, output: str | None, template_dir: str | None, from_instance: str | None
-) -> None:
+@click.option("-o", "--output", type=click.Path(),
+              help="Instance JSON to write (default: stdout); with --from-instance: an .xlsx or a "
+                   "CSV "
+                   "folder.")
+@click.option("--template", "template_dir", type=click.Path(file_okay=False),
+              help="Write empty template.xlsx and template-csv/ (headers and README) into this "
+                   "folder.")
+@click.option("--from-instance", "from_instance", type=click.Path(dir_okay=False),
+              help="The reverse: write this instance JSON as a workbook (-o book.xlsx) or CSV "
+                   "folder "
+                   "(-o DIR).")
+def import_command(source: str | None, output: str | None, template_dir: str | None,
+                   from_instance: str | None) -> None:
     """Build an instance from SOURCE: an .xlsx workbook or a folder of CSV files.
 
     One sheet (or CSV file) per table: meta, policy, capabilities, sites,

@@ -14,102 +14,48 @@ from .common import fail, load_instance
 
 @click.command("sweep")
 @click.argument("instance", type=click.Path(dir_okay=False))
-@click.option(
-    "--set",
-    "sets",
-    multiple=True,
-    metavar="PATH=VALUES",
-    help="Swept path and its values: a,b,c or START:STOP:STEP. Repeat for a grid.",
-)
-@click.option(
-    "--zip",
-    "zipped",
-    is_flag=True,
-    help="Pair the --set lists (equal lengths) instead of a full grid.",
-)
-@click.option(
-    "--scenarios",
-    "scenarios_file",
-    type=click.Path(dir_okay=False),
-    help="Scenarios from a CSV (columns = paths) or JSON list of {path: value}.",
-)
-@click.option(
-    "-o", "--output", required=True, type=click.Path(dir_okay=False), help="Results file (SQLite)."
-)
-@click.option(
-    "--resume",
-    is_flag=True,
-    help="Complete an interrupted sweep: solve only the missing scenarios.",
-)
-@click.option(
-    "--retry-failed", is_flag=True, help="With --resume: solve the failed scenarios again too."
-)
+@click.option("--set", "sets", multiple=True, metavar="PATH=VALUES",
+              help="Swept path and its values: a,b,c or START:STOP:STEP. Repeat for a grid.")
+@click.option("--zip", "zipped", is_flag=True,
+              help="Pair the --set lists (equal lengths) instead of a full grid.")
+@click.option("--scenarios", "scenarios_file", type=click.Path(dir_okay=False),
+              help="Scenarios from a CSV (columns = paths) or JSON list of {path: value}.")
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False),
+              help="Results file (SQLite).")
+@click.option("--resume", is_flag=True,
+              help="Complete an interrupted sweep: solve only the missing scenarios.")
+@click.option("--retry-failed", is_flag=True,
+              help="With --resume: solve the failed scenarios again too.")
 @click.option("--overwrite", is_flag=True, help="Replace an existing results file.")
-@click.option(
-    "--workers",
-    type=click.IntRange(min=0),
-    help="Local worker processes (default min(2, CPUs)); 0 solves in this process.",
-)
-@click.option(
-    "--scheduler", metavar="ADDRESS", help="Run on a dask.distributed cluster (tcp://host:8786)."
-)
-@click.option(
-    "--chunk", type=click.IntRange(min=1), help="Scenarios per task (default from the grid size)."
-)
-@click.option(
-    "--time-limit", type=click.FloatRange(min=0, min_open=True), help="Seconds per scenario."
-)
+@click.option("--workers", type=click.IntRange(min=0),
+              help="Local worker processes (default min(2, CPUs)); 0 solves in this process.")
+@click.option("--scheduler", metavar="ADDRESS",
+              help="Run on a dask.distributed cluster (tcp://host:8786).")
+@click.option("--chunk", type=click.IntRange(min=1),
+              help="Scenarios per task (default from the grid size).")
+@click.option("--time-limit", type=click.FloatRange(min=0, min_open=True),
+              help="Seconds per scenario.")
 @click.option("--gap", type=click.FloatRange(min=0), help="Relative MIP gap accepted as optimal.")
-@click.option(
-    "--profile", default="default", show_default=True, help="Solver profile (solvers/*.toml)."
-)
-@click.option(
-    "--threads",
-    type=click.IntRange(min=1),
-    default=1,
-    show_default=True,
-    help="HiGHS threads per worker.",
-)
-@click.option(
-    "--method",
-    type=click.Choice(["auto", "mip", "decompose"]),
-    default=None,
-    help="Per scenario: one MILP, or decomposition by target (as `consortium solve --method`; "
-    "default from the profile, else auto).",
-)
+@click.option("--profile", default="default", show_default=True,
+              help="Solver profile (solvers/*.toml).")
+@click.option("--threads", type=click.IntRange(min=1), default=1, show_default=True,
+              help="HiGHS threads per worker.")
+@click.option("--method", type=click.Choice(["auto", "mip", "decompose"]), default=None,
+              help="Per scenario: one MILP, or decomposition by target (as `consortium solve "
+                   "--method`; "
+                   "default from the profile, else auto).")
 @click.option("--no-verify", is_flag=True, help="Skip the independent check of every plan.")
-@click.option(
-    "--export",
-    "export",
-    type=click.Path(dir_okay=False),
-    help="Also write the scenarios table as Parquet (FILE.parquet).",
-)
+@click.option("--export", "export", type=click.Path(dir_okay=False),
+              help="Also write the scenarios table as Parquet (FILE.parquet).")
 @click.option("--dry-run", is_flag=True, help="Validate and list the scenarios, solve nothing.")
-@click.option(
-    "--progress/--no-progress", default=None, help="Progress bar (default: on a terminal)."
-)
-def sweep_command(
-    instance: str,
-    sets: tuple[str, ...],
-    zipped: bool,
-    scenarios_file: str | None,
-    output: str,
-    resume: bool,
-    retry_failed: bool,
-    overwrite: bool,
-    workers: int | None,
-    scheduler: str | None,
-    chunk: int | None,
-    time_limit: float | None,
-    gap: float | None,
-    profile: str,
-    threads: int,
-    method: str | None,
-    no_verify: bool,
-    export: str | None,
-    dry_run: bool,
-    progress: bool | None,
-) -> None:
+@click.option("--progress/--no-progress", default=None,
+              help="Progress bar (default: on a terminal).")
+def sweep_command(instance: str, sets: tuple[str, ...], zipped: bool, scenarios_file: str | None,
+                  output: str, resume: bool, retry_failed: bool, overwrite: bool,
+                  workers: int | None, scheduler: str | None, chunk: int | None,
+                  time_limit: float | None, gap: float | None, profile: str, threads: int,
+                  method: str | None, no_verify: bool, export: str | None, dry_run: bool,
+                  progress: bool | None) -> None:
     """Solve INSTANCE for every scenario of a parameter grid; keep every row and plan.
 
     \b
@@ -210,18 +156,12 @@ def sweep_command(
 @click.command("plot")
 @click.argument("results", type=click.Path(dir_okay=False))
 @click.option("--x", "x", metavar="PATH", help="Swept path on the x axis (default: the first one).")
-@click.option(
-    "--y",
-    "y",
-    type=click.Choice(METRICS),
-    help="Metric (default: objective and spend; the heat map's colour: objective).",
-)
-@click.option(
-    "--by", "by", metavar="PATH2", help="Second swept path: draws a heat map of the metric."
-)
-@click.option(
-    "-o", "--output", required=True, type=click.Path(dir_okay=False), help="FILE.png, .svg or .pdf"
-)
+@click.option("--y", "y", type=click.Choice(METRICS),
+              help="Metric (default: objective and spend; the heat map's colour: objective).")
+@click.option("--by", "by", metavar="PATH2",
+              help="Second swept path: draws a heat map of the metric.")
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False),
+              help="FILE.png, .svg or .pdf")
 def plot_command(results: str, x: str | None, y: str | None, by: str | None, output: str) -> None:
     """Plot a sweep: objective and spend against a swept parameter, consortia formed
     as a step chart, or a heat map over two swept parameters."""

@@ -39,22 +39,16 @@ def market_end(types: np.ndarray) -> np.ndarray:
     return np.isin(types, list(MARKET_END)) if len(types) else np.zeros(0, bool)
 
 
-def may_lead(
-    types: np.ndarray,
-    has_lead_cost: np.ndarray,
-    foreign: np.ndarray,
-    lead_types: Iterable[str],
-    foreign_can_lead: bool,
-) -> np.ndarray:
+def may_lead(types: np.ndarray, has_lead_cost: np.ndarray, foreign: np.ndarray,
+             lead_types: Iterable[str], foreign_can_lead: bool) -> np.ndarray:
     """Rule 1: a lead has a lead_cost, a type allowed for the target's mode, and is
     domestic unless foreign actors may lead."""
     allowed = np.isin(types, list(lead_types)) if len(types) else np.zeros(0, bool)
     return allowed & has_lead_cost & (~foreign | foreign_can_lead)
 
 
-def may_deliver(
-    levels: np.ndarray, level: Any, chokepoint: Any, foreign: np.ndarray, domestic_only: bool
-) -> np.ndarray:
+def may_deliver(levels: np.ndarray, level: Any, chokepoint: Any, foreign: np.ndarray,
+                domestic_only: bool) -> np.ndarray:
     """Rule 3: holds the capability at the level, and no foreign deliverer of a
     chokepoint when ``chokepoints_domestic_only``. ``levels`` is actors x
     requirements (or one column); ``level`` and ``chokepoint`` broadcast over it."""

@@ -76,9 +76,8 @@ class Csc:
         return self.scipy()[key]
 
 
-def csc_from_coo(
-    rows: np.ndarray, cols: np.ndarray, vals: np.ndarray, shape: tuple[int, int]
-) -> Csc:
+def csc_from_coo(rows: np.ndarray, cols: np.ndarray, vals: np.ndarray,
+                 shape: tuple[int, int]) -> Csc:
     """Entries ``(rows[k], cols[k], vals[k])`` as a canonical :class:`Csc`:
     rows sorted within each column, repeated entries summed, zeros dropped
     (what ``scipy.sparse.csc_matrix((vals, (rows, cols)))`` followed by

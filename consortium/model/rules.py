@@ -591,8 +591,8 @@ def _fixed_text(text: str) -> Callable[[int], str]:
     return lambda _i: text
 
 
-def _capacity_rows(ids: list[str], binding: np.ndarray, what: str, limit: np.ndarray
-                   ) -> Callable[[int], str]:
+def _capacity_rows(ids: list[str], binding: np.ndarray, what: str,
+                   limit: np.ndarray) -> Callable[[int], str]:
     """The description of capacity row ``i`` (actor ``binding[i]``)."""
     return lambda i: f"actor {ids[binding[i]]}: {what} {int(limit[binding[i]])}"
 

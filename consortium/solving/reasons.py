@@ -57,15 +57,9 @@ def unformed_reasons(b: Built, sol: Solution, opts: SolverOptions) -> list[dict[
     return out
 
 
-def _reason(
-    b: Built,
-    v: TargetView,
-    opts: SolverOptions,
-    formed: set[str],
-    spent_by_sponsor: dict[str, float],
-    total_spent: float,
-    used: dict[str, list[str]],
-) -> str:
+def _reason(b: Built, v: TargetView, opts: SolverOptions, formed: set[str],
+            spent_by_sponsor: dict[str, float], total_spent: float,
+            used: dict[str, list[str]]) -> str:
     inst, md = b.md.inst, b.md
     t = v.target
     if v.impossible:

@@ -202,9 +202,8 @@ def _raise_lost(item: Any, why: str, worker: str | None = None) -> None:
 # ====================================================================== in process
 
 
-def run_inprocess(
-    task: Task, chunks: list[list[Any]], on_result: Callable[[Any, Any], None], stats: RunStats
-) -> None:
+def run_inprocess(task: Task, chunks: list[list[Any]], on_result: Callable[[Any, Any], None],
+                  stats: RunStats) -> None:
     label = f"inprocess:pid{os.getpid()}"
     before = CACHE.builds
     stats.mode = "in-process"
@@ -292,15 +291,10 @@ class _Proc:
         return f"local-{self.wid}:pid{self.proc.pid}"
 
 
-def run_local(
-    task: Task,
-    chunks: list[list[Any]],
-    workers: int,
-    on_result: Callable[[Any, Any], None],
-    on_lost: Callable[[Any, str, str | None], None],
-    on_event: Callable[[str], None] | None,
-    stats: RunStats,
-) -> None:
+def run_local(task: Task, chunks: list[list[Any]], workers: int,
+              on_result: Callable[[Any, Any], None],
+              on_lost: Callable[[Any, str, str | None], None],
+              on_event: Callable[[str], None] | None, stats: RunStats) -> None:
     """The chunks on ``workers`` spawned processes; ``on_result`` runs in this process."""
     import multiprocessing as mp
     from multiprocessing.connection import wait
@@ -470,16 +464,10 @@ def _dask_chunk(task: Task, chunk: list[tuple[int, Any]], topic: str) -> dict[st
 _DASK_LOCK = threading.Lock()
 
 
-def run_dask(
-    task: Task,
-    chunks: list[list[Any]],
-    on_result: Callable[[Any, Any], None],
-    scheduler: Any,
-    on_lost: Callable[[Any, str, str | None], None],
-    is_done: Callable[[Any], bool],
-    on_event: Callable[[str], None] | None,
-    stats: RunStats,
-) -> None:
+def run_dask(task: Task, chunks: list[list[Any]], on_result: Callable[[Any, Any], None],
+             scheduler: Any, on_lost: Callable[[Any, str, str | None], None],
+             is_done: Callable[[Any], bool], on_event: Callable[[str], None] | None,
+             stats: RunStats) -> None:
     from distributed import Client
 
     own = not isinstance(scheduler, Client)

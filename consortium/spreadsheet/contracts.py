@@ -13,9 +13,8 @@ from .reader import _fmt_cell
 from .writer import _write_csv
 
 
-def export_contracts(
-    instance: Any, solution: Solution | dict[str, Any], path: str | Path
-) -> list[Path]:
+def export_contracts(instance: Any, solution: Solution | dict[str, Any],
+                     path: str | Path) -> list[Path]:
     """Write the contracts of a solution to ``.xlsx`` (sheets contracts, consortia, kpis)
     or ``.csv`` (contracts; plus ``<stem>.consortia.csv`` and ``<stem>.kpis.csv``).
 

@@ -97,8 +97,8 @@ def _fmt_cell(v: Any) -> str:
 
 
 def _read_xlsx(
-    path: Path,
-) -> list[tuple[str, str, str | None, list[Any], list[tuple[int, list[Any]]]]]:
+               path: Path) -> list[tuple[str, str, str | None, list[Any],
+                                         list[tuple[int, list[Any]]]]]:
     import zipfile
 
     from openpyxl import load_workbook
@@ -121,8 +121,8 @@ def _read_xlsx(
 
 
 def _read_csv_dir(
-    path: Path,
-) -> list[tuple[str, str, str | None, list[Any], list[tuple[int, list[Any]]]]]:
+                  path: Path) -> list[tuple[str, str, str | None, list[Any],
+                                            list[tuple[int, list[Any]]]]]:
     files = sorted(p for p in path.iterdir() if p.suffix.lower() == ".csv" and p.is_file())
     out: list[tuple[str, str, str | None, list[Any], list[tuple[int, list[Any]]]]] = []
     if not files:
@@ -333,9 +333,8 @@ class _Builder:
 
     # ------------------------------------------------------------ entity tables
 
-    def entities(
-        self, name: str, key: str
-    ) -> tuple[dict[str, int], list[tuple[int, dict, dict, Loc]]]:
+    def entities(self, name: str,
+                 key: str) -> tuple[dict[str, int], list[tuple[int, dict, dict, Loc]]]:
         """A table with an ``id`` column -> list of dicts at raw[key].
 
         Returns id -> index and, per row, (index, values, raw cells, row location)

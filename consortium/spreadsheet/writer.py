@@ -114,9 +114,8 @@ _README_INTRO = [
 ]
 
 
-def _write_xlsx(
-    path: Path, tables: dict[str, tuple[list[str], list[list[Any]]]], readme: bool
-) -> None:
+def _write_xlsx(path: Path, tables: dict[str, tuple[list[str], list[list[Any]]]],
+                readme: bool) -> None:
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Font, PatternFill
     from openpyxl.utils import get_column_letter
@@ -205,9 +204,8 @@ def _write_csv(
     path.write_text(buf.getvalue(), encoding="utf-8-sig", newline="")
 
 
-def _write_csv_dir(
-    folder: Path, tables: dict[str, tuple[list[str], list[list[Any]]]], readme: bool
-) -> None:
+def _write_csv_dir(folder: Path, tables: dict[str, tuple[list[str], list[list[Any]]]],
+                   readme: bool) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     for name in ORDER:
         if name in tables:

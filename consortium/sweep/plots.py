@@ -138,16 +138,8 @@ def plot_sweep(
     return _lines(df, x, y, [q for q in paths if q != x], cur, name, Figure, np)
 
 
-def _lines(
-    df: pd.DataFrame,
-    x: str,
-    y: str | None,
-    others: list[str],
-    cur: str,
-    name: str,
-    Figure: type[Figure],
-    np: Any,
-) -> tuple[Figure, str]:
+def _lines(df: pd.DataFrame, x: str, y: str | None, others: list[str], cur: str, name: str,
+           Figure: type[Figure], np: Any) -> tuple[Figure, str]:
     numeric, order, pos = _axis_values(df[x])
     groups = [((), df)] if not others else list(df.groupby(others, sort=False, dropna=False))
     if len(groups) > 12:
@@ -281,16 +273,8 @@ def _lines(
     return fig, f"{len(groups)} curve(s) against {x}"
 
 
-def _heatmap(
-    df: pd.DataFrame,
-    x: str,
-    by: str,
-    metric: str,
-    cur: str,
-    name: str,
-    Figure: type[Figure],
-    np: Any,
-) -> tuple[Figure, str]:
+def _heatmap(df: pd.DataFrame, x: str, by: str, metric: str, cur: str, name: str,
+             Figure: type[Figure], np: Any) -> tuple[Figure, str]:
     nx, xorder, _ = _axis_values(df[x])
     ny, yorder, _ = _axis_values(df[by])
     xi = {v: i for i, v in enumerate(xorder)}

@@ -139,9 +139,8 @@ class SweepTask:
         return run_scenario(self, sid, overrides, worker)
 
 
-def run_scenario(
-    task: SweepTask, sid: int, overrides: dict[str, Any], worker: str
-) -> dict[str, Any]:
+def run_scenario(task: SweepTask, sid: int, overrides: dict[str, Any],
+                 worker: str) -> dict[str, Any]:
     """Solve one scenario; never raises for a scenario's own failure (it becomes a
     ``failed`` row). Returns ``{"scenario", "row", "plan"}`` (plan: JSON text)."""
     t0 = time.perf_counter()

@@ -115,9 +115,8 @@ class Pricer:
         if self.stop:
             e.interrupt()
 
-    def price(
-        self, k: int, lam: np.ndarray, time_limit: float
-    ) -> tuple[float, np.ndarray | None, list[np.ndarray]]:
+    def price(self, k: int, lam: np.ndarray,
+              time_limit: float) -> tuple[float, np.ndarray | None, list[np.ndarray]]:
         """max (c - lam A_c) x over block k: (upper bound, best x or None,
         earlier incumbents of the same solve)."""
         m = self.models[k]
