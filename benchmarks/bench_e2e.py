@@ -21,17 +21,8 @@ import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import (  # noqa: E402
-    ROOT,
-    consortium_exe,
-    fmt,
-    log,
-    machine,
-    machine_line,
-    median,
-    python_exe,
-    run_child,
-    save_json,
+from _common import (  # noqa: E402  # isort: skip
+    ROOT, consortium_exe, fmt, log, machine, machine_line, median, python_exe, run_child, save_json,
     table,
 )
 

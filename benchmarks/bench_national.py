@@ -28,18 +28,10 @@ import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import (  # noqa: E402
-    consortium_exe,
-    fmt,
-    log,
-    machine,
-    machine_line,
-    parse_highs_log,
-    run_child,
-    save_json,
-    table,
+from _common import (  # noqa: E402  # isort: skip
+    consortium_exe, fmt, log, machine, machine_line, parse_highs_log, run_child, save_json, table,
 )
-from bench_overhead import make_instance, profile_file  # noqa: E402
+from bench_overhead import instance_file, profile_file  # noqa: E402
 
 GAP_TARGET, TIME_TARGET, MEM_TARGET_GB = 0.01, 600.0, 8.0
 
@@ -77,9 +69,7 @@ def main() -> None:
     work.mkdir(parents=True, exist_ok=True)
     log(machine_line())
     try:
-        inst = a.instance.resolve() if a.instance else work / f"{a.preset}-seed{a.seed}.json"
-        if not a.instance:
-            make_instance(a.preset, a.seed, inst)
+        inst = instance_file(a, work)
         a.gap = None
         prof = profile_file(a, work)
         out = work / "out.json"

@@ -28,19 +28,11 @@ import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import (  # noqa: E402
-    fmt,
-    log,
-    machine,
-    machine_line,
-    median,
-    parse_highs_log,
-    python_exe,
-    run_child,
-    save_json,
+from _common import (  # noqa: E402  # isort: skip
+    fmt, log, machine, machine_line, median, parse_highs_log, python_exe, run_child, save_json,
     table,
 )
-from bench_overhead import export, make_instance, parse_kv  # noqa: E402
+from bench_overhead import export, instance_file, parse_kv  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 PROBING_OFF = 1 << 15  # presolve_rule_off bit of the "Probing" rule in HiGHS 1.15 (logged by HiGHS)
@@ -90,9 +82,7 @@ def main() -> None:
     work.mkdir(parents=True, exist_ok=True)
     log(machine_line())
     try:
-        inst = a.instance.resolve() if a.instance else work / f"{a.preset}-seed{a.seed}.json"
-        if not a.instance:
-            make_instance(a.preset, a.seed, inst)
+        inst = instance_file(a, work)
         from consortium.solving import profiles
 
         base = dict(profiles.load("default").get("highs", {}))

@@ -55,16 +55,8 @@ import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import (  # noqa: E402
-    consortium_exe,
-    fmt,
-    log,
-    machine,
-    machine_line,
-    median,
-    python_exe,
-    run_child,
-    save_json,
+from _common import (  # noqa: E402  # isort: skip
+    consortium_exe, fmt, log, machine, machine_line, median, python_exe, run_child, save_json,
     table,
 )
 

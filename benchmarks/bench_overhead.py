@@ -42,16 +42,8 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import (  # noqa: E402
-    consortium_exe,
-    fmt,
-    log,
-    machine,
-    machine_line,
-    median,
-    python_exe,
-    run_child,
-    save_json,
+from _common import (  # noqa: E402  # isort: skip
+    consortium_exe, fmt, log, machine, machine_line, median, python_exe, run_child, save_json,
     table,
 )
 
@@ -150,16 +142,28 @@ def export(inst_path: Path, work: Path, opts: dict, with_start: bool) -> dict:
     return {"stats": lm.stats(), "export_s": time.perf_counter() - t, "start": start is not None}
 
 
+def solve_args(inst: Path, out: Path, a, prof: str) -> list[str]:
+    """``solve`` and its options as every arm runs it."""
+    cmd = ["solve", str(inst), "-o", str(out), "--no-reasons", "--profile", prof]
+    for opt, v in (("--gap", a.gap), ("--threads", a.threads), ("--time-limit", a.time_limit)):
+        if v is not None:
+            cmd += [opt, str(v)]
+    return cmd
+
+
+def instance_file(a, work: Path) -> Path:
+    """``--instance``, or the ``--preset``/``--seed`` instance generated into ``work``."""
+    if a.instance:
+        return a.instance.resolve()
+    inst = work / f"{a.preset}-seed{a.seed}.json"
+    make_instance(a.preset, a.seed, inst)
+    return inst
+
+
 def run_consortium(inst: Path, work: Path, a, prof: str) -> dict:
     out = work / "out.json"
     out.unlink(missing_ok=True)
-    cmd = consortium_exe() + ["solve", str(inst), "-o", str(out), "--no-reasons", "--profile", prof]
-    if a.gap is not None:
-        cmd += ["--gap", str(a.gap)]
-    if a.threads is not None:
-        cmd += ["--threads", str(a.threads)]
-    if a.time_limit is not None:
-        cmd += ["--time-limit", str(a.time_limit)]
+    cmd = consortium_exe() + solve_args(inst, out, a, prof)
     r = run_child(cmd, cwd=work)
     res = {"wall_s": r.wall_s, "cpu_s": r.cpu_s, "maxrss_mb": r.maxrss_mb, "rc": r.rc,
            "load": r.load_before}
@@ -196,13 +200,7 @@ def breakdown(inst: Path, work: Path, a, prof: str, cprofile: bool) -> dict:
     cmd = [python_exe(), str(HERE / "_breakdown.py"), "--json-out", str(js)]
     if cprofile:
         cmd += ["--cprofile", str(work / "prof.out")]
-    cmd += ["--", "solve", str(inst), "-o", str(out), "--no-reasons", "--profile", prof]
-    if a.gap is not None:
-        cmd += ["--gap", str(a.gap)]
-    if a.threads is not None:
-        cmd += ["--threads", str(a.threads)]
-    if a.time_limit is not None:
-        cmd += ["--time-limit", str(a.time_limit)]
+    cmd += ["--", *solve_args(inst, out, a, prof)]
     r = run_child(cmd, cwd=work)
     if not js.exists():
         return {"error": r.stderr[-2000:]}

@@ -33,7 +33,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import fmt, log, machine_line, parse_highs_log, python_exe, run_child, table  # noqa: E402
-from bench_overhead import make_instance  # noqa: E402
+from bench_overhead import instance_file  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 
@@ -168,9 +168,7 @@ def main() -> None:
     work.mkdir(parents=True, exist_ok=True)
     log(machine_line())
     try:
-        inst = a.instance.resolve() if a.instance else work / f"{a.preset}-seed{a.seed}.json"
-        if not a.instance:
-            make_instance(a.preset, a.seed, inst)
+        inst = instance_file(a, work)
         prof = profiles.load(a.profile)
         gap = a.gap if a.gap is not None else float(prof.get("gap", 0.0))
         h = {**prof.get("highs", {}), "mip_rel_gap": gap, "time_limit": a.time_limit,

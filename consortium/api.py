@@ -58,18 +58,10 @@ def _load(source: Any) -> tuple[Instance, dict[str, Any] | None]:
     raise InputError(f"load: expected a path, a dict or an Instance, got {type(source).__name__}")
 
 
-def solve(
-    instance: str | Path | dict[str, Any] | Instance,
-    *,
-    time_limit: float | None = None,
-    gap: float | None = None,
-    threads: int | None = None,
-    profile: str = "default",
-    method: str | None = None,
-    backend: str = "highs",
-    reasons: bool = True,
-    log: bool = False,
-) -> Solution:
+def solve(instance: str | Path | dict[str, Any] | Instance, *, time_limit: float | None = None,
+          gap: float | None = None, threads: int | None = None, profile: str = "default",
+          method: str | None = None, backend: str = "highs", reasons: bool = True,
+          log: bool = False) -> Solution:
     """The verified plan of ``instance`` (anything :func:`load` takes).
 
     ``time_limit`` (seconds) returns the best plan found (status ``feasible``
@@ -96,22 +88,11 @@ def solve(
     return sol
 
 
-def run_sweep(
-    instance: str | Path,
-    sets: Mapping[str, Sequence[Any] | str],
-    results: str | Path,
-    *,
-    zipped: bool = False,
-    workers: int = 2,
-    scheduler: str | None = None,
-    time_limit: float | None = None,
-    gap: float | None = None,
-    profile: str = "default",
-    method: str | None = None,
-    resume: bool = False,
-    overwrite: bool = False,
-    verify: bool = True,
-) -> SweepResults:
+def run_sweep(instance: str | Path, sets: Mapping[str, Sequence[Any] | str], results: str | Path, *,
+              zipped: bool = False, workers: int = 2, scheduler: str | None = None,
+              time_limit: float | None = None, gap: float | None = None, profile: str = "default",
+              method: str | None = None, resume: bool = False, overwrite: bool = False,
+              verify: bool = True) -> SweepResults:
     """Solve the instance file for every scenario of a grid (as ``consortium
     sweep``) into the SQLite file ``results``; returns its results (``.frame()``
     is a DataFrame, one row per scenario). ``sets`` maps a path
@@ -127,17 +108,8 @@ def run_sweep(
         pairs.append((path, parse_values(values) if isinstance(values, str) else list(values)))
     st = profiles.settings(profile, time_limit, gap, method=method)
     opts = {k: st[k] for k in ("time_limit", "gap", "highs", "method")} | {"threads": 1}
-    run(
-        instance,
-        expand(pairs, zipped),
-        results,
-        opts=opts,
-        workers=workers,
-        scheduler=scheduler,
-        resume=resume,
-        overwrite=overwrite,
-        verify=verify,
-    )
+    run(instance, expand(pairs, zipped), results, opts=opts, workers=workers, scheduler=scheduler,
+        resume=resume, overwrite=overwrite, verify=verify)
     return read_results(results)
 
 
@@ -165,15 +137,10 @@ def _base(instance: Any, solution: Any, opts: Any) -> tuple[Instance, Solution]:
     return inst, sol
 
 
-def marginal_values(
-    instance: str | Path | dict[str, Any] | Instance,
-    solution: Solution | dict[str, Any] | None = None,
-    *,
-    workers: int = 1,
-    scheduler: Any = None,
-    time_limit: float | None = None,
-    gap: float | None = None,
-) -> MarginalAnalysis:
+def marginal_values(instance: str | Path | dict[str, Any] | Instance,
+                    solution: Solution | dict[str, Any] | None = None, *, workers: int = 1,
+                    scheduler: Any = None, time_limit: float | None = None,
+                    gap: float | None = None) -> MarginalAnalysis:
     """Marginal value of every member of the plan (solved, or ``solution``,
     verified first) and its VCG rewards (``.frame()``: one row per member)."""
     from .analysis import marginal_values as run
@@ -188,17 +155,11 @@ def marginal_values(
     return MarginalAnalysis(base, recs, vcg_rewards(inst, base, recs), stats)
 
 
-def stress(
-    instance: str | Path | dict[str, Any] | Instance,
-    scenarios: Sequence[Mapping[str, Any]] = (),
-    *,
-    drop_each: bool = False,
-    solution: Solution | dict[str, Any] | None = None,
-    workers: int = 1,
-    scheduler: Any = None,
-    time_limit: float | None = None,
-    gap: float | None = None,
-) -> StressAnalysis:
+def stress(instance: str | Path | dict[str, Any] | Instance,
+           scenarios: Sequence[Mapping[str, Any]] = (), *, drop_each: bool = False,
+           solution: Solution | dict[str, Any] | None = None, workers: int = 1,
+           scheduler: Any = None, time_limit: float | None = None,
+           gap: float | None = None) -> StressAnalysis:
     """Re-plan after actors disappear: each scenario ``{"name", "drop": [ids],
     "drop_region", "drop_foreign", "drop_type"}`` and, with ``drop_each``, each
     actor of the plan in turn (ranked: ``.ranking``); ``.frame()`` has one row

@@ -73,17 +73,15 @@ def run_one(path: str, tolerance: float, time_limit: float | None, compare_plans
         return Outcome(path, expected, got, time.perf_counter() - t0, verdict, [e.errors[0]])
     failed: list[str] = []
     try:
-        sol = solve_verified(
-            inst, SolverOptions(time_limit=time_limit, gap=0.0), raw=raw, reasons=False
-        )
+        sol = solve_verified(inst, SolverOptions(time_limit=time_limit, gap=0.0), raw=raw,
+                             reasons=False)
     except PlanFailsVerifier as e:
         failed = [f"rule {v.rule}: {v.message}" for v in e.violations]
         assert e.solution is not None  # solve_verified hands the refused plan over
         sol = e.solution
     except Exception as e:  # a crash is a result to report, not a reason to stop the run
-        return Outcome(
-            path, expected, {"status": "error"}, time.perf_counter() - t0, "ERROR", [repr(e)]
-        )
+        return Outcome(path, expected, {"status": "error"}, time.perf_counter() - t0, "ERROR",
+                       [repr(e)])
     dt = time.perf_counter() - t0
     got = {"status": sol.status.value, "objective": sol.objective}
     if sol.status.has_plan:
@@ -128,15 +126,9 @@ class CheckTask:
         return run_one(path, self.tolerance, self.time_limit, self.compare_plans)
 
 
-def run(
-    paths: list[Path],
-    *,
-    tolerance: float = 1e-6,
-    time_limit: float | None = None,
-    workers: int = 1,
-    compare_plans: bool = True,
-    on_done: Callable[[Outcome], None] | None = None,
-) -> list[Outcome]:
+def run(paths: list[Path], *, tolerance: float = 1e-6, time_limit: float | None = None,
+        workers: int = 1, compare_plans: bool = True,
+        on_done: Callable[[Outcome], None] | None = None) -> list[Outcome]:
     """Check every instance (on ``workers`` processes through the one runner);
     outcomes in the order of ``paths``; ``on_done`` as each finishes."""
     from .solving.runner import run_tasks
@@ -152,13 +144,8 @@ def run(
         on_result(path, Outcome(path, None, {"status": "error"}, 0.0, "ERROR", [why]))
 
     items = [str(p) for p in paths]
-    run_tasks(
-        CheckTask(tolerance, time_limit, compare_plans),
-        [[p] for p in items],
-        on_result,
-        workers=0 if workers <= 1 else min(workers, len(items)),
-        on_lost=on_lost,
-    )
+    run_tasks(CheckTask(tolerance, time_limit, compare_plans), [[p] for p in items], on_result,
+              workers=0 if workers <= 1 else min(workers, len(items)), on_lost=on_lost)
     return [got[p] for p in items]
 
 
@@ -189,17 +176,12 @@ def update(outcomes: list[Outcome], plans: bool = True) -> list[str]:
 
 
 def junit(outcomes: list[Outcome], path: str | Path) -> None:
-    suite = ET.Element(
-        "testsuite",
-        name="consortium-check",
-        tests=str(len(outcomes)),
-        failures=str(sum(not o.passed for o in outcomes)),
-        time=f"{sum(o.time_s for o in outcomes):.3f}",
-    )
+    suite = ET.Element("testsuite", name="consortium-check", tests=str(len(outcomes)),
+                       failures=str(sum(not o.passed for o in outcomes)),
+                       time=f"{sum(o.time_s for o in outcomes):.3f}")
     for o in outcomes:
-        case = ET.SubElement(
-            suite, "testcase", classname="consortium.check", name=o.path, time=f"{o.time_s:.3f}"
-        )
+        case = ET.SubElement(suite, "testcase", classname="consortium.check", name=o.path,
+                             time=f"{o.time_s:.3f}")
         if not o.passed:
             f = ET.SubElement(case, "failure", message=o.verdict)
             f.text = "\n".join(o.details) or json.dumps(o.got)

@@ -332,11 +332,9 @@ def _read_instance(raw: dict[str, Any]) -> _Instance:
             r = _as_dict(r)
             rw = f"{where}.requirements[{j}]"
             reqs.append(
-                _Requirement(
-                    capability=str(r.get("capability")),
-                    level=number(r, "level", 1.0, rw) or 1.0,
-                    redundancy=number(r, "redundancy", 1.0, rw) or 1.0,
-                )
+                _Requirement(capability=str(r.get("capability")),
+                             level=number(r, "level", 1.0, rw) or 1.0,
+                             redundancy=number(r, "redundancy", 1.0, rw) or 1.0)
             )
         sponsor = t.get("sponsor")
         targets[str(t.get("id"))] = _Target(
@@ -381,20 +379,15 @@ def _read_instance(raw: dict[str, Any]) -> _Instance:
         inc = _as_dict(inc)
         rates[str(typ)] = _num(inc.get("bonus_rate")) or 0.0
         instruments[str(typ)] = list(_as_list(inc.get("instruments")))
-    policy = _Policy(
-        total_budget=number(pol, "total_budget", None, "policy"),
-        require_both_ends=_opt(pol, "require_both_ends", True) is True,
-        no_free_riders=_opt(pol, "no_free_riders", True) is True,
-        max_state_share=number(pol, "max_state_share", 1.0, "policy") or 0.0,
-        min_private_members=number(pol, "min_private_members", 0.0, "policy") or 0.0,
-        min_outside_members=number(pol, "min_outside_members", 0.0, "policy") or 0.0,
-        chokepoints_domestic_only=_opt(pol, "chokepoints_domestic_only", True) is True,
-        foreign_can_lead=_opt(pol, "foreign_can_lead", False) is True,
-        lead_types=lead_types,
-        weights=weights,
-        rates=rates,
-        instruments=instruments,
-    )
+    policy = _Policy(total_budget=number(pol, "total_budget", None, "policy"),
+                     require_both_ends=_opt(pol, "require_both_ends", True) is True,
+                     no_free_riders=_opt(pol, "no_free_riders", True) is True,
+                     max_state_share=number(pol, "max_state_share", 1.0, "policy") or 0.0,
+                     min_private_members=number(pol, "min_private_members", 0.0, "policy") or 0.0,
+                     min_outside_members=number(pol, "min_outside_members", 0.0, "policy") or 0.0,
+                     chokepoints_domestic_only=_opt(pol, "chokepoints_domestic_only", True) is True,
+                     foreign_can_lead=_opt(pol, "foreign_can_lead", False) is True,
+                     lead_types=lead_types, weights=weights, rates=rates, instruments=instruments)
 
     fixed = _as_dict(raw.get("fixed"))
     fixed_leads = {str(t): str(a) for t, a in _as_dict(fixed.get("leads")).items()}
@@ -402,23 +395,12 @@ def _read_instance(raw: dict[str, Any]) -> _Instance:
     forbidden_pairs = [p for p in map(_pair, _as_list(fixed.get("forbidden"))) if p]
     forbidden_actors = [str(a) for a in _as_list(fixed.get("forbidden_actors"))]
 
-    return _Instance(
-        actors=actors,
-        targets=targets,
-        sites=sites,
-        sponsor_budget=sponsor_budget,
-        sponsor_region=sponsor_region,
-        chokepoints=chokepoints,
-        ties=ties,
-        conflicts=conflicts,
-        exclusive=exclusive,
-        policy=policy,
-        fixed_leads=fixed_leads,
-        fixed_members=fixed_members,
-        forbidden_pairs=forbidden_pairs,
-        forbidden_actors=forbidden_actors,
-        problems=problems,
-    )
+    return _Instance(actors=actors, targets=targets, sites=sites, sponsor_budget=sponsor_budget,
+                     sponsor_region=sponsor_region, chokepoints=chokepoints, ties=ties,
+                     conflicts=conflicts, exclusive=exclusive, policy=policy,
+                     fixed_leads=fixed_leads, fixed_members=fixed_members,
+                     forbidden_pairs=forbidden_pairs, forbidden_actors=forbidden_actors,
+                     problems=problems)
 
 
 # --------------------------------------------------------------------------
@@ -677,20 +659,14 @@ class _Checker:
                     and _may_deliver_reason(inst, a, rq) is None
                 ]
                 if not useful:
-                    self.add(
-                        "4",
-                        t.id,
-                        f"{t.id}: '{a.id}' is a free rider (delivers no requirement)",
-                    )
+                    self.add("4", t.id,
+                             f"{t.id}: '{a.id}' is a free rider (delivers no requirement)")
 
         # Rule 5: both ends.
         if pol.require_both_ends:
             if not any(a.type in R_TYPES for a in members):
-                self.add(
-                    "5",
-                    t.id,
-                    f"{t.id}: no member from the research end (institute, university, lab)",
-                )
+                self.add("5", t.id,
+                         f"{t.id}: no member from the research end (institute, university, lab)")
             if not any(a.type in E_TYPES for a in members):
                 self.add("5", t.id, f"{t.id}: no member from the market end (enterprise, sme)")
 
@@ -737,20 +713,14 @@ class _Checker:
         ids = set(c.members)
         for x, y in inst.conflicts:
             if x in ids and y in ids:
-                self.add(
-                    "10",
-                    t.id,
-                    f"{t.id}: '{x}' and '{y}' are in conflict but both are members",
-                )
+                self.add("10", t.id,
+                         f"{t.id}: '{x}' and '{y}' are in conflict but both are members")
 
         # Rule 12 (per target part): recompute the spend from the plan alone.
         c.spend = self._spend(c)
         if t.budget is not None and not _within(c.spend, t.budget, tol):
-            self.add(
-                "12",
-                t.id,
-                f"{t.id}: spend {_fmt(c.spend)} exceeds the target budget {_fmt(t.budget)}",
-            )
+            self.add("12", t.id,
+                     f"{t.id}: spend {_fmt(c.spend)} exceeds the target budget {_fmt(t.budget)}")
 
     def _dist(self, a: _Actor, site: str) -> float | None:
         lat, lon = self.inst.sites.get(site, (None, None))
@@ -782,32 +752,23 @@ class _Checker:
             a = inst.actors[m]
             want_role = "lead" if m == c.lead else "member"
             if k.get("role") != want_role:
-                self.add(
-                    RULE_CONTRACT,
-                    t.id,
-                    f"{t.id}: '{m}' has role {k.get('role')!r}, expected '{want_role}'",
-                )
+                self.add(RULE_CONTRACT, t.id,
+                         f"{t.id}: '{m}' has role {k.get('role')!r}, expected '{want_role}'")
 
             nums: dict[str, float] = {}
             for key in ("base", "lead_fee", "bonus", "reward"):
                 v = _num(k.get(key))
                 if v is None:
-                    self.add(
-                        RULE_FORMAT,
-                        t.id,
-                        f"{t.id}: contract of '{m}': '{key}' missing or not a number",
-                    )
+                    self.add(RULE_FORMAT, t.id,
+                             f"{t.id}: contract of '{m}': '{key}' missing or not a number")
                 else:
                     nums[key] = v
             rate = _rate(inst, a)
             exp_base = a.base(t.id)
             exp_fee = (a.lead_cost or 0.0) if m == c.lead else 0.0
             if "base" in nums and not _close(nums["base"], exp_base, tol):
-                self.add(
-                    RULE_CONTRACT,
-                    t.id,
-                    f"{t.id}: '{m}' base {_fmt(nums['base'])}, expected {_fmt(exp_base)}",
-                )
+                self.add(RULE_CONTRACT, t.id,
+                         f"{t.id}: '{m}' base {_fmt(nums['base'])}, expected {_fmt(exp_base)}")
             if "lead_fee" in nums and not _close(nums["lead_fee"], exp_fee, tol):
                 self.add(
                     RULE_CONTRACT,
@@ -839,11 +800,8 @@ class _Checker:
             got = k.get("instruments")
             want = inst.policy.instruments.get(str(a.type), [])
             if not isinstance(got, list):
-                self.add(
-                    RULE_FORMAT,
-                    t.id,
-                    f"{t.id}: contract of '{m}': 'instruments' missing or not a list",
-                )
+                self.add(RULE_FORMAT, t.id,
+                         f"{t.id}: contract of '{m}': 'instruments' missing or not a list")
             elif sorted(map(str, got)) != sorted(map(str, want)):
                 # Order-insensitive: the spec names the set of instruments, not an order.
                 self.add(
@@ -913,19 +871,13 @@ class _Checker:
         for sp, spend in per_sponsor.items():
             budget = inst.sponsor_budget.get(sp)
             if budget is not None and not _within(spend, budget, tol):
-                self.add(
-                    "12",
-                    None,
-                    f"sponsor '{sp}': spend {_fmt(spend)} exceeds its budget {_fmt(budget)}",
-                )
+                self.add("12", None,
+                         f"sponsor '{sp}': spend {_fmt(spend)} exceeds its budget {_fmt(budget)}")
         total = sum(c.spend for c in self.plan)
         tb = inst.policy.total_budget
         if tb is not None and not _within(total, tb, tol):
-            self.add(
-                "12",
-                None,
-                f"total spend {_fmt(total)} exceeds policy.total_budget {_fmt(tb)}",
-            )
+            self.add("12", None,
+                     f"total spend {_fmt(total)} exceeds policy.total_budget {_fmt(tb)}")
 
         # Rule 13: exclusive groups.
         for g in inst.exclusive:
@@ -953,11 +905,8 @@ class _Checker:
         for t_id, a_id in inst.forbidden_pairs:
             fc = formed.get(t_id)
             if fc is not None and a_id in fc.members:
-                self.add(
-                    "14",
-                    t_id,
-                    f"{t_id}: '{a_id}' is forbidden in this target but is a member",
-                )
+                self.add("14", t_id,
+                         f"{t_id}: '{a_id}' is forbidden in this target but is a member")
         for a_id in inst.forbidden_actors:
             if a_id in joins:
                 self.add("14", None, f"forbidden actor '{a_id}' joins {', '.join(joins[a_id])}")
@@ -990,11 +939,8 @@ class _Checker:
                 self.add(RULE_COVERAGE, tid, f"{tid}: unformed without a reason")
         for tid in self.inst.targets:
             if tid not in formed and tid not in unformed:
-                self.add(
-                    RULE_COVERAGE,
-                    tid,
-                    f"{tid}: appears neither in 'consortia' nor in 'unformed'",
-                )
+                self.add(RULE_COVERAGE, tid,
+                         f"{tid}: appears neither in 'consortia' nor in 'unformed'")
 
     # ---------------- objective ----------------
 
@@ -1026,11 +972,8 @@ def verify_solution(instance: dict, solution: dict, *, tol: float = 1e-6) -> Ver
     except Exception as exc:  # noqa: BLE001 - a verifier must report, not crash
         return VerifyResult(
             [
-                Violation(
-                    RULE_FORMAT,
-                    None,
-                    f"could not verify (malformed input?): {type(exc).__name__}: {exc}",
-                )
+                Violation(RULE_FORMAT, None,
+                          f"could not verify (malformed input?): {type(exc).__name__}: {exc}")
             ],
             None,
             0.0,
@@ -1039,13 +982,11 @@ def verify_solution(instance: dict, solution: dict, *, tol: float = 1e-6) -> Ver
 
 def _verify(instance: Any, solution: Any, tol: float) -> VerifyResult:
     if not isinstance(instance, dict):
-        return VerifyResult(
-            [Violation(RULE_FORMAT, None, "instance is not a JSON object")], None, 0.0
-        )
+        return VerifyResult([Violation(RULE_FORMAT, None, "instance is not a JSON object")], None,
+                            0.0)
     if not isinstance(solution, dict):
-        return VerifyResult(
-            [Violation(RULE_FORMAT, None, "solution is not a JSON object")], None, 0.0
-        )
+        return VerifyResult([Violation(RULE_FORMAT, None, "solution is not a JSON object")], None,
+                            0.0)
 
     inst = _read_instance(instance)
     checker = _Checker(inst, solution, tol)
@@ -1086,11 +1027,8 @@ def _verify(instance: Any, solution: Any, tol: float) -> VerifyResult:
 
     if status in PLAN_STATUSES:
         if reported is None:
-            checker.add(
-                RULE_FORMAT,
-                None,
-                f"'objective' missing or not a number ({solution.get('objective')!r})",
-            )
+            checker.add(RULE_FORMAT, None,
+                        f"'objective' missing or not a number ({solution.get('objective')!r})")
         elif abs(reported - objective) > tol * max(1.0, abs(objective)):
             checker.add(
                 RULE_OBJECTIVE,

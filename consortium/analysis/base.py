@@ -25,12 +25,8 @@ class NoBasePlan(ConsortiumError):
         super().__init__(lines[-1] if lines else "no base plan to analyse")
 
 
-def base_plan(
-    instance_path: str | Path,
-    inst: Instance,
-    opts: SolverOptions | None,
-    solution_path: str | Path | None = None,
-) -> Solution:
+def base_plan(instance_path: str | Path, inst: Instance, opts: SolverOptions | None,
+              solution_path: str | Path | None = None) -> Solution:
     """The plan of ``inst`` to analyse: read from ``solution_path`` (which must
     pass the verifier) or solved (verified). Raises :class:`NoBasePlan` when
     there is none, :class:`~consortium.errors.InputError` for a bad file."""

@@ -73,9 +73,8 @@ def analysis_options(opts: SolverOptions | None = None) -> SolverOptions:
     h = dict(o.highs)
     if o.time_limit is not None:
         h["time_limit"] = float(o.time_limit)
-    return replace(
-        o, time_limit=None, threads=1, on_progress=None, log=False, highs=h, deadline=None
-    )
+    return replace(o, time_limit=None, threads=1, on_progress=None, log=False, highs=h,
+                   deadline=None)
 
 
 def payload(inst: Instance, sol: Solution, opts: SolverOptions | None, keep_plans: bool) -> Payload:
@@ -120,9 +119,8 @@ class ReSolver:
         self.choices = choices_from_plan(self.sess.b.md, payload.base)
         self.rebuilt = 0
 
-    def _start_for(
-        self, pairs: list[tuple[int, int]], targets: set[int], force: int | None = None
-    ) -> np.ndarray | None:
+    def _start_for(self, pairs: list[tuple[int, int]], targets: set[int],
+                   force: int | None = None) -> np.ndarray | None:
         """A feasible plan to start the re-solve from, or None.
 
         The base plan minus the affected consortia (always feasible unless one
@@ -239,16 +237,9 @@ class AnalysisTask:
         return self.resolver().run(item)
 
 
-def run_jobs(
-    payload: Payload,
-    jobs: list[Job],
-    *,
-    workers: int = 2,
-    scheduler: Any = None,
-    progress: Callable[[int], None] | None = None,
-    session: Session | None = None,
-    stats: dict[str, Any] | None = None,
-) -> list[dict[str, Any]]:
+def run_jobs(payload: Payload, jobs: list[Job], *, workers: int = 2, scheduler: Any = None,
+             progress: Callable[[int], None] | None = None, session: Session | None = None,
+             stats: dict[str, Any] | None = None) -> list[dict[str, Any]]:
     """Run the jobs; results in job order. ``progress(n)`` is called as n jobs finish."""
     stats = stats if stats is not None else {}
     done = progress or (lambda n: None)
@@ -260,18 +251,12 @@ def run_jobs(
 
     rs = RunStats()
     if scheduler is not None:
-        run_tasks(
-            AnalysisTask(payload), chunk_evenly(jobs, 8), on_result, scheduler=scheduler, stats=rs
-        )
+        run_tasks(AnalysisTask(payload), chunk_evenly(jobs, 8), on_result, scheduler=scheduler,
+                  stats=rs)
         stats.update(mode="dask", sessions_built=rs.built, processes=len(rs.processes))
     elif workers <= 1 or len(jobs) <= 1:
-        run_tasks(
-            AnalysisTask(payload, ReSolver(payload, session)),
-            [jobs],
-            on_result,
-            workers=0,
-            stats=rs,
-        )
+        run_tasks(AnalysisTask(payload, ReSolver(payload, session)), [jobs], on_result, workers=0,
+                  stats=rs)
         stats.update(mode="in-process", sessions_built=0 if session is not None else 1, processes=1)
     else:
         n = min(workers, len(jobs))

@@ -37,18 +37,11 @@ def fixed_conflict(inst: Instance, target_id: str | None, actor_id: str) -> str 
     return None
 
 
-def marginal_values(
-    inst: Instance,
-    solution: Solution | dict[str, Any],
-    opts: SolverOptions | None = None,
-    workers: int = 2,
-    *,
-    scheduler: Any = None,
-    progress: Callable[[int], None] | None = None,
-    keep_plans: bool = False,
-    session: Session | None = None,
-    stats: dict[str, Any] | None = None,
-) -> list[dict[str, Any]]:
+def marginal_values(inst: Instance, solution: Solution | dict[str, Any],
+                    opts: SolverOptions | None = None, workers: int = 2, *, scheduler: Any = None,
+                    progress: Callable[[int], None] | None = None, keep_plans: bool = False,
+                    session: Session | None = None,
+                    stats: dict[str, Any] | None = None) -> list[dict[str, Any]]:
     """One record per member of every formed consortium of ``solution``.
 
     ``solution`` is the base plan (a :class:`Solution` or its dict) of ``inst``.
@@ -68,23 +61,12 @@ def marginal_values(
             ai = md.actor_index[k.actor]
             key = f"{c.target}\x00{k.actor}"
             jobs.append(
-                Job(
-                    key,
-                    [(ti, ai)],
-                    check_target=ti,
-                    conflict=fixed_conflict(inst, c.target, k.actor),
-                )
+                Job(key, [(ti, ai)], check_target=ti,
+                    conflict=fixed_conflict(inst, c.target, k.actor))
             )
             meta.append((c, k))
-    res = run_jobs(
-        payload(inst, sol, opts, keep_plans),
-        jobs,
-        workers=workers,
-        scheduler=scheduler,
-        progress=progress,
-        session=session,
-        stats=stats,
-    )
+    res = run_jobs(payload(inst, sol, opts, keep_plans), jobs, workers=workers, scheduler=scheduler,
+                   progress=progress, session=session, stats=stats)
     base_obj = float(sol.objective)
     out = []
     for (c, k), r in zip(meta, res, strict=False):
@@ -156,13 +138,9 @@ def _marginal_record(c: Consortium, k: Contract, r: dict[str, Any], base_obj: fl
                     )
         else:
             repl = sorted(set(after["members"]) - set(c.members))
-            rec.update(
-                outcome="replaced" if repl else "absorbed",
-                replacement=repl,
-                lead_after=after["lead"],
-                members_after=after["members"],
-                deliverers_after={cap: after["deliverers"].get(cap, []) for cap in caps},
-            )
+            rec.update(outcome="replaced" if repl else "absorbed", replacement=repl,
+                       lead_after=after["lead"], members_after=after["members"],
+                       deliverers_after={cap: after["deliverers"].get(cap, []) for cap in caps})
     if keep_plans:
         rec["plan"] = r.get("plan")
     return rec

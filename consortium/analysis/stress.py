@@ -123,19 +123,11 @@ def drop_each_scenarios(solution: Solution | dict[str, Any]) -> list[Scenario]:
     return [Scenario(f"without {a}", [a], each=True) for a in actors]
 
 
-def stress_test(
-    inst: Instance,
-    solution: Solution | dict[str, Any],
-    scenarios: list[Scenario],
-    opts: SolverOptions | None = None,
-    workers: int = 2,
-    *,
-    scheduler: Any = None,
-    progress: Callable[[int], None] | None = None,
-    keep_plans: bool = False,
-    session: Session | None = None,
-    stats: dict[str, Any] | None = None,
-) -> list[dict[str, Any]]:
+def stress_test(inst: Instance, solution: Solution | dict[str, Any], scenarios: list[Scenario],
+                opts: SolverOptions | None = None, workers: int = 2, *, scheduler: Any = None,
+                progress: Callable[[int], None] | None = None, keep_plans: bool = False,
+                session: Session | None = None,
+                stats: dict[str, Any] | None = None) -> list[dict[str, Any]]:
     """Re-plan after the actors of each scenario disappear (all their columns barred)."""
     sol = Solution.coerce(solution)
     if not sol.has_plan:
@@ -151,15 +143,8 @@ def stress_test(
             continue  # the plan stands: removing unused actors cannot improve or break it
         conflict = next((m for m in (fixed_conflict(inst, None, a) for a in s.drop) if m), None)
         jobs.append(Job(key, [(-1, md.actor_index[a]) for a in s.drop], conflict=conflict))
-    res = run_jobs(
-        payload(inst, sol, opts, keep_plans),
-        jobs,
-        workers=workers,
-        scheduler=scheduler,
-        progress=progress,
-        session=session,
-        stats=stats,
-    )
+    res = run_jobs(payload(inst, sol, opts, keep_plans), jobs, workers=workers, scheduler=scheduler,
+                   progress=progress, session=session, stats=stats)
     by_key = {r["key"]: r for r in res}
     out = []
     for key, s in zip(keys, scenarios, strict=False):
@@ -206,14 +191,8 @@ def _stress_record(inst: Instance, md: ModelData, sol: Solution, s: Scenario,
     rec["status"] = r["status"]
     rec["note"] = r.get("note", "")
     if r["objective"] is None:
-        rec.update(
-            objective_after=None,
-            objective_change=None,
-            value_after=None,
-            value_change=None,
-            spend_after=None,
-            spend_change=None,
-        )
+        rec.update(objective_after=None, objective_change=None, value_after=None, value_change=None,
+                   spend_after=None, spend_change=None)
         if r["status"] == "infeasible":
             rec["lost_targets"] = list(before)
             rec["note"] = rec["note"] or (

@@ -15,9 +15,8 @@ def _join(x: list[str] | None) -> str:
     return ";".join(x) if x else ""
 
 
-def marginal_table(
-    records: list[dict[str, Any]], vcg: dict[str, Any] | None = None
-) -> pd.DataFrame:
+def marginal_table(records: list[dict[str, Any]],
+                   vcg: dict[str, Any] | None = None) -> pd.DataFrame:
     """One row per marginal-value record, with its VCG reward."""
     import pandas as pd
 
@@ -62,9 +61,8 @@ def marginal_table(
     )
 
 
-def stress_table(
-    records: list[dict[str, Any]], ranking: list[dict[str, Any]] | None = None
-) -> pd.DataFrame:
+def stress_table(records: list[dict[str, Any]],
+                 ranking: list[dict[str, Any]] | None = None) -> pd.DataFrame:
     """One row per stress scenario, with its early-warning rank."""
     import pandas as pd
 

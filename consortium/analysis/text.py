@@ -18,13 +18,9 @@ def _n(x: float | None, spec: str = ",.4f") -> str:
     return format(x, spec)
 
 
-def print_marginal(
-    inst: Instance,
-    solution: Solution | dict[str, Any],
-    records: list[dict[str, Any]],
-    vcg: dict[str, Any],
-    console: Console | None = None,
-) -> None:
+def print_marginal(inst: Instance, solution: Solution | dict[str, Any],
+                   records: list[dict[str, Any]], vcg: dict[str, Any],
+                   console: Console | None = None) -> None:
     """The marginal values and VCG rewards as terminal tables."""
     from rich.console import Console
     from rich.table import Table
@@ -99,9 +95,8 @@ def print_marginal(
                 what,
             )
         con.print(tab)
-    tab = Table(
-        title="Programme cost: contract rewards vs Clarke pivot (VCG) rewards", title_justify="left"
-    )
+    tab = Table(title="Programme cost: contract rewards vs Clarke pivot (VCG) rewards",
+                title_justify="left")
     for col in ("", "rewards", "VCG", "budget", "within budget"):
         tab.add_column(col, justify="left" if not col else "right")
 
@@ -139,13 +134,8 @@ def _caveat(con: Console, statuses: list[str]) -> None:
         )
 
 
-def print_stress(
-    inst: Instance,
-    solution: Solution | dict[str, Any],
-    records: list[dict[str, Any]],
-    ranking: list[dict[str, Any]] | None,
-    console: Console | None = None,
-) -> None:
+def print_stress(inst: Instance, solution: Solution | dict[str, Any], records: list[dict[str, Any]],
+                 ranking: list[dict[str, Any]] | None, console: Console | None = None) -> None:
     """The stress scenarios (and the early-warning list) as terminal tables."""
     from rich.console import Console
     from rich.table import Table
@@ -180,29 +170,18 @@ def print_stress(
             for col in ("target", "lead before", "lead after", "left", "joined"):
                 tab.add_column(col)
             for c in r["changed"]:
-                tab.add_row(
-                    c["target"],
-                    c["lead_before"],
-                    c["lead_after"] if c["lead_after"] != c["lead_before"] else "(same)",
-                    ", ".join(c["left"]) or "-",
-                    ", ".join(c["joined"]) or "-",
-                )
+                tab.add_row(c["target"], c["lead_before"],
+                            c["lead_after"] if c["lead_after"] != c["lead_before"] else "(same)",
+                            ", ".join(c["left"]) or "-", ", ".join(c["joined"]) or "-")
             con.print(tab)
         if r["uncovered"]:
-            tab = Table(
-                title="  uncovered capabilities (no domestic backup left)", title_justify="left"
-            )
+            tab = Table(title="  uncovered capabilities (no domestic backup left)",
+                        title_justify="left")
             for col in ("target", "capability", "level", "needed", "holders left", "chokepoint"):
                 tab.add_column(col)
             for u in r["uncovered"]:
-                tab.add_row(
-                    u["target"],
-                    u["capability"],
-                    str(u["level"]),
-                    str(u["redundancy"]),
-                    str(u["holders_left"]),
-                    "[red]yes[/red]" if u["chokepoint"] else "no",
-                )
+                tab.add_row(u["target"], u["capability"], str(u["level"]), str(u["redundancy"]),
+                            str(u["holders_left"]), "[red]yes[/red]" if u["chokepoint"] else "no")
             con.print(tab)
     if ranking:
         tab = Table(
@@ -224,13 +203,7 @@ def print_stress(
                 if x["objective_lost"] is None
                 else _n(x["objective_lost"])
             )
-            tab.add_row(
-                str(x["rank"]),
-                x["actor"],
-                ", ".join(x["targets"]),
-                lost,
-                ", ".join(x["lost_targets"]) or "-",
-                ", ".join(x["uncovered"]) or "-",
-            )
+            tab.add_row(str(x["rank"]), x["actor"], ", ".join(x["targets"]), lost,
+                        ", ".join(x["lost_targets"]) or "-", ", ".join(x["uncovered"]) or "-")
         con.print(tab)
     _caveat(con, [r["status"] for r in records if r["solved"]])

@@ -112,12 +112,8 @@ def apply_options(h: highspy.Highs, opts: SolverOptions) -> None:
     h.setOptionValue("log_to_console", bool(opts.log))
 
 
-def run_highs(
-    lm: LinearModel,
-    opts: SolverOptions,
-    start: np.ndarray | None = None,
-    h: highspy.Highs | None = None,
-) -> RawResult:
+def run_highs(lm: LinearModel, opts: SolverOptions, start: np.ndarray | None = None,
+              h: highspy.Highs | None = None) -> RawResult:
     """Solve ``lm`` with HiGHS (or re-solve a Highs object already holding it),
     from the plan ``start`` if given, within ``opts``."""
     t0 = time.perf_counter()
@@ -147,22 +143,10 @@ def run_highs(
         # HiGHS did not stop (its presolve does not always look at the clock or
         # at cancelSolve). Leave it running in its daemon thread and answer with
         # the starting plan, so the command returns on time.
-        has = start is not None
-        return RawResult(
-            status=Status.FEASIBLE if has else Status.NO_SOLUTION,
-            x=None if start is None else np.asarray(start, float),
-            objective=None,
-            bound=None,
-            gap=None,
-            time_s=time.perf_counter() - t0,
-            solver="highs",
-            version=version(),
-            message="time limit reached before HiGHS finished presolve; returned the starting plan",
-            interrupted=interrupted,
-        )
-    ms = h.getModelStatus()
-    info = h.getInfo()
-    has_plan = info.primal_solution_status == highspy.kSolutionStatusFeasible
+        return _cut_off(start, t0, interrupted,
+                        "time limit reached before HiGHS finished presolve; returned the starting "
+                        "plan")
+    ms, info, has_plan = _outcome(h)
     retried = False
     if start is not None and has_plan and finished and not _objective_consistent(lm, h, info):
         # HiGHS 1.16 can accept a starting plan that its presolve's reductions
@@ -173,21 +157,9 @@ def run_highs(
         finished, interrupted = run_guarded(h, opts.time_limit)
         retried = True
         if not finished:
-            return RawResult(
-                status=Status.FEASIBLE,
-                x=np.asarray(start, float),
-                objective=None,
-                bound=None,
-                gap=None,
-                time_s=time.perf_counter() - t0,
-                solver="highs",
-                version=version(),
-                message="time limit reached while solving again without the starting plan",
-                interrupted=interrupted,
-            )
-        ms = h.getModelStatus()
-        info = h.getInfo()
-        has_plan = info.primal_solution_status == highspy.kSolutionStatusFeasible
+            return _cut_off(start, t0, interrupted,
+                            "time limit reached while solving again without the starting plan")
+        ms, info, has_plan = _outcome(h)
     status = STATUS_TABLE.get(ms, (Status.NO_SOLUTION, Status.NO_SOLUTION))[0 if has_plan else 1]
     x = np.asarray(h.getSolution().col_value) if has_plan else None
     bound = info.mip_dual_bound if lm.integer.any() else info.objective_function_value
@@ -212,6 +184,21 @@ def run_highs(
         ),
         interrupted=interrupted,
     )
+
+
+def _outcome(h: highspy.Highs) -> tuple[Any, Any, bool]:
+    """HiGHS's model status, its info, and whether it holds a feasible plan."""
+    info = h.getInfo()
+    return h.getModelStatus(), info, info.primal_solution_status == highspy.kSolutionStatusFeasible
+
+
+def _cut_off(start: np.ndarray | None, t0: float, interrupted: bool, message: str) -> RawResult:
+    """HiGHS did not finish in time: the starting plan (if any) is the answer."""
+    has = start is not None
+    return RawResult(status=Status.FEASIBLE if has else Status.NO_SOLUTION,
+                     x=np.asarray(start, float) if has else None, objective=None, bound=None,
+                     gap=None, time_s=time.perf_counter() - t0, solver="highs", version=version(),
+                     message=message, interrupted=interrupted)
 
 
 def _objective_consistent(lm: LinearModel, h: highspy.Highs, info) -> bool:

@@ -42,11 +42,8 @@ def to_pyomo(lm: LinearModel):
     def row(_m, i):
         lo, hi = lm.row_lo[i], lm.row_hi[i]
         s, e = R.indptr[i], R.indptr[i + 1]
-        expr = LinearExpression(
-            constant=0.0,
-            linear_coefs=[float(v) for v in R.data[s:e]],
-            linear_vars=[xs[j] for j in R.indices[s:e]],
-        )
+        expr = LinearExpression(constant=0.0, linear_coefs=[float(v) for v in R.data[s:e]],
+                                linear_vars=[xs[j] for j in R.indices[s:e]])
         return (
             None if not np.isfinite(lo) else float(lo),
             expr,
@@ -56,11 +53,9 @@ def to_pyomo(lm: LinearModel):
     m.rows = pyo.Constraint(range(lm.n_rows), rule=row)
     nz = np.nonzero(lm.obj)[0]
     m.obj = pyo.Objective(
-        expr=LinearExpression(
-            constant=float(lm.obj_offset),
-            linear_coefs=[float(lm.obj[j]) for j in nz],
-            linear_vars=[xs[j] for j in nz],
-        ),
+        expr=LinearExpression(constant=float(lm.obj_offset),
+                              linear_coefs=[float(lm.obj[j]) for j in nz],
+                              linear_vars=[xs[j] for j in nz]),
         sense=pyo.maximize,
     )
     return m
@@ -78,15 +73,9 @@ def run_pyomo(lm: LinearModel, opts: SolverOptions, solver: str = "highs") -> Ra
     options = dict(opts.highs)
     if opts.threads is not None:
         options["threads"] = opts.threads
-    res = s.solve(
-        m,
-        tee=opts.log,
-        time_limit=opts.time_limit,
-        rel_gap=opts.gap,
-        solver_options=options,
-        load_solutions=False,
-        raise_exception_on_nonoptimal_result=False,
-    )
+    res = s.solve(m, tee=opts.log, time_limit=opts.time_limit, rel_gap=opts.gap,
+                  solver_options=options, load_solutions=False,
+                  raise_exception_on_nonoptimal_result=False)
     tc = res.termination_condition
     has_plan = res.solution_status in (SolutionStatus.feasible, SolutionStatus.optimal)
     if tc == TerminationCondition.convergenceCriteriaSatisfied:
@@ -107,14 +96,8 @@ def run_pyomo(lm: LinearModel, opts: SolverOptions, solver: str = "highs") -> Ra
     if obj is not None and bound is not None and np.isfinite(bound):
         gap = abs(bound - obj) / max(abs(obj), 1e-9)
     ver = s.version()
-    return RawResult(
-        status=status,
-        x=x,
-        objective=obj,
-        bound=bound if bound is not None and np.isfinite(bound) else None,
-        gap=gap,
-        time_s=time.perf_counter() - t0,
-        solver=f"pyomo+{solver}",
-        version=".".join(map(str, ver)) if isinstance(ver, tuple) else str(ver),
-        message=str(tc),
-    )
+    return RawResult(status=status, x=x, objective=obj,
+                     bound=bound if bound is not None and np.isfinite(bound) else None, gap=gap,
+                     time_s=time.perf_counter() - t0, solver=f"pyomo+{solver}",
+                     version=".".join(map(str, ver)) if isinstance(ver, tuple) else str(ver),
+                     message=str(tc))

@@ -17,37 +17,21 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 def _common(f: F) -> F:
     opts = [
-        click.option(
-            "-o", "--output", type=click.Path(dir_okay=False), help="Write the JSON here."
-        ),
+        click.option("-o", "--output", type=click.Path(dir_okay=False),
+                     help="Write the JSON here."),
         click.option("--json", "as_json", is_flag=True, help="Print the JSON to stdout."),
-        click.option(
-            "--table",
-            "table",
-            type=click.Path(dir_okay=False),
-            help="Write a table: .csv, or .parquet (via pandas/pyarrow).",
-        ),
-        click.option(
-            "--workers",
-            type=click.IntRange(min=1),
-            default=2,
-            show_default=True,
-            help="Local worker processes (1 = in this process).",
-        ),
-        click.option(
-            "--scheduler", help="dask.distributed scheduler address: run the re-solves there."
-        ),
-        click.option(
-            "--time-limit",
-            type=click.FloatRange(min=0, min_open=True),
-            help="Seconds per solve (base and each re-solve).",
-        ),
-        click.option(
-            "--gap", type=click.FloatRange(min=0), help="Relative MIP gap per solve (0 = exact)."
-        ),
-        click.option(
-            "--profile", default="default", show_default=True, help="Solver profile name or .toml."
-        ),
+        click.option("--table", "table", type=click.Path(dir_okay=False),
+                     help="Write a table: .csv, or .parquet (via pandas/pyarrow)."),
+        click.option("--workers", type=click.IntRange(min=1), default=2, show_default=True,
+                     help="Local worker processes (1 = in this process)."),
+        click.option("--scheduler",
+                     help="dask.distributed scheduler address: run the re-solves there."),
+        click.option("--time-limit", type=click.FloatRange(min=0, min_open=True),
+                     help="Seconds per solve (base and each re-solve)."),
+        click.option("--gap", type=click.FloatRange(min=0),
+                     help="Relative MIP gap per solve (0 = exact)."),
+        click.option("--profile", default="default", show_default=True,
+                     help="Solver profile name or .toml."),
         click.option(
             "--solution",
             "solution_path",
@@ -56,9 +40,8 @@ def _common(f: F) -> F:
             "instead of solving.",
         ),
         click.option("--plans", is_flag=True, help="Include every re-solved plan in the JSON."),
-        click.option(
-            "--progress/--no-progress", default=None, help="Progress bar (default: on a terminal)."
-        ),
+        click.option("--progress/--no-progress", default=None,
+                     help="Progress bar (default: on a terminal)."),
     ]
     for o in reversed(opts):
         f = o(f)
@@ -95,31 +78,20 @@ def _base(instance: str, inst: Any, opts: Any, show: bool, solution_path: str | 
         sys.exit(EXIT_NO_PLAN)
 
 
-def _run_with_bar(show: bool, label: str, total: int,
+def _run_with_bar(show: bool, label: str, total: int, scheduler: str | None,
                   fn: Callable[[Callable[[int], None] | None], Any]) -> Any:
-    if not show or total == 0:
-        return fn(None)
-    from rich.console import Console
-    from rich.progress import (
-        BarColumn,
-        MofNCompleteColumn,
-        Progress,
-        TextColumn,
-        TimeElapsedColumn,
-        TimeRemainingColumn,
-    )
+    """``fn(progress)`` under a progress bar (when shown); a cluster that cannot
+    be reached is exit 2."""
+    try:
+        if not show or total == 0:
+            return fn(None)
+        from ..report.terminal import progress_bar
 
-    with Progress(
-        TextColumn("[cyan]{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        TimeRemainingColumn(),
-        console=Console(stderr=True),
-        transient=True,
-    ) as bar:
-        task = bar.add_task(label, total=total)
-        return fn(lambda n: bar.advance(task, n))
+        with progress_bar() as bar:
+            task = bar.add_task(label, total=total)
+            return fn(lambda n: bar.advance(task, n))
+    except OSError as e:
+        fail(f"--scheduler {scheduler}: cannot connect ({e})")
 
 
 def _finish(data: dict[str, Any], output: str | None, as_json: bool, table_df: Any,
@@ -175,40 +147,16 @@ def analyse_command(instance: str, output: str | None, as_json: bool, table: str
     base = _base(instance, inst, opts, show, solution_path)
     n = sum(len(c.contracts) for c in base.consortia)
     stats: dict[str, Any] = {}
-    try:
-        recs = _run_with_bar(
-            show,
-            "marginal values",
-            n,
-            lambda cb: marginal_values(
-                inst,
-                base,
-                opts,
-                workers,
-                scheduler=scheduler,
-                progress=cb,
-                keep_plans=plans,
-                stats=stats,
-            ),
-        )
-    except OSError as e:
-        fail(f"--scheduler {scheduler}: cannot connect ({e})")
+    recs = _run_with_bar(show, "marginal values", n, scheduler, lambda cb: marginal_values(
+        inst, base, opts, workers, scheduler=scheduler, progress=cb, keep_plans=plans, stats=stats))
     vcg = vcg_rewards(inst, base, recs)
     out = with_vcg_rewards(base.to_dict(), vcg)
-    out["analysis"] = analysis_meta(
-        "marginal", workers, scheduler, stats, t0, opts, base, [r["status"] for r in recs]
-    )
+    out["analysis"] = analysis_meta("marginal", workers, scheduler, stats, t0, opts, base,
+                                    [r["status"] for r in recs])
     out["marginal"] = recs
     out["vcg"] = vcg
-    _finish(
-        out,
-        output,
-        as_json,
-        marginal_table(recs, vcg) if table else None,
-        table,
-        lambda: print_marginal(inst, base, recs, vcg),
-        "marginal values",
-    )
+    _finish(out, output, as_json, marginal_table(recs, vcg) if table else None, table,
+            lambda: print_marginal(inst, base, recs, vcg), "marginal values")
 
 
 @click.command("stress")
@@ -265,9 +213,8 @@ def stress_command(instance: str, drop_actor: tuple[str, ...], drop_foreign: boo
         if not any(a.ownership == "foreign" for a in inst.actors):
             raise ScenarioError("--drop-foreign: the instance has no foreign actor")
         scen.append(
-            scenario_from_spec(
-                inst, {"name": "foreign actors withdraw", "drop_foreign": True}, "--drop-foreign"
-            )
+            scenario_from_spec(inst, {"name": "foreign actors withdraw", "drop_foreign": True},
+                               "--drop-foreign")
         )
     if scenarios_file:
         scen.extend(scenarios_from_file(inst, scenarios_file))
@@ -278,47 +225,16 @@ def stress_command(instance: str, drop_actor: tuple[str, ...], drop_foreign: boo
     in_plan = {a for c in base.consortia for a in c.members}
     n = sum(bool(in_plan.intersection(s.drop)) for s in scen)
     stats: dict[str, Any] = {}
-    try:
-        recs = _run_with_bar(
-            show,
-            "stress scenarios",
-            n,
-            lambda cb: stress_test(
-                inst,
-                base,
-                scen,
-                opts,
-                workers,
-                scheduler=scheduler,
-                progress=cb,
-                keep_plans=plans,
-                stats=stats,
-            ),
-        )
-    except OSError as e:
-        fail(f"--scheduler {scheduler}: cannot connect ({e})")
+    recs = _run_with_bar(show, "stress scenarios", n, scheduler, lambda cb: stress_test(
+        inst, base, scen, opts, workers, scheduler=scheduler, progress=cb, keep_plans=plans,
+        stats=stats))
     each = [r for r, s in zip(recs, scen, strict=True) if s.each]
     ranking = early_warning(each, base) if drop_each else None
     out = base.to_dict()
-    out["analysis"] = analysis_meta(
-        "stress",
-        workers,
-        scheduler,
-        stats,
-        t0,
-        opts,
-        base,
-        [r["status"] for r in recs if r["solved"]],
-    )
+    out["analysis"] = analysis_meta("stress", workers, scheduler, stats, t0, opts, base,
+                                    [r["status"] for r in recs if r["solved"]])
     out["stress"] = recs
     if ranking is not None:
         out["early_warning"] = ranking
-    _finish(
-        out,
-        output,
-        as_json,
-        stress_table(recs, ranking) if table else None,
-        table,
-        lambda: print_stress(inst, base, recs, ranking),
-        f"{len(recs)} stress scenario(s)",
-    )
+    _finish(out, output, as_json, stress_table(recs, ranking) if table else None, table,
+            lambda: print_stress(inst, base, recs, ranking), f"{len(recs)} stress scenario(s)")

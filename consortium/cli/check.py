@@ -37,14 +37,8 @@ def check_command(directory: str, update: bool, tolerance: float, junit_path: st
     con = Console()
     with Progress(console=Console(stderr=True), transient=True) as bar:
         task = bar.add_task("checking", total=len(paths))
-        outcomes = chk.run(
-            paths,
-            tolerance=tolerance,
-            time_limit=time_limit,
-            workers=workers,
-            compare_plans=not objective_only,
-            on_done=lambda o: bar.advance(task),
-        )
+        outcomes = chk.run(paths, tolerance=tolerance, time_limit=time_limit, workers=workers,
+                           compare_plans=not objective_only, on_done=lambda o: bar.advance(task))
     tab = Table(title=f"{len(paths)} instance(s) under {directory}", title_justify="left")
     tab.add_column("instance", overflow="fold")
     tab.add_column("expected")

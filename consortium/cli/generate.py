@@ -29,14 +29,8 @@ def generate_command(preset: str, targets: int | None, actors: int | None, capab
     from ..generate import generate, write_instance
 
     try:
-        inst = generate(
-            preset=preset,
-            targets=targets,
-            actors=actors,
-            capabilities=capabilities,
-            sites=sites,
-            seed=seed,
-        )
+        inst = generate(preset=preset, targets=targets, actors=actors, capabilities=capabilities,
+                        sites=sites, seed=seed)
     except ValueError as exc:  # pragma: no cover - click ranges catch most of it
         raise click.UsageError(str(exc)) from exc
     write_instance(inst, output)

@@ -49,9 +49,8 @@ class LazyGroup(click.Group):
     message and exit status 2 or 3.
     """
 
-    def __init__(
-        self, *args: Any, lazy_commands: dict[str, tuple[str, str]] | None = None, **kwargs: Any
-    ):
+    def __init__(self, *args: Any, lazy_commands: dict[str, tuple[str, str]] | None = None,
+                 **kwargs: Any):
         super().__init__(*args, **kwargs)
         self.lazy_commands: dict[str, tuple[str, str]] = dict(lazy_commands or {})
 

@@ -59,9 +59,8 @@ def solve_command(instance: str, output: str | None, as_json: bool, time_limit: 
     if opts.time_limit is not None:
         opts.deadline = started() + opts.time_limit
     show_progress = progress if progress is not None else (sys.stderr.isatty() and not as_json)
-    sol = _solve_with_progress(
-        inst, raw, opts, backend, not no_reasons, not no_verify, show_progress
-    )
+    sol = _solve_with_progress(inst, raw, opts, backend, not no_reasons, not no_verify,
+                               show_progress)
     if marginal and sol.status.has_plan:
         from ..analysis import marginal_values, vcg_rewards
 

@@ -112,22 +112,9 @@ def sweep_command(instance: str, sets: tuple[str, ...], zipped: bool, scenarios_
     def event(msg: str) -> None:  # a worker died, a dask task failed
         click.echo(f"warning: {msg}", err=True)
 
-    s = run_sweep(
-        instance,
-        grid,
-        output,
-        opts=opts,
-        workers=nworkers,
-        scheduler=scheduler,
-        resume=resume,
-        overwrite=overwrite,
-        retry_failed=retry_failed,
-        chunk=chunk,
-        verify=not no_verify,
-        progress=show,
-        on_event=event,
-        validated=True,
-    )
+    s = run_sweep(instance, grid, output, opts=opts, workers=nworkers, scheduler=scheduler,
+                  resume=resume, overwrite=overwrite, retry_failed=retry_failed, chunk=chunk,
+                  verify=not no_verify, progress=show, on_event=event, validated=True)
     counts = ", ".join(f"{v} {k}" for k, v in sorted(s.statuses.items())) or "nothing to solve"
     head = f"{output}: {s.done_before + s.solved} of {s.total} scenarios"
     if s.done_before:

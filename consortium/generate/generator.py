@@ -177,9 +177,8 @@ class _Gen(_Programme):
             self.sponsor_budget[sp] = _ceil2(b)
         all_sp = [t["witness"]["spend"] for t in self.targets if t["witness"] is not None]
         mand = sum(self.targets[i]["witness"]["spend"] for i in self.mandatory)
-        tb = max(
-            self.cfg["total_frac"] * sum(all_sp), 1.02 * max(all_sp, default=0.0), 1.02 * mand, 1.0
-        )
+        tb = max(self.cfg["total_frac"] * sum(all_sp), 1.02 * max(all_sp, default=0.0), 1.02 * mand,
+                 1.0)
         self.policy["total_budget"] = _ceil2(tb)
 
     def assemble(self) -> dict[str, Any]:
@@ -369,15 +368,9 @@ def _resolve(preset: str, targets, actors, capabilities, sites, seed) -> tuple[d
     return cfg, name
 
 
-def _generate(
-    *,
-    preset: str = "small",
-    targets: int | None = None,
-    actors: int | None = None,
-    capabilities: int | None = None,
-    sites: int | None = None,
-    seed: int = 0,
-) -> tuple[dict[str, Any], dict[str, dict[str, Any]]]:
+def _generate(*, preset: str = "small", targets: int | None = None, actors: int | None = None,
+              capabilities: int | None = None, sites: int | None = None,
+              seed: int = 0) -> tuple[dict[str, Any], dict[str, dict[str, Any]]]:
     """Like :func:`generate`, also returning the witness consortium of every
     formable target (target id -> site, lead, members, deliveries, spend)."""
     cfg, name = _resolve(preset, targets, actors, capabilities, sites, seed)
@@ -386,29 +379,17 @@ def _generate(
     return inst, g.witnesses()
 
 
-def generate(
-    *,
-    preset: str = "small",
-    targets: int | None = None,
-    actors: int | None = None,
-    capabilities: int | None = None,
-    sites: int | None = None,
-    seed: int = 0,
-) -> dict[str, Any]:
+def generate(*, preset: str = "small", targets: int | None = None, actors: int | None = None,
+             capabilities: int | None = None, sites: int | None = None,
+             seed: int = 0) -> dict[str, Any]:
     """Generate a valid ``consortium-instance/1`` dict.
 
     ``preset`` is one of :data:`PRESETS` (``small``, ``provincial``, ``national``);
     ``targets``, ``actors``, ``capabilities`` and ``sites`` override its sizes.
     Same arguments give the same instance.
     """
-    return _generate(
-        preset=preset,
-        targets=targets,
-        actors=actors,
-        capabilities=capabilities,
-        sites=sites,
-        seed=seed,
-    )[0]
+    return _generate(preset=preset, targets=targets, actors=actors, capabilities=capabilities,
+                     sites=sites, seed=seed)[0]
 
 
 def dumps_instance(inst: dict[str, Any]) -> str:

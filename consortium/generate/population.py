@@ -128,9 +128,8 @@ class _Population:
             sum(
                 (
                     [t] * n
-                    for t, n in zip(
-                        _TYPE_SHARES, _quota(N, list(_TYPE_SHARES.values())), strict=True
-                    )
+                    for t, n in zip(_TYPE_SHARES, _quota(N, list(_TYPE_SHARES.values())),
+                                    strict=True)
                 ),
                 [],
             ),
@@ -239,9 +238,8 @@ class _Population:
         med = np.array([_COST[t][0] for t in types])
         sig = np.array([_COST[t][1] for t in types])
         z = rng.normal(0.0, 1.0, size=N)
-        cost = np.maximum(
-            0.3, np.round(med * np.exp(sig * z) * np.where(self.foreign, 1.3, 1.0), 2)
-        )
+        cost = np.maximum(0.3,
+                          np.round(med * np.exp(sig * z) * np.where(self.foreign, 1.3, 1.0), 2))
         # only strong actors may lead: all labs, some institutes, the larger
         # ("chain master") enterprises, a few universities
         p_lead = np.zeros(N)
@@ -263,9 +261,8 @@ class _Population:
         maxl = np.minimum(maxl, maxc)
         self.cost, self.lead_cost, self.maxc, self.maxl = cost, lead_cost, maxc, maxl
         self.names = [self._actor_name(i) for i in range(N)]
-        self.dist = haversine_km(
-            self.site_lat[:, None], self.site_lon[:, None], self.lat[None, :], self.lon[None, :]
-        )  # S x N
+        self.dist = haversine_km(self.site_lat[:, None], self.site_lon[:, None], self.lat[None, :],
+                                 self.lon[None, :])  # S x N
 
     def _actor_name(self, i: int) -> str:
         rng = self.rng

@@ -297,17 +297,8 @@ class _Programme(_Population):
             result = None
             cap = cfg["pool_cap"]
 
-            def attempt(
-                D,
-                capped,
-                primary=primary,
-                tinfo=tinfo,
-                dup_caps=dup_caps,
-                cap=cap,
-                mode=mode,
-                open_call=open_call,
-                sreg=sreg,
-            ):
+            def attempt(D, capped, primary=primary, tinfo=tinfo, dup_caps=dup_caps, cap=cap,
+                        mode=mode, open_call=open_call, sreg=sreg):
                 """Build the target at radius D: ("ok", result), ("over", None) or
                 ("fail", None). (Called in this iteration only; the defaults bind
                 its values.)"""
@@ -395,9 +386,8 @@ class _Programme(_Population):
                         for s in others
                     ]
                 )
-                extra = rng.choice(
-                    others, size=min(len(others), n_sites - 1), replace=False, p=w / w.sum()
-                )
+                extra = rng.choice(others, size=min(len(others), n_sites - 1), replace=False,
+                                   p=w / w.sum())
                 sites += [int(s) for s in extra]
             tinfo.update(
                 {"reqs": reqs, "witness": wit, "D": D, "sites": sites, "blocked": tinfo["blocked"]}

@@ -248,12 +248,8 @@ def read_scp(path: PathLike) -> Parsed:
     return costs, rows
 
 
-def scp_to_instance(
-    path_or_parsed: PathLike | Parsed | Sequence,
-    name: str | None = None,
-    *,
-    coordinator: bool = False,
-) -> dict:
+def scp_to_instance(path_or_parsed: PathLike | Parsed | Sequence, name: str | None = None, *,
+                    coordinator: bool = False) -> dict:
     """Build the single-target ``consortium-instance/1`` dict of a set-covering problem.
 
     ``path_or_parsed`` is a path to an OR-Library file or a ``(costs, rows)``

@@ -81,9 +81,8 @@ class ModelData:
         self.is_state_ent = (own == "state") & self.is_E
         self.region = np.array([a.region for a in A], dtype=object)
         self.cost = np.array([a.cost for a in A], dtype=float)
-        self.lead_cost = np.array(
-            [np.nan if a.lead_cost is None else a.lead_cost for a in A], dtype=float
-        )
+        self.lead_cost = np.array([np.nan if a.lead_cost is None else a.lead_cost for a in A],
+                                  dtype=float)
         self.rate = np.array([pol.rate(a.type) for a in A], dtype=float)
         self.max_consortia = np.array([a.max_consortia for a in A], dtype=np.int64)
         self.max_lead = np.array([a.max_lead for a in A], dtype=np.int64)
@@ -95,9 +94,8 @@ class ModelData:
         self.chokepoint = np.array([c.chokepoint for c in inst.capabilities], dtype=bool)
         site_lat = np.array([s.lat for s in inst.sites], dtype=float)
         site_lon = np.array([s.lon for s in inst.sites], dtype=float)
-        self.dist = haversine_km(
-            self.lat[:, None], self.lon[:, None], site_lat[None, :], site_lon[None, :]
-        )
+        self.dist = haversine_km(self.lat[:, None], self.lon[:, None], site_lat[None, :],
+                                 site_lon[None, :])
         self.forbidden_actor = np.zeros(n, dtype=bool)
         for aid in inst.fixed.forbidden_actors:
             self.forbidden_actor[self.actor_index[aid]] = True
@@ -113,13 +111,8 @@ class ModelData:
         }
         has_lead_cost = ~np.isnan(self.lead_cost)
         self._can_lead_mode = {
-            mode: may_lead(
-                types,
-                has_lead_cost,
-                self.is_foreign,
-                pol.lead_types_for(mode),
-                pol.foreign_can_lead,
-            )
+            mode: may_lead(types, has_lead_cost, self.is_foreign, pol.lead_types_for(mode),
+                           pol.foreign_can_lead)
             & (self.max_lead > 0)
             for mode in ("research", "economic")
         }
@@ -142,13 +135,8 @@ class ModelData:
         if reqs:
             k = np.array([self.cap_index[r.capability] for r in reqs])
             lv = np.array([r.level for r in reqs])
-            deliver = may_deliver(
-                self.levels[:, k],
-                lv[None, :],
-                self.chokepoint[k][None, :],
-                self.is_foreign,
-                pol.chokepoints_domestic_only,
-            )
+            deliver = may_deliver(self.levels[:, k], lv[None, :], self.chokepoint[k][None, :],
+                                  self.is_foreign, pol.chokepoints_domestic_only)
         else:
             deliver = np.zeros((n, 0), dtype=bool)
         lead = self._can_lead_mode[t.mode].copy()
@@ -164,9 +152,8 @@ class ModelData:
             within = np.repeat(cand[:, None], len(sites), axis=1)
         else:
             within = cand[:, None] & within_limit(self.dist[:, sites], t.max_distance_km)
-        view = TargetView(
-            ti, t, np.arange(n), sites, within, deliver, lead & cand, self.cost.copy()
-        )
+        view = TargetView(ti, t, np.arange(n), sites, within, deliver, lead & cand,
+                          self.cost.copy())
         for a, bid in self.bids.get(ti, ()):
             view.base[a] = bid
         self._prune_sites(view)

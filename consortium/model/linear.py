@@ -50,9 +50,8 @@ class Csc:
 
     def __matmul__(self, x: np.ndarray) -> np.ndarray:
         cols = np.repeat(np.arange(self.shape[1]), np.diff(self.indptr))
-        y = np.bincount(
-            self.indices, weights=self.data * np.asarray(x, float)[cols], minlength=self.shape[0]
-        )
+        y = np.bincount(self.indices, weights=self.data * np.asarray(x, float)[cols],
+                        minlength=self.shape[0])
         return y.astype(float, copy=False)  # (bincount gives ints when there are no entries at all)
 
     def scipy(self):
@@ -217,11 +216,8 @@ class Builder:
     def set_obj(self, cols: np.ndarray, values) -> None:
         """Add objective coefficients to existing columns (maximised)."""
         obj = np.concatenate(self._obj) if len(self._obj) > 1 else self._obj[0]
-        np.add.at(
-            obj,
-            np.asarray(cols, np.int64),
-            np.broadcast_to(np.asarray(values, float), np.shape(cols)),
-        )
+        np.add.at(obj, np.asarray(cols, np.int64),
+                  np.broadcast_to(np.asarray(values, float), np.shape(cols)))
         self._obj = [obj]
 
     def set_bounds(self, cols, lb=None, ub=None) -> None:
@@ -232,20 +228,8 @@ class Builder:
             full[np.asarray(cols, np.int64)] = val
             arrs[:] = [full]
 
-    def add_rows(
-        self,
-        rule: str,
-        name: str,
-        n: int,
-        rows: np.ndarray,
-        cols: np.ndarray,
-        vals,
-        lo,
-        hi,
-        target,
-        describe: Callable[[int], str],
-        elastic: bool = True,
-    ) -> None:
+    def add_rows(self, rule: str, name: str, n: int, rows: np.ndarray, cols: np.ndarray, vals, lo,
+                 hi, target, describe: Callable[[int], str], elastic: bool = True) -> None:
         """Add ``n`` rows ``lo <= sum vals*x[cols] <= hi``; ``rows`` are 0..n-1."""
         if n == 0:
             return
@@ -265,14 +249,7 @@ class Builder:
         cat = lambda xs, dt=float: np.concatenate(xs) if xs else np.zeros(0, dt)  # noqa: E731
         rows, cols, vals = cat(self._rows, np.int64), cat(self._cols, np.int64), cat(self._vals)
         A = csc_from_coo(rows, cols, vals, (self.n_rows, self.n_cols))
-        return LinearModel(
-            lb=cat(self._lb),
-            ub=cat(self._ub),
-            obj=cat(self._obj),
-            integer=cat(self._int, bool),
-            A=A,
-            row_lo=cat(self._lo),
-            row_hi=cat(self._hi),
-            col_blocks=self.col_blocks,
-            row_blocks=self.row_blocks,
-        )
+        return LinearModel(lb=cat(self._lb), ub=cat(self._ub), obj=cat(self._obj),
+                           integer=cat(self._int, bool), A=A, row_lo=cat(self._lo),
+                           row_hi=cat(self._hi), col_blocks=self.col_blocks,
+                           row_blocks=self.row_blocks)

@@ -69,36 +69,14 @@ def member_sum(v: TargetView, V: Vars, coef: np.ndarray):
     return V.x[v.index][nz], vals[nz]
 
 
-def _one_row(
-    b: Builder,
-    V: Vars,
-    rule: str,
-    name: str,
-    v: TargetView,
-    cols: np.ndarray,
-    vals: np.ndarray,
-    y_coef: float,
-    lo: float,
-    hi: float,
-    describe: str,
-    elastic: bool = True,
-) -> None:
+def _one_row(b: Builder, V: Vars, rule: str, name: str, v: TargetView, cols: np.ndarray,
+             vals: np.ndarray, y_coef: float, lo: float, hi: float, describe: str,
+             elastic: bool = True) -> None:
     """One row of target ``v``: ``lo <= vals . x[cols] + y_coef * y[t] <= hi``."""
     cols = np.append(cols, V.y[v.index])
     vals = np.append(vals, y_coef)
-    b.add_rows(
-        rule,
-        name,
-        1,
-        np.zeros(len(cols)),
-        cols,
-        vals,
-        lo,
-        hi,
-        v.index,
-        lambda _i: describe,
-        elastic,
-    )
+    b.add_rows(rule, name, 1, np.zeros(len(cols)), cols, vals, lo, hi, v.index, lambda _i: describe,
+               elastic)
 
 
 # ------------------------------------------------------------------ variables
@@ -136,19 +114,8 @@ def add_variables(b: Builder, md: ModelData, only: set[int] | None = None) -> Va
 def rule1_one_lead(b: Builder, md: ModelData, V: Vars, v: TargetView) -> None:
     """Rule 1: a formed target has exactly one lead, who is one of its members."""
     t, ti = v.target, v.index
-    _one_row(
-        b,
-        V,
-        "1",
-        "one lead",
-        v,
-        V.lead[ti],
-        np.ones(len(V.lead[ti])),
-        -1.0,
-        0.0,
-        0.0,
-        f"{t.id}: exactly one lead who may lead it",
-    )
+    _one_row(b, V, "1", "one lead", v, V.lead[ti], np.ones(len(V.lead[ti])), -1.0, 0.0, 0.0,
+             f"{t.id}: exactly one lead who may lead it")
     local = V.lead_local[ti]
     if len(local) == 0:
         return
@@ -163,19 +130,8 @@ def rule1_one_lead(b: Builder, md: ModelData, V: Vars, v: TargetView) -> None:
     )
     lo = np.where(only_lead, 0.0, -INF)
     ids = md.actor_ids
-    b.add_rows(
-        "1",
-        "lead is a member",
-        n,
-        rows,
-        cols,
-        vals,
-        lo,
-        0.0,
-        ti,
-        lambda i: f"{t.id}: lead {ids[v.actors[local[i]]]} must be a member",
-        elastic=False,
-    )
+    b.add_rows("1", "lead is a member", n, rows, cols, vals, lo, 0.0, ti,
+               lambda i: f"{t.id}: lead {ids[v.actors[local[i]]]} must be a member", elastic=False)
 
 
 def rule2_site(b: Builder, md: ModelData, V: Vars, v: TargetView) -> None:
@@ -187,37 +143,14 @@ def rule2_site(b: Builder, md: ModelData, V: Vars, v: TargetView) -> None:
     if len(v.sites) <= 1:
         return
     z = V.site[ti]
-    _one_row(
-        b,
-        V,
-        "2",
-        "one site",
-        v,
-        z,
-        np.ones(len(z)),
-        -1.0,
-        0.0,
-        0.0,
-        f"{t.id}: exactly one site",
-        elastic=False,
-    )
+    _one_row(b, V, "2", "one site", v, z, np.ones(len(z)), -1.0, 0.0, 0.0,
+             f"{t.id}: exactly one site", elastic=False)
     n = len(v.tri_actor)
     rows = np.concatenate([np.arange(n), np.arange(n)])
     cols = np.concatenate([V.x[ti], z[v.tri_site]])
     vals = np.concatenate([np.ones(n), -np.ones(n)])
-    b.add_rows(
-        "2",
-        "member at chosen site",
-        n,
-        rows,
-        cols,
-        vals,
-        -INF,
-        0.0,
-        ti,
-        lambda i: f"{t.id}: member at the chosen site",
-        elastic=False,
-    )
+    b.add_rows("2", "member at chosen site", n, rows, cols, vals, -INF, 0.0, ti,
+               lambda i: f"{t.id}: member at the chosen site", elastic=False)
 
 
 # ------------------------------------------------------------------ rules 3-10
@@ -253,19 +186,8 @@ def rule5_both_ends(b: Builder, md: ModelData, V: Vars, v: TargetView) -> None:
         return
     for end, mask in (("research", md.is_R), ("market", md.is_E)):
         cols, vals = member_sum(v, V, mask[v.actors].astype(float))
-        _one_row(
-            b,
-            V,
-            "5",
-            "both ends",
-            v,
-            cols,
-            vals,
-            -1.0,
-            0.0,
-            INF,
-            f"{v.target.id}: at least one {end}-end member (both ends)",
-        )
+        _one_row(b, V, "5", "both ends", v, cols, vals, -1.0, 0.0, INF,
+                 f"{v.target.id}: at least one {end}-end member (both ends)")
 
 
 def rule6_size(b: Builder, md: ModelData, V: Vars, v: TargetView) -> None:
@@ -290,19 +212,8 @@ def rule6_size(b: Builder, md: ModelData, V: Vars, v: TargetView) -> None:
         elastic=t.max_members is not None,
     )
     if t.min_members > 1:
-        _one_row(
-            b,
-            V,
-            "6",
-            "min members",
-            v,
-            cols,
-            vals,
-            -float(t.min_members),
-            0.0,
-            INF,
-            f"{t.id}: at least {t.min_members} members",
-        )
+        _one_row(b, V, "6", "min members", v, cols, vals, -float(t.min_members), 0.0, INF,
+                 f"{t.id}: at least {t.min_members} members")
 
 
 def rule7_state_share(b: Builder, md: ModelData, V: Vars, v: TargetView) -> None:
@@ -312,19 +223,8 @@ def rule7_state_share(b: Builder, md: ModelData, V: Vars, v: TargetView) -> None
     if share >= 1 or not se.any():
         return
     cols, vals = member_sum(v, V, se.astype(float) - share)
-    _one_row(
-        b,
-        V,
-        "7",
-        "state share",
-        v,
-        cols,
-        vals,
-        0.0,
-        -INF,
-        0.0,
-        f"{v.target.id}: state enterprises at most {share:g} of the members",
-    )
+    _one_row(b, V, "7", "state share", v, cols, vals, 0.0, -INF, 0.0,
+             f"{v.target.id}: state enterprises at most {share:g} of the members")
 
 
 def rule8_private(b: Builder, md: ModelData, V: Vars, v: TargetView) -> None:
@@ -333,19 +233,8 @@ def rule8_private(b: Builder, md: ModelData, V: Vars, v: TargetView) -> None:
     if k <= 0:
         return
     cols, vals = member_sum(v, V, md.is_private[v.actors].astype(float))
-    _one_row(
-        b,
-        V,
-        "8",
-        "private members",
-        v,
-        cols,
-        vals,
-        -float(k),
-        0.0,
-        INF,
-        f"{v.target.id}: at least {k} private member(s)",
-    )
+    _one_row(b, V, "8", "private members", v, cols, vals, -float(k), 0.0, INF,
+             f"{v.target.id}: at least {k} private member(s)")
 
 
 def rule9_outside(b: Builder, md: ModelData, V: Vars, v: TargetView) -> None:
@@ -355,19 +244,8 @@ def rule9_outside(b: Builder, md: ModelData, V: Vars, v: TargetView) -> None:
     if k <= 0 or region is None:
         return
     cols, vals = member_sum(v, V, (md.region[v.actors] != region).astype(float))
-    _one_row(
-        b,
-        V,
-        "9",
-        "outside members",
-        v,
-        cols,
-        vals,
-        -float(k),
-        0.0,
-        INF,
-        f"{v.target.id}: at least {k} member(s) from outside {region}",
-    )
+    _one_row(b, V, "9", "outside members", v, cols, vals, -float(k), 0.0, INF,
+             f"{v.target.id}: at least {k} member(s) from outside {region}")
 
 
 def rule10_conflicts(b: Builder, md: ModelData, V: Vars, v: TargetView, pairs) -> None:
@@ -413,19 +291,8 @@ def rule14_fixed(b: Builder, md: ModelData, V: Vars, v: TargetView) -> None:
         n = len(la)
         rows, cols, vals = members_of(v, V, la, np.arange(n))
         ids = md.actor_ids
-        b.add_rows(
-            "14",
-            "fixed members",
-            n,
-            rows,
-            cols,
-            vals,
-            1.0,
-            INF,
-            ti,
-            lambda i: f"{t.id}: fixed member {ids[v.actors[la[i]]]}",
-            elastic=False,
-        )
+        b.add_rows("14", "fixed members", n, rows, cols, vals, 1.0, INF, ti,
+                   lambda i: f"{t.id}: fixed member {ids[v.actors[la[i]]]}", elastic=False)
 
 
 # ------------------------------------------------------------------ rules 11-13
@@ -458,18 +325,8 @@ def rule11_capacity(b: Builder, md: ModelData, V: Vars) -> None:
         row_of = np.full(md.n_actors, -1, np.int64)
         row_of[binding] = np.arange(len(binding))
         keep = row_of[actors] >= 0
-        b.add_rows(
-            "11",
-            what,
-            len(binding),
-            row_of[actors[keep]],
-            cols[keep],
-            1.0,
-            -INF,
-            limit[binding].astype(float),
-            -1,
-            _capacity_rows(ids, binding, what, limit),
-        )
+        b.add_rows("11", what, len(binding), row_of[actors[keep]], cols[keep], 1.0, -INF,
+                   limit[binding].astype(float), -1, _capacity_rows(ids, binding, what, limit))
 
 
 def spend_entries(md: ModelData, V: Vars, v: TargetView):
@@ -495,19 +352,8 @@ def rule12_target_budgets(b: Builder, md: ModelData, V: Vars) -> dict:
         t = v.target
         if t.budget is None or vals.sum() <= t.budget:
             continue
-        _one_row(
-            b,
-            V,
-            "12",
-            "target budget",
-            v,
-            cols,
-            vals,
-            -t.budget,
-            -INF,
-            0.0,
-            f"{t.id}: spend within its budget {t.budget:g}",
-        )
+        _one_row(b, V, "12", "target budget", v, cols, vals, -t.budget, -INF, 0.0,
+                 f"{t.id}: spend within its budget {t.budget:g}")
     return spends
 
 
@@ -537,18 +383,8 @@ def rule12_shared_budgets(b: Builder, md: ModelData, V: Vars, spends: dict) -> N
         vals = np.concatenate([spends[i][1] for i in members]) if members else np.zeros(0)
         if vals.sum() <= cap:
             continue
-        b.add_rows(
-            "12",
-            "budget",
-            1,
-            np.zeros(len(cols)),
-            cols,
-            vals,
-            -INF,
-            cap,
-            -1,
-            _fixed_text(text),
-        )
+        b.add_rows("12", "budget", 1, np.zeros(len(cols)), cols, vals, -INF, cap, -1,
+                   _fixed_text(text))
 
 
 def rule13_exclusive(b: Builder, md: ModelData, V: Vars) -> None:
@@ -557,18 +393,8 @@ def rule13_exclusive(b: Builder, md: ModelData, V: Vars) -> None:
         return
     for group in md.inst.exclusive:
         cols = V.y[[md.target_index[t] for t in group]]
-        b.add_rows(
-            "13",
-            "exclusive",
-            1,
-            np.zeros(len(cols)),
-            cols,
-            1.0,
-            -INF,
-            1.0,
-            -1,
-            _fixed_text(f"at most one of {', '.join(group)} (exclusive group)"),
-        )
+        b.add_rows("13", "exclusive", 1, np.zeros(len(cols)), cols, 1.0, -INF, 1.0, -1,
+                   _fixed_text(f"at most one of {', '.join(group)} (exclusive group)"))
 
 
 # ------------------------------------------------------------------ objective
@@ -625,43 +451,20 @@ def ties(b: Builder, md: ModelData, V: Vars) -> None:
         pairs = zip(v.actors[la], v.actors[lb], ww, cols, strict=True)
         for a, bb, wgt, c in pairs:
             V.ties.append((v.index, int(a), int(bb), float(wgt), int(c)))
-        describe = _tie_rows(
-            v.target.id,
-            [md.actor_ids[a] for a in v.actors[la]],
-            [md.actor_ids[a] for a in v.actors[lb]],
-        )
+        describe = _tie_rows(v.target.id, [md.actor_ids[a] for a in v.actors[la]],
+                             [md.actor_ids[a] for a in v.actors[lb]])
         if wt > 0:  # rewarded: w may be 1 only if both are members
             for side in (la, lb):
                 rows, xc, xv = members_of(v, V, side, np.arange(n), -1.0)
-                b.add_rows(
-                    "ties",
-                    "tie link",
-                    n,
-                    np.concatenate([np.arange(n), rows]),
-                    np.concatenate([cols, xc]),
-                    np.concatenate([np.ones(n), xv]),
-                    -INF,
-                    0.0,
-                    v.index,
-                    describe,
-                    elastic=False,
-                )
+                b.add_rows("ties", "tie link", n, np.concatenate([np.arange(n), rows]),
+                           np.concatenate([cols, xc]), np.concatenate([np.ones(n), xv]), -INF, 0.0,
+                           v.index, describe, elastic=False)
         else:  # penalised: w must be 1 when both are members
             r1, c1, v1 = members_of(v, V, la, np.arange(n), -1.0)
             r2, c2, v2 = members_of(v, V, lb, np.arange(n), -1.0)
-            b.add_rows(
-                "ties",
-                "tie link",
-                n,
-                np.concatenate([np.arange(n), r1, r2]),
-                np.concatenate([cols, c1, c2]),
-                np.concatenate([np.ones(n), v1, v2]),
-                -1.0,
-                INF,
-                v.index,
-                describe,
-                elastic=False,
-            )
+            b.add_rows("ties", "tie link", n, np.concatenate([np.arange(n), r1, r2]),
+                       np.concatenate([cols, c1, c2]), np.concatenate([np.ones(n), v1, v2]), -1.0,
+                       INF, v.index, describe, elastic=False)
 
 
 PER_TARGET_RULES = (

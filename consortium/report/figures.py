@@ -49,9 +49,8 @@ def _style(ax: Any) -> None:
     ax.tick_params(labelsize=8)
 
 
-def plot_map(
-    plan: Plan, ax: Any, bbox: tuple[float, float, float, float] | None = None, labels: bool = True
-) -> None:
+def plot_map(plan: Plan, ax: Any, bbox: tuple[float, float, float, float] | None = None,
+             labels: bool = True) -> None:
     """Sites (stars), members (dots coloured by consortium) and lines member -> site."""
     inst = plan.inst
     actors = {a.id: a for a in inst.actors}
@@ -60,16 +59,9 @@ def plot_map(
     others = [a for a in inst.actors if a.id not in used]
     if others:
         many = len(others) > 400
-        ax.scatter(
-            [a.lon for a in others],
-            [a.lat for a in others],
-            s=4 if many else 9,
-            c="#c8c8c8",
-            lw=0,
-            alpha=0.6 if many else 1.0,
-            zorder=1,
-            label="actor not in a consortium",
-        )
+        ax.scatter([a.lon for a in others], [a.lat for a in others], s=4 if many else 9,
+                   c="#c8c8c8", lw=0, alpha=0.6 if many else 1.0, zorder=1,
+                   label="actor not in a consortium")
     for c in plan.consortia:
         s = sites[c.site]
         col = plan.colour[c.target]
@@ -77,45 +69,20 @@ def plot_map(
             a = actors[a_id]
             ax.plot([a.lon, s.lon], [a.lat, s.lat], color=col, lw=0.9, alpha=0.55, zorder=2)
         ms = [actors[a] for a in c.members if a != c.lead]
-        ax.scatter(
-            [a.lon for a in ms],
-            [a.lat for a in ms],
-            s=26,
-            color=col,
-            edgecolor="white",
-            lw=0.6,
-            zorder=3,
-            label=f"{c.target}",
-        )
+        ax.scatter([a.lon for a in ms], [a.lat for a in ms], s=26, color=col, edgecolor="white",
+                   lw=0.6, zorder=3, label=f"{c.target}")
         lead = actors[c.lead]
-        ax.scatter(
-            [lead.lon], [lead.lat], s=60, color=col, marker="D", edgecolor="black", lw=0.7, zorder=4
-        )
+        ax.scatter([lead.lon], [lead.lat], s=60, color=col, marker="D", edgecolor="black", lw=0.7,
+                   zorder=4)
     multi = [actors[a] for a in plan.multi]
     if multi:
-        ax.scatter(
-            [a.lon for a in multi],
-            [a.lat for a in multi],
-            s=110,
-            facecolor="none",
-            edgecolor=MULTI,
-            lw=1.4,
-            zorder=5,
-            label="in several consortia",
-        )
+        ax.scatter([a.lon for a in multi], [a.lat for a in multi], s=110, facecolor="none",
+                   edgecolor=MULTI, lw=1.4, zorder=5, label="in several consortia")
     chosen = {c.site for c in plan.consortia}
     for s in inst.sites:
         on = s.id in chosen
-        ax.scatter(
-            [s.lon],
-            [s.lat],
-            marker="*",
-            s=240 if on else 120,
-            color="black" if on else "white",
-            edgecolor="black",
-            lw=0.8,
-            zorder=6,
-        )
+        ax.scatter([s.lon], [s.lat], marker="*", s=240 if on else 120,
+                   color="black" if on else "white", edgecolor="black", lw=0.8, zorder=6)
         if labels and (
             bbox is None or (bbox[0] <= s.lon <= bbox[1] and bbox[2] <= s.lat <= bbox[3])
         ):
@@ -176,86 +143,33 @@ def figure_map(plan: Plan) -> str:
         from matplotlib.patches import Rectangle
 
         ax1.add_patch(
-            Rectangle(
-                (near[0], near[2]),
-                near[1] - near[0],
-                near[3] - near[2],
-                fill=False,
-                ec="#555555",
-                lw=0.8,
-                ls=":",
-                zorder=8,
-            )
+            Rectangle((near[0], near[2]), near[1] - near[0], near[3] - near[2], fill=False,
+                      ec="#555555", lw=0.8, ls=":", zorder=8)
         )
     else:
         ax = fig.subplots()
         plot_map(plan, ax, full)
     handles = [
-        Line2D(
-            [],
-            [],
-            marker="o",
-            ls="-",
-            lw=0.9,
-            color=plan.colour[c.target],
-            markersize=5,
-            label=c.target,
-        )
+        Line2D([], [], marker="o", ls="-", lw=0.9, color=plan.colour[c.target], markersize=5,
+               label=c.target)
         for c in plan.consortia
     ]
     handles += [
-        Line2D(
-            [],
-            [],
-            marker="D",
-            ls="",
-            color="#888888",
-            markeredgecolor="black",
-            markersize=6,
-            label="lead",
-        ),
+        Line2D([], [], marker="D", ls="", color="#888888", markeredgecolor="black", markersize=6,
+               label="lead"),
         Line2D([], [], marker="*", ls="", color="black", markersize=11, label="chosen site"),
-        Line2D(
-            [],
-            [],
-            marker="*",
-            ls="",
-            color="white",
-            markeredgecolor="black",
-            markersize=9,
-            label="candidate site not chosen",
-        ),
-        Line2D(
-            [],
-            [],
-            marker="o",
-            ls="",
-            color="#c8c8c8",
-            markersize=4,
-            label="actor not in a consortium",
-        ),
+        Line2D([], [], marker="*", ls="", color="white", markeredgecolor="black", markersize=9,
+               label="candidate site not chosen"),
+        Line2D([], [], marker="o", ls="", color="#c8c8c8", markersize=4,
+               label="actor not in a consortium"),
     ]
     if plan.multi:
         handles.append(
-            Line2D(
-                [],
-                [],
-                marker="o",
-                ls="",
-                markerfacecolor="none",
-                markeredgecolor=MULTI,
-                markersize=9,
-                label="in several consortia",
-            )
+            Line2D([], [], marker="o", ls="", markerfacecolor="none", markeredgecolor=MULTI,
+                   markersize=9, label="in several consortia")
         )
-    fig.legend(
-        handles=handles,
-        loc="lower center",
-        ncol=min(len(handles), 6),
-        fontsize=8,
-        frameon=False,
-        bbox_to_anchor=(0.5, -0.02),
-    )
+    fig.legend(handles=handles, loc="lower center", ncol=min(len(handles), 6), fontsize=8,
+               frameon=False, bbox_to_anchor=(0.5, -0.02))
     fig.subplots_adjust(bottom=0.2, wspace=0.25)
     return _svg(fig, "map")
 
@@ -271,9 +185,8 @@ def plot_network(plan: Plan, ax: Any) -> None:
         g.add_node(("t", c.target))
         for a in c.members:
             g.add_node(("a", a))
-            g.add_edge(
-                ("t", c.target), ("a", a), kind="lead" if a == c.lead else "member", target=c.target
-            )
+            g.add_edge(("t", c.target), ("a", a), kind="lead" if a == c.lead else "member",
+                       target=c.target)
     ties = []
     for tie in inst.ties:
         if ("a", tie.a) in g and ("a", tie.b) in g:
@@ -283,35 +196,19 @@ def plot_network(plan: Plan, ax: Any) -> None:
     member_edges = [(u, v) for u, v, d in g.edges(data=True) if d["kind"] == "member"]
     lead_edges = [(u, v) for u, v, d in g.edges(data=True) if d["kind"] == "lead"]
     ecol = lambda es: [plan.colour[(u if u[0] == "t" else v)[1]] for u, v in es]  # noqa: E731
-    nx.draw_networkx_edges(
-        g, pos, edgelist=member_edges, edge_color=ecol(member_edges), width=1.0, alpha=0.7, ax=ax
-    )
-    nx.draw_networkx_edges(
-        g, pos, edgelist=lead_edges, edge_color=ecol(lead_edges), width=3.0, ax=ax
-    )
+    nx.draw_networkx_edges(g, pos, edgelist=member_edges, edge_color=ecol(member_edges), width=1.0,
+                           alpha=0.7, ax=ax)
+    nx.draw_networkx_edges(g, pos, edgelist=lead_edges, edge_color=ecol(lead_edges), width=3.0,
+                           ax=ax)
     if ties:
         tg = nx.Graph()
         tg.add_edges_from([(a, b) for a, b, _w in ties])
-        nx.draw_networkx_edges(
-            tg,
-            pos,
-            style="dashed",
-            edge_color="#666666",
-            width=[0.6 + 0.5 * w for _a, _b, w in ties],
-            ax=ax,
-        )
+        nx.draw_networkx_edges(tg, pos, style="dashed", edge_color="#666666",
+                               width=[0.6 + 0.5 * w for _a, _b, w in ties], ax=ax)
     tnodes = [n for n in g if n[0] == "t"]
-    nx.draw_networkx_nodes(
-        g,
-        pos,
-        nodelist=tnodes,
-        node_shape="s",
-        node_size=520,
-        node_color=[plan.colour[n[1]] for n in tnodes],
-        edgecolors="black",
-        linewidths=0.8,
-        ax=ax,
-    )
+    nx.draw_networkx_nodes(g, pos, nodelist=tnodes, node_shape="s", node_size=520,
+                           node_color=[plan.colour[n[1]] for n in tnodes], edgecolors="black",
+                           linewidths=0.8, ax=ax)
     anodes = [n for n in g if n[0] == "a"]
     multi = plan.multi
     nx.draw_networkx_nodes(
@@ -336,17 +233,9 @@ def plot_network(plan: Plan, ax: Any) -> None:
         )
         for n in anodes:
             x, y = pos[n]
-            ax.annotate(
-                n[1],
-                (x, y),
-                xytext=(0, -9),
-                textcoords="offset points",
-                ha="center",
-                va="top",
-                fontsize=6.5,
-                color=MULTI if n[1] in multi else "#333333",
-                fontweight="bold" if n[1] in multi else "normal",
-            )
+            ax.annotate(n[1], (x, y), xytext=(0, -9), textcoords="offset points", ha="center",
+                        va="top", fontsize=6.5, color=MULTI if n[1] in multi else "#333333",
+                        fontweight="bold" if n[1] in multi else "normal")
     ax.set_axis_off()
     ax.set_aspect("equal")
     ax.margins(0.04)
@@ -396,9 +285,8 @@ def _network_layout(g: Any) -> dict[Any, tuple[float, float]]:
     prefix = [sum(widths[:j]) for j in range(1, len(widths) + 1)]  # the first row is a prefix
     step = max(1, len(prefix) // 60)
     candidates = prefix[::step] + [prefix[-1]]
-    best = min(
-        (pack(w) for w in candidates), key=lambda r: abs(math.log((r[1] / max(r[2], 1e-9)) / 1.5))
-    )
+    best = min((pack(w) for w in candidates),
+               key=lambda r: abs(math.log((r[1] / max(r[2], 1e-9)) / 1.5)))
     return best[0]
 
 
@@ -417,16 +305,8 @@ def figure_network(plan: Plan) -> str:
         if plan.inst.actors[i].id in plan.joins
     }
     handles = [
-        Line2D(
-            [],
-            [],
-            marker="s",
-            ls="",
-            color="#bbbbbb",
-            markeredgecolor="black",
-            markersize=9,
-            label="consortium (target)",
-        )
+        Line2D([], [], marker="s", ls="", color="#bbbbbb", markeredgecolor="black", markersize=9,
+               label="consortium (target)")
     ]
     handles += [
         Line2D([], [], marker="o", ls="", color=c, markersize=7, label=t)
@@ -440,21 +320,11 @@ def figure_network(plan: Plan) -> str:
     ]
     if plan.multi:
         handles.append(
-            Line2D(
-                [],
-                [],
-                marker="o",
-                ls="",
-                markerfacecolor="white",
-                markeredgecolor=MULTI,
-                markeredgewidth=2,
-                markersize=9,
-                label="in several consortia",
-            )
+            Line2D([], [], marker="o", ls="", markerfacecolor="white", markeredgecolor=MULTI,
+                   markeredgewidth=2, markersize=9, label="in several consortia")
         )
-    ax.legend(
-        handles=handles, loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=8, frameon=False
-    )
+    ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=8,
+              frameon=False)
     return _svg(fig, "network")
 
 
@@ -507,32 +377,15 @@ def plot_budgets(plan: Plan, ax: Any, rows: list[dict[str, Any]]) -> None:
     top = max([r["spend"] for r in rows] + [r["budget"] or 0 for r in rows] + [1e-9])
     for yi, r in zip(y, rows, strict=False):
         if r["budget"] is not None:
-            ax.barh(
-                yi, r["budget"], height=0.72, color="#f1f1f1", edgecolor="#888888", lw=0.8, zorder=1
-            )
+            ax.barh(yi, r["budget"], height=0.72, color="#f1f1f1", edgecolor="#888888", lw=0.8,
+                    zorder=1)
         left = 0.0
         for t, v in r["parts"]:
-            ax.barh(
-                yi,
-                v,
-                left=left,
-                height=0.5,
-                color=plan.colour[t],
-                edgecolor="white",
-                lw=0.5,
-                zorder=2,
-            )
+            ax.barh(yi, v, left=left, height=0.5, color=plan.colour[t], edgecolor="white", lw=0.5,
+                    zorder=2)
             if v > 0.06 * top:
-                ax.text(
-                    left + v / 2,
-                    yi,
-                    t,
-                    ha="center",
-                    va="center",
-                    fontsize=6.5,
-                    color="white",
-                    zorder=3,
-                )
+                ax.text(left + v / 2, yi, t, ha="center", va="center", fontsize=6.5, color="white",
+                        zorder=3)
             left += v
         use = f" ({r['spend'] / r['budget']:.0%})" if r["budget"] else ""
         cap = (

@@ -45,15 +45,10 @@ def num(x: Any, digits: int = 4) -> str:
 def _environment() -> jinja2.Environment:
     import jinja2
 
-    env = jinja2.Environment(
-        loader=jinja2.PackageLoader("consortium.report", "templates"),
-        autoescape=True,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        keep_trailing_newline=True,
-        undefined=jinja2.StrictUndefined,
-        finalize=lambda v: "" if v is None else v,
-    )
+    env = jinja2.Environment(loader=jinja2.PackageLoader("consortium.report", "templates"),
+                             autoescape=True, trim_blocks=True, lstrip_blocks=True,
+                             keep_trailing_newline=True, undefined=jinja2.StrictUndefined,
+                             finalize=lambda v: "" if v is None else v)
     env.filters.update(money=money, pct=pct, num=num)
     return env
 
@@ -66,13 +61,9 @@ def _css() -> str:
     )
 
 
-def render_report(
-    inst: Instance,
-    solution: Solution | dict[str, Any],
-    sweep: SweepResults | None = None,
-    verify_raw: dict[str, Any] | None = None,
-    title: str | None = None,
-) -> str:
+def render_report(inst: Instance, solution: Solution | dict[str, Any],
+                  sweep: SweepResults | None = None, verify_raw: dict[str, Any] | None = None,
+                  title: str | None = None) -> str:
     """The report as one HTML string. ``verify_raw``: the raw instance, to re-check the plan."""
     from markupsafe import Markup
 

@@ -3,6 +3,15 @@
 from __future__ import annotations
 
 from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    ProgressColumn,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
 from rich.table import Table
 
 from ..io.instance import Instance
@@ -49,17 +58,10 @@ def print_report(inst: Instance, sol: Solution, console: Console | None = None) 
         tab.add_column("instruments")
         for k in c.contracts:
             a = names[k.actor]
-            tab.add_row(
-                k.actor,
-                f"{a.type}/{a.ownership}",
-                k.role,
-                ", ".join(f"{d['capability']}≥{d['level']}" for d in k.deliverables) or "-",
-                _money(k.base),
-                _money(k.lead_fee),
-                _money(k.bonus),
-                _money(k.reward),
-                ", ".join(k.instruments) or "-",
-            )
+            tab.add_row(k.actor, f"{a.type}/{a.ownership}", k.role,
+                        ", ".join(f"{d['capability']}≥{d['level']}" for d in k.deliverables) or "-",
+                        _money(k.base), _money(k.lead_fee), _money(k.bonus), _money(k.reward),
+                        ", ".join(k.instruments) or "-")
         con.print(tab)
     if sol.unformed:
         tab = Table(title="Targets not formed", title_justify="left")
@@ -78,10 +80,8 @@ def print_report(inst: Instance, sol: Solution, console: Console | None = None) 
         tab.add_row(f"spend ({cur})", _money(kp["spend"]))
         bu = kp["budget_use"]
         if bu["total"]["budget"] is not None:
-            tab.add_row(
-                "total budget use",
-                f"{_money(bu['total']['spend'])} / {_money(bu['total']['budget'])}",
-            )
+            tab.add_row("total budget use",
+                        f"{_money(bu['total']['spend'])} / {_money(bu['total']['budget'])}")
         for sid, u in bu["sponsors"].items():
             b = f" / {_money(u['budget'])} ({u['use']:.0%})" if u["budget"] else ""
             tab.add_row(f"sponsor {sid}", f"{_money(u['spend'])}{b}")
@@ -94,3 +94,17 @@ def print_report(inst: Instance, sol: Solution, console: Console | None = None) 
             tab.add_row("mean member-site distance", f"{kp['mean_distance_km']:.1f} km")
         tab.add_row("ties realised", f"{kp['ties_realised']} (weight {kp['ties_weight']:g})")
         con.print(tab)
+
+
+def progress_bar(counted: str | None = None, left: str | None = None) -> Progress:
+    """The progress bar of long runs (sweeps, analyses) on stderr: label, bar,
+    done of total, ``counted`` (a column template), time spent, ``left``, time left."""
+    cols: list[ProgressColumn] = [TextColumn("[cyan]{task.description}"), BarColumn(),
+                                  MofNCompleteColumn()]
+    if counted:
+        cols.append(TextColumn(counted))
+    cols.append(TimeElapsedColumn())
+    if left:
+        cols.append(TextColumn(left))
+    cols.append(TimeRemainingColumn())
+    return Progress(*cols, console=Console(stderr=True), transient=True)

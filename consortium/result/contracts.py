@@ -61,11 +61,6 @@ def contracts_for(inst: Instance, md: ModelData, ch: Choice) -> Consortium:
                 instruments=pol.instruments(actor.type),
             )
         )
-    return Consortium(
-        target=t.id,
-        site=inst.sites[ch.site].id,
-        lead=inst.actors[ch.lead].id,
-        members=[inst.actors[a].id for a in order],
-        spend=float(sum(c.reward for c in contracts)),
-        contracts=contracts,
-    )
+    return Consortium(target=t.id, site=inst.sites[ch.site].id, lead=inst.actors[ch.lead].id,
+                      members=[inst.actors[a].id for a in order],
+                      spend=float(sum(c.reward for c in contracts)), contracts=contracts)

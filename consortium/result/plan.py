@@ -38,9 +38,8 @@ def extract(md: ModelData, V: Vars, x: np.ndarray) -> list[Choice]:
         members = v.actors[v.tri_actor[on]]
         leads = v.actors[V.lead_local[ti][x[V.lead[ti]] > 0.5]]
         out.append(
-            Choice(
-                ti, int(v.sites[sj]), int(leads[0]) if len(leads) else -1, [int(a) for a in members]
-            )
+            Choice(ti, int(v.sites[sj]), int(leads[0]) if len(leads) else -1,
+                   [int(a) for a in members])
         )
     return out
 
@@ -50,12 +49,8 @@ def choices_from_plan(md: ModelData, consortia: list[dict[str, Any]]) -> list[Ch
     out = []
     for c in consortia:
         out.append(
-            Choice(
-                md.target_index[c["target"]],
-                md.site_index[c["site"]],
-                md.actor_index[c["lead"]],
-                [md.actor_index[a] for a in c["members"]],
-            )
+            Choice(md.target_index[c["target"]], md.site_index[c["site"]],
+                   md.actor_index[c["lead"]], [md.actor_index[a] for a in c["members"]])
         )
     return out
 

@@ -60,12 +60,8 @@ def presolve_findings(md: ModelData) -> list[Finding]:
         if not v.impossible and sev == "warning":
             for sid, whys in v.dropped_sites.items():
                 out.append(
-                    Finding(
-                        "note",
-                        t.id,
-                        _rule_of(whys[0]),
-                        f"site {sid} is unusable: {'; '.join(whys)}",
-                    )
+                    Finding("note", t.id, _rule_of(whys[0]),
+                            f"site {sid} is unusable: {'; '.join(whys)}")
                 )
     forced = [v for v in md.views if md.forced(v.index) and not v.impossible]
     # Two forced targets in one exclusive group.
@@ -73,12 +69,8 @@ def presolve_findings(md: ModelData) -> list[Finding]:
         f = [t for t in group if md.forced(md.target_index[t])]
         if len(f) > 1:
             out.append(
-                Finding(
-                    "error",
-                    f[0],
-                    "13",
-                    f"targets {', '.join(f)} must all be formed but exclusive[{g}] allows one",
-                )
+                Finding("error", f[0], "13",
+                        f"targets {', '.join(f)} must all be formed but exclusive[{g}] allows one")
             )
     # Forced targets' cheapest spends against the shared budgets.
     groups = [
@@ -146,17 +138,12 @@ def elastic(lm: LinearModel, time_limit: float = 30.0) -> list[tuple[str, str, f
     import scipy.sparse as sp  # here, not at start-up: see model.linear.Csc
 
     S = sp.csc_matrix((signs_a, (rows_a, np.arange(k))), shape=(lm.n_rows, k))
-    relaxed = LinearModel(
-        lb=np.concatenate([lm.lb, np.zeros(k)]),
-        ub=np.concatenate([lm.ub, np.full(k, np.inf)]),
-        obj=np.concatenate([np.zeros(lm.n_cols), -w]),
-        integer=np.concatenate([lm.integer, np.zeros(k, bool)]),
-        A=Csc.of(sp.hstack([lm.A.scipy(), S], format="csc")),
-        row_lo=lm.row_lo,
-        row_hi=lm.row_hi,
-        col_blocks=lm.col_blocks,
-        row_blocks=lm.row_blocks,
-    )
+    relaxed = LinearModel(lb=np.concatenate([lm.lb, np.zeros(k)]),
+                          ub=np.concatenate([lm.ub, np.full(k, np.inf)]),
+                          obj=np.concatenate([np.zeros(lm.n_cols), -w]),
+                          integer=np.concatenate([lm.integer, np.zeros(k, bool)]),
+                          A=Csc.of(sp.hstack([lm.A.scipy(), S], format="csc")), row_lo=lm.row_lo,
+                          row_hi=lm.row_hi, col_blocks=lm.col_blocks, row_blocks=lm.row_blocks)
     r = highs.run_highs(relaxed, SolverOptions(time_limit=time_limit, gap=1e-6))
     if r.x is None:
         return []
@@ -195,11 +182,7 @@ def explain_elastic(items: list[tuple[str, str, float]]) -> list[Finding]:
             else None
         )
         out.append(
-            Finding(
-                "error",
-                target,
-                rule,
-                f"cannot hold together with the others: {text} — has to give by {amount:.4g}",
-            )
+            Finding("error", target, rule,
+                    f"cannot hold together with the others: {text} — has to give by {amount:.4g}")
         )
     return out

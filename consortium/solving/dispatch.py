@@ -77,9 +77,8 @@ def close_with_mip(b: Built, opts: SolverOptions, raw: RawResult) -> RawResult:
     )
 
 
-def run_backend(
-    b: Built, opts: SolverOptions, backend: str = "highs", start: np.ndarray | None = None
-) -> RawResult:
+def run_backend(b: Built, opts: SolverOptions, backend: str = "highs",
+                start: np.ndarray | None = None) -> RawResult:
     """Solve the model of ``b`` by the method :func:`method_for` picks: the seam
     where every solve of a whole plan is dispatched to a method."""
     if method_for(b, opts, backend) == "decompose":

@@ -63,13 +63,8 @@ def load(name_or_path: str | None) -> dict[str, Any]:
     return data
 
 
-def settings(
-    name_or_path: str | None,
-    time_limit: float | None = None,
-    gap: float | None = None,
-    threads: int | None = None,
-    method: str | None = None,
-) -> dict[str, Any]:
+def settings(name_or_path: str | None, time_limit: float | None = None, gap: float | None = None,
+             threads: int | None = None, method: str | None = None) -> dict[str, Any]:
     """The solver settings of a profile with the command line's overrides
     (``None``: the profile's value): time_limit, gap, threads, highs, method."""
     prof = load(name_or_path)

@@ -162,18 +162,12 @@ def chunk_evenly(items: list[T], n_workers: int, per_worker: int = 4) -> list[li
     return [items[i : i + size] for i in range(0, len(items), size)]
 
 
-def run_tasks(
-    task: Task,
-    chunks: list[list[Any]],
-    on_result: Callable[[Any, Any], None],
-    *,
-    workers: int = 1,
-    scheduler: Any = None,
-    on_lost: Callable[[Any, str, str | None], None] | None = None,
-    is_done: Callable[[Any], bool] | None = None,
-    on_event: Callable[[str], None] | None = None,
-    stats: RunStats | None = None,
-) -> RunStats:
+def run_tasks(task: Task, chunks: list[list[Any]], on_result: Callable[[Any, Any], None], *,
+              workers: int = 1, scheduler: Any = None,
+              on_lost: Callable[[Any, str, str | None], None] | None = None,
+              is_done: Callable[[Any], bool] | None = None,
+              on_event: Callable[[str], None] | None = None,
+              stats: RunStats | None = None) -> RunStats:
     """Run every item of ``chunks``; ``on_result(item, result)`` runs in this
     process as each finishes. ``workers`` local processes (0: in this
     process); ``scheduler`` (an address or a ``distributed.Client``)
@@ -185,9 +179,8 @@ def run_tasks(
     if not any(chunks):
         return stats
     if scheduler is not None:
-        run_dask(
-            task, chunks, on_result, scheduler, lost, is_done or (lambda _i: False), on_event, stats
-        )
+        run_dask(task, chunks, on_result, scheduler, lost, is_done or (lambda _i: False), on_event,
+                 stats)
     elif workers <= 0:
         run_inprocess(task, chunks, on_result, stats)
     else:
@@ -275,9 +268,8 @@ class _Proc:
     def __init__(self, ctx: Any, wid: int, task: Task):
         self.wid = wid
         a, b = ctx.Pipe(duplex=True)
-        self.proc = ctx.Process(
-            target=_worker_main, args=(b, wid, task), name=f"consortium-worker-{wid}", daemon=True
-        )
+        self.proc = ctx.Process(target=_worker_main, args=(b, wid, task),
+                                name=f"consortium-worker-{wid}", daemon=True)
         self.proc.start()
         b.close()
         self.conn = a
@@ -496,9 +488,8 @@ def run_dask(task: Task, chunks: list[list[Any]], on_result: Callable[[Any, Any]
         client.subscribe_topic(topic, lambda ev: inbox.put(ev[1]))
         [task_f] = client.scatter([task], broadcast=True, hash=False)
         for span in spans:
-            f = client.submit(
-                _dask_chunk, task_f, [(pos, items[pos]) for pos in span], topic, pure=False
-            )
+            f = client.submit(_dask_chunk, task_f, [(pos, items[pos]) for pos in span], topic,
+                              pure=False)
             futures[f] = span
 
         def drain(timeout: float) -> None:

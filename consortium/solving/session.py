@@ -86,13 +86,8 @@ class Session:
             return np.zeros(lm.n_cols)  # forming nothing is feasible
         return None
 
-    def resolve(
-        self,
-        inst: Instance | None = None,
-        *,
-        reasons: bool = False,
-        opts: SolverOptions | None = None,
-    ) -> Solution:
+    def resolve(self, inst: Instance | None = None, *, reasons: bool = False,
+                opts: SolverOptions | None = None) -> Solution:
         """Solve the loaded instance again, or a variant of it (same ids)."""
         t0 = time.perf_counter()
         if inst is not None:
@@ -127,9 +122,8 @@ class Session:
                 cols.append(V.lead[v.index][V.lead_local[v.index] == i])
         return np.concatenate(cols).astype(np.int32) if cols else np.zeros(0, np.int32)
 
-    def solve_barred(
-        self, cols: np.ndarray, opts: SolverOptions | None = None, formed: int | None = None
-    ) -> RawResult:
+    def solve_barred(self, cols: np.ndarray, opts: SolverOptions | None = None,
+                     formed: int | None = None) -> RawResult:
         """Re-solve with the given columns fixed to 0 (and target ``formed``, if
         given, held formed), then restore their bounds."""
         lm = self.b.lm

@@ -31,14 +31,8 @@ from .reasons import unformed_reasons
 from .standalone import STANDALONE_HIGHS
 
 
-def solve_instance(
-    inst: Instance,
-    opts: SolverOptions | None = None,
-    *,
-    backend: str = "highs",
-    reasons: bool = True,
-    diagnose: bool = True,
-) -> Solution:
+def solve_instance(inst: Instance, opts: SolverOptions | None = None, *, backend: str = "highs",
+                   reasons: bool = True, diagnose: bool = True) -> Solution:
     """The plan of ``inst``: build, pre-solve diagnosis, a back end, the plan
     with contracts and KPIs; a diagnosis if infeasible, a reason for every
     unformed target if ``reasons``. Not verified: see :func:`solve_verified`."""
@@ -115,9 +109,8 @@ def initial_plan(b: Built, opts: SolverOptions) -> np.ndarray | None:
         lm.ub[V.lead[v.index][led[V.lead_local[v.index]]]] = 0.0
         r = highs.run_highs(
             lm,
-            SolverOptions(
-                time_limit=budget / len(forced), gap=0.05, threads=1, highs=STANDALONE_HIGHS
-            ),
+            SolverOptions(time_limit=budget / len(forced), gap=0.05, threads=1,
+                          highs=STANDALONE_HIGHS),
         )
         if r.x is None:
             return None
@@ -147,9 +140,8 @@ def _solver_info(raw: RawResult | None, total: float, b: Built) -> dict[str, Any
 
 def solution_from_raw(b: Built, raw: RawResult, total_s: float) -> Solution:
     inst, md = b.md.inst, b.md
-    sol = Solution(
-        instance=inst.display_name, status=raw.status, solver=_solver_info(raw, total_s, b)
-    )
+    sol = Solution(instance=inst.display_name, status=raw.status,
+                   solver=_solver_info(raw, total_s, b))
     if raw.x is None or not raw.status.has_plan:
         sol.unformed = [
             {"target": t.id, "reason": f"no plan ({raw.status.value})"} for t in inst.targets

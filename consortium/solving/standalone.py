@@ -32,7 +32,6 @@ def solve_target_alone(b: Built, ti: int, opts: SolverOptions, force: bool = Tru
     lm, V = build_model(b.md, only={ti}, coupling=False)
     if force:
         lm.lb[V.y[ti]] = 1.0
-    o = SolverOptions(
-        time_limit=min(opts.remaining() or 10.0, 10.0), gap=1e-6, threads=1, highs=STANDALONE_HIGHS
-    )
+    o = SolverOptions(time_limit=min(opts.remaining() or 10.0, 10.0), gap=1e-6, threads=1,
+                      highs=STANDALONE_HIGHS)
     return TargetAlone(highs.run_highs(lm, o), lm, V)

@@ -43,9 +43,8 @@ def check_plan(raw: dict[str, Any], solution: Solution | dict[str, Any]) -> None
     data = solution.to_dict() if isinstance(solution, Solution) else solution
     res = verify_solution(raw, data)
     if not res.ok:
-        raise PlanFailsVerifier(
-            res.violations, solution if isinstance(solution, Solution) else None
-        )
+        raise PlanFailsVerifier(res.violations,
+                                solution if isinstance(solution, Solution) else None)
 
 
 def resolve_verified(session: Session, inst: Instance | None, raw: dict[str, Any], *,
@@ -59,16 +58,9 @@ def resolve_verified(session: Session, inst: Instance | None, raw: dict[str, Any
     return sol
 
 
-def solve_verified(
-    inst: Instance,
-    opts: SolverOptions | None = None,
-    *,
-    raw: dict[str, Any] | None = None,
-    backend: str = "highs",
-    reasons: bool = True,
-    diagnose: bool = True,
-    verify: bool = True,
-) -> Solution:
+def solve_verified(inst: Instance, opts: SolverOptions | None = None, *,
+                   raw: dict[str, Any] | None = None, backend: str = "highs", reasons: bool = True,
+                   diagnose: bool = True, verify: bool = True) -> Solution:
     """:func:`~consortium.solving.solve.solve_instance`, then the verifier on the
     plan (if there is one and ``verify``): raises :class:`PlanFailsVerifier`
     rather than return a plan that breaks a rule. ``raw`` is the instance file

@@ -22,16 +22,10 @@ class Col:
 
 TABLES: dict[str, list[Col]] = {
     "meta": [
-        Col(
-            "name", "str", False, "name of the instance (shown in reports)", "the output file name"
-        ),
-        Col(
-            "currency",
-            "str",
-            False,
-            "money unit of every cost, budget and reward, e.g. CNY million",
-            "none",
-        ),
+        Col("name", "str", False, "name of the instance (shown in reports)",
+            "the output file name"),
+        Col("currency", "str", False,
+            "money unit of every cost, budget and reward, e.g. CNY million", "none"),
     ],
     "policy": [
         Col(
@@ -54,13 +48,8 @@ TABLES: dict[str, list[Col]] = {
     "capabilities": [
         Col("id", "str", True, "capability id (unique), used in cap:<id> columns and requirements"),
         Col("name", "str", False, "readable name", "none"),
-        Col(
-            "chokepoint",
-            "bool",
-            False,
-            "TRUE if the technology is under foreign chokehold",
-            "FALSE",
-        ),
+        Col("chokepoint", "bool", False, "TRUE if the technology is under foreign chokehold",
+            "FALSE"),
     ],
     "sites": [
         Col("id", "str", True, "site id (unique): an industrial park or cluster"),
@@ -83,20 +72,10 @@ TABLES: dict[str, list[Col]] = {
         Col("lat", "float", True, "latitude, degrees in [-90, 90]"),
         Col("lon", "float", True, "longitude, degrees in [-180, 180]"),
         Col("cost", "float", True, "what it must be paid to join one consortium (>= 0)"),
-        Col(
-            "lead_cost",
-            "float",
-            False,
-            "extra coordination fee if it leads; blank = cannot lead",
-            "cannot lead",
-        ),
-        Col(
-            "max_consortia",
-            "int",
-            False,
-            "how many consortia it can join (leading one counts)",
-            "1",
-        ),
+        Col("lead_cost", "float", False, "extra coordination fee if it leads; blank = cannot lead",
+            "cannot lead"),
+        Col("max_consortia", "int", False, "how many consortia it can join (leading one counts)",
+            "1"),
         Col("max_lead", "int", False, "how many it can lead", "1"),
         Col(
             "cap:<id>",
@@ -126,13 +105,8 @@ TABLES: dict[str, list[Col]] = {
         Col("mandatory", "bool", False, "TRUE = must be formed", "FALSE"),
         Col("budget", "float", False, "cap on this target's spend", "no cap"),
         Col("sites", "list", True, "candidate site ids, separated by ';' (at least one)"),
-        Col(
-            "max_distance_km",
-            "float",
-            False,
-            "every member within this distance of the chosen site",
-            "no limit",
-        ),
+        Col("max_distance_km", "float", False,
+            "every member within this distance of the chosen site", "no limit"),
         Col("min_members", "int", False, "fewest members, the lead included", "1"),
         Col("max_members", "int", False, "most members, the lead included", "no cap"),
     ],
@@ -152,12 +126,8 @@ TABLES: dict[str, list[Col]] = {
         Col("b", "str", True, "actor id: a and b may not sit in the same consortium"),
     ],
     "exclusive": [
-        Col(
-            "group",
-            "str",
-            True,
-            "group label: of the targets sharing a label at most one is formed",
-        ),
+        Col("group", "str", True,
+            "group label: of the targets sharing a label at most one is formed"),
         Col("target", "str", True, "target id"),
     ],
     "fixed": [

@@ -191,9 +191,8 @@ def _csv_text(v: Any, digits: int | None = None) -> str:
     return str(v)
 
 
-def _write_csv(
-    path: Path, header: list[str], rows: list[list[Any]], digits: int | None = None
-) -> None:
+def _write_csv(path: Path, header: list[str], rows: list[list[Any]],
+               digits: int | None = None) -> None:
     buf = io.StringIO(newline="")
     w = csv.writer(buf, lineterminator="\r\n")
     w.writerow(header)

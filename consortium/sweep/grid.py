@@ -35,9 +35,8 @@ class Grid:
 
     @property
     def sha256(self) -> str:
-        text = json.dumps(
-            [list(s.items()) for s in self.scenarios], separators=(",", ":"), sort_keys=False
-        )
+        text = json.dumps([list(s.items()) for s in self.scenarios], separators=(",", ":"),
+                          sort_keys=False)
         return hashlib.sha256(text.encode()).hexdigest()
 
 

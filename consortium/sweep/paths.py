@@ -216,9 +216,8 @@ def _prefix(steps: list[Step], k: int) -> str:
     return out or "(top level)"
 
 
-def set_path(
-    raw: dict[str, Any], path: str, value: Any, steps: list[Step] | None = None
-) -> dict[str, Any]:
+def set_path(raw: dict[str, Any], path: str, value: Any,
+             steps: list[Step] | None = None) -> dict[str, Any]:
     """A copy of ``raw`` with ``path`` set to ``value`` (``raw`` is not modified;
     only the containers along the path are copied). Raises :class:`SweepError`
     for a path the instance format does not have or that selects nothing."""

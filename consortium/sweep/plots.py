@@ -76,13 +76,8 @@ def _fmt(v: Any) -> str:
     return str(v)
 
 
-def plot_results(
-    results: str | Path | SweepResults,
-    out: str | Path,
-    x: str | None = None,
-    y: str | None = None,
-    by: str | None = None,
-) -> str:
+def plot_results(results: str | Path | SweepResults, out: str | Path, x: str | None = None,
+                 y: str | None = None, by: str | None = None) -> str:
     """Draw a sweep to ``out`` (.png, .svg or .pdf); returns what was drawn."""
     ext = Path(out).suffix.lower()
     if ext not in (".png", ".svg", ".pdf"):
@@ -97,13 +92,8 @@ def plot_results(
     return desc
 
 
-def plot_sweep(
-    res: SweepResults,
-    x: str | None = None,
-    y: str | None = None,
-    by: str | None = None,
-    heat_map: bool = True,
-) -> tuple[Figure, str]:
+def plot_sweep(res: SweepResults, x: str | None = None, y: str | None = None, by: str | None = None,
+               heat_map: bool = True) -> tuple[Figure, str]:
     """The figure of a sweep: objective and spend (twin axes, or the metric ``y``)
     against the swept path ``x``, the consortia formed as a step chart and which
     targets are formed; with two swept paths (or ``by``) a heat map of the
@@ -179,26 +169,14 @@ def _lines(df: pd.DataFrame, x: str, y: str | None, others: list[str], cur: str,
             lab = glabel(key) if others else None
             if y in (None, "objective"):
                 c = colors[gi % len(colors)] if others else "C0"
-                (h,) = ax1.plot(
-                    xs,
-                    g["objective"].to_numpy(dtype=float),
-                    "o-",
-                    color=c,
-                    ms=3.5,
-                    label=(lab + " objective") if lab else "objective",
-                )
+                (h,) = ax1.plot(xs, g["objective"].to_numpy(dtype=float), "o-", color=c, ms=3.5,
+                                label=(lab + " objective") if lab else "objective")
                 handles.append(h)
             if y in (None, "spend"):
                 c = colors[gi % len(colors)] if others else "C1"
                 target_ax = ax1 if ax1b is None else ax1b
-                (h,) = target_ax.plot(
-                    xs,
-                    g["spend"].to_numpy(dtype=float),
-                    "s--",
-                    color=c,
-                    ms=3.0,
-                    label=(lab + " spend") if lab else "spend",
-                )
+                (h,) = target_ax.plot(xs, g["spend"].to_numpy(dtype=float), "s--", color=c, ms=3.0,
+                                      label=(lab + " spend") if lab else "spend")
                 handles.append(h)
         if ax1b is not None:
             ax1.set_ylabel(metric_label("objective", cur), color="C0" if not others else None)
@@ -209,9 +187,8 @@ def _lines(df: pd.DataFrame, x: str, y: str | None, others: list[str], cur: str,
     else:
         for key, g in groups:
             g, xs = xs_of(g)
-            ax1.plot(
-                xs, g[y].to_numpy(dtype=float), "o-", ms=3.5, label=glabel(key) if others else y
-            )
+            ax1.plot(xs, g[y].to_numpy(dtype=float), "o-", ms=3.5,
+                     label=glabel(key) if others else y)
         ax1.set_ylabel(metric_label(y, cur))
         if others:
             ax1.legend(fontsize=7)
@@ -224,28 +201,14 @@ def _lines(df: pd.DataFrame, x: str, y: str | None, others: list[str], cur: str,
         ):
             b = bad[bad["status"] == st]
             if len(b):
-                ax1.plot(
-                    [pos[v] for v in b[x]],
-                    [0.02] * len(b),
-                    mk,
-                    color=col,
-                    transform=ax1.get_xaxis_transform(),
-                    clip_on=False,
-                    label=st,
-                )
+                ax1.plot([pos[v] for v in b[x]], [0.02] * len(b), mk, color=col,
+                         transform=ax1.get_xaxis_transform(), clip_on=False, label=st)
         ax1.legend(fontsize=7, loc="best")
     ax1.grid(alpha=0.3)
     for key, g in groups:
         g, xs = xs_of(g)
-        ax2.step(
-            xs,
-            g["formed"].to_numpy(dtype=float),
-            "-",
-            where="post",
-            marker="o",
-            ms=3,
-            label=glabel(key) if others else None,
-        )
+        ax2.step(xs, g["formed"].to_numpy(dtype=float), "-", where="post", marker="o", ms=3,
+                 label=glabel(key) if others else None)
     ax2.set_ylabel("consortia formed")
     ax2.yaxis.get_major_locator().set_params(integer=True)
     ax2.grid(alpha=0.3)
@@ -298,11 +261,8 @@ def _heatmap(df: pd.DataFrame, x: str, by: str, metric: str, cur: str, name: str
     cb = fig.colorbar(im, ax=ax)
     cb.set_label(metric_label(metric, cur) + ("  (grey: no plan)" if np.isnan(grid).any() else ""))
     ax.set_xticks(range(len(xorder)))
-    ax.set_xticklabels(
-        [_fmt(v) for v in xorder],
-        rotation=45 if len(xorder) > 8 else 0,
-        ha="right" if len(xorder) > 8 else "center",
-    )
+    ax.set_xticklabels([_fmt(v) for v in xorder], rotation=45 if len(xorder) > 8 else 0,
+                       ha="right" if len(xorder) > 8 else "center")
     ax.set_yticks(range(len(yorder)))
     ax.set_yticklabels([_fmt(v) for v in yorder])
     ax.set_xlabel(param_label(x, cur))
@@ -319,15 +279,8 @@ def _heatmap(df: pd.DataFrame, x: str, by: str, metric: str, cur: str, name: str
                         if metric == "formed"
                         else (f"{v:.2%}" if metric == "gap" else f"{v:.4g}")
                     )
-                    ax.text(
-                        j,
-                        i,
-                        txt,
-                        ha="center",
-                        va="center",
-                        fontsize=7,
-                        color="white" if v < mid else "black",
-                    )
+                    ax.text(j, i, txt, ha="center", va="center", fontsize=7,
+                            color="white" if v < mid else "black")
     ax.set_title(
         f"{name}: {metric_label(metric, cur)} ({len(df)} scenarios)"
         + ("\nmean over the other swept paths" if averaged else "")

@@ -45,23 +45,11 @@ def solver_meta(opts: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def run_sweep(
-    instance: str | Path,
-    grid: Grid,
-    results: str | Path,
-    *,
-    opts: dict[str, Any] | None = None,
-    workers: int = 2,
-    scheduler: str | None = None,
-    resume: bool = False,
-    overwrite: bool = False,
-    retry_failed: bool = False,
-    chunk: int | None = None,
-    verify: bool = True,
-    progress: bool = False,
-    on_event: Callable[[str], None] | None = None,
-    validated: bool = False,
-) -> Summary:
+def run_sweep(instance: str | Path, grid: Grid, results: str | Path, *,
+              opts: dict[str, Any] | None = None, workers: int = 2, scheduler: str | None = None,
+              resume: bool = False, overwrite: bool = False, retry_failed: bool = False,
+              chunk: int | None = None, verify: bool = True, progress: bool = False,
+              on_event: Callable[[str], None] | None = None, validated: bool = False) -> Summary:
     """Run (or complete) a sweep; every result is committed to ``results`` at once."""
     from ..io.instance import InstanceError, from_dict, parse, read_text
 
@@ -128,9 +116,8 @@ def run_sweep(
                     f"this one is {_grid_text(json.dumps(grid.spec))})"
                 )
             made = json.loads(old.get("solver", "{}"))
-            made.setdefault(
-                "method", "mip"
-            )  # files from before --method: every scenario was one MILP
+            made.setdefault("method",
+                            "mip")  # files from before --method: every scenario was one MILP
             if made != json.loads(json.dumps(meta["solver"])):
                 raise SweepError(
                     f"cannot resume {res_path}: it was made with other solver options "
@@ -175,27 +162,17 @@ def run_sweep(
         try:
             if ctx_bar is not None:
                 bar = ctx_bar.__enter__()
-                task_id = bar.add_task(
-                    "sweep",
-                    total=len(grid.scenarios),
-                    completed=len(grid.scenarios) - len(todo),
-                    failed=0,
-                )
+                task_id = bar.add_task("sweep", total=len(grid.scenarios),
+                                       completed=len(grid.scenarios) - len(todo), failed=0)
             by_sid = dict(items)
             item_chunks = [[(sid, by_sid[sid]) for sid in ch] for ch in chunks]
             if workers <= 0 and not scheduler:
                 CACHE.drop(task.key)  # solved in this process: start from a fresh session
             try:
-                runner.run_tasks(
-                    task,
-                    item_chunks,
-                    lambda _item, res: on_result(res),
-                    workers=0 if workers <= 0 else min(workers, len(chunks)),
-                    scheduler=scheduler,
-                    on_lost=on_lost,
-                    is_done=lambda item: item[0] in done,
-                    on_event=on_event,
-                )
+                runner.run_tasks(task, item_chunks, lambda _item, res: on_result(res),
+                                 workers=0 if workers <= 0 else min(workers, len(chunks)),
+                                 scheduler=scheduler, on_lost=on_lost,
+                                 is_done=lambda item: item[0] in done, on_event=on_event)
             except runner.SchedulerUnreachable as e:
                 raise SweepError(
                     f"--scheduler {scheduler}: cannot connect "
@@ -206,14 +183,8 @@ def run_sweep(
         finally:
             if ctx_bar is not None:
                 ctx_bar.__exit__(None, None, None)
-        return Summary(
-            len(grid.scenarios),
-            len(grid.scenarios) - len(todo),
-            sum(statuses.values()),
-            statuses,
-            time.perf_counter() - t0,
-            interrupted,
-        )
+        return Summary(len(grid.scenarios), len(grid.scenarios) - len(todo), sum(statuses.values()),
+                       statuses, time.perf_counter() - t0, interrupted)
     finally:
         store.close()
 
@@ -232,25 +203,7 @@ def _grid_text(spec_json: str | None) -> str:
     ) or "?"
 
 
-def _progress_bar():
-    from rich.console import Console
-    from rich.progress import (
-        BarColumn,
-        MofNCompleteColumn,
-        Progress,
-        TextColumn,
-        TimeElapsedColumn,
-        TimeRemainingColumn,
-    )
+def _progress_bar() -> Any:
+    from ..report.terminal import progress_bar
 
-    return Progress(
-        TextColumn("[cyan]{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TextColumn("scenarios  [red]{task.fields[failed]} failed"),
-        TimeElapsedColumn(),
-        TextColumn("left"),
-        TimeRemainingColumn(),
-        console=Console(stderr=True),
-        transient=True,
-    )
+    return progress_bar(counted="scenarios  [red]{task.fields[failed]} failed", left="left")

@@ -68,13 +68,9 @@ class SweepSession(Session):
 
 
 def solver_options(d: dict[str, Any]) -> SolverOptions:
-    return SolverOptions(
-        time_limit=d.get("time_limit"),
-        gap=float(d.get("gap") or 0.0),
-        threads=d.get("threads") or 1,
-        highs=dict(d.get("highs") or {}),
-        method=d.get("method") or "auto",
-    )
+    return SolverOptions(time_limit=d.get("time_limit"), gap=float(d.get("gap") or 0.0),
+                         threads=d.get("threads") or 1, highs=dict(d.get("highs") or {}),
+                         method=d.get("method") or "auto")
 
 
 @dataclass
@@ -88,9 +84,8 @@ class SweepState:
     session: SweepSession | None = None
 
 
-def failed_row(
-    overrides: dict[str, Any], message: str, worker: str | None, dt: float | None = None
-) -> dict[str, Any]:
+def failed_row(overrides: dict[str, Any], message: str, worker: str | None,
+               dt: float | None = None) -> dict[str, Any]:
     return {
         "overrides": overrides,
         "status": "failed",

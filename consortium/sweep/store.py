@@ -24,19 +24,8 @@ if TYPE_CHECKING:
     import pandas as pd
 
 RESULTS_FORMAT = "consortium-sweep/1"
-RESULT_COLUMNS = [
-    "status",
-    "objective",
-    "bound",
-    "gap",
-    "spend",
-    "formed",
-    "formed_targets",
-    "leads",
-    "solve_time_s",
-    "worker",
-    "error",
-]
+RESULT_COLUMNS = ["status", "objective", "bound", "gap", "spend", "formed", "formed_targets",
+                  "leads", "solve_time_s", "worker", "error"]
 PLAN_STATUSES = ("optimal", "feasible")  # a row with a plan; every other status has none
 
 
@@ -202,22 +191,7 @@ class SweepResults:
             for m in ("solve_time_s", "worker", "error"):
                 d[m] = r.get(m)
             out.append(d)
-        cols = [
-            "scenario",
-            *self.params,
-            "status",
-            "objective",
-            "bound",
-            "gap",
-            "spend",
-            "formed",
-            "formed_targets",
-            "leads",
-            "solve_time_s",
-            "worker",
-            "error",
-        ]
-        return pd.DataFrame(out, columns=cols)
+        return pd.DataFrame(out, columns=["scenario", *self.params, *RESULT_COLUMNS])
 
 
 def read_results(path: str | Path, *, strict: bool = True) -> SweepResults:
@@ -237,9 +211,8 @@ def read_results(path: str | Path, *, strict: bool = True) -> SweepResults:
             if strict and meta.get("format") != RESULTS_FORMAT:
                 raise SweepError(f"{p}: not a consortium sweep results file")
             if "scenarios" not in tables:
-                return SweepResults(
-                    str(p), meta, [], [], "the file has no scenarios table (no sweep results yet)"
-                )
+                return SweepResults(str(p), meta, [], [],
+                                    "the file has no scenarios table (no sweep results yet)")
             cur = con.execute("SELECT * FROM scenarios ORDER BY scenario")
             cols = [d[0] for d in cur.description]
             stored = [dict(zip(cols, r, strict=False)) for r in cur.fetchall()]

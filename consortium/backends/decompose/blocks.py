@@ -81,14 +81,6 @@ def block_model(B: Blocks, k: int) -> LinearModel:
     lm = B.lm
     c, r = B.cols[k], B.rows[k]
     A = Csc.of(lm.A[:, c].tocsr()[r] if len(r) else sp.csc_matrix((0, len(c))))
-    return LinearModel(
-        lb=lm.lb[c].copy(),
-        ub=lm.ub[c].copy(),
-        obj=lm.obj[c].copy(),
-        integer=lm.integer[c].copy(),
-        A=A,
-        row_lo=lm.row_lo[r].copy(),
-        row_hi=lm.row_hi[r].copy(),
-        col_blocks=[],
-        row_blocks=[],
-    )
+    return LinearModel(lb=lm.lb[c].copy(), ub=lm.ub[c].copy(), obj=lm.obj[c].copy(),
+                       integer=lm.integer[c].copy(), A=A, row_lo=lm.row_lo[r].copy(),
+                       row_hi=lm.row_hi[r].copy(), col_blocks=[], row_blocks=[])

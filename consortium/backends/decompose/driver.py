@@ -58,14 +58,9 @@ TOL = 1e-6
 SMOOTHING = 0.5  # weight of the previous prices (0: price at the master's duals)
 
 
-def decompose(
-    lm: LinearModel,
-    V: Vars,
-    n_targets: int,
-    opts: SolverOptions,
-    start: np.ndarray | None = None,
-    say: Callable[[str], None] | None = None,
-) -> RawResult:
+def decompose(lm: LinearModel, V: Vars, n_targets: int, opts: SolverOptions,
+              start: np.ndarray | None = None,
+              say: Callable[[str], None] | None = None) -> RawResult:
     """Solve ``lm`` by column generation over its targets (see the module text)."""
     t0 = time.perf_counter()
     limit = opts.remaining()
@@ -92,12 +87,9 @@ def decompose(
         if opts.on_progress is not None:
             g = gap()
             opts.on_progress(
-                Progress(
-                    time.perf_counter() - t0,
-                    best_obj if best_x is not None else None,
-                    best_bound if np.isfinite(best_bound) else None,
-                    g if np.isfinite(g) else None,
-                )
+                Progress(time.perf_counter() - t0, best_obj if best_x is not None else None,
+                         best_bound if np.isfinite(best_bound) else None,
+                         g if np.isfinite(g) else None)
             )
 
     def column(k: int, x: np.ndarray) -> Column:

@@ -48,42 +48,21 @@ class Master:
         # rows: coupling rows, then one convexity row per block
         self.row_lo = np.concatenate([np.full(self.mc, -INF), np.where(B.forced, 1.0, -INF)])
         self.row_hi = np.concatenate([self.cap, np.ones(self.nb)])
-        h.addRows(
-            len(self.row_lo),
-            self.row_lo,
-            self.row_hi,
-            0,
-            np.zeros(0, np.int32),
-            np.zeros(0, np.int32),
-            np.zeros(0),
-        )
+        h.addRows(len(self.row_lo), self.row_lo, self.row_hi, 0, np.zeros(0, np.int32),
+                  np.zeros(0, np.int32), np.zeros(0))
         # elastic slacks: a row may exceed its limit at a large cost (LP only)
         if self.mc:
             idx = np.arange(self.mc, dtype=np.int32)
-            h.addCols(
-                self.mc,
-                np.full(self.mc, -self.PENALTY),
-                np.zeros(self.mc),
-                np.full(self.mc, INF),
-                self.mc,
-                np.arange(self.mc + 1, dtype=np.int32)[:-1],
-                idx,
-                np.full(self.mc, -1.0),
-            )
+            h.addCols(self.mc, np.full(self.mc, -self.PENALTY), np.zeros(self.mc),
+                      np.full(self.mc, INF), self.mc, np.arange(self.mc + 1, dtype=np.int32)[:-1],
+                      idx, np.full(self.mc, -1.0))
         # forced blocks: an artificial "formed somehow" column at a large cost
         forced = np.nonzero(B.forced)[0]
         if len(forced):
             rows = (self.mc + forced).astype(np.int32)
-            h.addCols(
-                len(forced),
-                np.full(len(forced), -self.PENALTY),
-                np.zeros(len(forced)),
-                np.ones(len(forced)),
-                len(forced),
-                np.arange(len(forced), dtype=np.int32),
-                rows,
-                np.ones(len(forced)),
-            )
+            h.addCols(len(forced), np.full(len(forced), -self.PENALTY), np.zeros(len(forced)),
+                      np.ones(len(forced)), len(forced), np.arange(len(forced), dtype=np.int32),
+                      rows, np.ones(len(forced)))
         self.n_art = self.mc + len(forced)
         self.h = h
 
@@ -124,21 +103,12 @@ class Master:
             cols.append(np.full(len(nz) + 1, j))
             vals.append(np.append(c.use[nz], 1.0))
         cat = lambda xs, dt: np.concatenate(xs).astype(dt) if xs else np.zeros(0, dt)  # noqa: E731
-        A = csc_from_coo(
-            cat(rows, np.int64), cat(cols, np.int64), cat(vals, float), (len(self.row_lo), n)
-        )
+        A = csc_from_coo(cat(rows, np.int64), cat(cols, np.int64), cat(vals, float),
+                         (len(self.row_lo), n))
         h = hb.to_highs(
-            LinearModel(
-                lb=np.zeros(n),
-                ub=np.ones(n),
-                obj=np.array([c.value for c in self.columns]),
-                integer=np.ones(n, bool),
-                A=A,
-                row_lo=self.row_lo,
-                row_hi=self.row_hi,
-                col_blocks=[],
-                row_blocks=[],
-            )
+            LinearModel(lb=np.zeros(n), ub=np.ones(n),
+                        obj=np.array([c.value for c in self.columns]), integer=np.ones(n, bool),
+                        A=A, row_lo=self.row_lo, row_hi=self.row_hi, col_blocks=[], row_blocks=[])
         )
         h.setOptionValue("output_flag", bool(log))
         h.setOptionValue("log_to_console", bool(log))

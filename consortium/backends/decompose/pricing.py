@@ -73,17 +73,9 @@ class Pricer:
         if not len(many):
             return
         m = self.models[k]
-        relaxed = LinearModel(
-            lb=m.lb,
-            ub=m.ub,
-            obj=np.zeros(len(m.lb)),
-            integer=np.zeros(len(m.lb), bool),
-            A=m.A,
-            row_lo=m.row_lo,
-            row_hi=m.row_hi,
-            col_blocks=[],
-            row_blocks=[],
-        )
+        relaxed = LinearModel(lb=m.lb, ub=m.ub, obj=np.zeros(len(m.lb)),
+                              integer=np.zeros(len(m.lb), bool), A=m.A, row_lo=m.row_lo,
+                              row_hi=m.row_hi, col_blocks=[], row_blocks=[])
         h = hb.to_highs(relaxed)
         h.setOptionValue("threads", 1)
         h.setOptionValue("presolve", "off")
