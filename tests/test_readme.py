@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import shutil
+from pathlib import Path
 
 from conftest import ROOT
 
@@ -41,3 +42,17 @@ def test_public_api_names_are_not_shadowed_by_subpackages():
     modules = {p.stem if p.is_file() else p.name for p in (ROOT / "consortium").iterdir()
                if p.suffix == ".py" or (p / "__init__.py").exists()}
     assert not modules & set(consortium.__all__), modules & set(consortium.__all__)
+
+
+def test_readme_layout_names_every_module():
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    layout = text.split("## Layout", 1)[1]
+    missing = []
+    for p in sorted((ROOT / "consortium").rglob("*.py")):
+        rel = p.relative_to(ROOT / "consortium")
+        if p.name == "__init__.py" and rel.parent != Path("."):
+            continue  # a folder's __init__ is the folder, named by its line
+        folder_ok = all(f"{part}/" in layout for part in rel.parts[:-1])
+        if not folder_ok or p.name not in layout:
+            missing.append(str(rel))
+    assert not missing, missing

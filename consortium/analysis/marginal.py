@@ -46,7 +46,7 @@ def marginal_values(inst: Instance, solution: Solution | dict[str, Any],
 
     ``solution`` is the base plan (a :class:`Solution` or its dict) of ``inst``.
     Each member is barred from its consortium and the whole plan re-optimised;
-    see the module docstring for the fields. ``keep_plans`` adds the re-solved
+    the fields are listed in :mod:`consortium.analysis`. ``keep_plans`` adds the re-solved
     plan (``plan``) and, for a target checked with force, ``if_forced.plan``.
     ``session``: a Session of ``inst`` to reuse when running in-process.
     """

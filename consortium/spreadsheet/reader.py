@@ -14,7 +14,7 @@ into an instance file in three visible steps:
    fixes the workbook, never a JSON file they did not write.
 
 Row numbers are those Excel shows (header = row 1). Nothing heavy is imported
-at module level: the CLI imports this module at every start.
+at module level (openpyxl is imported when a workbook is read or written).
 """
 
 from __future__ import annotations
