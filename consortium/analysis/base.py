@@ -39,22 +39,20 @@ def base_plan(instance_path: str | Path, inst: Instance, opts: SolverOptions | N
             raise InputError(f"{solution_path}: (top level): must be a JSON object")
         check = verify_solution(raw, data)
         if data.get("status") not in ("optimal", "feasible"):
-            raise NoBasePlan(
-                [f"{solution_path}: status {data.get('status')!r}: no base plan to analyse"]
-            )
+            raise NoBasePlan([f"{solution_path}: status {data.get('status')!r}: "
+                              "no base plan to analyse"])
         if not check.ok:
             v = check.violations[0]
-            raise InputError(
-                f"{solution_path}: not a valid plan of {instance_path}: rule {v.rule}: {v.message}"
-                + (f" (and {len(check.violations) - 1} more)" if len(check.violations) > 1 else "")
-            )
+            raise InputError(f"{solution_path}: not a valid plan of {instance_path}: rule "
+                             f"{v.rule}: {v.message}"
+                             + (f" (and {len(check.violations) - 1} more)"
+                                if len(check.violations) > 1 else ""))
         return Solution.from_dict(data, inst)
     sol = solve_verified(inst, analysis_options(opts), raw=raw, reasons=True)
     wait_for_abandoned()
     if not sol.status.has_plan:
-        raise NoBasePlan(
-            (sol.diagnosis or [f"no plan: {sol.status.value}"]) + ["no base plan to analyse"]
-        )
+        raise NoBasePlan((sol.diagnosis or [f"no plan: {sol.status.value}"])
+                         + ["no base plan to analyse"])
     sol.inst = inst
     return sol
 
@@ -62,12 +60,8 @@ def base_plan(instance_path: str | Path, inst: Instance, opts: SolverOptions | N
 def analysis_meta(kind: str, workers: int, scheduler: str | None, stats: dict[str, Any], t0: float,
                   opts: SolverOptions, base: Solution, results_status: list[str]) -> dict[str, Any]:
     """The ``analysis`` field: how the analysis ran, and whether it is exact."""
-    exact = (
-        base.status.value == "optimal"
-        and (base.gap or 0.0) <= 1e-9
-        and opts.gap == 0
-        and all(s in ("optimal", "infeasible") for s in results_status)
-    )
+    exact = (base.status.value == "optimal" and (base.gap or 0.0) <= 1e-9 and opts.gap == 0
+             and all(s in ("optimal", "infeasible") for s in results_status))
     return {
         "kind": kind,
         "workers": workers if scheduler is None else None,

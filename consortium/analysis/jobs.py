@@ -78,26 +78,15 @@ def analysis_options(opts: SolverOptions | None = None) -> SolverOptions:
 
 
 def payload(inst: Instance, sol: Solution, opts: SolverOptions | None, keep_plans: bool) -> Payload:
-    base = [
-        {"target": c.target, "site": c.site, "lead": c.lead, "members": list(c.members)}
-        for c in sol.consortia
-    ]
+    base = [{"target": c.target, "site": c.site, "lead": c.lead, "members": list(c.members)}
+            for c in sol.consortia]
     return Payload(inst, analysis_options(opts), base, keep_plans)
 
 
 def summary(sol: Solution) -> dict[str, Any]:
     """A re-solved plan in brief (what the records compare with the base plan)."""
-    cons = [
-        {
-            "target": c.target,
-            "site": c.site,
-            "lead": c.lead,
-            "members": list(c.members),
-            "spend": c.spend,
-            "deliverers": c.deliverers(),
-        }
-        for c in sol.consortia
-    ]
+    cons = [{"target": c.target, "site": c.site, "lead": c.lead, "members": list(c.members),
+             "spend": c.spend, "deliverers": c.deliverers()} for c in sol.consortia]
     has = sol.status.has_plan
     return {
         "status": sol.status.value,
@@ -119,8 +108,8 @@ class ReSolver:
         self.choices = choices_from_plan(self.sess.b.md, payload.base)
         self.rebuilt = 0
 
-    def _start_for(self, pairs: list[tuple[int, int]], targets: set[int],
-                   force: int | None = None) -> np.ndarray | None:
+    def _start_for(self, pairs: list[tuple[int, int]], targets: set[int], force: int | None = None
+                   ) -> np.ndarray | None:
         """A feasible plan to start the re-solve from, or None.
 
         The base plan minus the affected consortia (always feasible unless one
@@ -139,9 +128,8 @@ class ReSolver:
                 if b.md.forced(ch.target) or ch.target == force:
                     return None
                 continue
-            out.append(
-                Choice(ch.target, ch.site, ch.lead, [a for a in ch.members if a not in gone])
-            )
+            out.append(Choice(ch.target, ch.site, ch.lead, [a for a in ch.members
+                                                            if a not in gone]))
         x = start_vector(b.md, b.V, b.lm.n_cols, out)
         if force is not None and x[b.V.y[force]] < 0.5:
             return None
@@ -178,21 +166,9 @@ class ReSolver:
     def run(self, job: Job) -> dict[str, Any]:
         t0 = time.perf_counter()
         if job.conflict is not None:
-            return {
-                "key": job.key,
-                "status": "infeasible",
-                "objective": None,
-                "bound": None,
-                "gap": None,
-                "consortia": [],
-                "value": None,
-                "spend": None,
-                "time_s": 0.0,
-                "note": job.conflict,
-                "forced": None,
-                "plan": None,
-                "solves": 0,
-            }
+            return {"key": job.key, "status": "infeasible", "objective": None, "bound": None,
+                    "gap": None, "consortia": [], "value": None, "spend": None,
+                    "time_s": 0.0, "note": job.conflict, "forced": None, "plan": None, "solves": 0}
         sol = self._solve(job.pairs)
         out = summary(sol)
         out["key"] = job.key
@@ -201,11 +177,8 @@ class ReSolver:
         out["solves"] = 1
         out["plan"] = sol.to_dict() if self.p.keep_plans and sol.status.has_plan else None
         ti = job.check_target
-        if (
-            ti is not None
-            and sol.status.has_plan
-            and ti not in {self.sess.b.md.target_index[c.target] for c in sol.consortia}
-        ):
+        formed = {self.sess.b.md.target_index[c.target] for c in sol.consortia}
+        if ti is not None and sol.status.has_plan and ti not in formed:
             forced = self._solve(job.pairs, force=ti)
             out["forced"] = summary(forced)
             out["solves"] = 2
@@ -237,9 +210,16 @@ class AnalysisTask:
         return self.resolver().run(item)
 
 
-def run_jobs(payload: Payload, jobs: list[Job], *, workers: int = 2, scheduler: Any = None,
-             progress: Callable[[int], None] | None = None, session: Session | None = None,
-             stats: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+def run_jobs(
+    payload: Payload,
+    jobs: list[Job],
+    *,
+    workers: int = 2,
+    scheduler: Any = None,
+    progress: Callable[[int], None] | None = None,
+    session: Session | None = None,
+    stats: dict[str, Any] | None = None,
+) -> list[dict[str, Any]]:
     """Run the jobs; results in job order. ``progress(n)`` is called as n jobs finish."""
     stats = stats if stats is not None else {}
     done = progress or (lambda n: None)

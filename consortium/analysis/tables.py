@@ -24,41 +24,18 @@ def marginal_table(records: list[dict[str, Any]],
     rows = []
     for m in records:
         c = v.get((m["target"], m["actor"]), {})
-        rows.append(
-            {
-                "target": m["target"],
-                "actor": m["actor"],
-                "role": m["role"],
-                "reward": m["reward"],
-                "marginal_value": m["marginal_value"],
-                "vcg_reward": c.get("vcg_reward"),
-                "critical": m["critical"],
-                "outcome": m["outcome"],
-                "replacement": _join(m["replacement"]),
-                "lead_after": m["lead_after"],
-                "status": m["status"],
-                "objective_without": m["objective_without"],
-                "note": m["note"],
-            }
-        )
-    return pd.DataFrame(
-        rows,
-        columns=[
-            "target",
-            "actor",
-            "role",
-            "reward",
-            "marginal_value",
-            "vcg_reward",
-            "critical",
-            "outcome",
-            "replacement",
-            "lead_after",
-            "status",
-            "objective_without",
-            "note",
-        ],
-    )
+        rows.append({
+            "target": m["target"], "actor": m["actor"], "role": m["role"], "reward": m["reward"],
+            "marginal_value": m["marginal_value"], "vcg_reward": c.get("vcg_reward"),
+            "critical": m["critical"], "outcome": m["outcome"],
+            "replacement": _join(m["replacement"]),
+            "lead_after": m["lead_after"], "status": m["status"],
+            "objective_without": m["objective_without"], "note": m["note"],
+        })
+    return pd.DataFrame(rows, columns=["target", "actor", "role", "reward", "marginal_value",
+                                       "vcg_reward",
+                                       "critical", "outcome", "replacement", "lead_after", "status",
+                                       "objective_without", "note"])
 
 
 def stress_table(records: list[dict[str, Any]],
@@ -69,55 +46,25 @@ def stress_table(records: list[dict[str, Any]],
     rank = {r["actor"]: r["rank"] for r in ranking or []}
     rows = []
     for r in records:
-        rows.append(
-            {
-                "scenario": r["name"],
-                "drop": _join(r["drop"]),
-                "dropped_in_plan": _join(r["dropped_in_plan"]),
-                "rank": rank.get(r["drop"][0])
-                if len(r["drop"]) == 1 and r["drop"][0] in rank
-                else None,
-                "status": r["status"],
-                "objective_before": r["objective_before"],
-                "objective_after": r["objective_after"],
-                "objective_change": r["objective_change"],
-                "value_change": r["value_change"],
-                "spend_change": r["spend_change"],
-                "lost_targets": _join(r["lost_targets"]),
-                "new_targets": _join(r["new_targets"]),
-                "changed_targets": _join([c["target"] for c in r["changed"]]),
-                "lead_changes": _join(
-                    [
-                        f"{c['target']}:{c['lead_before']}->{c['lead_after']}"
-                        for c in r["changed"]
-                        if c["lead_before"] != c["lead_after"]
-                    ]
-                ),
-                "uncovered": _join(sorted({u["capability"] for u in r["uncovered"]})),
-                "note": r["note"],
-            }
-        )
-    df = pd.DataFrame(
-        rows,
-        columns=[
-            "scenario",
-            "drop",
-            "dropped_in_plan",
-            "rank",
-            "status",
-            "objective_before",
-            "objective_after",
-            "objective_change",
-            "value_change",
-            "spend_change",
-            "lost_targets",
-            "new_targets",
-            "changed_targets",
-            "lead_changes",
-            "uncovered",
-            "note",
-        ],
-    )
+        rows.append({
+            "scenario": r["name"], "drop": _join(r["drop"]),
+            "dropped_in_plan": _join(r["dropped_in_plan"]),
+            "rank": rank.get(r["drop"][0]) if len(r["drop"]) == 1 and r["drop"][0] in rank
+            else None,
+            "status": r["status"], "objective_before": r["objective_before"],
+            "objective_after": r["objective_after"], "objective_change": r["objective_change"],
+            "value_change": r["value_change"], "spend_change": r["spend_change"],
+            "lost_targets": _join(r["lost_targets"]), "new_targets": _join(r["new_targets"]),
+            "changed_targets": _join([c["target"] for c in r["changed"]]),
+            "lead_changes": _join([f"{c['target']}:{c['lead_before']}->{c['lead_after']}"
+                                   for c in r["changed"] if c["lead_before"] != c["lead_after"]]),
+            "uncovered": _join(sorted({u["capability"] for u in r["uncovered"]})),
+            "note": r["note"],
+        })
+    df = pd.DataFrame(rows, columns=["scenario", "drop", "dropped_in_plan", "rank", "status",
+                                     "objective_before", "objective_after", "objective_change",
+                                     "value_change", "spend_change", "lost_targets", "new_targets",
+                                     "changed_targets", "lead_changes", "uncovered", "note"])
     df["rank"] = df["rank"].astype("Int64")
     return df
 

@@ -23,7 +23,8 @@ from .common import EXIT_NO_PLAN, EXIT_OK, fail
               help="Seconds per instance.")
 @click.option("--objective-only", is_flag=True, help="Do not compare formed targets and leads.")
 def check_command(directory: str, update: bool, tolerance: float, junit_path: str | None,
-                  workers: int, time_limit: float | None, objective_only: bool) -> None:
+                  workers: int,
+                  time_limit: float | None, objective_only: bool) -> None:
     """Solve every instance under DIRECTORY and compare with its expected result."""
     from rich.console import Console
     from rich.progress import Progress
@@ -54,13 +55,10 @@ def check_command(directory: str, update: bool, tolerance: float, junit_path: st
 
     for o in outcomes:
         style = "green" if o.passed else ("yellow" if o.verdict == "NEW" else "red")
-        tab.add_row(
-            str(Path(o.path).relative_to(directory) if Path(directory).is_dir() else o.path),
-            fmt(o.expected),
-            fmt(o.got),
-            f"{o.time_s:.2f}",
-            f"[{style}]{o.verdict}[/{style}]",
-        )
+        tab.add_row(str(Path(o.path).relative_to(directory) if Path(directory).is_dir()
+                        else o.path),
+                    fmt(o.expected), fmt(o.got), f"{o.time_s:.2f}",
+                    f"[{style}]{o.verdict}[/{style}]")
     con.print(tab)
     for o in outcomes:
         for d in o.details:
@@ -76,3 +74,4 @@ def check_command(directory: str, update: bool, tolerance: float, junit_path: st
     n_ok = sum(o.passed for o in outcomes)
     con.print(f"{n_ok} passed, {len(outcomes) - n_ok} failed")
     sys.exit(EXIT_NO_PLAN if bad else EXIT_OK)
+

@@ -61,11 +61,8 @@ def load_instance(path: str, *, with_raw: bool = False) -> Any:
     try:
         inst, raw = load_raw(path)
     except InstanceError as e:
-        extra = (
-            f" (and {len(e.errors) - 1} more problem(s); see `consortium validate`)"
-            if len(e.errors) > 1
-            else ""
-        )
+        extra = (f" (and {len(e.errors) - 1} more problem(s); see `consortium validate`)"
+                 if len(e.errors) > 1 else "")
         fail(e.errors[0] + extra)
     return (inst, raw) if with_raw else inst
 

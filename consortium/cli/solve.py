@@ -26,8 +26,9 @@ from .common import EXIT_NO_PLAN, EXIT_OK, EXIT_SOLVER_ERROR, fail, load_instanc
               show_default=True,
               help="highs: matrix to highspy in memory; pyomo: the same rows as a Pyomo model.")
 @click.option("--method", type=click.Choice(["auto", "mip", "decompose"]), default=None,
-              help="One MILP, or decomposition by target with Lagrangian bounds "
-                   "(auto: by model size; default from the profile, else auto).")
+              help="One MILP, or decomposition by target with Lagrangian bounds (auto: by model "
+                   "size; "
+                   "default from the profile, else auto).")
 @click.option("--log", is_flag=True, help="Show HiGHS's own log on stderr.")
 @click.option("--progress/--no-progress", default=None,
               help="Live incumbent/bound/gap (default: on a terminal).")
@@ -42,10 +43,11 @@ from .common import EXIT_NO_PLAN, EXIT_OK, EXIT_SOLVER_ERROR, fail, load_instanc
 @click.option("--workers", type=click.IntRange(min=1), default=2, show_default=True,
               help="Processes for --marginal.")
 def solve_command(instance: str, output: str | None, as_json: bool, time_limit: float | None,
-                  gap: float | None, threads: int | None, profile: str, backend: str,
-                  method: str | None, log: bool, progress: bool | None, no_reasons: bool,
-                  no_verify: bool, contracts_path: str | None, marginal: bool,
-                  workers: int) -> None:
+                  gap: float | None,
+                  threads: int | None, profile: str, backend: str, method: str | None, log: bool,
+                  progress: bool | None, no_reasons: bool, no_verify: bool,
+                  contracts_path: str | None,
+                  marginal: bool, workers: int) -> None:
     """Solve INSTANCE and report the plan (contracts, incentives, KPIs)."""
     from ..backends.base import SolverOptions, Status
     from ..io.jsonfile import dumps, write_atomic
@@ -64,9 +66,9 @@ def solve_command(instance: str, output: str | None, as_json: bool, time_limit: 
     if marginal and sol.status.has_plan:
         from ..analysis import marginal_values, vcg_rewards
 
-        records = marginal_values(
-            inst, sol, SolverOptions(gap=opts.gap, threads=1, highs=opts.highs), workers=workers
-        )
+        records = marginal_values(inst, sol, SolverOptions(gap=opts.gap, threads=1,
+                                                           highs=opts.highs),
+                                  workers=workers)
         sol.extra["marginal"] = records
         sol.extra["vcg"] = vcg_rewards(inst, sol, records)
     data = sol.to_dict()
@@ -88,11 +90,9 @@ def solve_command(instance: str, output: str | None, as_json: bool, time_limit: 
 
             print_marginal(inst, sol, sol.extra["marginal"], sol.extra["vcg"])
     if output and not as_json:
-        click.echo(
-            f"wrote {output}: {sol.status.value}"
-            + (f", objective {sol.objective:.6g}" if sol.objective is not None else ""),
-            err=True,
-        )
+        click.echo(f"wrote {output}: {sol.status.value}"
+                   + (f", objective {sol.objective:.6g}" if sol.objective is not None else ""),
+                   err=True)
     code = EXIT_OK
     if not sol.status.has_plan:
         if output or as_json:  # the terminal report already shows the diagnosis
@@ -116,16 +116,13 @@ def _solve_with_progress(inst: Any, raw: Any, opts: Any, backend: str, reasons: 
 
     con = Console(stderr=True)
     with Live(console=con, refresh_per_second=4, transient=True) as live:
-
         def on_progress(p: Any) -> None:
             inc = "-" if p.incumbent is None else f"{p.incumbent:,.4f}"
             bnd = "-" if p.bound is None else f"{p.bound:,.4f}"
             gap = "-" if p.gap is None or p.gap > 1e20 else f"{p.gap:.2%}"
-            live.update(
-                f"[cyan]solving[/cyan] {p.elapsed:6.1f} s   incumbent {inc}   bound {bnd}   "
-                f"gap {gap}"
-                "   [dim](Ctrl-C returns the best plan so far)[/dim]"
-            )
+            live.update(f"[cyan]solving[/cyan] {p.elapsed:6.1f} s   incumbent {inc}   bound {bnd}  "
+                        f" gap {gap}"
+                        "   [dim](Ctrl-C returns the best plan so far)[/dim]")
 
         opts.on_progress = on_progress
         live.update("[cyan]building the model...[/cyan]")

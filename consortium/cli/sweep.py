@@ -51,9 +51,11 @@ from .common import fail, load_instance
 @click.option("--progress/--no-progress", default=None,
               help="Progress bar (default: on a terminal).")
 def sweep_command(instance: str, sets: tuple[str, ...], zipped: bool, scenarios_file: str | None,
-                  output: str, resume: bool, retry_failed: bool, overwrite: bool,
-                  workers: int | None, scheduler: str | None, chunk: int | None,
-                  time_limit: float | None, gap: float | None, profile: str, threads: int,
+                  output: str,
+                  resume: bool, retry_failed: bool, overwrite: bool, workers: int | None,
+                  scheduler: str | None,
+                  chunk: int | None, time_limit: float | None, gap: float | None, profile: str,
+                  threads: int,
                   method: str | None, no_verify: bool, export: str | None, dry_run: bool,
                   progress: bool | None) -> None:
     """Solve INSTANCE for every scenario of a parameter grid; keep every row and plan.
@@ -113,30 +115,26 @@ def sweep_command(instance: str, sets: tuple[str, ...], zipped: bool, scenarios_
         click.echo(f"warning: {msg}", err=True)
 
     s = run_sweep(instance, grid, output, opts=opts, workers=nworkers, scheduler=scheduler,
-                  resume=resume, overwrite=overwrite, retry_failed=retry_failed, chunk=chunk,
-                  verify=not no_verify, progress=show, on_event=event, validated=True)
+                  resume=resume,
+                  overwrite=overwrite, retry_failed=retry_failed, chunk=chunk, verify=not no_verify,
+                  progress=show, on_event=event, validated=True)
     counts = ", ".join(f"{v} {k}" for k, v in sorted(s.statuses.items())) or "nothing to solve"
     head = f"{output}: {s.done_before + s.solved} of {s.total} scenarios"
     if s.done_before:
         head += f" ({s.done_before} from before)"
     click.echo(f"{head}; this run: {counts} in {s.seconds:.1f} s", err=True)
     if s.interrupted:
-        click.echo(
-            f"interrupted: the finished scenarios are saved; run again with --resume to complete "
-            f"{output}",
-            err=True,
-        )
+        click.echo("interrupted: the finished scenarios are saved; run again with --resume to "
+                   f"complete {output}",
+                   err=True)
         sys.exit(130)
     if export:
         rows = export_parquet(output, export)
         click.echo(f"wrote {export}: {rows} rows", err=True)
     failed = s.statuses.get("failed", 0)
     if failed:
-        click.echo(
-            f"{failed} scenario(s) failed (status 'failed', message in the error column); "
-            "--resume --retry-failed solves them again",
-            err=True,
-        )
+        click.echo(f"{failed} scenario(s) failed (status 'failed', message in the error column); "
+                   "--resume --retry-failed solves them again", err=True)
         sys.exit(1)
 
 

@@ -116,14 +116,6 @@ from __future__ import annotations
 from .generator import _generate, dumps_instance, eligibility_stats, generate, write_instance
 from .presets import FORMAT, PRESETS, SECTORS, SITES
 
-__all__ = [
-    "FORMAT",
-    "PRESETS",
-    "SECTORS",
-    "SITES",
-    "_generate",
-    "dumps_instance",
-    "eligibility_stats",
-    "generate",
-    "write_instance",
-]
+__all__ = ["FORMAT", "PRESETS", "SECTORS", "SITES", "_generate", "dumps_instance",
+           "eligibility_stats",
+           "generate", "write_instance"]

@@ -13,29 +13,10 @@ from ..io.instance import Instance
 from ..result.solution import Consortium, Solution
 
 # Colour-blind friendly qualitative palette (Okabe-Ito, then Tableau).
-PALETTE = [
-    "#0072B2",
-    "#E69F00",
-    "#009E73",
-    "#CC79A7",
-    "#56B4E9",
-    "#D55E00",
-    "#F0E442",
-    "#4E79A7",
-    "#F28E2B",
-    "#59A14F",
-    "#B07AA1",
-    "#76B7B2",
-    "#EDC948",
-    "#FF9DA7",
-]
-TYPE_COLOURS = {
-    "institute": "#4E79A7",
-    "university": "#76B7B2",
-    "lab": "#59A14F",
-    "enterprise": "#F28E2B",
-    "sme": "#EDC948",
-}
+PALETTE = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442",
+           "#4E79A7", "#F28E2B", "#59A14F", "#B07AA1", "#76B7B2", "#EDC948", "#FF9DA7"]
+TYPE_COLOURS = {"institute": "#4E79A7", "university": "#76B7B2", "lab": "#59A14F",
+                "enterprise": "#F28E2B", "sme": "#EDC948"}
 MULTI = "#C0392B"  # actors in several consortia
 
 
@@ -70,9 +51,8 @@ def read_plan(inst: Instance, sol: Any, source: str = "solution") -> Plan:
         raise ReportError(f"{source}: (top level): must be a JSON object")
     fmt = sol.get("format", "consortium-solution/1")
     if fmt != "consortium-solution/1":
-        raise ReportError(
-            f"{source}: format: unknown format {fmt!r} (expected 'consortium-solution/1')"
-        )
+        raise ReportError(f"{source}: format: unknown format {fmt!r} "
+                          "(expected 'consortium-solution/1')")
     targets = {t.id for t in inst.targets}
     actors = {a.id for a in inst.actors}
     sites = {s.id for s in inst.sites}
@@ -83,11 +63,8 @@ def read_plan(inst: Instance, sol: Any, source: str = "solution") -> Plan:
         p = f"{source}: consortia[{i}]"
         if not isinstance(c, dict):
             raise ReportError(f"{p}: must be an object")
-        for key, known, what in (
-            ("target", targets, "target"),
-            ("site", sites, "site"),
-            ("lead", actors, "actor"),
-        ):
+        for key, known, what in (("target", targets, "target"), ("site", sites, "site"),
+                                 ("lead", actors, "actor")):
             if c.get(key) not in known:
                 raise ReportError(f"{p}.{key}: unknown {what} {c.get(key)!r} (not in the instance)")
         members = c.get("members")
@@ -101,10 +78,8 @@ def read_plan(inst: Instance, sol: Any, source: str = "solution") -> Plan:
             raise ReportError(f"{p}.contracts: must be a list")
         for j, k in enumerate(contracts):
             if not isinstance(k, dict) or k.get("actor") not in actors:
-                raise ReportError(
-                    f"{p}.contracts[{j}].actor: unknown actor "
-                    f"{k.get('actor') if isinstance(k, dict) else k!r}"
-                )
+                raise ReportError(f"{p}.contracts[{j}].actor: unknown actor "
+                                  f"{k.get('actor') if isinstance(k, dict) else k!r}")
             for num in ("base", "lead_fee", "bonus", "reward"):
                 v = k.get(num, 0)
                 if not isinstance(v, (int, float)) or isinstance(v, bool) or not math.isfinite(v):
@@ -113,10 +88,8 @@ def read_plan(inst: Instance, sol: Any, source: str = "solution") -> Plan:
             raise ReportError(f"{p}.spend: not a number")
     for i, u in enumerate(sol.get("unformed") or []):
         if not isinstance(u, dict) or u.get("target") not in targets:
-            raise ReportError(
-                f"{source}: unformed[{i}].target: unknown target "
-                f"{u.get('target') if isinstance(u, dict) else u!r}"
-            )
+            raise ReportError(f"{source}: unformed[{i}].target: unknown target "
+                              f"{u.get('target') if isinstance(u, dict) else u!r}")
     solution = Solution.from_dict(sol, inst)
     plan = Plan(inst, solution, solution.consortia)
     for i, c in enumerate(plan.consortia):
@@ -124,3 +97,5 @@ def read_plan(inst: Instance, sol: Any, source: str = "solution") -> Plan:
         for a in c.members:
             plan.joins.setdefault(a, []).append(c.target)
     return plan
+
+

@@ -60,11 +60,8 @@ def kpis(inst: Instance, md: ModelData, consortia: list[Consortium]) -> dict[str
                 ties_w += tie.weight
 
     def use(spent: float, budget: float | None) -> dict[str, Any]:
-        return {
-            "spend": spent,
-            "budget": budget,
-            "use": (spent / budget if budget else None) if budget is not None else None,
-        }
+        return {"spend": spent, "budget": budget,
+                "use": (spent / budget if budget else None) if budget is not None else None}
 
     return {
         "formed": len(consortia),

@@ -37,10 +37,8 @@ def extract(md: ModelData, V: Vars, x: np.ndarray) -> list[Choice]:
         on = (x[V.x[ti]] > 0.5) & (v.tri_site == sj)
         members = v.actors[v.tri_actor[on]]
         leads = v.actors[V.lead_local[ti][x[V.lead[ti]] > 0.5]]
-        out.append(
-            Choice(ti, int(v.sites[sj]), int(leads[0]) if len(leads) else -1,
-                   [int(a) for a in members])
-        )
+        out.append(Choice(ti, int(v.sites[sj]), int(leads[0]) if len(leads) else -1,
+                          [int(a) for a in members]))
     return out
 
 
@@ -48,10 +46,10 @@ def choices_from_plan(md: ModelData, consortia: list[dict[str, Any]]) -> list[Ch
     """Choices from a solution file's consortia (for warm starts and analysis)."""
     out = []
     for c in consortia:
-        out.append(
-            Choice(md.target_index[c["target"]], md.site_index[c["site"]],
-                   md.actor_index[c["lead"]], [md.actor_index[a] for a in c["members"]])
-        )
+        out.append(Choice(
+            md.target_index[c["target"]], md.site_index[c["site"]], md.actor_index[c["lead"]],
+            [md.actor_index[a] for a in c["members"]],
+        ))
     return out
 
 
@@ -77,3 +75,5 @@ def start_vector(md: ModelData, V: Vars, n_cols: int, choices: list[Choice]) -> 
         s = member_sets.get(ti, ())
         x[col] = 1.0 if (a in s and b in s) else 0.0
     return x
+
+

@@ -32,102 +32,39 @@ def solution_tables(sol: Solution, inst: Instance | None = None) -> dict[str, Ta
     def m(s: str) -> str:
         return _money_head(s, cur)
 
-    head = [
-        "target",
-        "target name",
-        "site",
-        "actor",
-        "actor name",
-        "type",
-        "ownership",
-        "role",
-        "deliverables (capability>=level)",
-        m("base"),
-        m("lead fee"),
-        m("bonus"),
-        m("reward"),
-        "instruments",
-    ]
+    head = ["target", "target name", "site", "actor", "actor name", "type", "ownership", "role",
+            "deliverables (capability>=level)", m("base"), m("lead fee"), m("bonus"), m("reward"),
+            "instruments"]
     rows = []
     crow: list[list[Any]] = []
     for c in sol.consortia:
         t = targets.get(c.target)
         for k in c.contracts:
             a = actors.get(k.actor)
-            rows.append(
-                [
-                    c.target,
-                    t.name if t else None,
-                    c.site,
-                    k.actor,
-                    a.name if a else None,
-                    a.type if a else None,
-                    a.ownership if a else None,
-                    k.role,
-                    "; ".join(f"{d['capability']}>={d['level']}" for d in k.deliverables),
-                    k.base,
-                    k.lead_fee,
-                    k.bonus,
-                    k.reward,
-                    "; ".join(k.instruments),
-                ]
-            )
+            rows.append([
+                c.target, t.name if t else None, c.site, k.actor, a.name if a else None,
+                a.type if a else None, a.ownership if a else None, k.role,
+                "; ".join(f"{d['capability']}>={d['level']}" for d in k.deliverables),
+                k.base, k.lead_fee, k.bonus, k.reward,
+                "; ".join(k.instruments),
+            ])
         s = sites.get(c.site)
         lead = actors.get(c.lead)
-        crow.append(
-            [
-                c.target,
-                t.name if t else None,
-                t.mode if t else None,
-                t.sponsor if t else None,
-                c.site,
-                s.name if s else None,
-                c.lead,
-                lead.name if lead else None,
-                len(c.members),
-                "; ".join(c.members),
-                t.value if t else None,
-                c.spend,
-                t.budget if t else None,
-                "formed",
-            ]
-        )
+        crow.append([
+            c.target, t.name if t else None, t.mode if t else None, t.sponsor if t else None,
+            c.site, s.name if s else None, c.lead, lead.name if lead else None,
+            len(c.members), "; ".join(c.members), t.value if t else None, c.spend,
+            t.budget if t else None, "formed",
+        ])
     for u in sol.unformed:
         t = targets.get(u["target"])
-        crow.append(
-            [
-                u["target"],
-                t.name if t else None,
-                t.mode if t else None,
-                t.sponsor if t else None,
-                None,
-                None,
-                None,
-                None,
-                0,
-                None,
-                t.value if t else None,
-                0.0,
-                t.budget if t else None,
-                f"not formed: {u.get('reason', '')}",
-            ]
-        )
-    chead = [
-        "target",
-        "target name",
-        "mode",
-        "sponsor",
-        "site",
-        "site name",
-        "lead",
-        "lead name",
-        "members",
-        "member ids",
-        m("value"),
-        m("spend"),
-        m("budget"),
-        "note",
-    ]
+        crow.append([
+            u["target"], t.name if t else None, t.mode if t else None, t.sponsor if t else None,
+            None, None, None, None, 0, None, t.value if t else None, 0.0, t.budget if t else None,
+            f"not formed: {u.get('reason', '')}",
+        ])
+    chead = ["target", "target name", "mode", "sponsor", "site", "site name", "lead", "lead name",
+             "members", "member ids", m("value"), m("spend"), m("budget"), "note"]
     krows: list[list[Any]] = [
         ["instance", sol.instance],
         ["status", sol.status.value],

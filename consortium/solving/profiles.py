@@ -50,16 +50,14 @@ def load(name_or_path: str | None) -> dict[str, Any]:
     if unknown:
         raise ProfileError(f"{where}: unknown key(s) {', '.join(sorted(unknown))}")
     if data.get("method", "auto") not in ("auto", "mip", "decompose"):
-        raise ProfileError(
-            f"{where}: method: expected auto, mip or decompose, got {data['method']!r}"
-        )
+        raise ProfileError(f"{where}: method: expected auto, mip or decompose, "
+                           f"got {data['method']!r}")
     from ..backends.highs import invalid_option
 
     bad = invalid_option(data.get("highs", {}))
     if bad is not None:
-        raise ProfileError(
-            f"{where}: highs.{bad}: not a valid HiGHS option value ({data['highs'][bad]!r})"
-        )
+        raise ProfileError(f"{where}: highs.{bad}: not a valid HiGHS option value "
+                           f"({data['highs'][bad]!r})")
     return data
 
 

@@ -41,25 +41,17 @@ def unformed_reasons(b: Built, sol: Solution, opts: SolverOptions) -> list[dict[
             continue
         left = opts.remaining(reserve=0.1) if opts.deadline is not None else None
         if left is not None and left <= 0.2 and not v.impossible:
-            out.append(
-                {
-                    "target": t.id,
-                    "reason": "not formed (no time left within --time-limit to analyse why)",
-                }
-            )
+            out.append({"target": t.id,
+                        "reason": "not formed (no time left within --time-limit to analyse why)"})
             continue
-        out.append(
-            {
-                "target": t.id,
-                "reason": _reason(b, v, opts, formed, spent_by_sponsor, total_spent, used),
-            }
-        )
+        out.append({"target": t.id, "reason": _reason(b, v, opts, formed, spent_by_sponsor,
+                                                      total_spent, used)})
     return out
 
 
 def _reason(b: Built, v: TargetView, opts: SolverOptions, formed: set[str],
-            spent_by_sponsor: dict[str, float], total_spent: float,
-            used: dict[str, list[str]]) -> str:
+            spent_by_sponsor: dict[str, float],
+            total_spent: float, used: dict[str, list[str]]) -> str:
     inst, md = b.md.inst, b.md
     t = v.target
     if v.impossible:
@@ -68,10 +60,8 @@ def _reason(b: Built, v: TargetView, opts: SolverOptions, formed: set[str],
         if t.id in group:
             other = [x for x in group if x in formed]
             if other:
-                return (
-                    f"exclusive with formed target {other[0]} (exclusive[{g}]), "
-                    "which adds more value"
-                )
+                return (f"exclusive with formed target {other[0]} (exclusive[{g}]), "
+                        "which adds more value")
     alone = solve_target_alone(b, v.index, opts)
     r = alone.raw
     if r.status == Status.INFEASIBLE:
@@ -85,37 +75,26 @@ def _reason(b: Built, v: TargetView, opts: SolverOptions, formed: set[str],
     c = contracts_for(inst, md, choice)
     net = objective_of(inst, md, [c])
     if net <= 1e-9:
-        return (
-            f"its value does not cover its cost: value {t.value:g} against a spend of at least "
-            f"{c.spend:.4g} (best net contribution {net:.4g})"
-        )
+        return (f"its value does not cover its cost: value {t.value:g} against a spend of at least "
+                f"{c.spend:.4g} (best net contribution {net:.4g})")
     if t.sponsor is not None:
         s = inst.sponsors[md.sponsor_index[t.sponsor]]
         if s.budget is not None:
             left = s.budget - spent_by_sponsor.get(s.id, 0.0)
             if not within_limit(c.spend, left):
-                return (
-                    f"sponsor {s.id} budget exhausted by higher-value targets: it needs "
-                    f"{c.spend:.4g}, {max(left, 0):.4g} of {s.budget:g} left"
-                )
+                return (f"sponsor {s.id} budget exhausted by higher-value targets: it needs "
+                        f"{c.spend:.4g}, {max(left, 0):.4g} of {s.budget:g} left")
     tb = inst.policy.total_budget
     if tb is not None and not within_limit(c.spend, tb - total_spent):
-        return (
-            f"total budget exhausted by higher-value targets: it needs {c.spend:.4g}, "
-            f"{max(tb - total_spent, 0):.4g} of {tb:g} left"
-        )
+        return (f"total budget exhausted by higher-value targets: it needs {c.spend:.4g}, "
+                f"{max(tb - total_spent, 0):.4g} of {tb:g} left")
     busy = []
     for a in c.members:
         actor = inst.actors[md.actor_index[a]]
         if len(used.get(a, [])) >= actor.max_consortia:
             busy.append(f"{a} (in {', '.join(used[a])})")
     if busy:
-        return (
-            "its best members are committed to formed consortia at full capacity: "
-            + ", ".join(busy[:4])
-            + (" ..." if len(busy) > 4 else "")
-        )
-    return (
-        f"forming it as well would lower the total objective (alone it would add {net:.4g}, "
-        "but it competes with formed targets for members and budget)"
-    )
+        return ("its best members are committed to formed consortia at full capacity: "
+                + ", ".join(busy[:4]) + (" ..." if len(busy) > 4 else ""))
+    return (f"forming it as well would lower the total objective (alone it would add {net:.4g}, "
+            "but it competes with formed targets for members and budget)")

@@ -118,7 +118,7 @@ class Session:
                 if not len(hit):
                     continue
                 i = int(hit[0])
-                cols.append(V.x[v.index][v.ptr[i] : v.ptr[i + 1]])
+                cols.append(V.x[v.index][v.ptr[i]:v.ptr[i + 1]])
                 cols.append(V.lead[v.index][V.lead_local[v.index] == i])
         return np.concatenate(cols).astype(np.int32) if cols else np.zeros(0, np.int32)
 
@@ -129,11 +129,8 @@ class Session:
         lm = self.b.lm
         m = self.model
         cols = np.asarray(cols, np.int32)
-        ycol = (
-            np.array([self.b.V.y[formed]], np.int32)
-            if formed is not None
-            else np.zeros(0, np.int32)
-        )
+        ycol = np.array([self.b.V.y[formed]],
+                        np.int32) if formed is not None else np.zeros(0, np.int32)
         m.set_bounds(cols, 0.0, 0.0)
         m.set_bounds(ycol, 1.0, 1.0)
         try:

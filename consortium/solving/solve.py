@@ -31,8 +31,14 @@ from .reasons import unformed_reasons
 from .standalone import STANDALONE_HIGHS
 
 
-def solve_instance(inst: Instance, opts: SolverOptions | None = None, *, backend: str = "highs",
-                   reasons: bool = True, diagnose: bool = True) -> Solution:
+def solve_instance(
+    inst: Instance,
+    opts: SolverOptions | None = None,
+    *,
+    backend: str = "highs",
+    reasons: bool = True,
+    diagnose: bool = True,
+) -> Solution:
     """The plan of ``inst``: build, pre-solve diagnosis, a back end, the plan
     with contracts and KPIs; a diagnosis if infeasible, a reason for every
     unformed target if ``reasons``. Not verified: see :func:`solve_verified`."""
@@ -46,16 +52,14 @@ def solve_instance(inst: Instance, opts: SolverOptions | None = None, *, backend
             status=Status.INFEASIBLE,
             solver=_solver_info(None, time.perf_counter() - t0, b),
             diagnosis=[str(f) for f in errors],
-            unformed=[
-                {"target": t.id, "reason": "the instance is infeasible"} for t in inst.targets
-            ],
+            unformed=[{"target": t.id, "reason": "the instance is infeasible"}
+                      for t in inst.targets],
         )
     # A starting plan matters only when time may run out: without a time
     # limit HiGHS finds its own, and solving the forced targets one by one
     # first would only add time (and HiGHS 1.16 can misvalue a start).
-    start = (
-        initial_plan(b, opts) if opts.time_limit is not None or opts.deadline is not None else None
-    )
+    timed = opts.time_limit is not None or opts.deadline is not None
+    start = initial_plan(b, opts) if timed else None
     run_opts = opts
     if opts.deadline is not None:
         # Leave time to read the plan and write it (5 %, at least 0.1 s).
@@ -65,19 +69,13 @@ def solve_instance(inst: Instance, opts: SolverOptions | None = None, *, backend
     sol = solution_from_raw(b, raw, time.perf_counter() - t0)
     if raw.status == Status.INFEASIBLE and diagnose:
         forced = [v.target.id for v in b.md.views if b.md.forced(v.index)]
-        head = (
-            f"the targets that must be formed ({', '.join(forced)}) cannot all be formed "
-            "under the rules; the smallest relaxation that would allow it:"
-        )
+        head = (f"the targets that must be formed ({', '.join(forced)}) cannot all be formed "
+                "under the rules; the smallest relaxation that would allow it:")
         found = [str(f) for f in explain_elastic(elastic(b.lm))]
-        sol.diagnosis = (
-            [head] + found
-            if found
-            else [
-                "the solver proved that no plan satisfies every rule, and the relaxation found no "
-                "single rule to blame"
-            ]
-        )
+        sol.diagnosis = [head] + found if found else [
+            "the solver proved that no plan satisfies every rule, and the relaxation found no "
+            "single rule to blame"
+        ]
     if sol.status.has_plan and reasons:
         sol.unformed = unformed_reasons(b, sol, opts)
     return sol
@@ -107,11 +105,8 @@ def initial_plan(b: Built, opts: SolverOptions) -> np.ndarray | None:
         lm.ub[V.x[v.index][full[v.tri_actor]]] = 0.0
         led = (leads >= md.max_lead)[v.actors] | full
         lm.ub[V.lead[v.index][led[V.lead_local[v.index]]]] = 0.0
-        r = highs.run_highs(
-            lm,
-            SolverOptions(time_limit=budget / len(forced), gap=0.05, threads=1,
-                          highs=STANDALONE_HIGHS),
-        )
+        r = highs.run_highs(lm, SolverOptions(time_limit=budget / len(forced), gap=0.05, threads=1,
+                                          highs=STANDALONE_HIGHS))
         if r.x is None:
             return None
         ch = extract(md, V, r.x)[0]
@@ -140,12 +135,11 @@ def _solver_info(raw: RawResult | None, total: float, b: Built) -> dict[str, Any
 
 def solution_from_raw(b: Built, raw: RawResult, total_s: float) -> Solution:
     inst, md = b.md.inst, b.md
-    sol = Solution(instance=inst.display_name, status=raw.status,
-                   solver=_solver_info(raw, total_s, b))
+    sol = Solution(instance=inst.display_name, status=raw.status, solver=_solver_info(raw, total_s,
+                                                                                      b))
     if raw.x is None or not raw.status.has_plan:
-        sol.unformed = [
-            {"target": t.id, "reason": f"no plan ({raw.status.value})"} for t in inst.targets
-        ]
+        sol.unformed = [{"target": t.id, "reason": f"no plan ({raw.status.value})"}
+                        for t in inst.targets]
         return sol
     choices = extract(md, b.V, raw.x)
     sol.consortia = [contracts_for(inst, md, ch) for ch in choices]
@@ -159,14 +153,10 @@ def solution_from_raw(b: Built, raw: RawResult, total_s: float) -> Solution:
         bound = max(bound, sol.objective)
     sol.bound = bound
     if bound is not None:
-        sol.gap = (
-            0.0
-            if bound == sol.objective
-            else abs(bound - sol.objective) / max(abs(sol.objective), 1e-9)
-        )
+        sol.gap = (0.0 if bound == sol.objective
+                   else abs(bound - sol.objective) / max(abs(sol.objective), 1e-9))
     sol.kpis = kpis(inst, md, sol.consortia)
     formed = {c.target for c in sol.consortia}
-    sol.unformed = [
-        {"target": t.id, "reason": "not formed"} for t in inst.targets if t.id not in formed
-    ]
+    sol.unformed = [{"target": t.id, "reason": "not formed"} for t in inst.targets
+                    if t.id not in formed]
     return sol

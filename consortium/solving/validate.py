@@ -41,13 +41,7 @@ def validate_instance(inst: Instance, quick: bool = False) -> Validation:
             if alone.raw.status == Status.INFEASIBLE:
                 why = explain_elastic(elastic(alone.lm, time_limit=5.0))
                 detail = "; ".join(f.message.split(": ", 1)[-1] for f in why[:3])
-                findings.append(
-                    Finding(
-                        "error",
-                        v.target.id,
-                        why[0].rule if why else "3",
-                        "must be formed but no consortium satisfies its own rules"
-                        + (f": {detail}" if detail else ""),
-                    )
-                )
+                findings.append(Finding("error", v.target.id, why[0].rule if why else "3",
+                                        "must be formed but no consortium satisfies its own rules"
+                                        + (f": {detail}" if detail else "")))
     return Validation(b, findings)

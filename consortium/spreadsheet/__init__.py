@@ -9,11 +9,6 @@ from .reader import SpreadsheetError, read_workbook
 from .tables import TABLES
 from .writer import instance_to_workbook, write_template
 
-__all__ = [
-    "TABLES",
-    "SpreadsheetError",
-    "export_contracts",
-    "instance_to_workbook",
-    "read_workbook",
-    "write_template",
-]
+__all__ = ["TABLES", "SpreadsheetError", "export_contracts", "instance_to_workbook",
+           "read_workbook",
+           "write_template"]

@@ -7,7 +7,6 @@ from dataclasses import dataclass
 
 # ---------------------------------------------------------------- the tables
 
-
 # kind of a column: str, float, int, bool, list (";"-separated text), any
 # (policy values: typed by key). ``req`` = the column must exist in a non-empty
 # table. The texts are the README sheet of the template.
@@ -28,22 +27,12 @@ TABLES: dict[str, list[Col]] = {
             "money unit of every cost, budget and reward, e.g. CNY million", "none"),
     ],
     "policy": [
-        Col(
-            "key",
-            "str",
-            True,
-            "policy setting; nested keys with dots: weights.cost, "
+        Col("key", "str", True, "policy setting; nested keys with dots: weights.cost, "
             "incentives.sme.bonus_rate, incentives.sme.instruments, lead_types.research "
-            "(see the policy rows below)",
-        ),
-        Col(
-            "value",
-            "any",
-            True,
+            "(see the policy rows below)"),
+        Col("value", "any", True,
             "its value; lists (instruments, lead_types) as text separated by ';'; "
-            "blank = the default",
-            "the default",
-        ),
+            "blank = the default", "the default"),
     ],
     "capabilities": [
         Col("id", "str", True, "capability id (unique), used in cap:<id> columns and requirements"),
@@ -77,14 +66,10 @@ TABLES: dict[str, list[Col]] = {
         Col("max_consortia", "int", False, "how many consortia it can join (leading one counts)",
             "1"),
         Col("max_lead", "int", False, "how many it can lead", "1"),
-        Col(
-            "cap:<id>",
-            "int",
-            False,
+        Col("cap:<id>", "int", False,
             "one column per capability: the level (1..9) the actor holds; "
             "blank or 0 = does not hold it. Alternatively use the actor_capabilities sheet",
-            "none",
-        ),
+            "none"),
     ],
     "actor_capabilities": [
         Col("actor", "str", True, "actor id (long form of the cap:<id> columns of actors)"),
@@ -131,36 +116,17 @@ TABLES: dict[str, list[Col]] = {
         Col("target", "str", True, "target id"),
     ],
     "fixed": [
-        Col(
-            "kind",
-            "str",
-            True,
-            "lead (actor must lead target), member (actor must join target), "
+        Col("kind", "str", True, "lead (actor must lead target), member (actor must join target), "
             "forbidden (actor may not join target) or forbidden_actor (actor joins nothing; "
-            "target blank)",
-        ),
+            "target blank)"),
         Col("target", "str", False, "target id"),
         Col("actor", "str", True, "actor id"),
     ],
 }
 
 # Sheet order in written workbooks (README first).
-ORDER = [
-    "meta",
-    "policy",
-    "capabilities",
-    "sites",
-    "sponsors",
-    "actors",
-    "actor_capabilities",
-    "bids",
-    "targets",
-    "requirements",
-    "ties",
-    "conflicts",
-    "exclusive",
-    "fixed",
-]
+ORDER = ["meta", "policy", "capabilities", "sites", "sponsors", "actors", "actor_capabilities",
+         "bids", "targets", "requirements", "ties", "conflicts", "exclusive", "fixed"]
 
 _POLICY_KINDS = {
     "total_budget": "float",
@@ -176,38 +142,27 @@ _POLICY_HELP = {
     "total_budget": ("cap on the total spend", "no cap"),
     "require_both_ends": ("every consortium has a research-end and a market-end member", "TRUE"),
     "no_free_riders": ("every member other than the lead delivers something", "TRUE"),
-    "max_state_share": (
-        "most state enterprises per consortium, as a share of its members (0..1)",
-        "1",
-    ),
+    "max_state_share": ("most state enterprises per consortium, as a share of its members (0..1)",
+                        "1"),
     "min_private_members": ("fewest private members per consortium", "0"),
     "min_outside_members": ("fewest members from outside the sponsor's region", "0"),
     "chokepoints_domestic_only": ("foreign actors may not deliver chokepoint capabilities", "TRUE"),
     "foreign_can_lead": ("foreign actors may lead", "FALSE"),
-    "lead_types.research": (
-        "actor types that may lead research targets, ';'-separated",
-        "institute; lab",
-    ),
-    "lead_types.economic": (
-        "actor types that may lead economic targets, ';'-separated",
-        "enterprise",
-    ),
+    "lead_types.research": ("actor types that may lead research targets, ';'-separated",
+                            "institute; lab"),
+    "lead_types.economic": ("actor types that may lead economic targets, ';'-separated",
+                            "enterprise"),
     "weights.value": ("objective weight of the value of formed targets", "1"),
     "weights.cost": ("objective weight of the total spend", "1"),
     "weights.distance": ("objective weight of member-to-site kilometres", "0"),
     "weights.ties": ("objective weight of prior ties inside consortia", "0"),
-    "incentives.<type>.bonus_rate": (
-        "bonus on base + lead fee for actors of that type (>= 0)",
-        "0",
-    ),
+    "incentives.<type>.bonus_rate": ("bonus on base + lead fee for actors of that type (>= 0)",
+                                     "0"),
     "incentives.<type>.instruments": ("incentive instruments for that type, ';'-separated", "none"),
 }
 _FIXED_KINDS = {
-    "lead": "lead",
-    "leads": "lead",
-    "member": "member",
-    "members": "member",
+    "lead": "lead", "leads": "lead",
+    "member": "member", "members": "member",
     "forbidden": "forbidden",
-    "forbidden_actor": "forbidden_actor",
-    "forbidden_actors": "forbidden_actor",
+    "forbidden_actor": "forbidden_actor", "forbidden_actors": "forbidden_actor",
 }
