@@ -27,6 +27,12 @@ def read_sweep(path: Any) -> Any:
     """A sweep's results file for ``render_report(sweep=...)`` (see
     :func:`consortium.sweep.read_results`; a file without a sweep's meta table
     is read too)."""
-    from ..sweep.store import read_results
+    from pathlib import Path
 
+    from ..sweep.store import read_results
+    from .view import ReportError
+
+    if not Path(path).is_file():
+        raise ReportError(f"{path}: no such file "
+                          "(--sweep expects the SQLite file of `consortium sweep`)")
     return read_results(path, strict=False)
