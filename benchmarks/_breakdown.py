@@ -5,7 +5,8 @@ the functions it calls, so what is timed is what the command does. Stages
 whose function no longer exists are skipped (the code moves on; the table
 says what was found). Writes a JSON report to ``--json-out``.
 
-    python _breakdown.py --json-out b.json [--cprofile prof.out] -- solve FILE -o out.json --no-reasons
+    python _breakdown.py --json-out b.json [--cprofile prof.out] \
+        -- solve FILE -o out.json --no-reasons
 """
 
 from __future__ import annotations
@@ -22,26 +23,28 @@ import time  # noqa: E402
 
 # (module, attribute, label). Class methods as "Class.method".
 STAGES = [
-    ("consortium.cli", "load_instance", "parse+validate (load_instance)"),
-    ("consortium.profiles", "load", "profile"),
-    ("consortium.solve", "build", "build"),
-    ("consortium.solve", "ModelData", "ModelData"),
-    ("consortium.solve", "presolve_findings", "presolve findings"),
-    ("consortium.solve", "build_model", "build_model"),
-    ("consortium.solve", "initial_plan", "starting plan (initial_plan)"),
-    ("consortium.solve", "run_backend", "backend (run_backend)"),
+    ("consortium.cli.common", "load_instance", "parse+validate (load_instance)"),
+    ("consortium.solving.profiles", "load", "profile"),
+    ("consortium.solving.solve", "build", "build"),
+    ("consortium.solving.build", "ModelData", "ModelData"),
+    ("consortium.solving.build", "presolve_findings", "presolve findings"),
+    ("consortium.solving.build", "build_model", "build_model"),
+    ("consortium.solving.solve", "initial_plan", "starting plan (initial_plan)"),
+    ("consortium.solving.solve", "run_backend", "backend (run_backend)"),
     ("consortium.backends.highs", "to_highs", "to_highs"),
     ("consortium.backends.highs", "apply_options", "apply_options"),
-    ("consortium.backends.highs", "_run_guarded", "HiGHS run"),
-    ("consortium.solve", "solution_from_raw", "plan (solution_from_raw)"),
-    ("consortium.solve", "unformed_reasons", "reasons (unformed_reasons)"),
-    ("consortium.plan", "Solution.to_dict", "to_dict"),
+    ("consortium.backends.highs", "run_guarded", "HiGHS run"),
+    ("consortium.solving.solve", "solution_from_raw", "plan (solution_from_raw)"),
+    ("consortium.solving.solve", "unformed_reasons", "reasons (unformed_reasons)"),
+    ("consortium.result.solution", "Solution.to_dict", "to_dict"),
     ("consortium.verify", "verify_solution", "verify"),
-    ("consortium.cli", "dumps", "dumps (JSON text)"),
-    ("consortium.cli", "write_atomic", "write file"),
+    ("consortium.io.jsonfile", "dumps", "dumps (JSON text)"),
+    ("consortium.io.jsonfile", "write_atomic", "write file"),
 ]
-IMPORTS = ["consortium.cli", "consortium.instance", "consortium.profiles", "consortium.solve",
-           "consortium.backends.highs", "consortium.plan", "consortium.verify"]
+IMPORTS = ["consortium.cli", "consortium.cli.common", "consortium.io.instance",
+           "consortium.io.jsonfile",
+           "consortium.solving.profiles", "consortium.solving.build", "consortium.solving.solve",
+           "consortium.backends.highs", "consortium.result.solution", "consortium.verify"]
 
 records: dict[tuple[str, ...], list[float]] = {}
 stack: list[str] = []
@@ -65,7 +68,8 @@ def wrap(fn, label):
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--json-out", required=True)
-    ap.add_argument("--cprofile", help="also profile with cProfile into this file (inflates Python stages)")
+    ap.add_argument("--cprofile",
+                    help="also profile with cProfile into this file (inflates Python stages)")
     ap.add_argument("args", nargs=argparse.REMAINDER)
     a = ap.parse_args()
     args = a.args[1:] if a.args and a.args[0] == "--" else a.args
@@ -125,8 +129,8 @@ def main() -> None:
         json.dump(out, f, indent=1)
     sys.stdout.flush()
     sys.stderr.flush()
-    hb = sys.modules.get("consortium.backends.highs")
-    if hb is not None and getattr(hb, "ABANDONED", None):
+    runs = sys.modules.get("consortium.backends.runs")
+    if runs is not None and runs.ABANDONED.any_running():
         os._exit(code)  # as cli.main does: do not wait for the abandoned HiGHS thread
     sys.exit(code)
 

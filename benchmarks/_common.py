@@ -20,9 +20,10 @@ import statistics
 import subprocess
 import sys
 import time
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 VENV_BIN = ROOT / ".venv" / "bin"
@@ -96,9 +97,11 @@ def fmt(x: float | None, nd: int = 2) -> str:
 def table(headers: list[str], rows: list[list[Any]]) -> str:
     """A GitHub-markdown table (also readable in a terminal)."""
     cells = [[str(c) for c in r] for r in rows]
-    w = [max(len(h), *(len(r[i]) for r in cells)) if cells else len(h) for i, h in enumerate(headers)]
+    w = [max(len(h), *(len(r[i]) for r in cells)) if cells else len(h) for i,
+         h in enumerate(headers)]
     line = lambda r: "| " + " | ".join(c.ljust(w[i]) for i, c in enumerate(r)) + " |"  # noqa: E731
-    return "\n".join([line(headers), "|" + "|".join("-" * (x + 2) for x in w) + "|"] + [line(r) for r in cells])
+    return "\n".join([line(headers), "|" + "|".join("-" * (x + 2) for x in w) + "|"]
+                     + [line(r) for r in cells])
 
 
 def machine() -> dict[str, Any]:
@@ -120,10 +123,12 @@ def machine() -> dict[str, Any]:
     try:
         import highspy
 
-        hv = f"{highspy.HIGHS_VERSION_MAJOR}.{highspy.HIGHS_VERSION_MINOR}.{highspy.HIGHS_VERSION_PATCH}"
+        hv = ".".join(str(v) for v in (highspy.HIGHS_VERSION_MAJOR, highspy.HIGHS_VERSION_MINOR,
+                                        highspy.HIGHS_VERSION_PATCH))
     except Exception:  # pragma: no cover
         hv = "?"
-    return {"nproc": os.cpu_count(), "cpu": cpu, "ram_gb": mem_gb, "python": platform.python_version(),
+    return {"nproc": os.cpu_count(), "cpu": cpu, "ram_gb": mem_gb,
+            "python": platform.python_version(),
             "highs": hv, "load_avg": [round(x, 2) for x in os.getloadavg()]}
 
 
@@ -135,7 +140,8 @@ def machine_line() -> str:
 
 def save_json(path: str | Path | None, data: Any) -> None:
     if path:
-        Path(path).write_text(json.dumps(data, indent=1, default=lambda o: asdict(o) if hasattr(o, "__dataclass_fields__") else str(o)))
+        Path(path).write_text(json.dumps(data, indent=1, default=lambda o: asdict(o)
+                                         if hasattr(o, "__dataclass_fields__") else str(o)))
 
 
 def log(msg: str) -> None:
@@ -149,7 +155,8 @@ def parse_highs_log(text: str) -> dict[str, Any]:
     the branch-and-bound table that starts with a source letter (a new
     incumbent); ``presolve_s``/``solve_s`` come from the closing report.
     """
-    out: dict[str, Any] = {"incumbents": [], "presolve_s": None, "solve_s": None, "root_bound": None,
+    out: dict[str, Any] = {"incumbents": [], "presolve_s": None, "solve_s": None,
+                           "root_bound": None,
                            "first_bound_s": None}
     in_table = False
     lines = text.splitlines()
@@ -159,7 +166,7 @@ def parse_highs_log(text: str) -> dict[str, Any]:
             in_table = True
             continue
         if in_table:
-            if not s or s.startswith("Solving report") or s.startswith("Restarting") or s.startswith("Nodes"):
+            if not s or s.startswith(("Solving report", "Restarting", "Nodes")):
                 if s.startswith("Solving report"):
                     in_table = False
                 continue

@@ -50,11 +50,12 @@ def load_npz(h: highspy.Highs, path: str) -> None:
     h.passModel(lp)
     idx = z["int_idx"].astype(np.int32)
     if len(idx):
-        h.changeColsIntegrality(len(idx), idx, np.full(len(idx), int(highspy.HighsVarType.kInteger), np.uint8))
+        h.changeColsIntegrality(len(idx), idx, np.full(len(idx), int(highspy.HighsVarType.kInteger),
+                                                       np.uint8))
 
 
 def load_scp(h: highspy.Highs, path: str) -> None:
-    from consortium.orlib import read_scp  # standard library only
+    from consortium.io.orlib import read_scp  # standard library only
 
     costs, rows = read_scp(path)
     n, m = len(costs), len(rows)

@@ -32,7 +32,15 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import (  # noqa: E402
-    consortium_exe, fmt, log, machine_line, median, python_exe, run_child, save_json, table,
+    consortium_exe,
+    fmt,
+    log,
+    machine_line,
+    median,
+    python_exe,
+    run_child,
+    save_json,
+    table,
 )
 
 HERE = Path(__file__).resolve().parent
@@ -42,8 +50,8 @@ TARGET = 5.0
 def prepare(seed: int, work: Path) -> tuple[Path, Path, Path]:
     from consortium.backends import highs
     from consortium.generate import generate, write_instance
-    from consortium.instance import load
-    from consortium.solve import build
+    from consortium.io.instance import load
+    from consortium.solving.build import build
 
     inst_path = work / f"provincial-{seed}.json"
     write_instance(generate(preset="provincial", seed=seed), inst_path)
@@ -56,11 +64,20 @@ def prepare(seed: int, work: Path) -> tuple[Path, Path, Path]:
 
 
 def arm_highs(mps: Path, opts: Path) -> dict:
-    r = run_child([python_exe(), str(HERE / "_highs_runner.py"), "--mps", str(mps), "--options", str(opts)])
+    r = run_child(
+        [python_exe(), str(HERE / "_highs_runner.py"), "--mps", str(mps), "--options", str(opts)]
+    )
     assert r.rc == 0, r.stderr[-2000:]
     out = json.loads(r.stdout.strip().splitlines()[-1])
-    return {"wall_s": r.wall_s, "cpu_s": r.cpu_s, "mb": r.maxrss_mb, "objective": out["objective"],
-            "status": out["status"], "load": r.load_before, "run_s": out["run_s"]}
+    return {
+        "wall_s": r.wall_s,
+        "cpu_s": r.cpu_s,
+        "mb": r.maxrss_mb,
+        "objective": out["objective"],
+        "status": out["status"],
+        "load": r.load_before,
+        "run_s": out["run_s"],
+    }
 
 
 def arm_solve(inst: Path, sol: Path, reasons: bool) -> dict:
@@ -72,8 +89,15 @@ def arm_solve(inst: Path, sol: Path, reasons: bool) -> dict:
     data = json.loads(sol.read_text())
     chk = run_child(consortium_exe() + ["verify", str(inst), str(sol)])
     assert chk.rc == 0, f"plan fails the verifier: {chk.stdout[-2000:]}"
-    return {"wall_s": r.wall_s, "cpu_s": r.cpu_s, "mb": r.maxrss_mb, "objective": data["objective"],
-            "status": data["status"], "load": r.load_before, "message": data["solver"].get("message", "")}
+    return {
+        "wall_s": r.wall_s,
+        "cpu_s": r.cpu_s,
+        "mb": r.maxrss_mb,
+        "objective": data["objective"],
+        "status": data["status"],
+        "load": r.load_before,
+        "message": data["solver"].get("message", ""),
+    }
 
 
 def main() -> None:
@@ -92,37 +116,78 @@ def main() -> None:
             inst, mps, opts = prepare(seed, work)
             runs: dict[str, list[dict]] = {k: [] for k in arms}
             for rep in range(a.repeat):
-                order = arms[rep % 3:] + arms[:rep % 3]
+                order = arms[rep % 3 :] + arms[: rep % 3]
                 for arm in order:
                     if arm == "highs":
                         r = arm_highs(mps, opts)
                     else:
                         r = arm_solve(inst, work / f"sol-{seed}.json", reasons=(arm == "solve"))
                     runs[arm].append(r)
-                    log(f"seed {seed} repeat {rep + 1} {arm:18s} {r['wall_s']:7.2f} s  {r['mb']:6.0f} MB  "
-                        f"obj {r['objective']}  load {r['load']:.1f}")
+                    log(
+                        f"seed {seed} repeat {rep + 1} {arm:18s} {r['wall_s']:7.2f} s  "
+                        f"{r['mb']:6.0f} MB  "
+                        f"obj {r['objective']}  load {r['load']:.1f}"
+                    )
             objs = [r["objective"] for rs in runs.values() for r in rs]
             ref = objs[0]
-            assert all(abs(o - ref) <= 1e-6 * max(1.0, abs(ref)) for o in objs), f"optima differ: {objs}"
-            results["seeds"][seed] = {k: {"wall_s": median(r["wall_s"] for r in v),
-                                          "cpu_s": median(r["cpu_s"] for r in v),
-                                          "mb": median(r["mb"] for r in v),
-                                          "objective": v[0]["objective"], "runs": v} for k, v in runs.items()}
+            assert all(abs(o - ref) <= 1e-6 * max(1.0, abs(ref)) for o in objs), (
+                f"optima differ: {objs}"
+            )
+            results["seeds"][seed] = {
+                k: {
+                    "wall_s": median(r["wall_s"] for r in v),
+                    "cpu_s": median(r["cpu_s"] for r in v),
+                    "mb": median(r["mb"] for r in v),
+                    "objective": v[0]["objective"],
+                    "runs": v,
+                }
+                for k, v in runs.items()
+            }
     rows = []
     ratios, ratios_nr = [], []
     for seed, s in results["seeds"].items():
         h, sv, nr = s["highs"], s["solve"], s["solve --no-reasons"]
         ratios.append(h["wall_s"] / sv["wall_s"])
         ratios_nr.append(h["wall_s"] / nr["wall_s"])
-        rows.append([seed, f"{h['objective']:.6f}", fmt(h["wall_s"]), fmt(sv["wall_s"]), fmt(nr["wall_s"]),
-                     fmt(ratios[-1]), fmt(ratios_nr[-1]), f"{h['mb']:.0f}", f"{sv['mb']:.0f}", f"{nr['mb']:.0f}"])
+        rows.append(
+            [
+                seed,
+                f"{h['objective']:.6f}",
+                fmt(h["wall_s"]),
+                fmt(sv["wall_s"]),
+                fmt(nr["wall_s"]),
+                fmt(ratios[-1]),
+                fmt(ratios_nr[-1]),
+                f"{h['mb']:.0f}",
+                f"{sv['mb']:.0f}",
+                f"{nr['mb']:.0f}",
+            ]
+        )
     print()
     print(machine_line())
-    print(table(["seed", "optimum (all arms)", "HiGHS alone s", "solve s", "solve --no-reasons s",
-                 "HiGHS / solve", "HiGHS / no-reasons", "HiGHS MB", "solve MB", "no-reasons MB"], rows))
+    print(
+        table(
+            [
+                "seed",
+                "optimum (all arms)",
+                "HiGHS alone s",
+                "solve s",
+                "solve --no-reasons s",
+                "HiGHS / solve",
+                "HiGHS / no-reasons",
+                "HiGHS MB",
+                "solve MB",
+                "no-reasons MB",
+            ],
+            rows,
+        )
+    )
     m, mnr = median(ratios), median(ratios_nr)
-    print(f"\nmedian HiGHS alone / solve: {fmt(m)} (target >= {TARGET:g}: {'met' if m >= TARGET else 'not met'}); "
-          f"/ solve --no-reasons: {fmt(mnr)}")
+    print(
+        f"\nmedian HiGHS alone / solve: {fmt(m)} "
+        f"(target >= {TARGET:g}: {'met' if m >= TARGET else 'not met'}); "
+        f"/ solve --no-reasons: {fmt(mnr)}"
+    )
     results["median_ratio"], results["median_ratio_no_reasons"] = m, mnr
     save_json(a.json, results)
 

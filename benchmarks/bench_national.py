@@ -11,8 +11,10 @@ by the search, last log line), the final status, objective, bound and gap,
 the wall and CPU time and the peak memory of the process, and the verdict.
 
     python benchmarks/bench_national.py                               # the 10-minute run
-    python benchmarks/bench_national.py --highs-option presolve=off   # a variant (temporary profile)
-    python benchmarks/bench_national.py --quick                       # provincial, 60 s: checks the script
+    # a variant (temporary profile):
+    python benchmarks/bench_national.py --highs-option presolve=off
+    # provincial, 60 s: checks the script
+    python benchmarks/bench_national.py --quick
 """
 
 from __future__ import annotations
@@ -26,8 +28,10 @@ import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import consortium_exe, fmt, log, machine, machine_line, parse_highs_log, run_child, save_json, table  # noqa: E402
-from bench_overhead import make_instance, profile_file  # noqa: E402
+from _common import (  # noqa: E402  # isort: skip
+    consortium_exe, fmt, log, machine, machine_line, parse_highs_log, run_child, save_json, table,
+)
+from bench_overhead import instance_file, profile_file  # noqa: E402
 
 GAP_TARGET, TIME_TARGET, MEM_TARGET_GB = 0.01, 600.0, 8.0
 
@@ -65,13 +69,12 @@ def main() -> None:
     work.mkdir(parents=True, exist_ok=True)
     log(machine_line())
     try:
-        inst = a.instance.resolve() if a.instance else work / f"{a.preset}-seed{a.seed}.json"
-        if not a.instance:
-            make_instance(a.preset, a.seed, inst)
+        inst = instance_file(a, work)
         a.gap = None
         prof = profile_file(a, work)
         out = work / "out.json"
-        cmd = consortium_exe() + ["solve", str(inst), "--profile", prof, "--time-limit", str(a.time_limit),
+        cmd = consortium_exe() + ["solve", str(inst), "--profile", prof, "--time-limit",
+                                  str(a.time_limit),
                                   "--no-reasons", "-o", str(out), "--log"]
         if a.threads:
             cmd += ["--threads", str(a.threads)]
@@ -90,25 +93,32 @@ def main() -> None:
         inc = ms["incumbents"]
         search_inc = [x for x in inc if x[0] != "X"]
         print(f"\n## National: {inst.name}, profile {a.profile}"
-              + (f" + {' '.join(a.highs_option)}" if a.highs_option else "") + f", time limit {a.time_limit:g} s\n")
+              + (f" + {' '.join(a.highs_option)}" if a.highs_option else "")
+              + f", time limit {a.time_limit:g} s\n")
         print(machine_line() + "\n")
         st = s.get("model", {})
         pre = ms["presolved"]
         rows = [
-            ["model", f"{st.get('columns')} columns ({st.get('integer')} integer), {st.get('rows')} rows, "
+            ["model", f"{st.get('columns')} columns ({st.get('integer')} integer), "
+                      f"{st.get('rows')} rows, "
                       f"{st.get('nonzeros')} nonzeros"],
             ["build_s / HiGHS time_s / total_s (solution JSON)",
              f"{s.get('build_s')} / {s.get('time_s')} / {s.get('total_s')}"],
-            ["presolved model (HiGHS clock)", f"{pre[0]} rows, {pre[1]} cols, {pre[2]} nonzeros at {pre[3]:g} s"
+            ["presolved model (HiGHS clock)",
+             f"{pre[0]} rows, {pre[1]} cols, {pre[2]} nonzeros at {pre[3]:g} s"
              if pre else "-"],
             ["probing progress lines in the log", ms["probing_lines"]],
-            ["branch-and-bound search started", "yes" if ms["search_started"] else "no (still in presolve)"],
+            ["branch-and-bound search started", "yes" if ms["search_started"]
+             else "no (still in presolve)"],
             ["starting plan accepted by HiGHS", "yes" if ms["start_accepted"] else "no"],
             ["root bound (first bound in the B&B table)",
-             f"{fmt(ms['root_bound'], 4)} at {fmt(ms['first_bound_s'], 1)} s" if ms["root_bound"] else "none"],
+             f"{fmt(ms['root_bound'], 4)} at {fmt(ms['first_bound_s'], 1)} s" if ms["root_bound"]
+             else "none"],
             ["first incumbent found by the search",
-             f"{search_inc[0][1]:.4f} ({search_inc[0][0]}) at {search_inc[0][2]:g} s" if search_inc else "none"],
-            ["last incumbent", f"{inc[-1][1]:.4f} ({inc[-1][0]}) at {inc[-1][2]:g} s" if inc else "none"],
+             f"{search_inc[0][1]:.4f} ({search_inc[0][0]}) at {search_inc[0][2]:g} s" if search_inc
+             else "none"],
+            ["last incumbent", f"{inc[-1][1]:.4f} ({inc[-1][0]}) at {inc[-1][2]:g} s" if inc
+             else "none"],
             ["status / message", f"{d.get('status')} / {s.get('message')}"],
             ["objective / bound / gap", f"{d.get('objective')} / {d.get('bound')} / {gap}"],
             ["wall / CPU (s)", f"{r.wall_s:.1f} / {r.cpu_s:.1f}"],
@@ -121,12 +131,15 @@ def main() -> None:
         print(table(["what", "value"], [[k, str(v)] for k, v in rows]))
         steps = [ln for ln in r.stderr.splitlines() if ln.startswith("step ")]
         if steps:  # decomposition by target: its progress lines (stderr with --log)
-            first = next((ln for ln in steps if _gap_of(ln) is not None and _gap_of(ln) <= GAP_TARGET), None)
-            print(f"\ndecomposition: {len(steps)} steps; first step at a gap <= 1 %: {first or 'none'}")
+            first = next((ln for ln in steps if _gap_of(ln) is not None
+                          and _gap_of(ln) <= GAP_TARGET), None)
+            print(f"\ndecomposition: {len(steps)} steps; "
+                  f"first step at a gap <= 1 %: {first or 'none'}")
             print("\nlast decomposition steps:\n\n```\n" + "\n".join(steps[-6:]) + "\n```")
         tail = [ln for ln in r.stdout.splitlines() if ln.strip()][-8:]
         print("\nlast lines of HiGHS's log:\n\n```\n" + "\n".join(tail) + "\n```")
-        save_json(a.json_out, {"machine": machine(), "cmd": cmd, "solution_solver": s, "status": d.get("status"),
+        save_json(a.json_out, {"machine": machine(), "cmd": cmd, "solution_solver": s,
+                               "status": d.get("status"),
                                "objective": d.get("objective"), "bound": d.get("bound"), "gap": gap,
                                "wall_s": r.wall_s, "cpu_s": r.cpu_s, "maxrss_mb": r.maxrss_mb,
                                "milestones": ms, "stderr": r.stderr[-3000:]})

@@ -28,10 +28,11 @@ import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import (  # noqa: E402
-    fmt, log, machine, machine_line, median, parse_highs_log, python_exe, run_child, save_json, table,
+from _common import (  # noqa: E402  # isort: skip
+    fmt, log, machine, machine_line, median, parse_highs_log, python_exe, run_child, save_json,
+    table,
 )
-from bench_overhead import export, make_instance, parse_kv  # noqa: E402
+from bench_overhead import export, instance_file, parse_kv  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 PROBING_OFF = 1 << 15  # presolve_rule_off bit of the "Probing" rule in HiGHS 1.15 (logged by HiGHS)
@@ -61,7 +62,8 @@ def main() -> None:
     ap.add_argument("--set", action="append", default=[], metavar="NAME:K=V,K=V",
                     help="an extra variant")
     ap.add_argument("--seeds", default="0", help="HiGHS random_seed values, comma-separated")
-    ap.add_argument("--repeat", type=int, default=1, help="runs per variant and seed (same path: CPU noise only)")
+    ap.add_argument("--repeat", type=int, default=1,
+                    help="runs per variant and seed (same path: CPU noise only)")
     ap.add_argument("--gap", type=float, default=0.0)
     ap.add_argument("--time-limit", type=float, default=300.0, help="per run (s)")
     ap.add_argument("--no-start", action="store_true")
@@ -80,10 +82,8 @@ def main() -> None:
     work.mkdir(parents=True, exist_ok=True)
     log(machine_line())
     try:
-        inst = a.instance.resolve() if a.instance else work / f"{a.preset}-seed{a.seed}.json"
-        if not a.instance:
-            make_instance(a.preset, a.seed, inst)
-        from consortium import profiles
+        inst = instance_file(a, work)
+        from consortium.solving import profiles
 
         base = dict(profiles.load("default").get("highs", {}))
         base_opts = {"highs": base, "gap": a.gap, "threads": None, "time_limit": None}
@@ -94,12 +94,14 @@ def main() -> None:
             for seed in seeds:
                 runs = []
                 for rep in range(a.repeat):
-                    h = {**base, "random_seed": seed, "mip_rel_gap": a.gap, "time_limit": a.time_limit, **vopts}
+                    h = {**base, "random_seed": seed, "mip_rel_gap": a.gap,
+                         "time_limit": a.time_limit, **vopts}
                     of = work / "options.json"
                     of.write_text(json.dumps({"highs": h}))
                     lf = work / f"{vname}-seed{seed}-rep{rep}.log"
                     lf.unlink(missing_ok=True)
-                    cmd = [python_exe(), str(HERE / "_highs_runner.py"), "--npz", str(work / "model.npz"),
+                    cmd = [python_exe(), str(HERE / "_highs_runner.py"), "--npz",
+                           str(work / "model.npz"),
                            "--options", str(of), "--log-file", str(lf)]
                     if not a.no_start:
                         cmd += ["--start", str(work / "start.npy")]
@@ -111,18 +113,22 @@ def main() -> None:
                     lg = parse_highs_log(lf.read_text(errors="replace")) if lf.exists() else {}
                     inc = lg.get("incumbents") or []
                     runs.append({"run_s": d.get("run_s"), "cpu_s": r.cpu_s, "wall_s": r.wall_s,
-                                 "rss": r.maxrss_mb, "status": d.get("status"), "objective": d.get("objective"),
+                                 "rss": r.maxrss_mb, "status": d.get("status"),
+                                 "objective": d.get("objective"),
                                  "bound": d.get("bound"), "nodes": d.get("nodes"),
-                                 "lp_iterations": d.get("lp_iterations"), "presolve_s": lg.get("presolve_s"),
+                                 "lp_iterations": d.get("lp_iterations"),
+                                 "presolve_s": lg.get("presolve_s"),
                                  "root_bound": lg.get("root_bound"),
                                  "first_inc_s": inc[0][2] if inc else None,
                                  "last_inc_s": inc[-1][2] if inc else None,
                                  "last_inc_src": inc[-1][0] if inc else None, "load": r.load_before,
                                  "error": d.get("error")})
                     x = runs[-1]
-                    log(f"  {vname:20s} seed {seed}: run {fmt(x['run_s'])} s cpu {fmt(x['cpu_s'])} s "
+                    log(f"  {vname:20s} seed {seed}: run {fmt(x['run_s'])} s cpu {fmt(x['cpu_s'])} "
+                        "s "
                         f"{x['status']} obj {x['objective']} presolve {x['presolve_s']} "
-                        f"last incumbent {x['last_inc_src']}@{x['last_inc_s']} load {r.load_before:.1f}")
+                        f"last incumbent {x['last_inc_src']}@{x['last_inc_s']} load "
+                        f"{r.load_before:.1f}")
                 results.append({"variant": vname, "options": vopts, "seed": seed, "runs": runs})
         report(results, ex, a)
         save_json(a.json_out, {"machine": machine(), "model": ex["stats"], "results": results})
@@ -135,16 +141,19 @@ def report(results, ex, a) -> None:
     objs = [r["objective"] for res in results for r in res["runs"]
             if r["objective"] is not None and r["status"] == "Optimal"]
     best = max(objs) if objs else None
-    base_cpu = median(r["cpu_s"] for res in results if res["variant"] == "base" for r in res["runs"])
+    base_cpu = median(r["cpu_s"] for res in results if res["variant"] == "base"
+                      for r in res["runs"])
     print(f"\n## HiGHS options on {a.instance or f'{a.preset} seed {a.seed}'}\n")
     print(machine_line() + "\n")
     st = ex["stats"]
-    print(f"model {st['columns']} columns ({st['integer']} integer), {st['rows']} rows, {st['nonzeros']} nonzeros; "
-          f"gap {a.gap}; start plan {'given' if ex['start'] else 'none'}; medians of {a.repeat} run(s) per seed\n")
+    print(f"model {st['columns']} columns ({st['integer']} integer), {st['rows']} rows, "
+          f"{st['nonzeros']} nonzeros; "
+          f"gap {a.gap}; start plan {'given' if ex['start'] else 'none'}; medians of {a.repeat} "
+          "run(s) per seed\n")
     rows = []
     for res in results:
         rs = res["runs"]
-        m = lambda k: median(r.get(k) for r in rs)  # noqa: E731
+        m = lambda k, rs=rs: median(r.get(k) for r in rs)  # noqa: E731
         exact = all(r["status"] == "Optimal" and best is not None and r["objective"] is not None
                     and abs(r["objective"] - best) <= 1e-6 * max(1, abs(best)) for r in rs)
         cpu = m("cpu_s")
@@ -154,9 +163,12 @@ def report(results, ex, a) -> None:
                      f"{fmt(m('last_inc_s'), 1)} ({rs[-1].get('last_inc_src') or '-'})",
                      fmt(m("lp_iterations"), 0), fmt(m("nodes"), 0),
                      f"{rs[-1]['objective']:.4f}" if rs[-1]["objective"] is not None else "-",
-                     "yes" if exact else "NO (" + ", ".join(sorted({str(r['status']) for r in rs})) + ")"])
-    print(table(["variant", "seed", "CPU s", "vs base", "run wall s", "presolve s (log)", "root bound",
-                 "1st incumbent s", "last incumbent s (src)", "LP iters", "nodes", "objective", "proven optimum"],
+                     "yes" if exact else "NO (" + ", ".join(sorted({str(r['status']) for r in rs}))
+                     + ")"])
+    print(table(["variant", "seed", "CPU s", "vs base", "run wall s", "presolve s (log)",
+                 "root bound",
+                 "1st incumbent s", "last incumbent s (src)", "LP iters", "nodes", "objective",
+                 "proven optimum"],
                 rows))
 
 

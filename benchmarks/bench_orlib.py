@@ -2,7 +2,7 @@
 
 For each instance (scp41..scp410 by default, all 45 with ``--all``):
 
-* ours: the instance is mapped with ``consortium.orlib.scp_to_instance``
+* ours: the instance is mapped with ``consortium.io.orlib.scp_to_instance``
   (the compact mapping, ``coordinator=True``, unless ``--mapping default``)
   and written to a temporary folder (never into the repository), then solved
   by ``consortium solve FILE -o out.json --no-reasons --gap 0 --profile P``
@@ -55,8 +55,9 @@ import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import (  # noqa: E402
-    consortium_exe, fmt, log, machine, machine_line, median, python_exe, run_child, save_json, table,
+from _common import (  # noqa: E402  # isort: skip
+    consortium_exe, fmt, log, machine, machine_line, median, python_exe, run_child, save_json,
+    table,
 )
 
 HERE = Path(__file__).resolve().parent
@@ -99,8 +100,8 @@ def main() -> None:
         reprint(a.report)
         return
 
-    from consortium import profiles
-    from consortium.orlib import ORLIB_OPTIMA, orlib_path, scp_to_instance
+    from consortium.io.orlib import ORLIB_OPTIMA, orlib_path, scp_to_instance
+    from consortium.solving import profiles
 
     names = (a.names.split(",") if a.names else list(ORLIB_OPTIMA) if a.all
              else SET4[:5] if a.quick else SET4)
@@ -128,7 +129,8 @@ def main() -> None:
     timeout = None if a.time_limit is None else 2 * a.time_limit + 60
     log(machine_line())
     meta = {"machine_start": machine(), "options": hopts, "ours_profile": ours_profile.read_text(),
-            "mapping": a.mapping, "time_limit": a.time_limit, "repeat": a.repeat, "argv": sys.argv[1:]}
+            "mapping": a.mapping, "time_limit": a.time_limit, "repeat": a.repeat,
+            "argv": sys.argv[1:]}
     results = []
     try:
         for name in names:
@@ -137,7 +139,8 @@ def main() -> None:
                 log(f"{name}: not found (set CONSORTIUM_ORLIB_DIR); skipped")
                 continue
             inst = work / f"{name}.json"
-            inst.write_text(json.dumps(scp_to_instance(src, name, coordinator=a.mapping == "compact")))
+            mapped = scp_to_instance(src, name, coordinator=a.mapping == "compact")
+            inst.write_text(json.dumps(mapped))
             opt = ORLIB_OPTIMA[name]
             ours, hig = [], []
             for rep in range(a.repeat):
@@ -149,8 +152,10 @@ def main() -> None:
             row = summarise(name, opt, ours, hig)
             results.append(row)
             log(f"{name}: ours {fmt(row['ours_wall'])} s (total_s {fmt(row['ours_total'], 3)}, "
-                f"cost {row['ours_cost']}), HiGHS {fmt(row['highs_wall'])} s (run {fmt(row['highs_run'], 3)}, "
-                f"cost {row['highs_cost']}); (a) {fmt(row['ratio_e2e'])} (b) {fmt(row['ratio_inproc'])}; "
+                f"cost {row['ours_cost']}), HiGHS {fmt(row['highs_wall'])} s (run "
+                f"{fmt(row['highs_run'], 3)}, "
+                f"cost {row['highs_cost']}); (a) {fmt(row['ratio_e2e'])} (b) "
+                f"{fmt(row['ratio_inproc'])}; "
                 f"load {row['load']}")
             # Save as we go: a long --all run keeps what it measured.
             save_json(a.json_out, {**meta, "machine_end": machine(), "results": results})
@@ -198,19 +203,25 @@ def run_highs(src: Path, work: Path, timeout) -> dict:
 def summarise(name, opt, ours, hig) -> dict:
     def ok(rs):
         return bool(rs) and all(
-            r["cost"] is not None and abs(r["cost"] - opt) < 1e-6 and r["status"] in ("optimal", "Optimal")
+            r["cost"] is not None and abs(r["cost"] - opt) < 1e-6
+            and r["status"] in ("optimal", "Optimal")
             for r in rs)
 
     m = lambda rs, k: median(r.get(k) for r in rs)  # noqa: E731
     row = {
         "name": name, "set": set_of(name), "optimum": opt, "repeats": len(ours),
-        "ours_wall": m(ours, "wall_s"), "ours_cpu": m(ours, "cpu_s"), "ours_total": m(ours, "total_s"),
-        "ours_highs": m(ours, "highs_s"), "ours_build": m(ours, "build_s"), "ours_rss": m(ours, "rss"),
-        "ours_cost": sorted({r["cost"] for r in ours if r["cost"] is not None}), "ours_ok": ok(ours),
+        "ours_wall": m(ours, "wall_s"), "ours_cpu": m(ours, "cpu_s"),
+        "ours_total": m(ours, "total_s"),
+        "ours_highs": m(ours, "highs_s"), "ours_build": m(ours, "build_s"),
+        "ours_rss": m(ours, "rss"),
+        "ours_cost": sorted({r["cost"] for r in ours if r["cost"] is not None}),
+        "ours_ok": ok(ours),
         "model": ours[0].get("model") if ours else None,
-        "highs_run": m(hig, "run_s"), "highs_load": m(hig, "load_s"), "highs_import": m(hig, "import_s"),
+        "highs_run": m(hig, "run_s"), "highs_load": m(hig, "load_s"),
+        "highs_import": m(hig, "import_s"),
         "highs_wall": m(hig, "wall_s"), "highs_cpu": m(hig, "cpu_s"), "highs_rss": m(hig, "rss"),
-        "highs_cost": sorted({r["cost"] for r in hig if r["cost"] is not None}), "highs_ok": ok(hig),
+        "highs_cost": sorted({r["cost"] for r in hig if r["cost"] is not None}),
+        "highs_ok": ok(hig),
         "highs_nodes": m(hig, "nodes"),
         "load": round(median(r["load"] for r in ours + hig) or 0.0, 2),
         "errors": [r["err"] for r in ours + hig if r["err"]],
@@ -241,18 +252,21 @@ def report(results: list[dict], meta: dict) -> None:
           f"(mapping {meta.get('mapping')}, repeats {rep}, medians; HiGHS time limit "
           f"{meta.get('time_limit') or 'none'})\n")
     ms, me = meta.get("machine_start") or {}, meta.get("machine_end") or {}
-    print(f"machine: {ms.get('nproc')} cores, {ms.get('cpu')}, Python {ms.get('python')}, HiGHS {ms.get('highs')}; "
+    print(f"machine: {ms.get('nproc')} cores, {ms.get('cpu')}, Python {ms.get('python')}, HiGHS "
+          f"{ms.get('highs')}; "
           f"load average at start {ms.get('load_avg')}, at end {me.get('load_avg')}\n")
     rows = []
     for r in results:
         mdl = r["model"] or {}
-        rows.append([r["name"], r["optimum"], f"{mdl.get('columns', '?')}x{mdl.get('rows', '?')}", r["repeats"],
+        rows.append([r["name"], r["optimum"], f"{mdl.get('columns', '?')}x{mdl.get('rows', '?')}",
+                     r["repeats"],
                      fmt(r["ours_wall"]), fmt(r["highs_wall"]), fmt(r["ratio_e2e"]),
                      fmt(r["ours_total"], 3), fmt(r["ours_highs"], 3), fmt(r["highs_run"], 3),
                      fmt(r["ratio_inproc"]), fmt(r["ratio_cpu"]),
                      "yes" if r["ours_ok"] else "NO " + str(r["ours_cost"]),
                      "yes" if r["highs_ok"] else "NO " + str(r["highs_cost"]), fmt(r["load"], 1)])
-    print(table(["instance", "optimum", "our model cols x rows", "reps", "ours wall s", "HiGHS proc wall s",
+    print(table(["instance", "optimum", "our model cols x rows", "reps", "ours wall s",
+                 "HiGHS proc wall s",
                  "(a) wall/wall", "ours total_s", "ours HiGHS s", "HiGHS run s", "(b) total_s/run",
                  "CPU/CPU", "ours optimal", "HiGHS optimal", "load"], rows))
 
@@ -261,7 +275,8 @@ def report(results: list[dict], meta: dict) -> None:
 
     print("\nmedians over instances")
     sets = sorted({r["set"] for r in results}, key=lambda s: (not s.isdigit(), s))
-    groups = [("all", results)] + [(f"set {s}", [r for r in results if r["set"] == s]) for s in sets]
+    groups = [("all", results)] + [(f"set {s}", [r for r in results if r["set"] == s])
+                                   for s in sets]
     srows = []
     for label, rs in groups:
         n_ok = sum(r["ours_ok"] and r["highs_ok"] for r in rs)
@@ -271,7 +286,8 @@ def report(results: list[dict], meta: dict) -> None:
     print(table(["instances", "n", "both optimal", "(a) wall/wall", "(b) total_s/run", "CPU/CPU",
                  "ours HiGHS s / HiGHS run", "ours wall / HiGHS run"], srows))
     ma, mb = med(results, "ratio_e2e"), med(results, "ratio_inproc")
-    print(f"\n(a) median ours wall / HiGHS process wall: {fmt(ma, 3)} (target <= {TARGET}: {verdict(ma)})")
+    print(f"\n(a) median ours wall / HiGHS process wall: {fmt(ma, 3)} "
+          f"(target <= {TARGET}: {verdict(ma)})")
     print(f"(b) median ours total_s / HiGHS run: {fmt(mb, 3)} (target <= {TARGET}: {verdict(mb)})")
     n_ok = sum(r["ours_ok"] and r["highs_ok"] for r in results)
     print(f"published optimum reached by both arms on {n_ok} of {len(results)} instances")
@@ -290,7 +306,7 @@ def reprint(paths: list[Path]) -> None:
         for r in d["results"]:
             add_ratios(r)
             by_name[r["name"]] = r
-    from consortium.orlib import ORLIB_OPTIMA
+    from consortium.io.orlib import ORLIB_OPTIMA
 
     order = {n: i for i, n in enumerate(ORLIB_OPTIMA)}
     report(sorted(by_name.values(), key=lambda r: order.get(r["name"], 999)), meta)

@@ -42,8 +42,9 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import (  # noqa: E402
-    ROOT, consortium_exe, fmt, log, machine, machine_line, median, python_exe, run_child, save_json, table,
+from _common import (  # noqa: E402  # isort: skip
+    consortium_exe, fmt, log, machine, machine_line, median, python_exe, run_child, save_json,
+    table,
 )
 
 HERE = Path(__file__).resolve().parent
@@ -58,7 +59,7 @@ def make_instance(preset: str, seed: int, path: Path) -> None:
 
 def resolve_options(a) -> dict:
     """The HiGHS options the command would use: profile, then command-line overrides."""
-    from consortium import profiles
+    from consortium.solving import profiles
 
     prof = profiles.load(a.profile)
     gap = a.gap if a.gap is not None else float(prof.get("gap", 0.0))
@@ -94,7 +95,7 @@ def profile_file(a, work: Path) -> str:
     """--profile as given, or a temporary TOML with the extra --highs-option values."""
     if not a.highs_option:
         return a.profile
-    from consortium import profiles
+    from consortium.solving import profiles
 
     prof = profiles.load(a.profile)
     h = dict(prof.get("highs", {}))
@@ -105,7 +106,8 @@ def profile_file(a, work: Path) -> str:
             lines.append(f"{k} = {prof[k]!r}")
     lines.append("[highs]")
     for k, v in h.items():
-        lines.append(f"{k} = " + (json.dumps(v) if isinstance(v, str) else str(v).lower() if isinstance(v, bool) else repr(v)))
+        lines.append(f"{k} = " + (json.dumps(v) if isinstance(v, str) else str(v).lower()
+                                  if isinstance(v, bool) else repr(v)))
     p = work / "bench_profile.toml"
     p.write_text("\n".join(lines) + "\n")
     return str(p)
@@ -117,8 +119,9 @@ def export(inst_path: Path, work: Path, opts: dict, with_start: bool) -> dict:
 
     from consortium.backends import highs
     from consortium.backends.base import SolverOptions
-    from consortium.instance import load
-    from consortium.solve import build, initial_plan
+    from consortium.io.instance import load
+    from consortium.solving.build import build
+    from consortium.solving.solve import initial_plan
 
     t = time.perf_counter()
     b = build(load(str(inst_path)))
@@ -139,18 +142,31 @@ def export(inst_path: Path, work: Path, opts: dict, with_start: bool) -> dict:
     return {"stats": lm.stats(), "export_s": time.perf_counter() - t, "start": start is not None}
 
 
+def solve_args(inst: Path, out: Path, a, prof: str) -> list[str]:
+    """``solve`` and its options as every arm runs it."""
+    cmd = ["solve", str(inst), "-o", str(out), "--no-reasons", "--profile", prof]
+    for opt, v in (("--gap", a.gap), ("--threads", a.threads), ("--time-limit", a.time_limit)):
+        if v is not None:
+            cmd += [opt, str(v)]
+    return cmd
+
+
+def instance_file(a, work: Path) -> Path:
+    """``--instance``, or the ``--preset``/``--seed`` instance generated into ``work``."""
+    if a.instance:
+        return a.instance.resolve()
+    inst = work / f"{a.preset}-seed{a.seed}.json"
+    make_instance(a.preset, a.seed, inst)
+    return inst
+
+
 def run_consortium(inst: Path, work: Path, a, prof: str) -> dict:
     out = work / "out.json"
     out.unlink(missing_ok=True)
-    cmd = consortium_exe() + ["solve", str(inst), "-o", str(out), "--no-reasons", "--profile", prof]
-    if a.gap is not None:
-        cmd += ["--gap", str(a.gap)]
-    if a.threads is not None:
-        cmd += ["--threads", str(a.threads)]
-    if a.time_limit is not None:
-        cmd += ["--time-limit", str(a.time_limit)]
+    cmd = consortium_exe() + solve_args(inst, out, a, prof)
     r = run_child(cmd, cwd=work)
-    res = {"wall_s": r.wall_s, "cpu_s": r.cpu_s, "maxrss_mb": r.maxrss_mb, "rc": r.rc, "load": r.load_before}
+    res = {"wall_s": r.wall_s, "cpu_s": r.cpu_s, "maxrss_mb": r.maxrss_mb, "rc": r.rc,
+           "load": r.load_before}
     if r.rc != 0 or not out.exists():
         res["error"] = r.stderr[-2000:]
         return res
@@ -167,7 +183,8 @@ def run_highs(kind: str, work: Path, with_start: bool) -> dict:
     if with_start:
         cmd += ["--start", str(work / "start.npy")]
     r = run_child(cmd, cwd=work)
-    res = {"wall_s": r.wall_s, "cpu_s": r.cpu_s, "maxrss_mb": r.maxrss_mb, "rc": r.rc, "load": r.load_before}
+    res = {"wall_s": r.wall_s, "cpu_s": r.cpu_s, "maxrss_mb": r.maxrss_mb, "rc": r.rc,
+           "load": r.load_before}
     if r.rc != 0:
         res["error"] = r.stderr[-2000:]
         return res
@@ -183,13 +200,7 @@ def breakdown(inst: Path, work: Path, a, prof: str, cprofile: bool) -> dict:
     cmd = [python_exe(), str(HERE / "_breakdown.py"), "--json-out", str(js)]
     if cprofile:
         cmd += ["--cprofile", str(work / "prof.out")]
-    cmd += ["--", "solve", str(inst), "-o", str(out), "--no-reasons", "--profile", prof]
-    if a.gap is not None:
-        cmd += ["--gap", str(a.gap)]
-    if a.threads is not None:
-        cmd += ["--threads", str(a.threads)]
-    if a.time_limit is not None:
-        cmd += ["--time-limit", str(a.time_limit)]
+    cmd += ["--", *solve_args(inst, out, a, prof)]
     r = run_child(cmd, cwd=work)
     if not js.exists():
         return {"error": r.stderr[-2000:]}
@@ -215,14 +226,17 @@ def hotspots(path: Path, n: int = 15) -> list[str]:
 
 def breakdown_rows(d: dict) -> list[list[str]]:
     """Flatten the stage records: top-level stages, their children indented."""
-    rows = [["python start-up (outside wall - in-process)", fmt(d["outside_wall_s"] - d["in_process_s"])],
-            ["imports (consortium.cli, solve, highspy, pydantic, verify, ...)", fmt(d["imports_s"])]]
+    rows = [["python start-up (outside wall - in-process)",
+             fmt(d["outside_wall_s"] - d["in_process_s"])],
+            ["imports (consortium.cli, solve, highspy, pydantic, verify, ...)",
+             fmt(d["imports_s"])]]
     stages = sorted(d["stages"], key=lambda s: (len(s["path"]) > 1, 0))
     top = [s for s in d["stages"] if len(s["path"]) == 1]
     accounted = 0.0
     for s in top:
         accounted += s["s"]
-        rows.append([s["path"][0] + (f" ({s['calls']} calls)" if s["calls"] > 1 else ""), fmt(s["s"])])
+        rows.append([s["path"][0] + (f" ({s['calls']} calls)" if s["calls"] > 1 else ""),
+                     fmt(s["s"])])
         for c in stages:
             if len(c["path"]) >= 2 and c["path"][0] == s["path"][0]:
                 rows.append(["    " * (len(c["path"]) - 1) + c["path"][-1]
@@ -239,7 +253,8 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--instance", type=Path, help="an instance file instead of a generated one")
     ap.add_argument("--repeat", type=int, default=3)
-    ap.add_argument("--quick", action="store_true", help="small preset unless --instance/--preset given, 3 repeats, no breakdown")
+    ap.add_argument("--quick", action="store_true",
+                    help="small preset unless --instance/--preset given, 3 repeats, no breakdown")
     ap.add_argument("--profile", default="default")
     ap.add_argument("--gap", type=float)
     ap.add_argument("--threads", type=int)
@@ -247,9 +262,11 @@ def main() -> None:
     ap.add_argument("--highs-option", action="append", metavar="K=V",
                     help="extra raw HiGHS option for every arm (via a temporary profile)")
     ap.add_argument("--arms", default="consortium,mps,npz")
-    ap.add_argument("--no-start", action="store_true", help="do not give the HiGHS arms consortium's starting plan")
+    ap.add_argument("--no-start", action="store_true",
+                    help="do not give the HiGHS arms consortium's starting plan")
     ap.add_argument("--no-breakdown", action="store_true")
-    ap.add_argument("--hotspots", action="store_true", help="cProfile top list of the Python stages (one more run)")
+    ap.add_argument("--hotspots", action="store_true",
+                    help="cProfile top list of the Python stages (one more run)")
     ap.add_argument("--json-out", type=Path)
     ap.add_argument("--keep", type=Path, help="keep the work files in this folder")
     a = ap.parse_args()
@@ -281,7 +298,8 @@ def main() -> None:
                 r = (run_consortium(inst, work, a, prof) if arm == "consortium"
                      else run_highs(arm, work, not a.no_start))
                 runs[arm].append(r)
-                log(f"  rep {rep + 1} {arm:10s} wall {r['wall_s']:7.2f} s  cpu {r['cpu_s']:7.2f} s  "
+                log(f"  rep {rep + 1} {arm:10s} wall {r['wall_s']:7.2f} s  cpu {r['cpu_s']:7.2f} s "
+                    " "
                     f"rss {r['maxrss_mb']:7.0f} MB  load {r['load']:.1f}"
                     + (f"  obj {r.get('objective')}" if r.get("objective") is not None else "")
                     + (f"  ERROR {r['error'][-300:]}" if "error" in r else ""))
@@ -290,7 +308,8 @@ def main() -> None:
             log("breakdown run ...")
             bd = breakdown(inst, work, a, prof, a.hotspots)
         report(a, name, ex, opts, runs, bd)
-        save_json(a.json_out, {"machine": machine(), "instance": name, "model": ex["stats"], "options": opts,
+        save_json(a.json_out, {"machine": machine(), "instance": name, "model": ex["stats"],
+                               "options": opts,
                                "runs": runs, "breakdown": bd})
     finally:
         if not a.keep:
@@ -299,14 +318,17 @@ def main() -> None:
 
 def report(a, name, ex, opts, runs, bd) -> None:
     med = {arm: {k: median(r.get(k) for r in rs) for k in
-                 ("wall_s", "cpu_s", "maxrss_mb", "read_s", "run_s", "read_run_s", "highs_s", "build_s",
+                 ("wall_s", "cpu_s", "maxrss_mb", "read_s", "run_s", "read_run_s", "highs_s",
+                  "build_s",
                   "total_s", "lp_iterations", "nodes")}
            for arm, rs in runs.items()}
     print(f"\n## Overhead: {name}\n")
     print(machine_line() + "\n")
     st = ex["stats"]
-    print(f"model: {st['columns']} columns ({st['integer']} integer), {st['rows']} rows, {st['nonzeros']} nonzeros; "
-          f"gap {opts['gap']}, threads {opts['threads'] or 'HiGHS default'}, time limit {opts['time_limit']}, "
+    print(f"model: {st['columns']} columns ({st['integer']} integer), {st['rows']} rows, "
+          f"{st['nonzeros']} nonzeros; "
+          f"gap {opts['gap']}, threads {opts['threads'] or 'HiGHS default'}, time limit "
+          f"{opts['time_limit']}, "
           f"HiGHS options {opts['highs']}; {a.repeat} repeats, arms alternated, medians\n")
     rows = []
     for arm, m in med.items():
@@ -314,12 +336,16 @@ def report(a, name, ex, opts, runs, bd) -> None:
         objs = {round(r["objective"], 6) for r in rs if r.get("objective") is not None}
         if arm == "consortium":
             rows.append(["consortium solve (subprocess)", fmt(m["wall_s"]), fmt(m["cpu_s"]),
-                         f"{fmt(m['highs_s'])} (HiGHS inside: to_highs+run)", "-", fmt(m["maxrss_mb"], 0),
+                         f"{fmt(m['highs_s'])} (HiGHS inside: to_highs+run)", "-",
+                         fmt(m["maxrss_mb"], 0),
                          ", ".join(map(str, sorted(objs))) or "-"])
         else:
-            rows.append([f"HiGHS alone, {arm} (subprocess)", fmt(m["wall_s"]), fmt(m["cpu_s"]), fmt(m["run_s"]),
-                         fmt(m["read_run_s"]), fmt(m["maxrss_mb"], 0), ", ".join(map(str, sorted(objs))) or "-"])
-    print(table(["arm", "wall s", "CPU s", "HiGHS run s", "read+run s", "peak RSS MB", "objective"], rows))
+            rows.append([f"HiGHS alone, {arm} (subprocess)", fmt(m["wall_s"]), fmt(m["cpu_s"]),
+                         fmt(m["run_s"]),
+                         fmt(m["read_run_s"]), fmt(m["maxrss_mb"], 0),
+                         ", ".join(map(str, sorted(objs))) or "-"])
+    print(table(["arm", "wall s", "CPU s", "HiGHS run s", "read+run s", "peak RSS MB", "objective"],
+                rows))
     c = med.get("consortium")
     if c and c["wall_s"]:
         print()
@@ -333,10 +359,12 @@ def report(a, name, ex, opts, runs, bd) -> None:
             rr.append([arm, fmt(r1, 3), fmt(r2, 3), fmt(r3, 3),
                        "met" if r2 <= TARGET else "NOT met",
                        f"{fmt(m['lp_iterations'], 0)} LP iters / {fmt(m['nodes'], 0)} nodes"])
-        print(table(["vs HiGHS arm", "wall / run", "wall / (read+run)", "CPU / CPU", f"target <= {TARGET}",
+        print(table(["vs HiGHS arm", "wall / run", "wall / (read+run)", "CPU / CPU",
+                     f"target <= {TARGET}",
                      "HiGHS search"], rr))
         if c.get("highs_s"):
-            print(f"\nin-process: HiGHS (to_highs + run) {fmt(c['highs_s'])} s of {fmt(c['wall_s'])} s wall; "
+            print(f"\nin-process: HiGHS (to_highs + run) {fmt(c['highs_s'])} s of "
+                  f"{fmt(c['wall_s'])} s wall; "
                   f"everything else {fmt(c['wall_s'] - c['highs_s'])} s "
                   f"(ratio wall / own HiGHS time {fmt(c['wall_s'] / c['highs_s'], 3)})")
     if bd and "stages" in bd:
@@ -345,7 +373,8 @@ def report(a, name, ex, opts, runs, bd) -> None:
         if bd.get("missing"):
             print(f"\n(not found in this code version: {', '.join(bd['missing'])})")
         if bd.get("hotspots"):
-            print("\ncProfile, top functions by own time (the instrumented run, Python stages inflated):\n")
+            print("\ncProfile, top functions by own time "
+                  "(the instrumented run, Python stages inflated):\n")
             print("```\n" + "\n".join(ln for ln in bd["hotspots"] if ln.strip())[:6000] + "\n```")
     elif bd:
         print(f"\nbreakdown failed: {bd.get('error')}")

@@ -8,7 +8,8 @@ in its own process (wall, CPU and peak memory from ``wait4``); the table
 gives medians.
 
     python benchmarks/bench_startup.py --rev a808527 instances/demo/suzhou.json
-    python benchmarks/bench_startup.py --rev HEAD~3 --repeat 10 a.json b.json --args="--no-reasons --gap 0"
+    python benchmarks/bench_startup.py --rev HEAD~3 --repeat 10 a.json b.json \
+        --args="--no-reasons --gap 0"
 """
 
 from __future__ import annotations
@@ -53,18 +54,22 @@ def main() -> None:
                     if r.rc != 0:
                         sys.exit(f"{arm} failed on {inst} (exit {r.rc}): {r.stderr.strip()[-300:]}")
                     runs[arm].append(r)
-            m = {arm: (median(r.wall_s for r in rs), median(r.cpu_s for r in rs), median(r.maxrss_mb for r in rs))
+            m = {arm: (median(r.wall_s for r in rs), median(r.cpu_s for r in rs),
+                       median(r.maxrss_mb for r in rs))
                  for arm, rs in runs.items()}
             out_rows.append([Path(inst).name, fmt(m["before"][0], 3), fmt(m["after"][0], 3),
-                             fmt(m["after"][0] / m["before"][0], 3), fmt(m["before"][1], 3), fmt(m["after"][1], 3),
+                             fmt(m["after"][0] / m["before"][0], 3), fmt(m["before"][1], 3),
+                             fmt(m["after"][1], 3),
                              fmt(m["before"][2], 0), fmt(m["after"][2], 0),
                              fmt(median(r.load_before for rs in runs.values() for r in rs), 1)])
             saved.append({"instance": inst, "rev": a.rev,
                           "runs": {arm: [r.__dict__ | {"stdout": "", "stderr": ""} for r in rs]
                                    for arm, rs in runs.items()}})
             log(f"{inst}: done")
-    print(f"\n{a.rev} ('before') against the working tree ('after'), {a.repeat} alternating runs each, medians\n")
-    print(table(["instance", "wall before s", "wall after s", "after/before", "CPU before s", "CPU after s",
+    print(f"\n{a.rev} ('before') against the working tree ('after'), "
+          f"{a.repeat} alternating runs each, medians\n")
+    print(table(["instance", "wall before s", "wall after s", "after/before", "CPU before s",
+                 "CPU after s",
                  "peak MB before", "peak MB after", "load"], out_rows))
     save_json(a.json_out, saved)
 

@@ -85,7 +85,8 @@ def run(cmd: list[str], timeout: float | None = None) -> dict:
     if rc != 0:
         raise RuntimeError(f"{' '.join(cmd)} exited {rc}:\n{err[-2000:]}")
     return {"wall_s": wall, "cpu_s": ru.ru_utime + ru.ru_stime, "maxrss_mb": ru.ru_maxrss / 1024,
-            "tree_rss_mb": peak[0] / 2**20, "load": load, "load_end": load_end, "stdout": out, "stderr": err}
+            "tree_rss_mb": peak[0] / 2**20, "load": load, "load_end": load_end, "stdout": out,
+            "stderr": err}
 
 
 def make_case(name: str, work: Path, quick: bool) -> Path:
@@ -108,7 +109,8 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--cases", default="full,small", help="comma-separated: full, small")
     ap.add_argument("--repeats", type=int, default=3)
-    ap.add_argument("--time-limit", type=float, default=1.0, help="seconds per re-solve in the full case")
+    ap.add_argument("--time-limit", type=float, default=1.0,
+                    help="seconds per re-solve in the full case")
     ap.add_argument("--quick", action="store_true", help="demo instance, exact, one repeat")
     ap.add_argument("--keep", help="keep instances and outputs in this folder")
     args = ap.parse_args()
@@ -128,16 +130,20 @@ def main() -> None:
         base = json.loads(sol.read_text())
         n_actors = len({a for c in base["consortia"] for a in c["members"]})
         notes.append(f"{case}: {Path(inst).name}, base plan {base['status']} objective "
-                     f"{base['objective']:.4f} ({len(base['consortia'])} consortia, {n_actors} actors "
-                     f"in the plan = {n_actors} re-solves), base solve {time.perf_counter() - t0:.1f} s "
+                     f"{base['objective']:.4f} ({len(base['consortia'])} consortia, {n_actors} "
+                     "actors "
+                     f"in the plan = {n_actors} re-solves), base solve "
+                     f"{time.perf_counter() - t0:.1f} s "
                      f"(not in the arms); profile {prof[1]}"
-                     + (f", time limit {args.time_limit:g} s per re-solve" if limited else ", exact"))
+                     + (f", time limit {args.time_limit:g} s per re-solve" if limited
+                        else ", exact"))
         results: dict[int, list[dict]] = {1: [], 2: []}
         outs: dict[int, list[dict]] = {1: [], 2: []}
         for rep in range(repeats):
             for w in ([1, 2] if rep % 2 == 0 else [2, 1]):
                 out = work / f"{case}.w{w}.r{rep}.json"
-                cmd = CLI + ["stress", str(inst), "--solution", str(sol), "--drop-each", "--workers", str(w),
+                cmd = CLI + ["stress", str(inst), "--solution", str(sol), "--drop-each",
+                             "--workers", str(w),
                              "-o", str(out), "--no-progress"] + prof
                 if limited:
                     cmd += ["--time-limit", str(args.time_limit)]
@@ -147,8 +153,10 @@ def main() -> None:
                 r["solves"] = d["analysis"]["solves"]
                 results[w].append(r)
                 outs[w].append({x["name"]: x["objective_after"] for x in d["stress"]})
-                print(f"{case} rep {rep} workers {w}: {r['wall_s']:.1f} s wall, {r['cpu_s']:.1f} s CPU, "
-                      f"tree peak {r['tree_rss_mb']:.0f} MB, load {r['load']:.2f} -> {r['load_end']:.2f}",
+                print(f"{case} rep {rep} workers {w}: {r['wall_s']:.1f} s wall, {r['cpu_s']:.1f} s "
+                      "CPU, "
+                      f"tree peak {r['tree_rss_mb']:.0f} MB, load {r['load']:.2f} -> "
+                      f"{r['load_end']:.2f}",
                       file=sys.stderr, flush=True)
         med1 = statistics.median(x["wall_s"] for x in results[1])
         for w in (1, 2):
@@ -157,9 +165,12 @@ def main() -> None:
             rows.append({
                 "case": case, "workers": w, "runs": ", ".join(f"{x['wall_s']:.1f}" for x in rs),
                 "wall": wall, "analysis": statistics.median(x["analysis_s"] for x in rs),
-                "per": wall / max(1, rs[0]["solves"]), "cpu": statistics.median(x["cpu_s"] for x in rs),
-                "maxrss": max(x["maxrss_mb"] for x in rs), "tree": max(x["tree_rss_mb"] for x in rs),
-                "speedup": med1 / wall, "load": ", ".join(f"{x['load']:.2f}->{x['load_end']:.2f}" for x in rs),
+                "per": wall / max(1, rs[0]["solves"]),
+                "cpu": statistics.median(x["cpu_s"] for x in rs),
+                "maxrss": max(x["maxrss_mb"] for x in rs), "tree": max(x["tree_rss_mb"]
+                                                                       for x in rs),
+                "speedup": med1 / wall, "load": ", ".join(f"{x['load']:.2f}->{x['load_end']:.2f}"
+                                                          for x in rs),
             })
         # agreement between the arms (and runs)
         names = list(outs[1][0])
@@ -171,15 +182,18 @@ def main() -> None:
             else:
                 diffs.append(max(vals) - min(vals))
         agree = sum(d <= 1e-6 * max(1.0, abs(base["objective"])) for d in diffs)
-        notes.append(f"{case}: objective after each scenario identical in all runs of both arms for "
+        notes.append(f"{case}: objective after each scenario identical in all runs of both arms "
+                     "for "
                      f"{agree} of {len(names)} scenarios (largest spread {max(diffs):.4g})")
 
     print()
     print("| case | workers | runs (s) | median wall (s) | analysis (s) | wall per re-solve (s) "
-          "| CPU (s) | peak RSS largest process (MB) | peak RSS all processes (MB) | speed-up | load start->end |")
+          "| CPU (s) | peak RSS largest process (MB) | peak RSS all processes (MB) | speed-up | "
+          "load start->end |")
     print("|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|")
     for r in rows:
-        print(f"| {r['case']} | {r['workers']} | {r['runs']} | {r['wall']:.1f} | {r['analysis']:.1f} | "
+        print(f"| {r['case']} | {r['workers']} | {r['runs']} | {r['wall']:.1f} | "
+              f"{r['analysis']:.1f} | "
               f"{r['per']:.2f} | {r['cpu']:.1f} | {r['maxrss']:.0f} | {r['tree']:.0f} | "
               f"{r['speedup']:.2f}x | {r['load']} |")
     print()

@@ -1,8 +1,9 @@
 """Benchmark: a budget sweep against separate ``consortium solve`` runs.
 
-    .venv/bin/python benchmarks/bench_sweep.py                 # provincial cut to 12 targets, 50 points, 3 repeats
+    # provincial cut to 12 targets, 50 points, 3 repeats:
+    .venv/bin/python benchmarks/bench_sweep.py
     .venv/bin/python benchmarks/bench_sweep.py --repeats 1     # the same, about 15 min on 2 cores
-    .venv/bin/python benchmarks/bench_sweep.py --preset demo --points 50   # demo instance, about 3 min
+    .venv/bin/python benchmarks/bench_sweep.py --preset demo --points 50   # demo, about 3 min
     .venv/bin/python benchmarks/bench_sweep.py --quick         # demo instance, 12 points, 1 repeat
 
 The default instance is ``generate(preset="provincial", seed=1, targets=12)``
@@ -106,15 +107,19 @@ def arm_separate(a, inst: Path, work: Path) -> dict:
     t0 = time.perf_counter()
     for f in files:
         sol = f.with_suffix(".sol.json")
-        p = subprocess.run([str(BIN), "solve", str(f), "-o", str(sol), "--no-reasons", "--threads", "1",
-                            *solver_args(a)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        p = subprocess.run([str(BIN), "solve", str(f), "-o", str(sol), "--no-reasons", "--threads",
+                            "1",
+                            *solver_args(a)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                            text=True)
         if p.returncode not in (0, 1):
             raise SystemExit(f"solve failed: {p.stderr}")
-        d = json.loads(sol.read_text()) if sol.exists() else {"status": "no file", "objective": None}
+        d = json.loads(sol.read_text()) if sol.exists() else {"status": "no file",
+                                                              "objective": None}
         objs.append(d.get("objective"))
         statuses.append(d.get("status"))
         messages.append(solver_message(d))
-    return {"seconds": time.perf_counter() - t0, "objectives": objs, "statuses": statuses, "messages": messages}
+    return {"seconds": time.perf_counter() - t0, "objectives": objs, "statuses": statuses,
+            "messages": messages}
 
 
 def solver_message(plan: dict) -> str:
@@ -129,9 +134,11 @@ def arm_sweep(a, inst: Path, work: Path, workers: int) -> dict:
     bs = budgets(raw, a.points, a.lo, a.hi)
     out = work / f"sweep-{workers}.sqlite"
     t0 = time.perf_counter()
-    p = subprocess.run([str(BIN), "sweep", str(inst), "--set", "policy.total_budget=" + ",".join(map(str, bs)),
+    p = subprocess.run([str(BIN), "sweep", str(inst), "--set", "policy.total_budget="
+                        + ",".join(map(str, bs)),
                         "-o", str(out), "--overwrite", "--workers", str(workers), "--no-progress",
-                        *solver_args(a)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+                        *solver_args(a)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                        text=True)
     dt = time.perf_counter() - t0
     if p.returncode != 0:
         why = ""
@@ -140,7 +147,8 @@ def arm_sweep(a, inst: Path, work: Path, workers: int) -> dict:
             why = "\n".join(f"  scenario {sid}: {err}" for sid, err in con.execute(
                 "SELECT scenario, error FROM scenarios WHERE status = 'failed' ORDER BY scenario"))
             con.close()
-        raise SystemExit(f"sweep --workers {workers} exited {p.returncode}:\n{why}\n{p.stderr[-3000:]}")
+        raise SystemExit(f"sweep --workers {workers} exited {p.returncode}:\n{why}\n"
+                         f"{p.stderr[-3000:]}")
     con = sqlite3.connect(str(out))
     rows = con.execute("SELECT objective, status FROM scenarios ORDER BY scenario").fetchall()
     messages = [solver_message(json.loads(r[0])) for r in
@@ -173,7 +181,8 @@ ARMS = ["separate", "sweep 1w", "sweep 2w"]
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap = argparse.ArgumentParser(description=__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--preset", default="provincial", help="generator preset, or 'demo'")
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--targets", type=int, default=12,
@@ -181,13 +190,18 @@ def main() -> None:
     ap.add_argument("--actors", type=int, help="scale the preset: number of actors")
     ap.add_argument("--points", type=int, default=50)
     ap.add_argument("--repeats", type=int, default=3)
-    ap.add_argument("--lo", type=float, default=0.3, help="lowest budget, fraction of the instance's")
-    ap.add_argument("--hi", type=float, default=1.2, help="highest budget, fraction of the instance's")
+    ap.add_argument("--lo", type=float, default=0.3,
+                    help="lowest budget, fraction of the instance's")
+    ap.add_argument("--hi", type=float, default=1.2,
+                    help="highest budget, fraction of the instance's")
     ap.add_argument("--time-limit", type=float, default=0.0,
-                    help="seconds per solve in every arm (0: none, the default); a full provincial solve takes "
-                         "30-110 s to optimality, and under a few seconds' limit HiGHS does not finish presolve")
+                    help="seconds per solve in every arm (0: none, the default); a full provincial "
+                         "solve takes "
+                         "30-110 s to optimality, and under a few seconds' limit HiGHS does not "
+                         "finish presolve")
     ap.add_argument("--profile", default="fast")
-    ap.add_argument("--quick", action="store_true", help="demo instance, 12 points, 1 repeat, no time limit")
+    ap.add_argument("--quick", action="store_true",
+                    help="demo instance, 12 points, 1 repeat, no time limit")
     ap.add_argument("--arm", help=argparse.SUPPRESS)
     ap.add_argument("--instance-file", help=argparse.SUPPRESS)
     a = ap.parse_args()
@@ -198,19 +212,24 @@ def main() -> None:
     a.targets = a.targets or None
     tmp = Path(tempfile.mkdtemp(prefix="bench-sweep-"))
     try:
-        inst, origin = make_instance(a.preset, a.seed, tmp / f"{a.preset}.json", a.targets, a.actors)
+        inst, origin = make_instance(a.preset, a.seed, tmp / f"{a.preset}.json", a.targets,
+                                     a.actors)
         raw = json.loads(inst.read_text())
         bs = budgets(raw, a.points, a.lo, a.hi)
-        print(f"instance: {origin}: {len(raw.get('targets', []))} targets, {len(raw.get('actors', []))} actors",
+        print(f"instance: {origin}: {len(raw.get('targets', []))} targets, "
+              f"{len(raw.get('actors', []))} actors",
               flush=True)
-        print(f"sweep: policy.total_budget, {a.points} points {bs[0]:g} .. {bs[-1]:g}; profile {a.profile}, "
+        print(f"sweep: policy.total_budget, {a.points} points {bs[0]:g} .. {bs[-1]:g}; profile "
+              f"{a.profile}, "
               f"time limit {a.time_limit or 'none'} s per solve, 1 HiGHS thread per process; "
-              f"{a.repeats} repeat(s); {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.2f}", flush=True)
+              f"{a.repeats} repeat(s); {os.cpu_count()} CPUs, "
+              f"load average {os.getloadavg()[0]:.2f}", flush=True)
         results: dict[str, list[dict]] = {k: [] for k in ARMS}
         for r in range(a.repeats):
             order = ARMS[r % 3:] + ARMS[:r % 3]
             for arm in order:
-                cmd = [sys.executable, __file__, "--arm", arm.replace(" ", ""), "--instance-file", str(inst),
+                cmd = [sys.executable, __file__, "--arm", arm.replace(" ", ""), "--instance-file",
+                       str(inst),
                        "--points", str(a.points), "--lo", str(a.lo), "--hi", str(a.hi),
                        "--time-limit", str(a.time_limit), "--profile", a.profile]
                 load0 = os.getloadavg()[0]
@@ -219,7 +238,8 @@ def main() -> None:
                     raise SystemExit(f"{arm}: {p.stderr or p.stdout}")
                 res = json.loads(p.stdout.strip().splitlines()[-1])
                 results[arm].append(res)
-                print(f"  repeat {r + 1} {arm:9s} {res['seconds']:8.1f} s  cpu {res['cpu_s']:7.1f} s  "
+                print(f"  repeat {r + 1} {arm:9s} {res['seconds']:8.1f} s  cpu {res['cpu_s']:7.1f} "
+                      "s  "
                       f"peak {res['maxrss_mb']:5.0f} MB  "
                       f"load {load0:.2f} -> {os.getloadavg()[0]:.2f}", flush=True)
         report(results, a)
@@ -243,25 +263,31 @@ def report(results: dict[str, list[dict]], a) -> None:
         return ", ".join(f"{n} {s}" for s, n in sorted(c.items()))
 
     print()
-    print("| arm | median wall (s) | per scenario (s) | vs separate | median CPU (s) | CPU vs separate "
+    print("| arm | median wall (s) | per scenario (s) | vs separate | median CPU (s) | CPU vs "
+          "separate "
           "| peak RSS, largest process (MB) | mean objective | statuses |")
     print("|---|---:|---:|---:|---:|---:|---:|---:|---|")
     for k in ARMS:
         v = results[k]
-        print(f"| {k} | {med[k]:.1f} | {med[k] / a.points:.2f} | {med['separate'] / med[k]:.2f}x | {cpu[k]:.1f} "
-              f"| {cpu['separate'] / cpu[k]:.2f}x | {mem[k]:.0f} | {mean_obj(v):.4f} | {statuses(v)} |")
+        print(f"| {k} | {med[k]:.1f} | {med[k] / a.points:.2f} | {med['separate'] / med[k]:.2f}x | "
+              f"{cpu[k]:.1f} "
+              f"| {cpu['separate'] / cpu[k]:.2f}x | {mem[k]:.0f} | {mean_obj(v):.4f} | "
+              f"{statuses(v)} |")
     print()
-    print(f"- sweep (2 workers) vs separate solves: **{med['separate'] / med['sweep 2w']:.2f}x** faster")
-    print(f"- sweep (1 worker) vs separate solves: **{med['separate'] / med['sweep 1w']:.2f}x** faster")
+    for arm, label in (("sweep 2w", "2 workers"), ("sweep 1w", "1 worker")):
+        print(f"- sweep ({label}) vs separate solves: **{med['separate'] / med[arm]:.2f}x** faster")
     print(f"- 2 workers vs 1 worker: **{med['sweep 1w'] / med['sweep 2w']:.2f}x** faster")
-    for k in ARMS:  # a time limit that cuts HiGHS off makes the comparison one of start-up and waiting
+    # a time limit that cuts HiGHS off makes the comparison one of start-up and waiting
+    for k in ARMS:
         c: dict[str, int] = {}
         for m in results[k][-1].get("messages", []):
             c[m] = c.get(m, 0) + 1
-        print(f"- {k}: HiGHS " + ", ".join(f"{n}x {m!r}" for m, n in sorted(c.items(), key=lambda x: -x[1])))
+        print(f"- {k}: HiGHS " + ", ".join(f"{n}x {m!r}" for m,
+                                           n in sorted(c.items(), key=lambda x: -x[1])))
         cut = c.get("starting plan (HiGHS cut off in presolve)", 0)
         if cut > len(results[k][-1].get("messages", [])) // 2:
-            print(f"  **warning**: {k}: HiGHS was cut off in presolve in {cut} solves; this arm measures "
+            print(f"  **warning**: {k}: HiGHS was cut off in presolve in {cut} solves; this arm "
+                  "measures "
                   "start-up and waiting, not solving (raise --time-limit or cut --targets)")
     times = {k: ", ".join(f"{r['seconds']:.1f}" for r in v) for k, v in results.items()}
     print("- all times (s): " + "; ".join(f"{k}: {t}" for k, t in times.items()))

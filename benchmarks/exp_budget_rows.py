@@ -16,7 +16,8 @@ Then the original and the rewritten model are solved by HiGHS alone
 same options, and the times, presolve milestones and objectives compared.
 
     python benchmarks/exp_budget_rows.py                              # provincial seed 1, gap 0
-    python benchmarks/exp_budget_rows.py --preset national --profile national --time-limit 600 --arms rewritten
+    python benchmarks/exp_budget_rows.py --preset national --profile national --time-limit 600 \
+        --arms rewritten
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import fmt, log, machine_line, parse_highs_log, python_exe, run_child, table  # noqa: E402
-from bench_overhead import make_instance  # noqa: E402
+from bench_overhead import instance_file  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 
@@ -109,19 +110,23 @@ def rewrite(b, objective: bool = False):
         n_new += len(obj_groups)
         m_new += len(obj_groups)
     n_all = lm.n_cols + n_new
-    B = sp.csc_matrix((np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))), shape=(m_new, n_all))
+    B = sp.csc_matrix((np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))),
+                      shape=(m_new, n_all))
     A0 = lm.A.tocsr()[keep]
     A0 = sp.hstack([A0, sp.csc_matrix((A0.shape[0], n_new))])
     A = sp.vstack([A0, B]).tocsc()
     A.sum_duplicates()
-    new = dict(lb=np.concatenate([lm.lb, np.zeros(n_new)]), ub=np.concatenate([lm.ub, np.array(ub_s)]),
+    new = dict(lb=np.concatenate([lm.lb, np.zeros(n_new)]),
+               ub=np.concatenate([lm.ub, np.array(ub_s)]),
                obj=obj,
-               row_lo=np.concatenate([lm.row_lo[keep], *lo]), row_hi=np.concatenate([lm.row_hi[keep], *hi]),
+               row_lo=np.concatenate([lm.row_lo[keep], *lo]),
+               row_hi=np.concatenate([lm.row_hi[keep], *hi]),
                indptr=A.indptr, indices=A.indices, data=A.data, int_idx=np.nonzero(lm.integer)[0],
                offset=lm.obj_offset, maximize=1)
     C = lm.A.tocsc()
     old = dict(lb=lm.lb, ub=lm.ub, obj=lm.obj, row_lo=lm.row_lo, row_hi=lm.row_hi, indptr=C.indptr,
-               indices=C.indices, data=C.data, int_idx=np.nonzero(lm.integer)[0], offset=lm.obj_offset, maximize=1)
+               indices=C.indices, data=C.data, int_idx=np.nonzero(lm.integer)[0],
+               offset=lm.obj_offset, maximize=1)
 
     def start_map(x):
         if x is None or len(x) == 0:
@@ -131,7 +136,9 @@ def rewrite(b, objective: bool = False):
         return np.concatenate([x, np.array(s + c)])
 
     info = {"budget_rows": len(groups), "budget_nnz_before": int(sum(np.diff(R.indptr)[~keep])),
-            "budget_nnz_after": int(B.nnz), "new_columns": n_new, "objective_columns": len(obj_groups), "nnz_before": int(lm.A.nnz), "nnz_after": int(A.nnz)}
+            "budget_nnz_after": int(B.nnz), "new_columns": n_new,
+            "objective_columns": len(obj_groups), "nnz_before": int(lm.A.nnz),
+            "nnz_after": int(A.nnz)}
     return old, new, start_map, info
 
 
@@ -143,27 +150,29 @@ def main() -> None:
     ap.add_argument("--profile", default="default")
     ap.add_argument("--gap", type=float)
     ap.add_argument("--time-limit", type=float, default=900.0)
-    ap.add_argument("--arms", default="original,rewritten", help="original, rewritten, rewritten+obj")
+    ap.add_argument("--arms", default="original,rewritten",
+                    help="original, rewritten, rewritten+obj")
     ap.add_argument("--repeat", type=int, default=1)
     ap.add_argument("--highs-option", action="append", default=[], metavar="K=V")
     ap.add_argument("--keep", type=Path)
     a = ap.parse_args()
     from bench_overhead import parse_kv
-    from consortium import profiles
+
     from consortium.backends.base import SolverOptions
-    from consortium.instance import load
-    from consortium.solve import build, initial_plan
+    from consortium.io.instance import load
+    from consortium.solving import profiles
+    from consortium.solving.build import build
+    from consortium.solving.solve import initial_plan
 
     work = Path(a.keep) if a.keep else Path(tempfile.mkdtemp(prefix="exp_budget_"))
     work.mkdir(parents=True, exist_ok=True)
     log(machine_line())
     try:
-        inst = a.instance.resolve() if a.instance else work / f"{a.preset}-seed{a.seed}.json"
-        if not a.instance:
-            make_instance(a.preset, a.seed, inst)
+        inst = instance_file(a, work)
         prof = profiles.load(a.profile)
         gap = a.gap if a.gap is not None else float(prof.get("gap", 0.0))
-        h = {**prof.get("highs", {}), "mip_rel_gap": gap, "time_limit": a.time_limit, **parse_kv(a.highs_option)}
+        h = {**prof.get("highs", {}), "mip_rel_gap": gap, "time_limit": a.time_limit,
+             **parse_kv(a.highs_option)}
         (work / "options.json").write_text(json.dumps({"highs": h}))
         b = build(load(str(inst)))
         start = initial_plan(b, SolverOptions(gap=gap, highs=dict(h)))
@@ -185,7 +194,8 @@ def main() -> None:
         for rep in range(a.repeat):
             for arm in arms:
                 lf = work / f"{arm}-{rep}.log"
-                cmd = [python_exe(), str(HERE / "_highs_runner.py"), "--npz", str(work / f"{arm}.npz"),
+                cmd = [python_exe(), str(HERE / "_highs_runner.py"), "--npz",
+                       str(work / f"{arm}.npz"),
                        "--options", str(work / "options.json"), "--start", str(work / f"{arm}.npy"),
                        "--log-file", str(lf)]
                 r = run_child(cmd, cwd=work, timeout=a.time_limit * 2 + 120)
@@ -197,19 +207,26 @@ def main() -> None:
                 lg = parse_highs_log(text)
                 import re
 
-                pre = re.findall(r"^(\d+) rows, (\d+) cols, (\d+) nonzeros\s+(\d+(?:\.\d+)?)s", text, re.M)
+                pre = re.findall(r"^(\d+) rows, (\d+) cols, (\d+) nonzeros\s+(\d+(?:\.\d+)?)s",
+                                 text, re.M)
                 inc = lg["incumbents"]
-                row = [arm, rep + 1, fmt(r.cpu_s, 1), fmt(d.get("run_s"), 1), pre[-1][3] if pre else "-",
-                       fmt(lg.get("root_bound"), 3), f"{inc[-1][0]}@{inc[-1][2]:g}s" if inc else "-",
+                row = [arm, rep + 1, fmt(r.cpu_s, 1), fmt(d.get("run_s"), 1), pre[-1][3] if pre
+                       else "-",
+                       fmt(lg.get("root_bound"), 3), f"{inc[-1][0]}@{inc[-1][2]:g}s" if inc
+                       else "-",
                        d.get("status"), fmt(d.get("objective"), 4), fmt(d.get("bound"), 4),
-                       f"{d.get('gap'):.4%}" if isinstance(d.get("gap"), float) and d["gap"] < 1e9 else "-",
+                       f"{d.get('gap'):.4%}" if isinstance(d.get("gap"), float) and d["gap"] < 1e9
+                       else "-",
                        fmt(r.maxrss_mb / 1024, 2)]
                 rows.append(row)
-                log("  " + " | ".join(map(str, row)) + (f" ERROR {d['error']}" if "error" in d else ""))
-        print(f"\n## Budget rows rewritten: {inst.name}, profile {a.profile}, gap {gap}, time limit {a.time_limit:g} s\n")
+                log("  " + " | ".join(map(str, row)) + (f" ERROR {d['error']}" if "error" in d
+                                                        else ""))
+        print(f"\n## Budget rows rewritten: {inst.name}, profile {a.profile}, gap {gap}, "
+              f"time limit {a.time_limit:g} s\n")
         print(machine_line() + "\n")
         print(f"rewrite: {info}\n")
-        print(table(["model", "rep", "CPU s", "run wall s", "presolve done at (log s)", "root bound",
+        print(table(["model", "rep", "CPU s", "run wall s", "presolve done at (log s)",
+                     "root bound",
                      "last incumbent", "status", "objective", "bound", "gap", "peak RSS GB"], rows))
     finally:
         if not a.keep:

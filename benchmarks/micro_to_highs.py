@@ -38,7 +38,8 @@ def via_arrays(lm) -> highspy.Highs:
     A = lm.A
     integ = lm.integer.astype(np.int32)  # HighsVarType: 0 continuous, 1 integer
     h.passModel(lm.n_cols, lm.n_rows, A.nnz, int(highspy.MatrixFormat.kColwise),
-                int(highspy.ObjSense.kMaximize), lm.obj_offset, lm.obj, lm.lb, lm.ub, lm.row_lo, lm.row_hi,
+                int(highspy.ObjSense.kMaximize), lm.obj_offset, lm.obj, lm.lb, lm.ub, lm.row_lo,
+                lm.row_hi,
                 A.indptr.astype(np.int32), A.indices.astype(np.int32), A.data, integ)
     return h
 
@@ -58,7 +59,8 @@ def via_lp_integrality(lm) -> highspy.Highs:
     lp.a_matrix_.start_ = A.indptr.astype(np.int32)
     lp.a_matrix_.index_ = A.indices.astype(np.int32)
     lp.a_matrix_.value_ = A.data
-    lp.integrality_ = np.where(lm.integer, highspy.HighsVarType.kInteger, highspy.HighsVarType.kContinuous).tolist()
+    lp.integrality_ = np.where(lm.integer, highspy.HighsVarType.kInteger,
+                               highspy.HighsVarType.kContinuous).tolist()
     h.passModel(lp)
     return h
 
@@ -68,7 +70,8 @@ def same(h1, h2) -> bool:
     for f in ("col_cost_", "col_lower_", "col_upper_", "row_lower_", "row_upper_", "integrality_"):
         if not np.array_equal(np.asarray(getattr(a, f), float), np.asarray(getattr(b, f), float)):
             return False
-    return all(np.array_equal(np.asarray(getattr(a.a_matrix_, f)), np.asarray(getattr(b.a_matrix_, f)))
+    return all(np.array_equal(np.asarray(getattr(a.a_matrix_, f)), np.asarray(getattr(b.a_matrix_,
+                                                                                      f)))
                for f in ("start_", "index_", "value_"))
 
 
@@ -81,8 +84,9 @@ def main() -> None:
     a = ap.parse_args()
     from consortium.backends import highs
     from consortium.backends.base import SolverOptions
-    from consortium.instance import load
-    from consortium.solve import build, initial_plan
+    from consortium.io.instance import load
+    from consortium.solving.build import build
+    from consortium.solving.solve import initial_plan
 
     with tempfile.TemporaryDirectory() as d:
         inst = a.instance or Path(d) / "inst.json"
@@ -117,7 +121,8 @@ def main() -> None:
     print(f"\n## Passing the model to HiGHS: {a.instance or f'{a.preset} seed {a.seed}'}\n")
     print(machine_line() + "\n")
     st = lm.stats()
-    print(f"model {st['columns']} columns, {st['rows']} rows, {st['nonzeros']} nonzeros; median of {a.repeat}\n")
+    print(f"model {st['columns']} columns, {st['rows']} rows, {st['nonzeros']} nonzeros; "
+          f"median of {a.repeat}\n")
     print(table(["way", "ms", "same model"], rows))
 
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 import json
 import time
 import xml.etree.ElementTree as ET
-from concurrent.futures import ProcessPoolExecutor
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -42,8 +42,11 @@ def find_instances(root: Path) -> list[Path]:
     if root.is_file():
         return [root]
     return sorted(
-        p for p in root.rglob("*.json")
-        if not p.name.endswith(SKIP_SUFFIXES) and not p.name.startswith(".") and p.name != "EXPECTED.json"
+        p
+        for p in root.rglob("*.json")
+        if not p.name.endswith(SKIP_SUFFIXES)
+        and not p.name.startswith(".")
+        and p.name != "EXPECTED.json"
     )
 
 
@@ -52,39 +55,43 @@ def expected_path(p: Path) -> Path:
 
 
 def run_one(path: str, tolerance: float, time_limit: float | None, compare_plans: bool) -> Outcome:
+    """Solve one instance (verified) and compare it with its expected result."""
     from .backends.base import SolverOptions
-    from .instance import InstanceError, load
-    from .solve import solve
-    from .verify import verify_solution
+    from .io.instance import InstanceError, load_raw
+    from .solving.verified import PlanFailsVerifier, solve_verified
 
     p = Path(path)
     exp_p = expected_path(p)
     expected = json.loads(exp_p.read_text()) if exp_p.exists() else None
     t0 = time.perf_counter()
+    got: dict[str, Any]
     try:
-        inst = load(p)
+        inst, raw = load_raw(p)
     except InstanceError as e:
         got = {"status": "invalid", "message": e.errors[0]}
         verdict = "ok" if expected and expected.get("status") == "invalid" else "INVALID"
         return Outcome(path, expected, got, time.perf_counter() - t0, verdict, [e.errors[0]])
+    failed: list[str] = []
     try:
-        sol = solve(inst, SolverOptions(time_limit=time_limit, gap=0.0), reasons=False)
+        sol = solve_verified(inst, SolverOptions(time_limit=time_limit, gap=0.0), raw=raw,
+                             reasons=False)
+    except PlanFailsVerifier as e:
+        failed = [f"rule {v.rule}: {v.message}" for v in e.violations]
+        assert e.solution is not None  # solve_verified hands the refused plan over
+        sol = e.solution
     except Exception as e:  # a crash is a result to report, not a reason to stop the run
-        return Outcome(path, expected, {"status": "error"}, time.perf_counter() - t0, "ERROR", [repr(e)])
+        return Outcome(path, expected, {"status": "error"}, time.perf_counter() - t0, "ERROR",
+                       [repr(e)])
     dt = time.perf_counter() - t0
-    data = sol.to_dict()
-    got: dict[str, Any] = {"status": sol.status.value, "objective": sol.objective}
+    got = {"status": sol.status.value, "objective": sol.objective}
     if sol.status.has_plan:
         got["formed"] = sorted(c.target for c in sol.consortia)
         got["leads"] = {c.target: c.lead for c in sol.consortia}
-        got["proven"] = sol.status.value == "optimal" and not data["solver"].get("interrupted")
+        got["proven"] = sol.status.value == "optimal" and not sol.solver.get("interrupted")
     else:
         got["proven"] = sol.status.value == "infeasible"
-    raw = json.loads(p.read_text(encoding="utf-8"))
-    res = verify_solution(raw, data)
-    if not res.ok:
-        return Outcome(path, expected, got, dt, "PLAN FAILS VERIFY",
-                       [f"rule {v.rule}: {v.message}" for v in res.violations])
+    if failed:
+        return Outcome(path, expected, got, dt, "PLAN FAILS VERIFY", failed)
     if expected is None:
         return Outcome(path, None, got, dt, "NEW")
     diffs = compare(expected, got, tolerance, compare_plans)
@@ -106,22 +113,40 @@ def compare(expected: dict[str, Any], got: dict[str, Any], tol: float, plans: bo
     return diffs
 
 
+class CheckTask:
+    """The runner's task: one regression instance solved and compared."""
+
+    def __init__(self, tolerance: float, time_limit: float | None, compare_plans: bool):
+        self.tolerance, self.time_limit, self.compare_plans = tolerance, time_limit, compare_plans
+
+    def start_chunk(self) -> None:
+        pass
+
+    def run(self, path: str, worker: str) -> Outcome:
+        return run_one(path, self.tolerance, self.time_limit, self.compare_plans)
+
+
 def run(paths: list[Path], *, tolerance: float = 1e-6, time_limit: float | None = None,
-        workers: int = 1, compare_plans: bool = True, on_done=None) -> list[Outcome]:
-    args = [(str(p), tolerance, time_limit, compare_plans) for p in paths]
-    out: list[Outcome] = []
-    if workers <= 1:
-        for a in args:
-            out.append(run_one(*a))
-            if on_done:
-                on_done(out[-1])
-        return out
-    with ProcessPoolExecutor(max_workers=workers) as ex:
-        for o in ex.map(run_one, *zip(*args)):
-            out.append(o)
-            if on_done:
-                on_done(o)
-    return out
+        workers: int = 1, compare_plans: bool = True,
+        on_done: Callable[[Outcome], None] | None = None) -> list[Outcome]:
+    """Check every instance (on ``workers`` processes through the one runner);
+    outcomes in the order of ``paths``; ``on_done`` as each finishes."""
+    from .solving.runner import run_tasks
+
+    got: dict[str, Outcome] = {}
+
+    def on_result(path: str, outcome: Outcome) -> None:
+        got[path] = outcome
+        if on_done:
+            on_done(outcome)
+
+    def on_lost(path: str, why: str, worker: str | None) -> None:
+        on_result(path, Outcome(path, None, {"status": "error"}, 0.0, "ERROR", [why]))
+
+    items = [str(p) for p in paths]
+    run_tasks(CheckTask(tolerance, time_limit, compare_plans), [[p] for p in items], on_result,
+              workers=0 if workers <= 1 else min(workers, len(items)), on_lost=on_lost)
+    return [got[p] for p in items]
 
 
 def update(outcomes: list[Outcome], plans: bool = True) -> list[str]:
@@ -142,8 +167,11 @@ def update(outcomes: list[Outcome], plans: bool = True) -> list[str]:
                 new["leads"] = o.got["leads"]
         old = o.expected
         expected_path(Path(o.path)).write_text(json.dumps(new, indent=1) + "\n")
-        changes.append(f"{o.path}: {'created' if old is None else 'updated'} "
-                       f"({(old or {}).get('status')} {(old or {}).get('objective')} -> {new['status']} {new['objective']})")
+        changes.append(
+            f"{o.path}: {'created' if old is None else 'updated'} "
+            f"({(old or {}).get('status')} {(old or {}).get('objective')} -> "
+            f"{new['status']} {new['objective']})"
+        )
     return changes
 
 

@@ -300,10 +300,10 @@ def _read_instance(raw: dict[str, Any]) -> _Instance:
             if n is not None:
                 caps[str(k)] = n
         bids: dict[str, float] = {}
-        for t, b in _as_dict(a.get("bids")).items():
+        for tid, b in _as_dict(a.get("bids")).items():
             n = _num(b)
             if n is not None:
-                bids[str(t)] = n
+                bids[str(tid)] = n
         cost = number(a, "cost", None, where)
         if cost is None:
             problems.append(f"{where}.cost: missing; taken as 0")
@@ -332,11 +332,9 @@ def _read_instance(raw: dict[str, Any]) -> _Instance:
             r = _as_dict(r)
             rw = f"{where}.requirements[{j}]"
             reqs.append(
-                _Requirement(
-                    capability=str(r.get("capability")),
-                    level=number(r, "level", 1.0, rw) or 1.0,
-                    redundancy=number(r, "redundancy", 1.0, rw) or 1.0,
-                )
+                _Requirement(capability=str(r.get("capability")),
+                             level=number(r, "level", 1.0, rw) or 1.0,
+                             redundancy=number(r, "redundancy", 1.0, rw) or 1.0)
             )
         sponsor = t.get("sponsor")
         targets[str(t.get("id"))] = _Target(
@@ -381,20 +379,15 @@ def _read_instance(raw: dict[str, Any]) -> _Instance:
         inc = _as_dict(inc)
         rates[str(typ)] = _num(inc.get("bonus_rate")) or 0.0
         instruments[str(typ)] = list(_as_list(inc.get("instruments")))
-    policy = _Policy(
-        total_budget=number(pol, "total_budget", None, "policy"),
-        require_both_ends=_opt(pol, "require_both_ends", True) is True,
-        no_free_riders=_opt(pol, "no_free_riders", True) is True,
-        max_state_share=number(pol, "max_state_share", 1.0, "policy") or 0.0,
-        min_private_members=number(pol, "min_private_members", 0.0, "policy") or 0.0,
-        min_outside_members=number(pol, "min_outside_members", 0.0, "policy") or 0.0,
-        chokepoints_domestic_only=_opt(pol, "chokepoints_domestic_only", True) is True,
-        foreign_can_lead=_opt(pol, "foreign_can_lead", False) is True,
-        lead_types=lead_types,
-        weights=weights,
-        rates=rates,
-        instruments=instruments,
-    )
+    policy = _Policy(total_budget=number(pol, "total_budget", None, "policy"),
+                     require_both_ends=_opt(pol, "require_both_ends", True) is True,
+                     no_free_riders=_opt(pol, "no_free_riders", True) is True,
+                     max_state_share=number(pol, "max_state_share", 1.0, "policy") or 0.0,
+                     min_private_members=number(pol, "min_private_members", 0.0, "policy") or 0.0,
+                     min_outside_members=number(pol, "min_outside_members", 0.0, "policy") or 0.0,
+                     chokepoints_domestic_only=_opt(pol, "chokepoints_domestic_only", True) is True,
+                     foreign_can_lead=_opt(pol, "foreign_can_lead", False) is True,
+                     lead_types=lead_types, weights=weights, rates=rates, instruments=instruments)
 
     fixed = _as_dict(raw.get("fixed"))
     fixed_leads = {str(t): str(a) for t, a in _as_dict(fixed.get("leads")).items()}
@@ -402,23 +395,12 @@ def _read_instance(raw: dict[str, Any]) -> _Instance:
     forbidden_pairs = [p for p in map(_pair, _as_list(fixed.get("forbidden"))) if p]
     forbidden_actors = [str(a) for a in _as_list(fixed.get("forbidden_actors"))]
 
-    return _Instance(
-        actors=actors,
-        targets=targets,
-        sites=sites,
-        sponsor_budget=sponsor_budget,
-        sponsor_region=sponsor_region,
-        chokepoints=chokepoints,
-        ties=ties,
-        conflicts=conflicts,
-        exclusive=exclusive,
-        policy=policy,
-        fixed_leads=fixed_leads,
-        fixed_members=fixed_members,
-        forbidden_pairs=forbidden_pairs,
-        forbidden_actors=forbidden_actors,
-        problems=problems,
-    )
+    return _Instance(actors=actors, targets=targets, sites=sites, sponsor_budget=sponsor_budget,
+                     sponsor_region=sponsor_region, chokepoints=chokepoints, ties=ties,
+                     conflicts=conflicts, exclusive=exclusive, policy=policy,
+                     fixed_leads=fixed_leads, fixed_members=fixed_members,
+                     forbidden_pairs=forbidden_pairs, forbidden_actors=forbidden_actors,
+                     problems=problems)
 
 
 # --------------------------------------------------------------------------
@@ -437,8 +419,7 @@ def _may_lead_reason(inst: _Instance, actor: _Actor, target: _Target) -> str | N
     allowed = inst.policy.lead_types.get(str(target.mode), frozenset())
     if actor.type not in allowed:
         return (
-            f"type '{actor.type}' may not lead a {target.mode} target "
-            f"(allowed: {sorted(allowed)})"
+            f"type '{actor.type}' may not lead a {target.mode} target (allowed: {sorted(allowed)})"
         )
     if actor.ownership == "foreign" and not inst.policy.foreign_can_lead:
         return "is foreign and policy.foreign_can_lead is false"
@@ -597,7 +578,8 @@ class _Checker:
             req = t.requirement(cap)
             if req is None:
                 self.add(
-                    RULE_CONTRACT, t.id,
+                    RULE_CONTRACT,
+                    t.id,
                     f"{t.id}: '{a}' lists deliverable '{cap}', "
                     f"which is not a requirement of {t.id}",
                 )
@@ -605,7 +587,8 @@ class _Checker:
             lvl = _num(d.get("level"))
             if lvl is None or lvl != req.level:
                 self.add(
-                    RULE_CONTRACT, t.id,
+                    RULE_CONTRACT,
+                    t.id,
                     f"{t.id}: '{a}' deliverable '{cap}' has criterion level {d.get('level')!r}, "
                     f"required level is {_fmt(req.level)}",
                 )
@@ -633,9 +616,12 @@ class _Checker:
             for a in members:
                 d = self._dist(a, c.site)
                 if d is not None and not _within(d, t.max_distance_km, tol):
-                    self.add("2", t.id,
-                             f"{t.id}: '{a.id}' is {_fmt(d)} km from site '{c.site}', "
-                             f"limit {_fmt(t.max_distance_km)} km")
+                    self.add(
+                        "2",
+                        t.id,
+                        f"{t.id}: '{a.id}' is {_fmt(d)} km from site '{c.site}', "
+                        f"limit {_fmt(t.max_distance_km)} km",
+                    )
 
         # Rule 3: each requirement delivered by >= redundancy distinct members who may deliver it.
         for req in t.requirements:
@@ -645,14 +631,18 @@ class _Checker:
                     continue
                 why = _may_deliver_reason(inst, a, req)
                 if why:
-                    self.add("3", t.id,
-                             f"{t.id}: '{a.id}' may not deliver '{req.capability}' "
-                             f"(level {_fmt(req.level)}): {why}")
+                    self.add(
+                        "3",
+                        t.id,
+                        f"{t.id}: '{a.id}' may not deliver '{req.capability}' "
+                        f"(level {_fmt(req.level)}): {why}",
+                    )
                 else:
                     valid += 1
             if valid < req.redundancy:
                 self.add(
-                    "3", t.id,
+                    "3",
+                    t.id,
                     f"{t.id}: requirement '{req.capability}' (level {_fmt(req.level)}) delivered "
                     f"by {valid} member(s), needs {_fmt(req.redundancy)}",
                 )
@@ -663,23 +653,20 @@ class _Checker:
                 if a.id == c.lead:
                     continue
                 useful = [
-                    cap for cap in c.delivers.get(a.id, set())
-                    if (req := t.requirement(cap)) is not None
-                    and _may_deliver_reason(inst, a, req) is None
+                    cap
+                    for cap in c.delivers.get(a.id, set())
+                    if (rq := t.requirement(cap)) is not None
+                    and _may_deliver_reason(inst, a, rq) is None
                 ]
                 if not useful:
-                    self.add(
-                        "4", t.id,
-                        f"{t.id}: '{a.id}' is a free rider (delivers no requirement)",
-                    )
+                    self.add("4", t.id,
+                             f"{t.id}: '{a.id}' is a free rider (delivers no requirement)")
 
         # Rule 5: both ends.
         if pol.require_both_ends:
             if not any(a.type in R_TYPES for a in members):
-                self.add(
-                    "5", t.id,
-                    f"{t.id}: no member from the research end (institute, university, lab)",
-                )
+                self.add("5", t.id,
+                         f"{t.id}: no member from the research end (institute, university, lab)")
             if not any(a.type in E_TYPES for a in members):
                 self.add("5", t.id, f"{t.id}: no member from the market end (enterprise, sme)")
 
@@ -693,48 +680,53 @@ class _Checker:
         state = sum(1 for a in members if a.type in E_TYPES and a.ownership == "state")
         cap = pol.max_state_share * n
         if not _within(state, cap, tol):
-            self.add("7", t.id,
-                     f"{t.id}: {state} state enterprise(s) among {n} members exceeds "
-                     f"max_state_share {_fmt(pol.max_state_share)} (cap {_fmt(cap)})")
+            self.add(
+                "7",
+                t.id,
+                f"{t.id}: {state} state enterprise(s) among {n} members exceeds "
+                f"max_state_share {_fmt(pol.max_state_share)} (cap {_fmt(cap)})",
+            )
 
         # Rule 8: private members.
         private = sum(1 for a in members if a.ownership == "private")
         if private < pol.min_private_members:
-            self.add("8", t.id,
-                     f"{t.id}: {private} private member(s), min_private_members is "
-                     f"{_fmt(pol.min_private_members)}")
+            self.add(
+                "8",
+                t.id,
+                f"{t.id}: {private} private member(s), min_private_members is "
+                f"{_fmt(pol.min_private_members)}",
+            )
 
         # Rule 9: outside members, only where the sponsor has a region.
         region = inst.sponsor_region.get(t.sponsor) if t.sponsor is not None else None
         if region is not None and pol.min_outside_members > 0:
             outside = sum(1 for a in members if a.region != region)
             if outside < pol.min_outside_members:
-                self.add("9", t.id,
-                         f"{t.id}: {outside} member(s) from outside region '{region}', "
-                         f"min_outside_members is {_fmt(pol.min_outside_members)}")
+                self.add(
+                    "9",
+                    t.id,
+                    f"{t.id}: {outside} member(s) from outside region '{region}', "
+                    f"min_outside_members is {_fmt(pol.min_outside_members)}",
+                )
 
         # Rule 10: conflicts.
         ids = set(c.members)
-        for a, b in inst.conflicts:
-            if a in ids and b in ids:
-                self.add(
-                    "10", t.id,
-                    f"{t.id}: '{a}' and '{b}' are in conflict but both are members",
-                )
+        for x, y in inst.conflicts:
+            if x in ids and y in ids:
+                self.add("10", t.id,
+                         f"{t.id}: '{x}' and '{y}' are in conflict but both are members")
 
         # Rule 12 (per target part): recompute the spend from the plan alone.
         c.spend = self._spend(c)
         if t.budget is not None and not _within(c.spend, t.budget, tol):
-            self.add(
-                "12", t.id,
-                f"{t.id}: spend {_fmt(c.spend)} exceeds the target budget {_fmt(t.budget)}",
-            )
+            self.add("12", t.id,
+                     f"{t.id}: spend {_fmt(c.spend)} exceeds the target budget {_fmt(t.budget)}")
 
     def _dist(self, a: _Actor, site: str) -> float | None:
         lat, lon = self.inst.sites.get(site, (None, None))
-        if None in (lat, lon, a.lat, a.lon):
+        if lat is None or lon is None or a.lat is None or a.lon is None:
             return None
-        return haversine_km(a.lat, a.lon, lat, lon)  # type: ignore[arg-type]
+        return haversine_km(a.lat, a.lon, lat, lon)
 
     def _spend(self, c: _Consortium) -> float:
         total = 0.0
@@ -760,32 +752,27 @@ class _Checker:
             a = inst.actors[m]
             want_role = "lead" if m == c.lead else "member"
             if k.get("role") != want_role:
-                self.add(
-                    RULE_CONTRACT, t.id,
-                    f"{t.id}: '{m}' has role {k.get('role')!r}, expected '{want_role}'",
-                )
+                self.add(RULE_CONTRACT, t.id,
+                         f"{t.id}: '{m}' has role {k.get('role')!r}, expected '{want_role}'")
 
             nums: dict[str, float] = {}
             for key in ("base", "lead_fee", "bonus", "reward"):
                 v = _num(k.get(key))
                 if v is None:
-                    self.add(
-                        RULE_FORMAT, t.id,
-                        f"{t.id}: contract of '{m}': '{key}' missing or not a number",
-                    )
+                    self.add(RULE_FORMAT, t.id,
+                             f"{t.id}: contract of '{m}': '{key}' missing or not a number")
                 else:
                     nums[key] = v
             rate = _rate(inst, a)
             exp_base = a.base(t.id)
             exp_fee = (a.lead_cost or 0.0) if m == c.lead else 0.0
             if "base" in nums and not _close(nums["base"], exp_base, tol):
-                self.add(
-                    RULE_CONTRACT, t.id,
-                    f"{t.id}: '{m}' base {_fmt(nums['base'])}, expected {_fmt(exp_base)}",
-                )
+                self.add(RULE_CONTRACT, t.id,
+                         f"{t.id}: '{m}' base {_fmt(nums['base'])}, expected {_fmt(exp_base)}")
             if "lead_fee" in nums and not _close(nums["lead_fee"], exp_fee, tol):
                 self.add(
-                    RULE_CONTRACT, t.id,
+                    RULE_CONTRACT,
+                    t.id,
                     f"{t.id}: '{m}' lead_fee {_fmt(nums['lead_fee'])}, expected {_fmt(exp_fee)}",
                 )
             # Arithmetic on the contract's own figures, so that one wrong base is
@@ -794,7 +781,8 @@ class _Checker:
                 exp_bonus = rate * (nums["base"] + nums["lead_fee"])
                 if not _close(nums["bonus"], exp_bonus, tol):
                     self.add(
-                        RULE_CONTRACT, t.id,
+                        RULE_CONTRACT,
+                        t.id,
                         f"{t.id}: '{m}' bonus {_fmt(nums['bonus'])}, expected rate {_fmt(rate)} x "
                         f"(base + lead_fee) = {_fmt(exp_bonus)}",
                     )
@@ -802,7 +790,8 @@ class _Checker:
                     exp_reward = nums["base"] + nums["lead_fee"] + nums["bonus"]
                     if not _close(nums["reward"], exp_reward, tol):
                         self.add(
-                            RULE_CONTRACT, t.id,
+                            RULE_CONTRACT,
+                            t.id,
                             f"{t.id}: '{m}' reward {_fmt(nums['reward'])}, "
                             f"expected base + lead_fee + bonus = {_fmt(exp_reward)}",
                         )
@@ -811,27 +800,28 @@ class _Checker:
             got = k.get("instruments")
             want = inst.policy.instruments.get(str(a.type), [])
             if not isinstance(got, list):
-                self.add(
-                    RULE_FORMAT, t.id,
-                    f"{t.id}: contract of '{m}': 'instruments' missing or not a list",
-                )
+                self.add(RULE_FORMAT, t.id,
+                         f"{t.id}: contract of '{m}': 'instruments' missing or not a list")
             elif sorted(map(str, got)) != sorted(map(str, want)):
                 # Order-insensitive: the spec names the set of instruments, not an order.
                 self.add(
-                    RULE_CONTRACT, t.id,
+                    RULE_CONTRACT,
+                    t.id,
                     f"{t.id}: '{m}' instruments {got}, expected those of type '{a.type}': {want}",
                 )
 
         if c.reported_spend is not None:
             if not _close(reward_sum, c.reported_spend, tol):
                 self.add(
-                    RULE_CONTRACT, t.id,
+                    RULE_CONTRACT,
+                    t.id,
                     f"{t.id}: rewards sum to {_fmt(reward_sum)} "
                     f"but spend is {_fmt(c.reported_spend)}",
                 )
             if not _close(c.reported_spend, c.spend, tol):
                 self.add(
-                    RULE_CONTRACT, t.id,
+                    RULE_CONTRACT,
+                    t.id,
                     f"{t.id}: reported spend {_fmt(c.reported_spend)}, recomputed {_fmt(c.spend)}",
                 )
 
@@ -857,14 +847,18 @@ class _Checker:
         for a_id, ts in joins.items():
             a = inst.actors[a_id]
             if len(ts) > a.max_consortia:
-                self.add("11", None,
-                         f"'{a_id}' joins {len(ts)} consortia ({', '.join(ts)}), max_consortia is "
-                         f"{_fmt(a.max_consortia)}")
+                self.add(
+                    "11",
+                    None,
+                    f"'{a_id}' joins {len(ts)} consortia ({', '.join(ts)}), max_consortia is "
+                    f"{_fmt(a.max_consortia)}",
+                )
         for a_id, ts in leads.items():
             a = inst.actors[a_id]
             if len(ts) > a.max_lead:
                 self.add(
-                    "11", None,
+                    "11",
+                    None,
                     f"'{a_id}' leads {len(ts)} consortia ({', '.join(ts)}), "
                     f"max_lead is {_fmt(a.max_lead)}",
                 )
@@ -877,47 +871,42 @@ class _Checker:
         for sp, spend in per_sponsor.items():
             budget = inst.sponsor_budget.get(sp)
             if budget is not None and not _within(spend, budget, tol):
-                self.add(
-                    "12", None,
-                    f"sponsor '{sp}': spend {_fmt(spend)} exceeds its budget {_fmt(budget)}",
-                )
+                self.add("12", None,
+                         f"sponsor '{sp}': spend {_fmt(spend)} exceeds its budget {_fmt(budget)}")
         total = sum(c.spend for c in self.plan)
         tb = inst.policy.total_budget
         if tb is not None and not _within(total, tb, tol):
-            self.add(
-                "12", None,
-                f"total spend {_fmt(total)} exceeds policy.total_budget {_fmt(tb)}",
-            )
+            self.add("12", None,
+                     f"total spend {_fmt(total)} exceeds policy.total_budget {_fmt(tb)}")
 
         # Rule 13: exclusive groups.
         for g in inst.exclusive:
             on = [t for t in g if t in formed]
             if len(on) > 1:
                 self.add(
-                    "13", None,
+                    "13",
+                    None,
                     f"exclusive group {g}: {len(on)} targets formed ({', '.join(on)}), at most 1",
                 )
 
         # Rule 14: fixed decisions.
         for t_id, a_id in inst.fixed_leads.items():
-            c = formed.get(t_id)
-            if c is None:
+            fc = formed.get(t_id)
+            if fc is None:
                 self.add("14", t_id, f"{t_id}: fixed lead '{a_id}' but the target is not formed")
-            elif c.lead != a_id:
-                self.add("14", t_id, f"{t_id}: fixed lead is '{a_id}', plan has '{c.lead}'")
+            elif fc.lead != a_id:
+                self.add("14", t_id, f"{t_id}: fixed lead is '{a_id}', plan has '{fc.lead}'")
         for t_id, a_id in inst.fixed_members:
-            c = formed.get(t_id)
-            if c is None:
+            fc = formed.get(t_id)
+            if fc is None:
                 self.add("14", t_id, f"{t_id}: fixed member '{a_id}' but the target is not formed")
-            elif a_id not in c.members:
+            elif a_id not in fc.members:
                 self.add("14", t_id, f"{t_id}: fixed member '{a_id}' is not a member")
         for t_id, a_id in inst.forbidden_pairs:
-            c = formed.get(t_id)
-            if c is not None and a_id in c.members:
-                self.add(
-                    "14", t_id,
-                    f"{t_id}: '{a_id}' is forbidden in this target but is a member",
-                )
+            fc = formed.get(t_id)
+            if fc is not None and a_id in fc.members:
+                self.add("14", t_id,
+                         f"{t_id}: '{a_id}' is forbidden in this target but is a member")
         for a_id in inst.forbidden_actors:
             if a_id in joins:
                 self.add("14", None, f"forbidden actor '{a_id}' joins {', '.join(joins[a_id])}")
@@ -950,10 +939,8 @@ class _Checker:
                 self.add(RULE_COVERAGE, tid, f"{tid}: unformed without a reason")
         for tid in self.inst.targets:
             if tid not in formed and tid not in unformed:
-                self.add(
-                    RULE_COVERAGE, tid,
-                    f"{tid}: appears neither in 'consortia' nor in 'unformed'",
-                )
+                self.add(RULE_COVERAGE, tid,
+                         f"{tid}: appears neither in 'consortia' nor in 'unformed'")
 
     # ---------------- objective ----------------
 
@@ -984,8 +971,10 @@ def verify_solution(instance: dict, solution: dict, *, tol: float = 1e-6) -> Ver
         return _verify(instance, solution, tol)
     except Exception as exc:  # noqa: BLE001 - a verifier must report, not crash
         return VerifyResult(
-            [Violation(RULE_FORMAT, None,
-                       f"could not verify (malformed input?): {type(exc).__name__}: {exc}")],
+            [
+                Violation(RULE_FORMAT, None,
+                          f"could not verify (malformed input?): {type(exc).__name__}: {exc}")
+            ],
             None,
             0.0,
         )
@@ -993,13 +982,11 @@ def verify_solution(instance: dict, solution: dict, *, tol: float = 1e-6) -> Ver
 
 def _verify(instance: Any, solution: Any, tol: float) -> VerifyResult:
     if not isinstance(instance, dict):
-        return VerifyResult(
-            [Violation(RULE_FORMAT, None, "instance is not a JSON object")], None, 0.0
-        )
+        return VerifyResult([Violation(RULE_FORMAT, None, "instance is not a JSON object")], None,
+                            0.0)
     if not isinstance(solution, dict):
-        return VerifyResult(
-            [Violation(RULE_FORMAT, None, "solution is not a JSON object")], None, 0.0
-        )
+        return VerifyResult([Violation(RULE_FORMAT, None, "solution is not a JSON object")], None,
+                            0.0)
 
     inst = _read_instance(instance)
     checker = _Checker(inst, solution, tol)
@@ -1022,9 +1009,11 @@ def _verify(instance: Any, solution: Any, tol: float) -> VerifyResult:
         return VerifyResult(checker.violations, None, 0.0, status_s, reported)
 
     if status not in PLAN_STATUSES:
-        checker.add(RULE_FORMAT, None,
-                    f"'status' is {status!r}, "
-                    f"expected one of {list(PLAN_STATUSES + NO_PLAN_STATUSES)}")
+        checker.add(
+            RULE_FORMAT,
+            None,
+            f"'status' is {status!r}, expected one of {list(PLAN_STATUSES + NO_PLAN_STATUSES)}",
+        )
 
     checker.read_consortia()
     for c in checker.plan:
@@ -1041,9 +1030,12 @@ def _verify(instance: Any, solution: Any, tol: float) -> VerifyResult:
             checker.add(RULE_FORMAT, None,
                         f"'objective' missing or not a number ({solution.get('objective')!r})")
         elif abs(reported - objective) > tol * max(1.0, abs(objective)):
-            checker.add(RULE_OBJECTIVE, None,
-                        f"reported objective {_fmt(reported)} "
-                        f"but the plan's objective is {_fmt(objective)}")
+            checker.add(
+                RULE_OBJECTIVE,
+                None,
+                f"reported objective {_fmt(reported)} "
+                f"but the plan's objective is {_fmt(objective)}",
+            )
 
     return VerifyResult(checker.violations, objective, spend_total, status_s, reported)
 

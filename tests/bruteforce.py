@@ -295,7 +295,7 @@ def _target_candidates(inst: _Instance, target: dict[str, Any]) -> list[_Candida
             return False
         if mask & fixed_mask != fixed_mask:
             return False
-        for (_, _, red), dm in zip(reqs, deliver_masks):
+        for (_, _, red), dm in zip(reqs, deliver_masks, strict=False):
             if (mask & dm).bit_count() < red:
                 return False
         if inst.require_both_ends and (not mask & r_end or not mask & e_end):
@@ -319,7 +319,7 @@ def _target_candidates(inst: _Instance, target: dict[str, Any]) -> list[_Candida
         ]
         eligible = usable
         if max_dist is not None:
-            eligible &= _mask_of(inst, lambda i: within(dist[i], max_dist))
+            eligible &= _mask_of(inst, lambda i, dist=dist: within(dist[i], max_dist))
         if eligible & fixed_mask != fixed_mask:
             continue
         site_leaders = eligible & leaders
@@ -374,12 +374,12 @@ def brute_force(instance: dict[str, Any]) -> BruteResult:
     n_t = len(targets)
     forced = [inst.is_forced(t) for t in targets]
     cands = [_target_candidates(inst, t) for t in targets]
-    if any(f and not c for f, c in zip(forced, cands)):
+    if any(f and not c for f, c in zip(forced, cands, strict=False)):
         return BruteResult(None, None)
 
     # Options per target, best first; None = "not formed" (contribution 0).
     options: list[list[tuple[float, _Candidate | None]]] = []
-    for f, cs in zip(forced, cands):
+    for f, cs in zip(forced, cands, strict=False):
         opts: list[tuple[float, _Candidate | None]] = [(c.contribution, c) for c in cs]
         if not f:
             opts.append((0.0, None))
@@ -459,7 +459,7 @@ def brute_force(instance: dict[str, Any]) -> BruteResult:
     if best_obj is None or best_plan is None:
         return BruteResult(None, None)
     plan: dict[str, dict[str, Any]] = {}
-    for tid, c in zip(tids, best_plan):
+    for tid, c in zip(tids, best_plan, strict=False):
         if c is not None:
             plan[tid] = {
                 "site": c.site,

@@ -5,17 +5,26 @@ from __future__ import annotations
 
 import copy
 import json
+import os
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from consortium.backends.base import SolverOptions
-from consortium.instance import from_dict, load
-from consortium.solve import solve
+from consortium.io.instance import from_dict, load
+from consortium.solving.runner import HOOK_ENV
+from consortium.solving.solve import solve_instance as solve
 from consortium.verify import verify_solution
 
 ROOT = Path(__file__).resolve().parents[1]
+# The sweep tests' fault injection (tests/faults.py) runs in every worker, also
+# of a `consortium` started as a subprocess; it does nothing unless
+# CONSORTIUM_SWEEP_FAULT names a fault.
+os.environ.setdefault(HOOK_ENV, "faults:inject")
+os.environ["PYTHONPATH"] = os.pathsep.join(
+    [str(Path(__file__).resolve().parent)] + [p for p in os.environ.get("PYTHONPATH",
+                                                                        "").split(os.pathsep) if p])
 DATA = Path(__file__).resolve().parent / "data"
 SHARED = ROOT.parent / "shared"
 EXAMPLE = SHARED / "spec" / "examples" / "example.json"

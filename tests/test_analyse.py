@@ -10,18 +10,17 @@ from __future__ import annotations
 
 import copy
 import json
-from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from conftest import ROOT, solve_verified
 
-from consortium import analyse as an
+from consortium import analysis as an
 from consortium.backends.base import SolverOptions, Status
 from consortium.cli import cli
-from consortium.instance import InstanceError, from_dict
-from consortium.solve import solve
+from consortium.io.instance import InstanceError, from_dict
+from consortium.solving.solve import solve_instance as solve
 from consortium.verify import verify_solution
-from conftest import ROOT, solve_verified
 
 DEMO = ROOT / "instances" / "demo" / "suzhou.json"
 
@@ -71,7 +70,8 @@ def same(a, b) -> bool:
 
 
 def comparable(recs, drop=("time_s", "plan", "replacement", "lead_after", "members_after",
-                           "deliverers_after", "if_forced", "changed", "bound_without", "gap_without")):
+                           "deliverers_after", "if_forced", "changed", "bound_without",
+                           "gap_without")):
     """Records without timings and without what alternative optima may change."""
     out = []
     for r in recs:
@@ -134,8 +134,10 @@ def hand() -> dict:
             actor("user1", "enterprise", "private", {"app": 5}, 2.0),
             actor("user2", "enterprise", "private", {"app": 5}, 4.0),
         ],
-        "targets": [{"id": "t1", "mode": "research", "sponsor": "city", "value": 50.0, "sites": ["s"],
-                     "requirements": [{"capability": "chip", "level": 6}, {"capability": "app", "level": 5}]}],
+        "targets": [{"id": "t1", "mode": "research", "sponsor": "city", "value": 50.0,
+                     "sites": ["s"],
+                     "requirements": [{"capability": "chip", "level": 6}, {"capability": "app",
+                                                                           "level": 5}]}],
         "policy": {"total_budget": 50.0},
     }
 
@@ -263,13 +265,16 @@ def test_vcg_arithmetic_by_hand():
     vcg = an.vcg_rewards(inst, sol, list(m.values()))
     assert vcg["defined"] and vcg["money_per_unit"] == pytest.approx(1.0)
     by = {c["actor"]: c for c in vcg["contracts"]}
-    # reward + marginal value: lab1 3 + 2, user1 2 + 2, holder 3 + 42 (its pivot is the whole target).
-    assert by["lab1"]["reward"] == pytest.approx(3.0) and by["lab1"]["vcg_reward"] == pytest.approx(5.0)
+    # reward + marginal value: lab1 3 + 2, user1 2 + 2, holder 3 + 42 (its pivot is the whole
+    # target).
+    assert by["lab1"]["reward"] == pytest.approx(3.0)
+    assert by["lab1"]["vcg_reward"] == pytest.approx(5.0)
     assert by["user1"]["vcg_reward"] == pytest.approx(4.0)
     assert by["holder"]["vcg_reward"] == pytest.approx(45.0)
     tot = vcg["total"]
     assert tot["spend"] == pytest.approx(8.0) and tot["vcg"] == pytest.approx(54.0)
-    assert tot["budget"] == 50.0 and tot["within_budget"] is False and tot["overrun"] == pytest.approx(4.0)
+    assert tot["budget"] == 50.0 and tot["within_budget"] is False
+    assert tot["overrun"] == pytest.approx(4.0)
     city = vcg["sponsors"]["city"]
     assert city["vcg"] == pytest.approx(54.0) and city["within_budget"] is True
     assert vcg["targets"]["t1"]["vcg"] == pytest.approx(54.0)
@@ -284,7 +289,8 @@ def test_vcg_converts_objective_units_to_money():
     assert m["user1"]["marginal_value"] == pytest.approx(4.0)
     vcg = an.vcg_rewards(inst, sol, list(m.values()))
     by = {c["actor"]: c for c in vcg["contracts"]}
-    assert by["user1"]["premium"] == pytest.approx(2.0) and by["user1"]["vcg_reward"] == pytest.approx(4.0)
+    assert by["user1"]["premium"] == pytest.approx(2.0)
+    assert by["user1"]["vcg_reward"] == pytest.approx(4.0)
     assert by["holder"]["vcg_reward"] == pytest.approx(3 + 34 / 2)
 
 
@@ -317,7 +323,7 @@ def test_stress_matches_brute_force(demo, demo_stress):
     assert len(recs) == len(scen)
     foreign = {a["id"] for a in raw["actors"] if a["ownership"] == "foreign"}
     assert set(recs[0]["drop"]) == foreign
-    for s, r in zip(scen, recs):
+    for s, r in zip(scen, recs, strict=False):
         mod = forbid_actors(raw, s.drop)
         b = brute(mod)
         if b is None or b.status == Status.INFEASIBLE:
@@ -330,14 +336,15 @@ def test_stress_matches_brute_force(demo, demo_stress):
         if r["solved"]:
             assert_verified(mod, r["plan"])
             after = {c["target"]: c for c in r["plan"]["consortia"]}
-            assert r["lost_targets"] == [c["target"] for c in sol["consortia"] if c["target"] not in after]
+            assert r["lost_targets"] == [c["target"] for c in sol["consortia"]
+                                         if c["target"] not in after]
             for ch in r["changed"]:
                 assert ch["members_after"] == after[ch["target"]]["members"]
                 assert not set(s.drop) & set(ch["members_after"])
         else:
             assert not set(r["drop"]) & {a for c in sol["consortia"] for a in c["members"]}
     # drop-each agrees with the marginal values where the actor sits in one consortium only
-    ranking = an.early_warning([r for r, s in zip(recs, scen) if s.each], sol)
+    ranking = an.early_warning([r for r, s in zip(recs, scen, strict=False) if s.each], sol)
     assert [x["rank"] for x in ranking] == list(range(1, len(ranking) + 1))
     lost = [x["objective_lost"] for x in ranking if x["objective_lost"] is not None]
     assert lost == sorted(lost, reverse=True)
@@ -361,7 +368,7 @@ def test_stress_uncovered_chokepoint():
                               "members_before": ["lab1", "holder", "user1"],
                               "members_after": ["lab1", "holder", "user2"],
                               "joined": ["user2"], "left": ["user1"]}]
-    for s, r in zip(scen, (r0, r1)):
+    for s, r in zip(scen, (r0, r1), strict=False):
         assert_verified(forbid_actors(raw, s.drop), r["plan"])
 
 
@@ -391,7 +398,7 @@ def test_two_worker_processes_give_the_same_results(demo, demo_marginal, demo_st
     scen, seq = demo_stress
     par = an.stress_test(inst, sol, scen, SolverOptions(), workers=2, keep_plans=True)
     assert comparable(par) == comparable(seq)
-    for s, r in zip(scen, par):
+    for s, r in zip(scen, par, strict=False):
         if r.get("plan") is not None:
             assert_verified(forbid_actors(raw, s.drop), r["plan"])
     assert an.early_warning(par, sol)[0]["status"] == "infeasible"
@@ -444,7 +451,8 @@ def test_cli_stress(tmp_path):
     out, table = tmp_path / "s.json", tmp_path / "s.parquet"
     sc = tmp_path / "sc.json"
     sc.write_text(json.dumps([{"name": "no simit", "drop": ["simit"]}, {"drop_region": "ZJ"}]))
-    res = CliRunner().invoke(cli, ["stress", str(DEMO), "--drop-foreign", "--drop-actor", "guoxin-mocvd",
+    res = CliRunner().invoke(cli, ["stress", str(DEMO), "--drop-foreign", "--drop-actor",
+                                   "guoxin-mocvd",
                                    "--scenarios", str(sc), "-o", str(out), "--table", str(table),
                                    "--workers", "1", "--no-progress"])
     assert res.exit_code == 0, res.output
@@ -453,7 +461,8 @@ def test_cli_stress(tmp_path):
     assert names == ["drop guoxin-mocvd", "foreign actors withdraw", "no simit", "region ZJ"]
     mocvd = data["stress"][0]
     assert mocvd["lost_targets"] == ["t-gan-js"]
-    assert {"target": "t-gan-js", "capability": "mocvd", "level": 5, "redundancy": 1, "holders_left": 0,
+    assert {"target": "t-gan-js", "capability": "mocvd", "level": 5, "redundancy": 1,
+            "holders_left": 0,
             "chokepoint": True} in mocvd["uncovered"]
     import pandas as pd
 
@@ -470,7 +479,7 @@ def test_terminal_reports(demo, demo_marginal, demo_stress):
     scen, recs = demo_stress
     buf = io.StringIO()
     con = Console(file=buf, width=160)
-    ranking = an.early_warning([r for r, s in zip(recs, scen) if s.each], sol)
+    ranking = an.early_warning([r for r, s in zip(recs, scen, strict=False) if s.each], sol)
     an.print_stress(inst, sol, recs, ranking, console=con)
     vcg = an.vcg_rewards(inst, sol, demo_marginal)
     an.print_marginal(inst, sol, demo_marginal, vcg, console=con)
@@ -481,9 +490,11 @@ def test_terminal_reports(demo, demo_marginal, demo_stress):
 
 def test_cli_analyses_a_given_solution(tmp_path):
     sol = tmp_path / "sol.json"
-    assert CliRunner().invoke(cli, ["solve", str(DEMO), "-o", str(sol), "--no-reasons"]).exit_code == 0
+    assert CliRunner().invoke(cli, ["solve", str(DEMO), "-o", str(sol),
+                                    "--no-reasons"]).exit_code == 0
     out = tmp_path / "s.json"
-    res = CliRunner().invoke(cli, ["stress", str(DEMO), "--solution", str(sol), "--drop-actor", "simit",
+    res = CliRunner().invoke(cli, ["stress", str(DEMO), "--solution", str(sol), "--drop-actor",
+                                   "simit",
                                    "--workers", "1", "-o", str(out), "--no-progress"])
     assert res.exit_code == 0, res.output
     data = json.loads(out.read_text())

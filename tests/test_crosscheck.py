@@ -13,12 +13,12 @@ from __future__ import annotations
 import copy
 
 import pytest
-from hypothesis import HealthCheck, given, settings
-
 from bruteforce import brute_force
-from consortium.backends.base import Status
 from conftest import solve_verified
+from hypothesis import HealthCheck, given, settings
 from strategies import tiny_instances
+
+from consortium.backends.base import Status
 
 SETTINGS = settings(max_examples=300, deadline=None, derandomize=True,
                     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])

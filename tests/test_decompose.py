@@ -11,18 +11,19 @@ import json
 
 import numpy as np
 import pytest
-from click.testing import CliRunner
-from hypothesis import HealthCheck, given, settings
-
 from bruteforce import brute_force
+from click.testing import CliRunner
 from conftest import ROOT, solve_verified
-from consortium.backends.base import SolverOptions, Status
-from consortium.cli import cli
-from consortium.decompose import NotDecomposable, decompose, split
-from consortium.instance import from_dict, load
-from consortium.solve import build, solution_from_raw
-from consortium.verify import verify_solution
+from hypothesis import HealthCheck, given, settings
 from strategies import tiny_instances
+
+from consortium.backends.base import SolverOptions, Status
+from consortium.backends.decompose import NotDecomposable, decompose, split
+from consortium.cli import cli
+from consortium.io.instance import from_dict, load
+from consortium.solving.build import build
+from consortium.solving.solve import solution_from_raw
+from consortium.verify import verify_solution
 
 DEMO = ROOT / "instances" / "demo" / "suzhou.json"
 DEMO_OPT = 204.98815164205513
@@ -131,7 +132,7 @@ def test_profile_rejects_unknown_method(tmp_path):
 
 
 def test_auto_method_choice(monkeypatch):
-    from consortium import solve as solve_mod
+    from consortium.solving import dispatch as solve_mod
 
     b = build(load(DEMO))
     monkeypatch.setattr(solve_mod, "AUTO_DECOMPOSE_COLUMNS", 10)  # the demo counts as large
@@ -151,26 +152,27 @@ def test_completion_gets_only_the_time_left(monkeypatch):
     the MILP that completes it (not the whole limit again)."""
     import time
 
-    import consortium.decompose as dec
-    from consortium import solve as solve_mod
+    import consortium.backends.decompose as dec
     from consortium.backends.base import RawResult
+    from consortium.solving import dispatch as solve_mod
 
     b = build(load(DEMO))
     exact = solve_mod.run_backend(b, SolverOptions(method="mip"))
 
     def slow_decompose(lm, V, n, opts, start=None, say=None):
         time.sleep(1.0)
-        return RawResult(Status.FEASIBLE, exact.x, exact.objective, exact.objective * 1.5, 0.5, 1.0, "highs", "")
+        return RawResult(Status.FEASIBLE, exact.x, exact.objective, exact.objective * 1.5, 0.5, 1.0,
+                         "highs", "")
 
     monkeypatch.setattr(dec, "decompose", slow_decompose)
     seen = []
-    real = solve_mod.highs.solve
+    real = solve_mod.highs.run_highs
 
     def spy(lm, o, start=None, h=None):
         seen.append(o.time_limit)
         return real(lm, o, start, h=h)
 
-    monkeypatch.setattr(solve_mod.highs, "solve", spy)
+    monkeypatch.setattr(solve_mod.highs, "run_highs", spy)
     raw = solve_mod.run_backend(b, SolverOptions(time_limit=3.0, method="decompose"))
     assert seen and seen[0] <= 2.05, seen
     verified(b, raw, json.loads(DEMO.read_text()))

@@ -4,7 +4,7 @@
   never below the optimum.
 * The Lagrangian bound is valid for *any* prices, and its fixings never cut
   off an optimal plan (the proof the engine rests on).
-* A :class:`consortium.resolve.Session` that re-solves variants (budget
+* A :class:`consortium.solving.session.Session` that re-solves variants (budget
   scenarios, barred actors, targets held formed) through the engine, with its
   warm LP and its cache of proven scenarios, gives the optimum of a separate
   solve of each variant, and brute force's.
@@ -19,24 +19,29 @@ import json
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
-
 from bruteforce import brute_force
 from conftest import ROOT, solve_verified
-from consortium.backends import highs
-from consortium.backends.base import SolverOptions, Status
-from consortium.engine import lagrange
-from consortium.engine.exact import Engine
-from consortium.instance import from_dict
-from consortium.resolve import Session
-from consortium.solve import build, method_for, solution_from_raw
-from consortium.verify import verify_solution
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from strategies import tiny_instances
 
+from consortium.backends import highs
+from consortium.backends.base import SolverOptions, Status
+from consortium.io.instance import from_dict
+from consortium.solving.build import build
+from consortium.solving.dispatch import method_for
+from consortium.solving.engine import lagrange
+from consortium.solving.engine.exact import Engine
+from consortium.solving.session import Session
+from consortium.solving.solve import solution_from_raw
+from consortium.verify import verify_solution
+
 DEMO = ROOT / "instances" / "demo" / "suzhou.json"
-SETTINGS = dict(deadline=None, derandomize=True,
-                suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+SETTINGS = dict(
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
 EXACT = SolverOptions(method="exact")
 
 
@@ -77,7 +82,7 @@ def test_lagrangian_bound_valid_for_any_prices_and_fixings_keep_the_optimum(inst
     lm = b.lm
     rng = np.random.default_rng(seed)
     # the exact optimum's plan, from the single MILP (checked against brute force)
-    raw = highs.solve(lm, SolverOptions())
+    raw = highs.run_highs(lm, SolverOptions())
     assert close(raw.objective, expected.objective)
     for y in (rng.normal(0, 3, lm.n_rows), rng.exponential(1, lm.n_rows), np.zeros(lm.n_rows)):
         bd = lagrange.bound(lm, y, lm.lb, lm.ub)
@@ -112,7 +117,7 @@ def test_session_scenarios_match_separate_solves_and_brute_force(inst, seed):
     sess = Session(from_dict(copy.deepcopy(inst)), EXACT)
     for v in _variants(inst, rng):
         expected = brute_force(copy.deepcopy(v))
-        sol = sess.solve(from_dict(copy.deepcopy(v)))
+        sol = sess.resolve(from_dict(copy.deepcopy(v)))
         res = verify_solution(v, sol.to_dict())
         assert res.ok, [f"rule {x.rule}: {x.message}" for x in res.violations]
         if expected.objective is None:
@@ -131,7 +136,7 @@ def test_barred_actors_and_forced_targets_match_brute_force(inst, seed):
     that actor forbidden; with a target's y held at 1 it is that target mandatory."""
     rng = np.random.default_rng(seed)
     sess = Session(from_dict(copy.deepcopy(inst)), EXACT)
-    base = sess.solve()
+    base = sess.resolve()
     md = sess.b.md
     actors = [a["id"] for a in inst["actors"]]
     for aid in rng.permutation(actors)[:3]:
@@ -150,7 +155,7 @@ def test_barred_actors_and_forced_targets_match_brute_force(inst, seed):
         if base.status.has_plan:
             assert raw.objective <= base.objective + 1e-6  # barring never helps
     t = int(rng.integers(len(inst["targets"])))
-    raw = sess.solve_barred(np.zeros(0, np.int32), formed=np.array([sess.b.V.y[t]], np.int32))
+    raw = sess.solve_barred(np.zeros(0, np.int32), formed=t)
     v = copy.deepcopy(inst)
     v["targets"][t]["mandatory"] = True
     expected = brute_force(copy.deepcopy(v))
@@ -195,7 +200,7 @@ def test_budget_sweep_in_a_session_equals_separate_solves_and_skips_proven(mediu
     for B in budgets:
         v = copy.deepcopy(medium)
         v["policy"]["total_budget"] = round(B, 2)
-        sol = sess.solve(from_dict(copy.deepcopy(v)))
+        sol = sess.resolve(from_dict(copy.deepcopy(v)))
         res = verify_solution(v, sol.to_dict())
         assert res.ok
         separate = solve_verified(v, reasons=False, method="mip")
@@ -221,7 +226,7 @@ def test_marginal_and_stress_through_the_engine_equal_the_single_milp():
     """The analyses' re-solves (barred pairs, dropped actors, targets held
     formed) through the engine give the single MILP's answers, which
     tests/test_analyse.py holds against brute force."""
-    from consortium import analyse as an
+    from consortium import analysis as an
 
     raw = json.loads(DEMO.read_text())
     inst = from_dict(copy.deepcopy(raw))
@@ -230,19 +235,23 @@ def test_marginal_and_stress_through_the_engine_equal_the_single_milp():
     for method in ("mip", "exact"):
         o = SolverOptions(method=method)
         marg = an.marginal_values(inst, sol, o, workers=1, keep_plans=True)
-        scen = an.drop_each_scenarios(sol) + [an.scenario_from_spec(inst, {"drop_foreign": True}, "s0")]
+        scen = an.drop_each_scenarios(sol) + [
+            an.scenario_from_spec(inst, {"drop_foreign": True}, "s0")
+        ]
         stress = an.stress_test(inst, sol, scen, o, workers=1, keep_plans=True)
         by[method] = (marg, stress)
-    for a, b in zip(by["mip"][0], by["exact"][0]):
+    for a, b in zip(by["mip"][0], by["exact"][0], strict=True):
         assert (a["target"], a["actor"], a["status"]) == (b["target"], b["actor"], b["status"])
         if a["objective_without"] is not None:
             assert close(a["objective_without"], b["objective_without"])
         if b.get("plan") is not None:
             mod = copy.deepcopy(raw)
-            mod.setdefault("fixed", {}).setdefault("forbidden", []).append([b["target"], b["actor"]])
+            mod.setdefault("fixed", {}).setdefault("forbidden", []).append(
+                [b["target"], b["actor"]]
+            )
             res = verify_solution(mod, b["plan"])
             assert res.ok, [v.message for v in res.violations]
-    for a, b in zip(by["mip"][1], by["exact"][1]):
+    for a, b in zip(by["mip"][1], by["exact"][1], strict=True):
         assert (a["name"], a["status"]) == (b["name"], b["status"])
         if a["objective_after"] is not None:
             assert close(a["objective_after"], b["objective_after"])

@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from consortium.cli.generate import generate_command
 from consortium.generate import (
     PRESETS,
     SITES,
@@ -26,7 +27,6 @@ from consortium.generate import (
     dumps_instance,
     eligibility_stats,
     generate,
-    generate_command,
     write_instance,
 )
 

@@ -18,7 +18,7 @@ import time
 import pytest
 
 from consortium.generate import generate, write_instance
-from consortium.instance import load
+from consortium.io.instance import load
 from consortium.verify import verify_solution
 
 
@@ -38,7 +38,8 @@ def test_ctrl_c_returns_the_best_plan_so_far(provincial, tmp_path, method):
     out = tmp_path / "plan.json"
     # gap 0 and a long limit: neither method finishes this instance in the
     # seconds before the interrupt (35-70 s exact on 2 cores)
-    cmd = [sys.executable, "-m", "consortium", "solve", str(provincial), "--gap", "0", "--time-limit", "600",
+    cmd = [sys.executable, "-m", "consortium", "solve", str(provincial), "--gap", "0",
+           "--time-limit", "600",
            "--method", method, "--no-reasons", "--log", "-o", str(out)]
     # HiGHS's log (--log) and the decomposition's steps, in one stream
     p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,

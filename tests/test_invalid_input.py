@@ -7,9 +7,9 @@ import json
 
 import pytest
 from click.testing import CliRunner
+from conftest import DATA
 
 from consortium.cli import cli
-from conftest import DATA
 
 INVALID = DATA / "invalid"
 EXPECTED: dict[str, str] = json.loads((INVALID / "EXPECTED.json").read_text())
@@ -19,7 +19,8 @@ EXPECTED: dict[str, str] = json.loads((INVALID / "EXPECTED.json").read_text())
 @pytest.mark.parametrize("command", ["solve", "validate"])
 def test_invalid_file_is_rejected(name, command, tmp_path):
     out = tmp_path / "plan.json"
-    args = [command, str(INVALID / f"{name}.json")] + (["-o", str(out)] if command == "solve" else [])
+    args = [command, str(INVALID / f"{name}.json")] + (["-o", str(out)] if command == "solve"
+                                                       else [])
     r = CliRunner().invoke(cli, args)
     assert r.exit_code == 2, r.output
     assert r.exception is None or isinstance(r.exception, SystemExit)
@@ -75,9 +76,10 @@ def test_usage_errors_exit_2():
 def test_integer_fields_show_the_value_as_written(field, value, shown):
     """Integral floats are accepted as integers (3.0 is 3); a bounds error
     shows the value as the file has it, never a converted one."""
-    from consortium.instance import InstanceError, from_dict
+    from consortium.io.instance import InstanceError, from_dict
 
-    actor = {"id": "a", "type": "sme", "ownership": "state", "region": "r", "lat": 1, "lon": 1, "cost": 1,
+    actor = {"id": "a", "type": "sme", "ownership": "state", "region": "r", "lat": 1, "lon": 1,
+             "cost": 1,
              field: value}
     with pytest.raises(InstanceError) as e:
         from_dict({"sites": [{"id": "s", "lat": 1, "lon": 2}], "actors": [actor]})

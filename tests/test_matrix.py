@@ -62,9 +62,11 @@ def test_solve_does_not_import_scipy(tmp_path):
         f"    cli(['solve', {str(ROOT / 'instances/demo/suzhou.json')!r}, '-o', {str(out)!r}])\n"
         "except SystemExit as e:\n"
         "    code = e.code\n"
-        "print(code, sorted(m for m in sys.modules if m.split('.')[0] in ('scipy', 'pandas', 'pyomo')))\n"
+        "print(code, sorted(m for m in sys.modules if m.split('.')[0] in ('scipy', 'pandas', "
+        "'pyomo')))\n"
     )
-    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=tmp_path)
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                       cwd=tmp_path)
     assert r.stdout.split(None, 1)[0] == "0", r.stdout + r.stderr
     assert r.stdout.split(None, 1)[1].strip() == "[]", r.stdout
     assert json.loads(out.read_text())["status"] == "optimal"

@@ -8,13 +8,13 @@ mapping (every column may lead) is checked on scp41 and on a tiny cover."""
 from __future__ import annotations
 
 import pytest
+from conftest import solve_verified
 
 from consortium.backends.base import Status
-from consortium.instance import from_dict
+from consortium.io.instance import from_dict
+from consortium.io.orlib import COORDINATOR_ID, ORLIB_OPTIMA, orlib_path, scp_to_instance
 from consortium.model.build import build_model
 from consortium.model.data import ModelData
-from consortium.orlib import COORDINATOR_ID, ORLIB_OPTIMA, orlib_path, scp_to_instance
-from conftest import solve_verified
 
 SCP4 = [f"scp4{i}" for i in range(1, 10)] + ["scp410"]
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from consortium.orlib import (
+from consortium.io.orlib import (
     ORLIB_ENV,
     ORLIB_OPTIMA,
     orlib_dir,

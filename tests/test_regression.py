@@ -8,12 +8,12 @@ import shutil
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
-
 from bruteforce import brute_force
+from click.testing import CliRunner
+from conftest import ROOT
+
 from consortium import check as chk
 from consortium.cli import cli
-from conftest import ROOT
 
 REGRESSION = ROOT / "instances" / "regression"
 FILES = sorted(p for p in REGRESSION.glob("*.json") if not p.name.endswith(".expected.json"))
@@ -63,16 +63,16 @@ def test_check_catches_a_changed_expected_value(tmp_path):
 
 
 def test_check_catches_a_broken_plan(tmp_path, monkeypatch):
-    import consortium.solve as solve_mod
+    import consortium.solving.solve as solve_mod
 
-    real = solve_mod.solve
+    real = solve_mod.solve_instance
 
     def broken(*a, **k):
         sol = real(*a, **k)
         sol.consortia[0].contracts[0].reward += 1.0  # arithmetic no longer adds up
         return sol
 
-    monkeypatch.setattr(solve_mod, "solve", broken)
+    monkeypatch.setattr(solve_mod, "solve_instance", broken)
     _copy(tmp_path, "r02-redundancy")
     r = CliRunner().invoke(cli, ["check", str(tmp_path)])
     assert r.exit_code == 1
@@ -88,7 +88,8 @@ def test_update_writes_only_proven_results(tmp_path):
     assert written == {"status": "optimal", "objective": pytest.approx(
         json.loads(chk.expected_path(src).read_text())["objective"])}
     # A time-limited run that is not proven optimal is never written.
-    o = chk.Outcome(str(tmp_path / "x.json"), None, {"status": "feasible", "proven": False}, 0.1, "NEW")
+    o = chk.Outcome(str(tmp_path / "x.json"), None, {"status": "feasible", "proven": False}, 0.1,
+                    "NEW")
     assert "not updated" in chk.update([o])[0]
     assert not (tmp_path / "x.expected.json").exists()
 

@@ -15,9 +15,9 @@ import pytest
 from click.testing import CliRunner
 
 from consortium.cli import cli
-from consortium.instance import from_dict, load
+from consortium.io.instance import from_dict, load
 from consortium.report import read_sweep, render_report
-from consortium.solve import solve
+from consortium.solving.solve import solve_instance as solve
 from consortium.verify import verify_solution
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -38,24 +38,32 @@ def demo(tmp_path_factory):
     (d / "plan.json").write_text(json.dumps(sol))
     sweep = d / "sweep.sqlite"
     make_sweep(sweep)
-    r = run("report", str(DEMO), str(d / "plan.json"), "-o", str(d / "report.html"), "--sweep", str(sweep))
+    r = run("report", str(DEMO), str(d / "plan.json"), "-o", str(d / "report.html"), "--sweep",
+            str(sweep))
     assert r.exit_code == 0, r.output
-    return {"dir": d, "raw": raw, "sol": sol, "html": (d / "report.html").read_text(encoding="utf-8")}
+    return {"dir": d, "raw": raw, "sol": sol,
+            "html": (d / "report.html").read_text(encoding="utf-8")}
 
 
 def make_sweep(path: Path, with_rows: bool = True) -> None:
     """A results file laid out as `consortium sweep` writes it (one column per swept path)."""
     con = sqlite3.connect(path)
     con.execute('CREATE TABLE scenarios (scenario INTEGER PRIMARY KEY, overrides TEXT NOT NULL, '
-                '"policy.total_budget" REAL, status TEXT NOT NULL, objective REAL, bound REAL, gap REAL, '
-                "spend REAL, formed INTEGER, formed_targets TEXT, leads TEXT, solve_time_s REAL, worker TEXT, "
+                '"policy.total_budget" REAL, status TEXT NOT NULL, objective REAL, bound REAL, gap '
+                'REAL, '
+                "spend REAL, formed INTEGER, formed_targets TEXT, leads TEXT, solve_time_s REAL, "
+                "worker TEXT, "
                 "error TEXT)")
     if with_rows:
-        for i, (b, obj, sp, st) in enumerate([(100, None, None, "infeasible"), (120, 142.04, 109.82, "optimal"),
-                                              (140, 192.27, 133.69, "optimal"), (180, 204.99, 165.57, "optimal")]):
-            con.execute("INSERT INTO scenarios (scenario, overrides, \"policy.total_budget\", status, objective, "
+        for i, (b, obj, sp, st) in enumerate([(100, None, None, "infeasible"),
+                                              (120, 142.04, 109.82, "optimal"),
+                                              (140, 192.27, 133.69, "optimal"),
+                                              (180, 204.99, 165.57, "optimal")]):
+            con.execute("INSERT INTO scenarios (scenario, overrides, \"policy.total_budget\", "
+                        "status, objective, "
                         "spend, formed) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                        (i, json.dumps({"policy.total_budget": b}), b, st, obj, sp, None if obj is None else 4))
+                        (i, json.dumps({"policy.total_budget": b}), b, st, obj, sp, None
+                         if obj is None else 4))
     con.commit()
     con.close()
 
@@ -127,7 +135,8 @@ def test_figures_are_inline_svg_and_nothing_is_external(demo):
     assert o.tags.get("script", 0) == 0 and o.tags.get("link", 0) == 0 and o.tags.get("img", 0) == 0
     assert o.tags.get("iframe", 0) == 0
     # Every URL-bearing attribute is a fragment inside the page.
-    assert o.urls and all(u.startswith("#") for u in o.urls), [u for u in o.urls if not u.startswith("#")]
+    assert o.urls and all(u.startswith("#") for u in o.urls), [u for u in o.urls
+                                                               if not u.startswith("#")]
     assert not re.search(r"url\(\s*['\"]?(https?:)?//", page)
     assert "@import" not in page
     # "http" may appear only in visible text (none here): not in any tag.
@@ -192,10 +201,13 @@ def test_no_plan_and_no_budget_render(tmp_path):
 
 
 @pytest.mark.parametrize("mutate,needle", [
-    (lambda s: s["consortia"][0].update(target="t-nowhere"), "consortia[0].target: unknown target 't-nowhere'"),
-    (lambda s: s["consortia"][1]["members"].append("ghost"), "consortia[1].members[3]: unknown actor 'ghost'"),
+    (lambda s: s["consortia"][0].update(target="t-nowhere"),
+     "consortia[0].target: unknown target 't-nowhere'"),
+    (lambda s: s["consortia"][1]["members"].append("ghost"),
+     "consortia[1].members[3]: unknown actor 'ghost'"),
     (lambda s: s.update(format="other/1"), "format: unknown format 'other/1'"),
-    (lambda s: s["consortia"][0]["contracts"][0].update(reward="a lot"), "reward: not a finite number"),
+    (lambda s: s["consortia"][0]["contracts"][0].update(reward="a lot"),
+     "reward: not a finite number"),
 ])
 def test_invalid_solution_exit_2_one_line(tmp_path, demo, mutate, needle):
     sol = json.loads(json.dumps(demo["sol"]))
@@ -245,10 +257,12 @@ def test_a_plan_breaking_rules_is_reported_not_hidden(tmp_path, demo):
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 
 
-@pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed (apt-get install -y chromium)")
+@pytest.mark.skipif(CHROMIUM is None,
+                    reason="chromium is not installed (apt-get install -y chromium)")
 def test_report_renders_in_headless_chromium(demo, tmp_path):
     url = (demo["dir"] / "report.html").resolve().as_uri()
-    base = [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    base = [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
+            "--no-first-run",
             "--disable-background-networking", "--disable-component-update", "--disable-sync",
             "--disable-dev-shm-usage", f"--user-data-dir={tmp_path / 'profile'}",
             "--enable-logging=stderr", "--v=0"]

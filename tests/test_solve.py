@@ -7,10 +7,10 @@ import json
 
 import pytest
 from click.testing import CliRunner
+from conftest import solve_verified
 
 from consortium.backends.base import Status
 from consortium.cli import cli
-from conftest import solve_verified
 
 
 def test_spec_example_optimum(example_path):

@@ -13,7 +13,8 @@ import pytest
 from click.testing import CliRunner
 
 from consortium.cli import cli
-from consortium.instance import from_dict, load
+from consortium.io.instance import from_dict, load
+from consortium.solving.solve import solve_instance as solve
 from consortium.spreadsheet import (
     SpreadsheetError,
     export_contracts,
@@ -21,7 +22,6 @@ from consortium.spreadsheet import (
     read_workbook,
     write_template,
 )
-from consortium.solve import solve
 from consortium.verify import verify_solution
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -31,7 +31,10 @@ CSVDIR = ROOT / "instances" / "workbook" / "suzhou-csv"
 
 
 def same(a: dict, b: dict) -> bool:
-    return from_dict(json.loads(json.dumps(a))).model_dump() == from_dict(json.loads(json.dumps(b))).model_dump()
+    def canon(x):
+        return from_dict(json.loads(json.dumps(x))).model_dump()
+
+    return canon(a) == canon(b)
 
 
 @pytest.fixture(scope="module")
@@ -108,7 +111,8 @@ def test_round_trip_of_defaults_and_awkward_values(tmp_path, tiny):
     """Floats that are not short decimals, absent optionals, fixed decisions, exclusive groups."""
     tiny = json.loads(json.dumps(tiny))
     tiny["actors"][0]["cost"] = 0.1 + 0.2  # 0.30000000000000004 must survive CSV
-    tiny["policy"] = {"weights": {"distance": 1 / 3}, "lead_types": {"research": ["institute", "university"]},
+    tiny["policy"] = {"weights": {"distance": 1 / 3}, "lead_types": {"research": ["institute",
+                                                                                  "university"]},
                       "incentives": {"sme": {"bonus_rate": 0.15, "instruments": []}}}
     for suffix in ("t.xlsx", "t-csv"):
         raw, _ = read_workbook(instance_to_workbook(tiny, tmp_path / suffix))
@@ -151,7 +155,8 @@ def test_long_capabilities_sheet_equals_cap_columns(csv_copy, demo_raw):
     assert same(raw, demo_raw)
 
 
-# ---------------------------------------------------------------- errors name file, sheet, row, column
+# ---------------------------------------------------------------- errors name file, sheet, row,
+# column
 
 
 def test_xlsx_range_error_names_sheet_row_column(xlsx_copy):
@@ -191,26 +196,38 @@ def test_cli_error_lines_exit_2_nothing_written(xlsx_copy, tmp_path):
         ("bids", 2, "target", "t-nope", "bids.csv, row 2, column target: unknown target 't-nope'"),
         ("bids", 2, "bid", "-1", "bids.csv, row 2, column bid: -1 is not >= 0"),
         ("bids", 2, "actor", "ghost", "bids.csv, row 2, column actor: unknown actor 'ghost'"),
-        ("targets", 3, "sites", "sip; nowhere", "targets.csv, row 3, column sites: unknown site 'nowhere'"),
+        ("targets", 3, "sites", "sip; nowhere",
+         "targets.csv, row 3, column sites: unknown site 'nowhere'"),
         ("targets", 2, "mode", "", "targets.csv, row 2, column mode: required field is missing"),
-        ("actors", 7, "cap:sic-epi", "12", "actors.csv, row 7, column cap:sic-epi: 12 is outside the levels 1..9"),
-        ("actors", 3, "max_consortia", "1.5", "actors.csv, row 3, column max_consortia: expected an integer, got 1.5"),
+        ("actors", 7, "cap:sic-epi", "12",
+         "actors.csv, row 7, column cap:sic-epi: 12 is outside the levels 1..9"),
+        ("actors", 3, "max_consortia", "1.5",
+         "actors.csv, row 3, column max_consortia: expected an integer, got 1.5"),
         ("ties", 3, "weight", "0", "ties.csv, row 3, column weight: 0 is not > 0"),
-        ("exclusive", 2, "target", "t-zzz", "exclusive.csv, row 2, column target: unknown target 't-zzz'"),
+        ("exclusive", 2, "target", "t-zzz",
+         "exclusive.csv, row 2, column target: unknown target 't-zzz'"),
         ("fixed", 2, "actor", "ghost", "fixed.csv, row 2, column actor: unknown actor 'ghost'"),
-        ("fixed", 2, "kind", "boss", "fixed.csv, row 2, column kind: kind 'boss' is not one of lead, member, "
+        ("fixed", 2, "kind", "boss",
+         "fixed.csv, row 2, column kind: kind 'boss' is not one of lead, member, "
                                      "forbidden, forbidden_actor"),
         ("policy", 12, "key", "weights.costs",
-         "policy.csv, row 12, column key: unknown weight 'costs' (expected value, cost, distance, ties)"),
-        ("policy", 5, "value", "lots", "policy.csv, row 5, column value: max_state_share: 'lots' is not a number"),
+         "policy.csv, row 12, column key: unknown weight 'costs' (expected value, cost, distance, "
+         "ties)"),
+        ("policy", 5, "value", "lots",
+         "policy.csv, row 5, column value: max_state_share: 'lots' is not a number"),
         ("sites", 2, "lon", "181", "sites.csv, row 2, column lon: 181 is outside [-180, 180]"),
         # cross-field rules; JSON paths inside messages become rows too
-        ("actors", 4, "id", "cass-3g", "actors.csv, row 4, column id: duplicate id 'cass-3g' (also row 2)"),
-        ("requirements", 3, "capability", "sic-substrate", "requirements.csv, row 3, column capability: "
-                                                            "capability 'sic-substrate' already required by row 2"),
-        ("targets", 3, "min_members", "20", "targets.csv, row 3, column min_members: min_members 20 > max_members 8"),
+        ("actors", 4, "id", "cass-3g",
+         "actors.csv, row 4, column id: duplicate id 'cass-3g' (also row 2)"),
+        ("requirements", 3, "capability", "sic-substrate",
+         "requirements.csv, row 3, column capability: "
+                                                            "capability 'sic-substrate' already "
+                                                            "required by row 2"),
+        ("targets", 3, "min_members", "20",
+         "targets.csv, row 3, column min_members: min_members 20 > max_members 8"),
         ("ties", 2, "b", "cass-3g", "ties.csv, row 2: self-tie of actor 'cass-3g'"),
-        ("fixed", 2, "actor", "nju", "fixed.csv, row 2, column actor: actor 'nju' may not lead 't-laser' "
+        ("fixed", 2, "actor", "nju",
+         "fixed.csv, row 2, column actor: actor 'nju' may not lead 't-laser' "
                                      "(it has no lead_cost)"),
     ],
 )
@@ -242,7 +259,8 @@ def test_duplicate_policy_key_and_bid(csv_copy):
     with (csv_copy / "bids.csv").open("a", encoding="utf-8", newline="") as f:
         f.write(first_bid + "\r\n")
     errs = errors(csv_copy)
-    assert any("policy.csv, row 26, column key: policy key 'weights.cost' given twice (also row 13)" in e
+    assert any("policy.csv, row 26, column key: policy key 'weights.cost' given twice "
+               "(also row 13)" in e
                for e in errs)
     assert any("bids.csv" in e and "second bid" in e for e in errs)
 
@@ -269,8 +287,10 @@ def test_gbk_csv_and_excel_conveniences(tmp_path):
     """Excel on a Chinese Windows saves GBK; TRUE/FALSE, 50 %, comment and blank rows are read."""
     d = tmp_path / "gbk"
     d.mkdir()
-    (d / "sites.csv").write_bytes("id,name,lat,lon\n# 注释\n\nsip,苏州工业园区,31.3,120.7\n".encode("gbk"))
-    (d / "policy.csv").write_text("key,value\nmax_state_share,50%\nno_free_riders,FALSE\n", encoding="utf-8")
+    sites = "id,name,lat,lon\n# 注释\n\nsip,苏州工业园区,31.3,120.7\n"
+    (d / "sites.csv").write_bytes(sites.encode("gbk"))
+    (d / "policy.csv").write_text("key,value\nmax_state_share,50%\nno_free_riders,FALSE\n",
+                                  encoding="utf-8")
     raw, _ = read_workbook(d)
     assert raw["sites"] == [{"id": "sip", "name": "苏州工业园区", "lat": 31.3, "lon": 120.7}]
     assert raw["policy"] == {"max_state_share": 0.5, "no_free_riders": False}
@@ -284,10 +304,12 @@ def test_template_has_headers_readme_and_imports_empty(tmp_path):
     wb = openpyxl.load_workbook(xlsx)
     assert wb.sheetnames[0] == "README"
     readme = "\n".join(str(c) for row in wb["README"].iter_rows(values_only=True) for c in row if c)
-    for col in ("cap:<id>", "lead_cost", "redundancy", "forbidden_actor", "incentives.<type>.instruments"):
+    for col in ("cap:<id>", "lead_cost", "redundancy", "forbidden_actor",
+                "incentives.<type>.instruments"):
         assert col in readme
     assert [c.value for c in wb["actors"][1]][:3] == ["id", "name", "type"]
-    assert [c.value for c in wb["requirements"][1]] == ["target", "capability", "level", "redundancy"]
+    assert [c.value for c in wb["requirements"][1]] == ["target", "capability", "level",
+                                                        "redundancy"]
     assert (folder / "README.csv").exists() and (folder / "actor_capabilities.csv").exists()
     for src in (xlsx, folder):
         raw, _ = read_workbook(src)
@@ -308,7 +330,8 @@ def test_export_contracts_xlsx(tmp_path, demo_solution):
     rows = list(wb["contracts"].iter_rows(values_only=True))
     head = list(rows[0])
     for h in ("target", "site", "actor", "actor name", "type", "ownership", "role",
-              "reward (CNY million)", "lead fee (CNY million)", "bonus (CNY million)", "instruments"):
+              "reward (CNY million)", "lead fee (CNY million)", "bonus (CNY million)",
+              "instruments"):
         assert h in head
     n = sum(len(c["contracts"]) for c in demo_solution["consortia"])
     assert len(rows) == n + 1
@@ -325,7 +348,8 @@ def test_export_contracts_xlsx(tmp_path, demo_solution):
     cons = list(wb["consortia"].iter_rows(values_only=True))
     assert len(cons) == 1 + len(demo_solution["consortia"]) + len(demo_solution["unformed"])
     kpis = dict(list(wb["kpis"].iter_rows(values_only=True))[1:])
-    assert kpis["status"] == "optimal" and kpis["objective"] == pytest.approx(demo_solution["objective"])
+    assert kpis["status"] == "optimal"
+    assert kpis["objective"] == pytest.approx(demo_solution["objective"])
 
 
 def test_export_contracts_csv(tmp_path, demo_solution):

@@ -18,13 +18,13 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from faults import FAULT_ENV
 
 from consortium.backends.base import SolverOptions
 from consortium.cli import cli
-from consortium.instance import from_dict
-from consortium.solve import solve
+from consortium.io.instance import from_dict
+from consortium.solving.solve import solve_instance as solve
 from consortium.sweep import (
-    FAULT_ENV,
     SweepError,
     apply_overrides,
     expand,
@@ -90,7 +90,8 @@ def grid_run(tmp_path_factory):
 def budget_run(tmp_path_factory):
     """A 1-D budget sweep whose lowest budget cannot pay for the mandatory target."""
     out = tmp_path_factory.mktemp("sweep") / "budget.sqlite"
-    r = run("sweep", DEMO, "--set", "policy.total_budget=40,100,130,160,190", "-o", out, "--workers", "1")
+    r = run("sweep", DEMO, "--set", "policy.total_budget=40,100,130,160,190", "-o", out,
+            "--workers", "1")
     assert r.exit_code == 0, r.output
     return out
 
@@ -100,7 +101,8 @@ def budget_run(tmp_path_factory):
 
 def test_range_parsing():
     assert parse_range("100:1000:50") == list(range(100, 1001, 50))
-    assert parse_range("100:1000:50")[-1] == 1000 and all(isinstance(v, int) for v in parse_range("1:5:2"))
+    assert parse_range("100:1000:50")[-1] == 1000 and all(isinstance(v, int)
+                                                          for v in parse_range("1:5:2"))
     # decimal steps: no float drift, the end included when it lies on the grid
     assert parse_range("0.1:0.5:0.1") == [0.1, 0.2, 0.3, 0.4, 0.5]
     assert parse_range("0:1:0.3") == [0.0, 0.3, 0.6, 0.9]  # 1.0 is not on the grid
@@ -147,7 +149,8 @@ def test_paths_select_by_id_index_and_all():
     assert r["actors"][0]["bids"] == {"t-sic": 4.0}
     from_dict(r)
     assert json.dumps(raw) == before  # the base instance is never modified
-    assert [s.kind for s in parse_path("targets['t-sic'].requirements[0].level")] == ["key", "sel", "key", "sel", "key"]
+    kinds = [s.kind for s in parse_path("targets['t-sic'].requirements[0].level")]
+    assert kinds == ["key", "sel", "key", "sel", "key"]
     for bad, msg in [("policy.total_budgett", "did you mean 'total_budget'"),
                      ("sponsors[nowhere].budget", "no item with id 'nowhere'"),
                      ("targets[42].value", "out of range"),
@@ -162,14 +165,14 @@ def test_paths_select_by_id_index_and_all():
 
 
 def _no_solving(monkeypatch):
-    import consortium.resolve
-    import consortium.sweep
+    import consortium.solving.runner
+    import consortium.solving.session
 
     def boom(*a, **k):
         raise AssertionError("solved although the input is invalid")
 
-    monkeypatch.setattr(consortium.resolve.Session, "solve", boom)
-    monkeypatch.setattr(consortium.sweep, "run_local", boom)
+    monkeypatch.setattr(consortium.solving.session.Session, "resolve", boom)
+    monkeypatch.setattr(consortium.solving.runner, "run_local", boom)
 
 
 @pytest.mark.parametrize("args, needle", [
@@ -179,7 +182,8 @@ def _no_solving(monkeypatch):
      "policy.max_state_share"),
     (["--set", "targets[*].min_members=20"], "min_members"),
     (["--set", "policy.total_budget=1:5:0"], "policy.total_budget"),
-    (["--set", "policy.total_budget=1,2", "--set", "policy.weights.cost=1,2,3", "--zip"], "differ in length"),
+    (["--set", "policy.total_budget=1,2", "--set", "policy.weights.cost=1,2,3", "--zip"],
+     "differ in length"),
     (["--set", "policy.total_budget"], "PATH=VALUES"),
     ([], "nothing to sweep"),
 ])
@@ -217,7 +221,8 @@ def test_rows_equal_separate_solves_and_plans_verify(grid_run):
     assert all(r["worker"].startswith("local-") for r in got)
     for r in got:
         ov = json.loads(r["overrides"])
-        assert ov == {"policy.total_budget": r["policy.total_budget"], "policy.weights.cost": r["policy.weights.cost"]}
+        assert ov == {"policy.total_budget": r["policy.total_budget"],
+                      "policy.weights.cost": r["policy.weights.cost"]}
         variant = apply_overrides(raw, ov)
         ref = solve(from_dict(variant), SolverOptions(threads=1), reasons=False)
         assert r["status"] == ref.status.value == "optimal"
@@ -256,7 +261,8 @@ def test_deterministic_across_worker_counts(grid_run, tmp_path):
 
 def test_infeasible_scenario_is_a_status_not_a_failure(tmp_path):
     out = tmp_path / "inf.sqlite"
-    r = run("sweep", DEMO, "--set", "targets[t-sic].max_distance_km=1,1100", "-o", out, "--workers", "0")
+    r = run("sweep", DEMO, "--set", "targets[t-sic].max_distance_km=1,1100", "-o", out, "--workers",
+            "0")
     assert r.exit_code == 0, r.output
     a, b = rows(out)
     assert a["status"] == "infeasible" and a["error"] is None and a["objective"] is None
@@ -265,9 +271,9 @@ def test_infeasible_scenario_is_a_status_not_a_failure(tmp_path):
 
 
 def test_exception_recorded_as_failed_inprocess(tmp_path, monkeypatch):
-    import consortium.resolve
+    import consortium.solving.session
 
-    real = consortium.resolve.Session.solve
+    real = consortium.solving.session.Session.resolve
 
     def flaky(self, inst=None, **kw):
         target = inst if inst is not None else self.inst
@@ -275,7 +281,7 @@ def test_exception_recorded_as_failed_inprocess(tmp_path, monkeypatch):
             raise RuntimeError("solver exploded on purpose")
         return real(self, inst, **kw)
 
-    monkeypatch.setattr(consortium.resolve.Session, "solve", flaky)
+    monkeypatch.setattr(consortium.solving.session.Session, "resolve", flaky)
     out = tmp_path / "f.sqlite"
     r = run("sweep", DEMO, "--set", "policy.total_budget=100,150,200", "-o", out, "--workers", "0")
     assert r.exit_code == 1, r.output
@@ -284,7 +290,7 @@ def test_exception_recorded_as_failed_inprocess(tmp_path, monkeypatch):
     assert "solver exploded on purpose" in got[1]["error"]
     assert 1 not in plans(out)
     # --resume --retry-failed solves the failed scenario again (now without the fault)
-    monkeypatch.setattr(consortium.resolve.Session, "solve", real)
+    monkeypatch.setattr(consortium.solving.session.Session, "resolve", real)
     r = run("sweep", DEMO, "--set", "policy.total_budget=100,150,200", "-o", out, "--workers", "0",
             "--resume", "--retry-failed")
     assert r.exit_code == 0, r.output
@@ -299,7 +305,8 @@ def test_worker_death_recorded_and_pool_restarted(tmp_path):
     got = rows(out)
     assert [x["scenario"] for x in got] == list(range(6))
     st = {x["scenario"]: x for x in got}
-    assert st[1]["status"] == "failed" and "worker process died (killed by SIGKILL)" in st[1]["error"]
+    assert st[1]["status"] == "failed"
+    assert "worker process died (killed by SIGKILL)" in st[1]["error"]
     assert st[4]["status"] == "failed" and "injected fault" in st[4]["error"]
     assert all(st[i]["status"] == "optimal" for i in (0, 2, 3, 5))
     assert "restarting" in r.output
@@ -329,9 +336,9 @@ def test_method_decompose_per_scenario(tmp_path):
     r = run("sweep", DEMO, "--set", "policy.total_budget=100,200", "-o", out, "--workers", "0",
             "--method", "decompose", "--gap", "0.01")
     assert r.exit_code == 0, r.output
-    from consortium import sweep as sweep_mod
+    from consortium.solving.runner import CACHE
 
-    sessions = [st["session"] for st in sweep_mod._SESSIONS.values() if st["session"] is not None]
+    sessions = [st.session for st in CACHE.values() if getattr(st, "session", None) is not None]
     assert sessions and not any(s.loaded for s in sessions)  # the whole model never went to HiGHS
     raw = raw_demo()
     kept = plans(out)
@@ -368,10 +375,12 @@ def test_resume_of_a_file_from_before_method(tmp_path):
     assert r.exit_code == 2 and "other solver options" in r.output, r.output
     r = run(*args, "--resume", "--method", "mip")
     assert r.exit_code == 0 and "2 of 2" in r.output, r.output
-    assert [x["status"] for x in rows(out)] == ["optimal", "optimal"]  # every plan verified by the sweep
+    assert [x["status"]
+            for x in rows(out)] == ["optimal", "optimal"]  # every plan verified by the sweep
     raw = raw_demo()
     for row in rows(out):
-        res = verify_solution(apply_overrides(raw, json.loads(row["overrides"])), plans(out)[row["scenario"]])
+        res = verify_solution(apply_overrides(raw, json.loads(row["overrides"])),
+                              plans(out)[row["scenario"]])
         assert res.ok, [v.message for v in res.violations]
 
 
@@ -396,10 +405,12 @@ def test_refuses_to_resume_a_different_instance_or_grid(grid_run, tmp_path):
 
 def test_kill_9_then_resume(tmp_path):
     out = tmp_path / "kill.sqlite"
-    grid = ["--set", "policy.total_budget=100:210:10", "--set", "policy.weights.cost=0.9,1.1"]  # 24 scenarios
+    grid = ["--set", "policy.total_budget=100:210:10", "--set",
+            "policy.weights.cost=0.9,1.1"]  # 24 scenarios
     n = 24
     env = dict(os.environ, PYTHONUNBUFFERED="1")
-    p = subprocess.Popen([str(CONSORTIUM), "sweep", str(DEMO), *grid, "-o", str(out), "--workers", "2",
+    p = subprocess.Popen([str(CONSORTIUM), "sweep", str(DEMO), *grid, "-o", str(out), "--workers",
+                          "2",
                           "--chunk", "4", "--no-progress"], env=env, stdout=subprocess.DEVNULL,
                          stderr=subprocess.PIPE)
     deadline = time.monotonic() + 60
@@ -415,7 +426,8 @@ def test_kill_9_then_resume(tmp_path):
             if done >= 3:
                 break
         time.sleep(0.05)
-    assert p.poll() is None, f"the sweep ended before it could be killed: {p.stderr.read().decode()}"
+    assert p.poll() is None, (f"the sweep ended before it could be killed: "
+                              f"{p.stderr.read().decode()}")
     os.kill(p.pid, signal.SIGKILL)
     p.wait(10)
     p.stderr.close()
@@ -430,7 +442,7 @@ def test_kill_9_then_resume(tmp_path):
     r = run("sweep", DEMO, *grid, "-o", clean, "--workers", "2", "--chunk", "4")
     assert r.exit_code == 0, r.output
     ref = rows(clean)
-    for a, b in zip(got, ref):
+    for a, b in zip(got, ref, strict=False):
         assert a["status"] == b["status"] == "optimal"
         assert a["objective"] == pytest.approx(b["objective"], rel=1e-6, abs=1e-6)
 
@@ -474,7 +486,8 @@ def test_plot_line_png_and_svg(budget_run, tmp_path):
 
 def test_plot_heatmap_and_errors(grid_run, tmp_path):
     svg = tmp_path / "h.svg"
-    r = run("plot", grid_run, "--x", "policy.total_budget", "--by", "policy.weights.cost", "--y", "spend",
+    r = run("plot", grid_run, "--x", "policy.total_budget", "--by", "policy.weights.cost", "--y",
+            "spend",
             "-o", svg)
     assert r.exit_code == 0, r.output
     text = svg.read_text()

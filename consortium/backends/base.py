@@ -10,13 +10,17 @@ from typing import Any
 import numpy as np
 
 
-class Status(str, Enum):
-    """The four statuses of SPEC section 4 (plus ``error`` for solver failures)."""
+class Status(str, Enum):  # noqa: UP042 (StrEnum would change str(status))
+    """The four statuses of SPEC section 4, plus ``error``: the solver failed
+    (HiGHS reported a load, model, presolve, solve or postsolve error). An
+    error is not ``no_solution`` (a limit reached before any plan): it says
+    nothing about the instance, and the command line exits with status 4."""
 
     OPTIMAL = "optimal"
     FEASIBLE = "feasible"
     INFEASIBLE = "infeasible"
     NO_SOLUTION = "no_solution"
+    ERROR = "error"
 
     @property
     def has_plan(self) -> bool:
@@ -46,8 +50,9 @@ class SolverOptions:
     # count against the limit too.
     deadline: float | None = None
     # "mip": one MILP for the whole plan; "decompose": by target (column
-    # generation with Lagrangian bounds, consortium.decompose); "auto": the
-    # latter for models too large for the former (see solve.AUTO_DECOMPOSE_COLUMNS).
+    # generation with Lagrangian bounds, consortium.backends.decompose); "auto":
+    # the latter for models too large for the former (see
+    # consortium.solving.dispatch.AUTO_DECOMPOSE_COLUMNS).
     method: str = "auto"
 
     def remaining(self, reserve: float = 0.0) -> float | None:

@@ -1,17 +1,24 @@
-"""HiGHS through highspy, in memory: the matrix goes straight to ``passModel``."""
+"""HiGHS through highspy, in memory: the matrix goes straight to ``passModel``.
+
+No highspy object leaves the back ends: callers hand in a
+:class:`~consortium.model.linear.LinearModel` and get a
+:class:`~consortium.backends.base.RawResult`; a model kept loaded across
+re-solves is a :class:`LoadedModel`.
+"""
 
 from __future__ import annotations
 
 import os
 import sys
-import threading
 import time
+from typing import Any
 
 import highspy
 import numpy as np
 
 from ..model.linear import LinearModel
 from .base import Progress, RawResult, SolverOptions, Status
+from .runs import ABANDONED, run_guarded
 
 MS = highspy.HighsModelStatus
 # HiGHS model status -> our status, given whether a primal solution exists.
@@ -24,7 +31,7 @@ STATUS_TABLE: dict[MS, tuple[Status, Status]] = {
     MS.kIterationLimit: (Status.FEASIBLE, Status.NO_SOLUTION),
     MS.kSolutionLimit: (Status.FEASIBLE, Status.NO_SOLUTION),
     MS.kInterrupt: (Status.FEASIBLE, Status.NO_SOLUTION),
-    MS.kHighsInterrupt: (Status.FEASIBLE, Status.NO_SOLUTION),
+    MS.kHighsInterrupt: (Status.FEASIBLE, Status.NO_SOLUTION),  # type: ignore[attr-defined]  # not in highspy's stubs
     MS.kObjectiveBound: (Status.FEASIBLE, Status.NO_SOLUTION),
     MS.kObjectiveTarget: (Status.FEASIBLE, Status.NO_SOLUTION),
     MS.kMemoryLimit: (Status.FEASIBLE, Status.NO_SOLUTION),
@@ -33,17 +40,19 @@ STATUS_TABLE: dict[MS, tuple[Status, Status]] = {
     MS.kUnboundedOrInfeasible: (Status.INFEASIBLE, Status.INFEASIBLE),
     MS.kUnbounded: (Status.NO_SOLUTION, Status.NO_SOLUTION),
     MS.kNotset: (Status.NO_SOLUTION, Status.NO_SOLUTION),
-    MS.kLoadError: (Status.NO_SOLUTION, Status.NO_SOLUTION),
-    MS.kModelError: (Status.NO_SOLUTION, Status.NO_SOLUTION),
-    MS.kPresolveError: (Status.NO_SOLUTION, Status.NO_SOLUTION),
-    MS.kSolveError: (Status.NO_SOLUTION, Status.NO_SOLUTION),
-    MS.kPostsolveError: (Status.NO_SOLUTION, Status.NO_SOLUTION),
+    MS.kLoadError: (Status.ERROR, Status.ERROR),
+    MS.kModelError: (Status.ERROR, Status.ERROR),
+    MS.kPresolveError: (Status.ERROR, Status.ERROR),
+    MS.kSolveError: (Status.ERROR, Status.ERROR),
+    MS.kPostsolveError: (Status.ERROR, Status.ERROR),
     MS.kUnknown: (Status.FEASIBLE, Status.NO_SOLUTION),
 }
 
 
 def version() -> str:
-    return f"{highspy.HIGHS_VERSION_MAJOR}.{highspy.HIGHS_VERSION_MINOR}.{highspy.HIGHS_VERSION_PATCH}"
+    return (
+        f"{highspy.HIGHS_VERSION_MAJOR}.{highspy.HIGHS_VERSION_MINOR}.{highspy.HIGHS_VERSION_PATCH}"
+    )
 
 
 def new_highs() -> highspy.Highs:
@@ -103,101 +112,10 @@ def apply_options(h: highspy.Highs, opts: SolverOptions) -> None:
     h.setOptionValue("log_to_console", bool(opts.log))
 
 
-class Run:
-    """One HiGHS run in a daemon thread of its own.
-
-    highspy's ``startSolve``/``wait`` keep their locks on the *class*, so one
-    run left going after its deadline would block every later run in the
-    process ("Solver is already running"). ``Highs.run`` releases the GIL, so
-    a plain thread per run does the same job without that coupling."""
-
-    def __init__(self, h: highspy.Highs):
-        self.h = h
-        self.done = threading.Event()
-        self.stop = False
-        self.error: BaseException | None = None
-        # HiGHS asks these callbacks whether to stop (simplex, IPM, MIP search).
-        self._hooks = (h.cbSimplexInterrupt, h.cbIpmInterrupt, h.cbMipInterrupt)
-        for hook in self._hooks:
-            hook.subscribe(self._interrupt)
-        self.thread = threading.Thread(target=self._work, daemon=True, name="highs-run")
-        self.thread.start()
-
-    def _interrupt(self, e) -> None:
-        if self.stop:
-            e.interrupt()
-
-    def cancel(self) -> None:
-        """Ask HiGHS to stop at its next check (presolve does not check)."""
-        self.stop = True
-
-    def _work(self) -> None:
-        try:
-            self.h.run()
-        except BaseException as e:  # reported by solve(), never lost
-            self.error = e
-        finally:
-            for hook in self._hooks:
-                try:
-                    hook.unsubscribe(self._interrupt)
-                except Exception:
-                    pass
-            self.done.set()
-
-    def wait(self, timeout: float | None = None) -> tuple[bool, None]:
-        """Like highspy's ``Highs.wait``: (finished, None)."""
-        return self.done.wait(timeout), None
-
-
-# Runs still going after their deadline (see ``solve``); kept referenced so
-# their Highs objects are not destroyed under the running thread.
-ABANDONED: list[Run] = []
-GRACE_INTERRUPT_S = 2.0  # how long to wait for HiGHS after Ctrl-C
-
-
-def abandoned(h: highspy.Highs) -> bool:
-    """Is this Highs object still busy with a run abandoned at its deadline?"""
-    return any(r.h is h and not r.done.is_set() for r in ABANDONED)
-
-
-def _run_guarded(h: highspy.Highs, opts: SolverOptions) -> tuple[bool, bool]:
-    """Run HiGHS in its thread; cancel it at the time limit or on Ctrl-C.
-
-    Returns (finished, interrupted). A run that does not stop after being
-    cancelled is left in ``ABANDONED``.
-    """
-    deadline = None if opts.time_limit is None else time.monotonic() + opts.time_limit * 1.01 + 0.05
-    # After cancelling at the time limit, wait a little for HiGHS to stop.
-    grace = GRACE_INTERRUPT_S if opts.time_limit is None else min(0.5, 0.02 * opts.time_limit + 0.05)
-    cancelled_at = None
-    interrupted = False
-    run = Run(h)
-    while True:
-        try:
-            done = run.done.wait(0.05)
-        except KeyboardInterrupt:
-            interrupted = True
-            run.cancel()
-            cancelled_at = cancelled_at or time.monotonic()
-            grace = max(grace, GRACE_INTERRUPT_S)
-            continue
-        if done:
-            if run.error is not None:
-                raise run.error
-            return True, interrupted
-        now = time.monotonic()
-        if cancelled_at is None and deadline is not None and now > deadline:
-            run.cancel()
-            cancelled_at = now
-        if cancelled_at is not None and now - cancelled_at > grace:
-            ABANDONED.append(run)
-            return False, interrupted
-
-
-def solve(
-    lm: LinearModel, opts: SolverOptions, start: np.ndarray | None = None, h: highspy.Highs | None = None
-) -> RawResult:
-    """Solve ``lm`` (or re-solve a Highs object already holding it)."""
+def run_highs(lm: LinearModel, opts: SolverOptions, start: np.ndarray | None = None,
+              h: highspy.Highs | None = None) -> RawResult:
+    """Solve ``lm`` with HiGHS (or re-solve a Highs object already holding it),
+    from the plan ``start`` if given, within ``opts``."""
     t0 = time.perf_counter()
     if h is None:
         h = to_highs(lm)
@@ -217,7 +135,7 @@ def solve(
 
         h.cbMipLogging.subscribe(_report)
         h.cbMipImprovingSolution.subscribe(_report)
-    finished, interrupted = _run_guarded(h, opts)
+    finished, interrupted = run_guarded(h, opts.time_limit)
     if opts.on_progress is not None and finished:
         h.cbMipLogging.clear()
         h.cbMipImprovingSolution.clear()
@@ -225,18 +143,10 @@ def solve(
         # HiGHS did not stop (its presolve does not always look at the clock or
         # at cancelSolve). Leave it running in its daemon thread and answer with
         # the starting plan, so the command returns on time.
-        has = start is not None
-        return RawResult(
-            status=Status.FEASIBLE if has else Status.NO_SOLUTION,
-            x=None if start is None else np.asarray(start, float),
-            objective=None, bound=None, gap=None, time_s=time.perf_counter() - t0,
-            solver="highs", version=version(),
-            message="time limit reached before HiGHS finished presolve; returned the starting plan",
-            interrupted=interrupted,
-        )
-    ms = h.getModelStatus()
-    info = h.getInfo()
-    has_plan = info.primal_solution_status == highspy.kSolutionStatusFeasible
+        return _cut_off(start, t0, interrupted,
+                        "time limit reached before HiGHS finished presolve; returned the starting "
+                        "plan")
+    ms, info, has_plan = _outcome(h)
     retried = False
     if start is not None and has_plan and finished and not _objective_consistent(lm, h, info):
         # HiGHS 1.16 can accept a starting plan that its presolve's reductions
@@ -244,24 +154,18 @@ def solve(
         # "optimal" (r04 in the regression set shows it). The plan it returns
         # then disagrees with the objective it reports: solve again without it.
         h.clearSolver()
-        finished, interrupted = _run_guarded(h, opts)
+        finished, interrupted = run_guarded(h, opts.time_limit)
         retried = True
         if not finished:
-            return RawResult(
-                status=Status.FEASIBLE, x=np.asarray(start, float), objective=None, bound=None, gap=None,
-                time_s=time.perf_counter() - t0, solver="highs", version=version(),
-                message="time limit reached while solving again without the starting plan",
-                interrupted=interrupted,
-            )
-        ms = h.getModelStatus()
-        info = h.getInfo()
-        has_plan = info.primal_solution_status == highspy.kSolutionStatusFeasible
+            return _cut_off(start, t0, interrupted,
+                            "time limit reached while solving again without the starting plan")
+        ms, info, has_plan = _outcome(h)
     status = STATUS_TABLE.get(ms, (Status.NO_SOLUTION, Status.NO_SOLUTION))[0 if has_plan else 1]
     x = np.asarray(h.getSolution().col_value) if has_plan else None
     bound = info.mip_dual_bound if lm.integer.any() else info.objective_function_value
     obj = info.objective_function_value if has_plan else None
     gap = info.mip_gap if lm.integer.any() else (0.0 if has_plan else None)
-    if ms in (MS.kInterrupt, MS.kHighsInterrupt):
+    if ms in (MS.kInterrupt, MS.kHighsInterrupt):  # type: ignore[attr-defined]  # not in highspy's stubs
         interrupted = True
     return RawResult(
         status=status,
@@ -272,10 +176,29 @@ def solve(
         time_s=time.perf_counter() - t0,
         solver="highs",
         version=version(),
-        message=h.modelStatusToString(ms) + (" (solved again without the starting plan, which HiGHS had "
-                                              "valued wrongly)" if retried else ""),
+        message=h.modelStatusToString(ms)
+        + (
+            " (solved again without the starting plan, which HiGHS had valued wrongly)"
+            if retried
+            else ""
+        ),
         interrupted=interrupted,
     )
+
+
+def _outcome(h: highspy.Highs) -> tuple[Any, Any, bool]:
+    """HiGHS's model status, its info, and whether it holds a feasible plan."""
+    info = h.getInfo()
+    return h.getModelStatus(), info, info.primal_solution_status == highspy.kSolutionStatusFeasible
+
+
+def _cut_off(start: np.ndarray | None, t0: float, interrupted: bool, message: str) -> RawResult:
+    """HiGHS did not finish in time: the starting plan (if any) is the answer."""
+    has = start is not None
+    return RawResult(status=Status.FEASIBLE if has else Status.NO_SOLUTION,
+                     x=np.asarray(start, float) if has else None, objective=None, bound=None,
+                     gap=None, time_s=time.perf_counter() - t0, solver="highs", version=version(),
+                     message=message, interrupted=interrupted)
 
 
 def _objective_consistent(lm: LinearModel, h: highspy.Highs, info) -> bool:
@@ -286,3 +209,100 @@ def _objective_consistent(lm: LinearModel, h: highspy.Highs, info) -> bool:
     mine = float(lm.obj @ x + lm.obj_offset)
     theirs = float(info.objective_function_value)
     return abs(mine - theirs) <= 1e-6 * max(1.0, abs(mine), abs(theirs))
+
+
+def invalid_option(options: dict[str, Any]) -> str | None:
+    """The first of these HiGHS options whose value HiGHS rejects, or None."""
+    h = new_highs()
+    for k, v in options.items():
+        if h.setOptionValue(k, v) != highspy.HighsStatus.kOk:
+            return k
+    return None
+
+
+def same_structure(a: LinearModel, b: LinearModel) -> bool:
+    """Same columns, rows, integrality and sparsity pattern (values may differ)."""
+    return (
+        a.n_cols == b.n_cols
+        and a.n_rows == b.n_rows
+        and np.array_equal(a.integer, b.integer)
+        and np.array_equal(a.A.indptr, b.A.indptr)
+        and np.array_equal(a.A.indices, b.A.indices)
+    )
+
+
+class LoadedModel:
+    """A :class:`LinearModel` kept loaded in one Highs object across re-solves.
+
+    :meth:`update` passes only what changed to HiGHS when the new model has the
+    same structure (costs, bounds, row limits, changed coefficients) and
+    reloads otherwise; :meth:`fix_columns` bars columns for one solve.
+    """
+
+    def __init__(self, lm: LinearModel):
+        self.lm = lm
+        self._h = to_highs(lm)
+
+    def update(self, new: LinearModel) -> bool:
+        """Hold ``new`` instead; True if it was updated in place, False if reloaded."""
+        old, h = self.lm, self._h
+        self.lm = new
+        if not same_structure(old, new):
+            self._h = to_highs(new)
+            return False
+        n, m = new.n_cols, new.n_rows
+        idx = np.arange(n, dtype=np.int32)
+        if not np.array_equal(old.obj, new.obj):
+            h.changeColsCost(n, idx, new.obj)
+        if not (np.array_equal(old.lb, new.lb) and np.array_equal(old.ub, new.ub)):
+            h.changeColsBounds(n, idx, new.lb, new.ub)
+        if not (np.array_equal(old.row_lo, new.row_lo) and np.array_equal(old.row_hi, new.row_hi)):
+            h.changeRowsBounds(m, np.arange(m, dtype=np.int32), new.row_lo, new.row_hi)  # type: ignore[attr-defined]
+        diff = np.nonzero(old.A.data != new.A.data)[0]
+        if len(diff):
+            cols = np.repeat(np.arange(n), np.diff(new.A.indptr))
+            for k in diff:
+                h.changeCoeff(int(new.A.indices[k]), int(cols[k]), float(new.A.data[k]))
+        return True
+
+    def reload(self) -> None:
+        """A fresh Highs object with the model (the old one is still busy)."""
+        self._h = to_highs(self.lm)
+
+    def set_bounds(self, cols: np.ndarray, lb: np.ndarray | float, ub: np.ndarray | float) -> None:
+        cols = np.asarray(cols, np.int32)
+        if len(cols):
+            lo = np.broadcast_to(np.asarray(lb, float), cols.shape).copy()
+            hi = np.broadcast_to(np.asarray(ub, float), cols.shape).copy()
+            self._h.changeColsBounds(len(cols), cols, lo, hi)
+
+    def restore_bounds(self, cols: np.ndarray) -> None:
+        """Back to the model's own bounds for these columns."""
+        cols = np.asarray(cols, np.int32)
+        self.set_bounds(cols, self.lm.lb[cols], self.lm.ub[cols])
+
+    @property
+    def busy(self) -> bool:
+        """Is a run abandoned at its deadline still using the Highs object?"""
+        return ABANDONED.holds(self._h)
+
+    def run(self, opts: SolverOptions, start: np.ndarray | None = None) -> RawResult:
+        return run_highs(self.lm, opts, start, h=self._h)
+
+    def run_within(
+        self, lb: np.ndarray, ub: np.ndarray, opts: SolverOptions, start: np.ndarray | None = None
+    ) -> RawResult:
+        """Solve with these bounds on every column (the exact engine's restricted
+        models), then back to the model's own bounds."""
+        from dataclasses import replace
+
+        n = self.lm.n_cols
+        idx = np.arange(n, dtype=np.int32)
+        h = self._h
+        h.changeColsBounds(n, idx, np.asarray(lb, float), np.asarray(ub, float))
+        h.clearSolver()  # nothing of an earlier round's search carries over
+        try:
+            return run_highs(replace(self.lm, lb=lb, ub=ub), opts, start, h=h)
+        finally:
+            if not ABANDONED.holds(h):
+                h.changeColsBounds(n, idx, self.lm.lb, self.lm.ub)

@@ -7,8 +7,8 @@ Two objects per model, both loaded once and then only changed:
   fixes columns with. Re-solves after a change of bounds (a budget, barred
   actors) start from the previous basis (dual simplex), which is why the
   object is kept.
-* :func:`solve_restricted` runs the MILP on a Highs object that already holds
-  the whole model, with the engine's restricted column bounds.
+* the MILP rounds run on the :class:`~consortium.backends.highs.LoadedModel`
+  of the same model (:meth:`~consortium.backends.highs.LoadedModel.run_within`).
 
 No highspy object leaves this module or :mod:`consortium.backends.highs`.
 """
@@ -16,14 +16,15 @@ No highspy object leaves this module or :mod:`consortium.backends.highs`.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 import highspy
 import numpy as np
 
 from ..model.linear import LinearModel
 from . import highs
-from .base import RawResult, SolverOptions
+from .base import SolverOptions
+from .runs import run_guarded
 
 MS = highspy.HighsModelStatus
 
@@ -57,7 +58,7 @@ class Relaxation:
         if not np.array_equal(old.obj, lm.obj):
             self.h.changeColsCost(n, np.arange(n, dtype=np.int32), lm.obj)
         if not (np.array_equal(old.row_lo, lm.row_lo) and np.array_equal(old.row_hi, lm.row_hi)):
-            self.h.changeRowsBounds(m, np.arange(m, dtype=np.int32), lm.row_lo, lm.row_hi)
+            self.h.changeRowsBounds(m, np.arange(m, dtype=np.int32), lm.row_lo, lm.row_hi)  # type: ignore[attr-defined]
         diff = np.nonzero(old.A.data != lm.A.data)[0]
         if len(diff):
             cols = np.repeat(np.arange(n), np.diff(lm.A.indptr))
@@ -79,10 +80,12 @@ class Relaxation:
         h.setOptionValue("presolve", "off")
         h.setOptionValue("solver", "simplex")
         h.setOptionValue("output_flag", False)
-        h.setOptionValue("time_limit", float(opts.time_limit) if opts.time_limit is not None else float("inf"))
+        h.setOptionValue(
+            "time_limit", float(opts.time_limit) if opts.time_limit is not None else float("inf")
+        )
         if opts.threads is not None:
             h.setOptionValue("threads", int(opts.threads))
-        finished, interrupted = highs._run_guarded(h, replace(opts, highs={}))
+        finished, interrupted = run_guarded(h, opts.time_limit)
         self.solves += 1
         dt = time.perf_counter() - t0
         if not finished:
@@ -96,21 +99,16 @@ class Relaxation:
         ms = h.getModelStatus()
         if ms == MS.kOptimal:
             sol = h.getSolution()
-            return LpResult("optimal", float(h.getInfo().objective_function_value),
-                            np.asarray(sol.row_dual, float), dt, interrupted)
+            return LpResult(
+                "optimal",
+                float(h.getInfo().objective_function_value),
+                np.asarray(sol.row_dual, float),
+                dt,
+                interrupted,
+            )
         if ms in (MS.kInfeasible, MS.kUnboundedOrInfeasible):
             return LpResult("infeasible", None, None, dt, interrupted)
-        return LpResult("unknown", None, None, dt, interrupted or ms in (MS.kInterrupt, MS.kHighsInterrupt))
-
-
-def solve_restricted(
-    lm: LinearModel, h: highspy.Highs, lb: np.ndarray, ub: np.ndarray, opts: SolverOptions,
-    start: np.ndarray | None,
-) -> RawResult:
-    """The MILP of ``lm`` with column bounds ``lb``/``ub`` on ``h`` (which holds
-    ``lm``); the bounds are set in full, so every call states its own."""
-    n = lm.n_cols
-    if n:
-        h.changeColsBounds(n, np.arange(n, dtype=np.int32), lb, ub)
-    h.clearSolver()
-    return highs.solve(replace(lm, lb=lb, ub=ub), opts, start, h=h)
+        return LpResult(
+            "unknown", None, None, dt,
+            interrupted or ms in (MS.kInterrupt, MS.kHighsInterrupt),  # type: ignore[attr-defined]
+        )

@@ -27,7 +27,10 @@ def to_pyomo(lm: LinearModel):
 
     def bounds(_m, j):
         lo, hi = lm.lb[j], lm.ub[j]
-        return (None if not np.isfinite(lo) else float(lo), None if not np.isfinite(hi) else float(hi))
+        return (
+            None if not np.isfinite(lo) else float(lo),
+            None if not np.isfinite(hi) else float(hi),
+        )
 
     def domain(_m, j):
         return pyo.Integers if lm.integer[j] else pyo.Reals
@@ -39,24 +42,27 @@ def to_pyomo(lm: LinearModel):
     def row(_m, i):
         lo, hi = lm.row_lo[i], lm.row_hi[i]
         s, e = R.indptr[i], R.indptr[i + 1]
-        expr = LinearExpression(
-            constant=0.0,
-            linear_coefs=[float(v) for v in R.data[s:e]],
-            linear_vars=[xs[j] for j in R.indices[s:e]],
+        expr = LinearExpression(constant=0.0, linear_coefs=[float(v) for v in R.data[s:e]],
+                                linear_vars=[xs[j] for j in R.indices[s:e]])
+        return (
+            None if not np.isfinite(lo) else float(lo),
+            expr,
+            None if not np.isfinite(hi) else float(hi),
         )
-        return (None if not np.isfinite(lo) else float(lo), expr, None if not np.isfinite(hi) else float(hi))
 
     m.rows = pyo.Constraint(range(lm.n_rows), rule=row)
     nz = np.nonzero(lm.obj)[0]
     m.obj = pyo.Objective(
-        expr=LinearExpression(constant=float(lm.obj_offset), linear_coefs=[float(lm.obj[j]) for j in nz],
+        expr=LinearExpression(constant=float(lm.obj_offset),
+                              linear_coefs=[float(lm.obj[j]) for j in nz],
                               linear_vars=[xs[j] for j in nz]),
         sense=pyo.maximize,
     )
     return m
 
 
-def solve(lm: LinearModel, opts: SolverOptions, solver: str = "highs") -> RawResult:
+def run_pyomo(lm: LinearModel, opts: SolverOptions, solver: str = "highs") -> RawResult:
+    """Build the Pyomo model of ``lm`` and solve it with Pyomo's ``solver`` interface."""
     import pyomo.environ as pyo
     from pyomo.contrib.solver.common.factory import SolverFactory
     from pyomo.contrib.solver.common.results import SolutionStatus, TerminationCondition
@@ -67,21 +73,17 @@ def solve(lm: LinearModel, opts: SolverOptions, solver: str = "highs") -> RawRes
     options = dict(opts.highs)
     if opts.threads is not None:
         options["threads"] = opts.threads
-    res = s.solve(
-        m,
-        tee=opts.log,
-        time_limit=opts.time_limit,
-        rel_gap=opts.gap,
-        solver_options=options,
-        load_solutions=False,
-        raise_exception_on_nonoptimal_result=False,
-    )
+    res = s.solve(m, tee=opts.log, time_limit=opts.time_limit, rel_gap=opts.gap,
+                  solver_options=options, load_solutions=False,
+                  raise_exception_on_nonoptimal_result=False)
     tc = res.termination_condition
     has_plan = res.solution_status in (SolutionStatus.feasible, SolutionStatus.optimal)
     if tc == TerminationCondition.convergenceCriteriaSatisfied:
         status = Status.OPTIMAL
     elif tc in (TerminationCondition.provenInfeasible, TerminationCondition.infeasibleOrUnbounded):
         status = Status.INFEASIBLE
+    elif tc == TerminationCondition.error:
+        status = Status.ERROR
     else:
         status = Status.FEASIBLE if has_plan else Status.NO_SOLUTION
     x = None
@@ -94,10 +96,8 @@ def solve(lm: LinearModel, opts: SolverOptions, solver: str = "highs") -> RawRes
     if obj is not None and bound is not None and np.isfinite(bound):
         gap = abs(bound - obj) / max(abs(obj), 1e-9)
     ver = s.version()
-    return RawResult(
-        status=status, x=x, objective=obj,
-        bound=bound if bound is not None and np.isfinite(bound) else None,
-        gap=gap, time_s=time.perf_counter() - t0, solver=f"pyomo+{solver}",
-        version=".".join(map(str, ver)) if isinstance(ver, tuple) else str(ver),
-        message=str(tc),
-    )
+    return RawResult(status=status, x=x, objective=obj,
+                     bound=bound if bound is not None and np.isfinite(bound) else None, gap=gap,
+                     time_s=time.perf_counter() - t0, solver=f"pyomo+{solver}",
+                     version=".".join(map(str, ver)) if isinstance(ver, tuple) else str(ver),
+                     message=str(tc))

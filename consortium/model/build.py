@@ -10,9 +10,8 @@ from .linear import Builder, LinearModel
 from .rules import Vars
 
 
-def build_model(
-    md: ModelData, *, only: set[int] | None = None, coupling: bool = True
-) -> tuple[LinearModel, Vars]:
+def build_model(md: ModelData, *, only: set[int] | None = None,
+                coupling: bool = True) -> tuple[LinearModel, Vars]:
     """The whole model; ``only`` restricts it to some targets and ``coupling=False``
     drops the rules that tie targets together (sponsor and total budgets,
     exclusive groups): together they give a target's stand-alone model."""

@@ -12,23 +12,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..instance import MARKET_END, REL_TOL, RESEARCH_END, Instance, Target
+from ..io.instance import Instance, Target
+from .eligibility import haversine_km, market_end, may_deliver, may_lead, research_end, within_limit
 
-EARTH_RADIUS_KM = 6371.0088
-
-
-def haversine_km(lat1, lon1, lat2, lon2):
-    """Great-circle distance (SPEC 3), broadcasting over numpy arrays."""
-    p1, p2 = np.radians(lat1), np.radians(lat2)
-    dp = p2 - p1
-    dl = np.radians(lon2) - np.radians(lon1)
-    h = np.sin(dp / 2) ** 2 + np.cos(p1) * np.cos(p2) * np.sin(dl / 2) ** 2
-    return 2 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.clip(h, 0.0, 1.0)))
-
-
-def within_limit(amount, limit) -> np.ndarray:
-    """``amount <= limit`` with the spec's relative tolerance."""
-    return amount <= limit * (1 + REL_TOL) + 1e-12
+__all__ = ["ModelData", "TargetView", "haversine_km", "within_limit"]
 
 
 @dataclass
@@ -47,9 +34,10 @@ class TargetView:
     deliver: np.ndarray  # bool [len(actors), n_requirements]
     lead: np.ndarray  # bool [len(actors)]: may lead this target
     base: np.ndarray  # base(a, t) per local actor
-    tri_actor: np.ndarray = field(default=None)  # local actor per triple
-    tri_site: np.ndarray = field(default=None)  # local site per triple
-    ptr: np.ndarray = field(default=None)
+    # set by ``finish``: the local actor and local site of each triple
+    tri_actor: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+    tri_site: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+    ptr: np.ndarray = field(default_factory=lambda: np.zeros(1, np.int64))
     # Why the target cannot be formed at all (empty if it may be).
     impossible: list[str] = field(default_factory=list)
     # Per dropped candidate site, why no consortium can sit there.
@@ -86,16 +74,15 @@ class ModelData:
         types = np.array([a.type for a in A], dtype=object)
         own = np.array([a.ownership for a in A], dtype=object)
         self.type = types
-        self.is_R = np.isin(types, list(RESEARCH_END)) if n else np.zeros(0, bool)
-        self.is_E = np.isin(types, list(MARKET_END)) if n else np.zeros(0, bool)
+        self.is_R = research_end(types)
+        self.is_E = market_end(types)
         self.is_foreign = own == "foreign"
         self.is_private = own == "private"
         self.is_state_ent = (own == "state") & self.is_E
         self.region = np.array([a.region for a in A], dtype=object)
         self.cost = np.array([a.cost for a in A], dtype=float)
-        self.lead_cost = np.array(
-            [np.nan if a.lead_cost is None else a.lead_cost for a in A], dtype=float
-        )
+        self.lead_cost = np.array([np.nan if a.lead_cost is None else a.lead_cost for a in A],
+                                  dtype=float)
         self.rate = np.array([pol.rate(a.type) for a in A], dtype=float)
         self.max_consortia = np.array([a.max_consortia for a in A], dtype=np.int64)
         self.max_lead = np.array([a.max_lead for a in A], dtype=np.int64)
@@ -107,27 +94,27 @@ class ModelData:
         self.chokepoint = np.array([c.chokepoint for c in inst.capabilities], dtype=bool)
         site_lat = np.array([s.lat for s in inst.sites], dtype=float)
         site_lon = np.array([s.lon for s in inst.sites], dtype=float)
-        self.dist = haversine_km(self.lat[:, None], self.lon[:, None], site_lat[None, :], site_lon[None, :])
+        self.dist = haversine_km(self.lat[:, None], self.lon[:, None], site_lat[None, :],
+                                 site_lon[None, :])
         self.forbidden_actor = np.zeros(n, dtype=bool)
-        for a in inst.fixed.forbidden_actors:
-            self.forbidden_actor[self.actor_index[a]] = True
+        for aid in inst.fixed.forbidden_actors:
+            self.forbidden_actor[self.actor_index[aid]] = True
         self.forbidden_pairs: dict[int, list[int]] = {}
-        for t, a in inst.fixed.forbidden:
-            self.forbidden_pairs.setdefault(self.target_index[t], []).append(self.actor_index[a])
+        for tid, aid in inst.fixed.forbidden:
+            ti = self.target_index[tid]
+            self.forbidden_pairs.setdefault(ti, []).append(self.actor_index[aid])
         self.fixed_members: dict[int, list[int]] = {}
-        for t, a in inst.fixed.members:
-            self.fixed_members.setdefault(self.target_index[t], []).append(self.actor_index[a])
+        for tid, aid in inst.fixed.members:
+            self.fixed_members.setdefault(self.target_index[tid], []).append(self.actor_index[aid])
         self.fixed_lead = {
             self.target_index[t]: self.actor_index[a] for t, a in inst.fixed.leads.items()
         }
-        lead_ok = {
-            mode: np.isin(types, list(pol.lead_types_for(mode))) if n else np.zeros(0, bool)
-            for mode in ("research", "economic")
-        }
+        has_lead_cost = ~np.isnan(self.lead_cost)
         self._can_lead_mode = {
-            mode: ok & ~np.isnan(self.lead_cost) & (~self.is_foreign | pol.foreign_can_lead)
+            mode: may_lead(types, has_lead_cost, self.is_foreign, pol.lead_types_for(mode),
+                           pol.foreign_can_lead)
             & (self.max_lead > 0)
-            for mode, ok in lead_ok.items()
+            for mode in ("research", "economic")
         }
         self.bids: dict[int, list[tuple[int, float]]] = {}
         for i, a in enumerate(A):
@@ -139,20 +126,17 @@ class ModelData:
 
     def forced(self, ti: int) -> bool:
         """Must this target be formed (mandatory, or a fixed lead or member)?"""
-        return (
-            self.inst.targets[ti].mandatory or ti in self.fixed_lead or ti in self.fixed_members
-        )
+        return self.inst.targets[ti].mandatory or ti in self.fixed_lead or ti in self.fixed_members
 
     def _view(self, ti: int, t: Target) -> TargetView:
-        inst, pol = self.inst, self.inst.policy
+        pol = self.inst.policy
         n = self.n_actors
         reqs = t.requirements
         if reqs:
             k = np.array([self.cap_index[r.capability] for r in reqs])
             lv = np.array([r.level for r in reqs])
-            deliver = self.levels[:, k] >= lv[None, :]
-            if pol.chokepoints_domestic_only:
-                deliver &= ~(self.chokepoint[k][None, :] & self.is_foreign[:, None])
+            deliver = may_deliver(self.levels[:, k], lv[None, :], self.chokepoint[k][None, :],
+                                  self.is_foreign, pol.chokepoints_domestic_only)
         else:
             deliver = np.zeros((n, 0), dtype=bool)
         lead = self._can_lead_mode[t.mode].copy()
@@ -168,7 +152,8 @@ class ModelData:
             within = np.repeat(cand[:, None], len(sites), axis=1)
         else:
             within = cand[:, None] & within_limit(self.dist[:, sites], t.max_distance_km)
-        view = TargetView(ti, t, np.arange(n), sites, within, deliver, lead & cand, self.cost.copy())
+        view = TargetView(ti, t, np.arange(n), sites, within, deliver, lead & cand,
+                          self.cost.copy())
         for a, bid in self.bids.get(ti, ()):
             view.base[a] = bid
         self._prune_sites(view)
@@ -195,7 +180,9 @@ class ModelData:
             why = []
             if not (v.lead & at).any():
                 reach = f" within {t.max_distance_km:g} km" if t.max_distance_km is not None else ""
-                why.append(f"no eligible lead{reach} (lead types: {', '.join(pol.lead_types_for(t.mode))})")
+                why.append(
+                    f"no eligible lead{reach} (lead types: {', '.join(pol.lead_types_for(t.mode))})"
+                )
             for r, req in enumerate(t.requirements):
                 have = int((v.deliver[:, r] & at).sum())
                 if have < req.redundancy:
@@ -209,13 +196,18 @@ class ModelData:
                         why.append(f"no {end}-end actor within reach (both ends required)")
             cap = int(at.sum())
             if cap < t.min_members:
-                why.append(f"min_members {t.min_members} but only {cap} eligible actor(s) within reach")
-            if pol.min_private_members > 0 and (self.is_private & at).sum() < pol.min_private_members:
+                why.append(
+                    f"min_members {t.min_members} but only {cap} eligible actor(s) within reach"
+                )
+            if (
+                pol.min_private_members > 0
+                and (self.is_private & at).sum() < pol.min_private_members
+            ):
                 why.append(
                     f"min_private_members {pol.min_private_members} but only "
                     f"{int((self.is_private & at).sum())} private actor(s) within reach"
                 )
-            sp = self._sponsor_region(t)
+            sp = self.sponsor_region(t)
             if pol.min_outside_members > 0 and sp is not None:
                 outside = int(((self.region != sp) & at).sum())
                 if outside < pol.min_outside_members:
@@ -225,7 +217,10 @@ class ModelData:
                     )
             for a, what in fixed:
                 if not at[a]:
-                    why.append(f"{what} {self.actor_ids[a]!r} is not eligible here ({self._why_not_member(v, a, s)})")
+                    why.append(
+                        f"{what} {self.actor_ids[a]!r} is not eligible here "
+                        f"({self._why_not_member(v, a, s)})"
+                    )
             if why:
                 v.dropped_sites[self.inst.sites[s].id] = why
             else:
@@ -234,9 +229,7 @@ class ModelData:
             if len(v.sites) == 1:
                 v.impossible = next(iter(v.dropped_sites.values()))
             else:
-                v.impossible = [
-                    f"at {sid}: {'; '.join(w)}" for sid, w in v.dropped_sites.items()
-                ]
+                v.impossible = [f"at {sid}: {'; '.join(w)}" for sid, w in v.dropped_sites.items()]
         v.sites = v.sites[keep]
         v.within = v.within[:, keep]
         if not v.impossible:
@@ -254,7 +247,7 @@ class ModelData:
             return f"{self.dist[a, s]:.0f} km from the site, limit {t.max_distance_km:g} km"
         return "delivers no requirement and may not lead (no free riders)"
 
-    def _sponsor_region(self, t: Target) -> str | None:
+    def sponsor_region(self, t: Target) -> str | None:
         if t.sponsor is None:
             return None
         return self.inst.sponsors[self.sponsor_index[t.sponsor]].region

@@ -50,7 +50,8 @@ class Csc:
 
     def __matmul__(self, x: np.ndarray) -> np.ndarray:
         cols = np.repeat(np.arange(self.shape[1]), np.diff(self.indptr))
-        y = np.bincount(self.indices, weights=self.data * np.asarray(x, float)[cols], minlength=self.shape[0])
+        y = np.bincount(self.indices, weights=self.data * np.asarray(x, float)[cols],
+                        minlength=self.shape[0])
         return y.astype(float, copy=False)  # (bincount gives ints when there are no entries at all)
 
     def scipy(self):
@@ -74,7 +75,8 @@ class Csc:
         return self.scipy()[key]
 
 
-def csc_from_coo(rows: np.ndarray, cols: np.ndarray, vals: np.ndarray, shape: tuple[int, int]) -> Csc:
+def csc_from_coo(rows: np.ndarray, cols: np.ndarray, vals: np.ndarray,
+                 shape: tuple[int, int]) -> Csc:
     """Entries ``(rows[k], cols[k], vals[k])`` as a canonical :class:`Csc`:
     rows sorted within each column, repeated entries summed, zeros dropped
     (what ``scipy.sparse.csc_matrix((vals, (rows, cols)))`` followed by
@@ -153,6 +155,21 @@ class LinearModel:
         ax = self.A @ x
         return bool(np.all(ax >= self.row_lo - tol) and np.all(ax <= self.row_hi + tol))
 
+    def violations(self, x: np.ndarray, tol: float = 1e-6) -> list[str]:
+        """What ``x`` breaks, in planner's words: each violated row's description
+        (and its rule), and any column outside its bounds."""
+        out = []
+        for j in np.nonzero((x < self.lb - tol) | (x > self.ub + tol))[0]:
+            cb = next((b for b in self.col_blocks if b.start <= j < b.stop), None)
+            out.append(
+                f"column {cb.name if cb else j} must lie in [{self.lb[j]:g}, {self.ub[j]:g}]"
+            )
+        ax = self.A @ x
+        for i in np.nonzero((ax < self.row_lo - tol) | (ax > self.row_hi + tol))[0]:
+            blk = self.row_block_of(int(i))
+            out.append(f"{blk.describe(int(i) - blk.start)} (rule {blk.rule})")
+        return out
+
     def row_block_of(self, row: int) -> RowBlock:
         for b in self.row_blocks:
             if b.start <= row < b.stop:
@@ -199,7 +216,8 @@ class Builder:
     def set_obj(self, cols: np.ndarray, values) -> None:
         """Add objective coefficients to existing columns (maximised)."""
         obj = np.concatenate(self._obj) if len(self._obj) > 1 else self._obj[0]
-        np.add.at(obj, np.asarray(cols, np.int64), np.broadcast_to(np.asarray(values, float), np.shape(cols)))
+        np.add.at(obj, np.asarray(cols, np.int64),
+                  np.broadcast_to(np.asarray(values, float), np.shape(cols)))
         self._obj = [obj]
 
     def set_bounds(self, cols, lb=None, ub=None) -> None:
@@ -210,20 +228,8 @@ class Builder:
             full[np.asarray(cols, np.int64)] = val
             arrs[:] = [full]
 
-    def add_rows(
-        self,
-        rule: str,
-        name: str,
-        n: int,
-        rows: np.ndarray,
-        cols: np.ndarray,
-        vals,
-        lo,
-        hi,
-        target,
-        describe: Callable[[int], str],
-        elastic: bool = True,
-    ) -> None:
+    def add_rows(self, rule: str, name: str, n: int, rows: np.ndarray, cols: np.ndarray, vals, lo,
+                 hi, target, describe: Callable[[int], str], elastic: bool = True) -> None:
         """Add ``n`` rows ``lo <= sum vals*x[cols] <= hi``; ``rows`` are 0..n-1."""
         if n == 0:
             return
@@ -243,14 +249,7 @@ class Builder:
         cat = lambda xs, dt=float: np.concatenate(xs) if xs else np.zeros(0, dt)  # noqa: E731
         rows, cols, vals = cat(self._rows, np.int64), cat(self._cols, np.int64), cat(self._vals)
         A = csc_from_coo(rows, cols, vals, (self.n_rows, self.n_cols))
-        return LinearModel(
-            lb=cat(self._lb),
-            ub=cat(self._ub),
-            obj=cat(self._obj),
-            integer=cat(self._int, bool),
-            A=A,
-            row_lo=cat(self._lo),
-            row_hi=cat(self._hi),
-            col_blocks=self.col_blocks,
-            row_blocks=self.row_blocks,
-        )
+        return LinearModel(lb=cat(self._lb), ub=cat(self._ub), obj=cat(self._obj),
+                           integer=cat(self._int, bool), A=A, row_lo=cat(self._lo),
+                           row_hi=cat(self._hi), col_blocks=self.col_blocks,
+                           row_blocks=self.row_blocks)

@@ -23,6 +23,7 @@ may only lead. The contracts' deliverables are assigned after the solve.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -68,15 +69,14 @@ def member_sum(v: TargetView, V: Vars, coef: np.ndarray):
     return V.x[v.index][nz], vals[nz]
 
 
-def _one_row(b: Builder, rule, name, v, cols, vals, y_coef, lo, hi, describe, elastic=True):
-    cols = np.append(cols, v_y(v, b))
+def _one_row(b: Builder, V: Vars, rule: str, name: str, v: TargetView, cols: np.ndarray,
+             vals: np.ndarray, y_coef: float, lo: float, hi: float, describe: str,
+             elastic: bool = True) -> None:
+    """One row of target ``v``: ``lo <= vals . x[cols] + y_coef * y[t] <= hi``."""
+    cols = np.append(cols, V.y[v.index])
     vals = np.append(vals, y_coef)
-    b.add_rows(rule, name, 1, np.zeros(len(cols)), cols, vals, lo, hi, v.index,
-               lambda _i: describe, elastic)
-
-
-def v_y(v: TargetView, b: Builder) -> int:
-    return b._y[v.index]  # type: ignore[attr-defined]
+    b.add_rows(rule, name, 1, np.zeros(len(cols)), cols, vals, lo, hi, v.index, lambda _i: describe,
+               elastic)
 
 
 # ------------------------------------------------------------------ variables
@@ -86,7 +86,6 @@ def add_variables(b: Builder, md: ModelData, only: set[int] | None = None) -> Va
     """Columns for every target (``only``: just these targets, the others unformed)."""
     nt = len(md.views)
     y = b.add_cols("y", nt)
-    b._y = y  # type: ignore[attr-defined]
     V = Vars(y=y)
     empty = np.zeros(0, np.int64)
     for v in md.views:
@@ -115,7 +114,7 @@ def add_variables(b: Builder, md: ModelData, only: set[int] | None = None) -> Va
 def rule1_one_lead(b: Builder, md: ModelData, V: Vars, v: TargetView) -> None:
     """Rule 1: a formed target has exactly one lead, who is one of its members."""
     t, ti = v.target, v.index
-    _one_row(b, "1", "one lead", v, V.lead[ti], np.ones(len(V.lead[ti])), -1.0, 0.0, 0.0,
+    _one_row(b, V, "1", "one lead", v, V.lead[ti], np.ones(len(V.lead[ti])), -1.0, 0.0, 0.0,
              f"{t.id}: exactly one lead who may lead it")
     local = V.lead_local[ti]
     if len(local) == 0:
@@ -126,7 +125,9 @@ def rule1_one_lead(b: Builder, md: ModelData, V: Vars, v: TargetView) -> None:
     cols = np.concatenate([V.lead[ti], cols])
     vals = np.concatenate([np.ones(n), vals])
     # Rule 4: an actor who may lead but delivers nothing can only be the lead.
-    only_lead = ~v.deliver[local].any(axis=1) if md.inst.policy.no_free_riders else np.zeros(n, bool)
+    only_lead = (
+        ~v.deliver[local].any(axis=1) if md.inst.policy.no_free_riders else np.zeros(n, bool)
+    )
     lo = np.where(only_lead, 0.0, -INF)
     ids = md.actor_ids
     b.add_rows("1", "lead is a member", n, rows, cols, vals, lo, 0.0, ti,
@@ -142,7 +143,7 @@ def rule2_site(b: Builder, md: ModelData, V: Vars, v: TargetView) -> None:
     if len(v.sites) <= 1:
         return
     z = V.site[ti]
-    _one_row(b, "2", "one site", v, z, np.ones(len(z)), -1.0, 0.0, 0.0,
+    _one_row(b, V, "2", "one site", v, z, np.ones(len(z)), -1.0, 0.0, 0.0,
              f"{t.id}: exactly one site", elastic=False)
     n = len(v.tri_actor)
     rows = np.concatenate([np.arange(n), np.arange(n)])
@@ -166,13 +167,15 @@ def rule3_redundancy(b: Builder, md: ModelData, V: Vars, v: TargetView) -> None:
     # sum of the members who may deliver it >= redundancy * y.
     k, j = np.nonzero(v.deliver[v.tri_actor])
     rows = np.concatenate([j, np.arange(n)])
-    cols = np.concatenate([V.x[ti][k], np.full(n, v_y(v, b))])
+    cols = np.concatenate([V.x[ti][k], np.full(n, V.y[ti])])
     vals = np.concatenate([np.ones(len(k)), [-float(r.redundancy) for r in reqs]])
 
     def describe(i: int) -> str:
         req = reqs[i]
-        return (f"{t.id}: requirement {req.capability!r} (level {req.level}) needs "
-                f"{req.redundancy} distinct member(s) who may deliver it")
+        return (
+            f"{t.id}: requirement {req.capability!r} (level {req.level}) needs "
+            f"{req.redundancy} distinct member(s) who may deliver it"
+        )
 
     b.add_rows("3", "redundancy", n, rows, cols, vals, 0.0, INF, ti, describe)
 
@@ -183,7 +186,7 @@ def rule5_both_ends(b: Builder, md: ModelData, V: Vars, v: TargetView) -> None:
         return
     for end, mask in (("research", md.is_R), ("market", md.is_E)):
         cols, vals = member_sum(v, V, mask[v.actors].astype(float))
-        _one_row(b, "5", "both ends", v, cols, vals, -1.0, 0.0, INF,
+        _one_row(b, V, "5", "both ends", v, cols, vals, -1.0, 0.0, INF,
                  f"{v.target.id}: at least one {end}-end member (both ends)")
 
 
@@ -192,11 +195,24 @@ def rule6_size(b: Builder, md: ModelData, V: Vars, v: TargetView) -> None:
     t = v.target
     cols, vals = member_sum(v, V, np.ones(v.n))
     cap = v.n if t.max_members is None else min(t.max_members, v.n)
-    _one_row(b, "6", "max members", v, cols, vals, -float(cap), -INF, 0.0,
-             f"{t.id}: at most {cap} members" if t.max_members is not None
-             else f"{t.id}: members only if formed", elastic=t.max_members is not None)
+    _one_row(
+        b,
+        V,
+        "6",
+        "max members",
+        v,
+        cols,
+        vals,
+        -float(cap),
+        -INF,
+        0.0,
+        f"{t.id}: at most {cap} members"
+        if t.max_members is not None
+        else f"{t.id}: members only if formed",
+        elastic=t.max_members is not None,
+    )
     if t.min_members > 1:
-        _one_row(b, "6", "min members", v, cols, vals, -float(t.min_members), 0.0, INF,
+        _one_row(b, V, "6", "min members", v, cols, vals, -float(t.min_members), 0.0, INF,
                  f"{t.id}: at least {t.min_members} members")
 
 
@@ -207,7 +223,7 @@ def rule7_state_share(b: Builder, md: ModelData, V: Vars, v: TargetView) -> None
     if share >= 1 or not se.any():
         return
     cols, vals = member_sum(v, V, se.astype(float) - share)
-    _one_row(b, "7", "state share", v, cols, vals, 0.0, -INF, 0.0,
+    _one_row(b, V, "7", "state share", v, cols, vals, 0.0, -INF, 0.0,
              f"{v.target.id}: state enterprises at most {share:g} of the members")
 
 
@@ -217,18 +233,18 @@ def rule8_private(b: Builder, md: ModelData, V: Vars, v: TargetView) -> None:
     if k <= 0:
         return
     cols, vals = member_sum(v, V, md.is_private[v.actors].astype(float))
-    _one_row(b, "8", "private members", v, cols, vals, -float(k), 0.0, INF,
+    _one_row(b, V, "8", "private members", v, cols, vals, -float(k), 0.0, INF,
              f"{v.target.id}: at least {k} private member(s)")
 
 
 def rule9_outside(b: Builder, md: ModelData, V: Vars, v: TargetView) -> None:
     """Rule 9: at least min_outside_members from outside the sponsor's region."""
     k = md.inst.policy.min_outside_members
-    region = md._sponsor_region(v.target)
+    region = md.sponsor_region(v.target)
     if k <= 0 or region is None:
         return
     cols, vals = member_sum(v, V, (md.region[v.actors] != region).astype(float))
-    _one_row(b, "9", "outside members", v, cols, vals, -float(k), 0.0, INF,
+    _one_row(b, V, "9", "outside members", v, cols, vals, -float(k), 0.0, INF,
              f"{v.target.id}: at least {k} member(s) from outside {region}")
 
 
@@ -245,9 +261,18 @@ def rule10_conflicts(b: Builder, md: ModelData, V: Vars, v: TargetView, pairs) -
     r1, c1, v1 = members_of(v, V, la, np.arange(n))
     r2, c2, v2 = members_of(v, V, lb, np.arange(n))
     ids, t = md.actor_ids, v.target
-    b.add_rows("10", "conflicts", n, np.concatenate([r1, r2]), np.concatenate([c1, c2]),
-               np.concatenate([v1, v2]), -INF, 1.0, v.index,
-               lambda i: f"{t.id}: {ids[v.actors[la[i]]]} and {ids[v.actors[lb[i]]]} are in conflict")
+    b.add_rows(
+        "10",
+        "conflicts",
+        n,
+        np.concatenate([r1, r2]),
+        np.concatenate([c1, c2]),
+        np.concatenate([v1, v2]),
+        -INF,
+        1.0,
+        v.index,
+        lambda i: f"{t.id}: {ids[v.actors[la[i]]]} and {ids[v.actors[lb[i]]]} are in conflict",
+    )
 
 
 def rule14_fixed(b: Builder, md: ModelData, V: Vars, v: TargetView) -> None:
@@ -301,8 +326,7 @@ def rule11_capacity(b: Builder, md: ModelData, V: Vars) -> None:
         row_of[binding] = np.arange(len(binding))
         keep = row_of[actors] >= 0
         b.add_rows("11", what, len(binding), row_of[actors[keep]], cols[keep], 1.0, -INF,
-                   limit[binding].astype(float), -1,
-                   lambda i, bd=binding, w=what, lim=limit: f"actor {ids[bd[i]]}: {w} {int(lim[bd[i]])}")
+                   limit[binding].astype(float), -1, _capacity_rows(ids, binding, what, limit))
 
 
 def spend_entries(md: ModelData, V: Vars, v: TargetView):
@@ -328,7 +352,7 @@ def rule12_target_budgets(b: Builder, md: ModelData, V: Vars) -> dict:
         t = v.target
         if t.budget is None or vals.sum() <= t.budget:
             continue
-        _one_row(b, "12", "target budget", v, cols, vals, -t.budget, -INF, 0.0,
+        _one_row(b, V, "12", "target budget", v, cols, vals, -t.budget, -INF, 0.0,
                  f"{t.id}: spend within its budget {t.budget:g}")
     return spends
 
@@ -339,28 +363,38 @@ def rule12_shared_budgets(b: Builder, md: ModelData, V: Vars, spends: dict) -> N
     groups: list[tuple[str, float, list[int]]] = []
     for s in inst.sponsors:
         if s.budget is not None:
-            groups.append((f"sponsor {s.id}: spend within its budget {s.budget:g}", s.budget,
-                           [v.index for v in V.views if v.target.sponsor == s.id]))
+            groups.append(
+                (
+                    f"sponsor {s.id}: spend within its budget {s.budget:g}",
+                    s.budget,
+                    [v.index for v in V.views if v.target.sponsor == s.id],
+                )
+            )
     if inst.policy.total_budget is not None:
-        groups.append((f"total spend within policy.total_budget {inst.policy.total_budget:g}",
-                       inst.policy.total_budget, list(spends)))
+        groups.append(
+            (
+                f"total spend within policy.total_budget {inst.policy.total_budget:g}",
+                inst.policy.total_budget,
+                list(spends),
+            )
+        )
     for text, cap, members in groups:
         cols = np.concatenate([spends[i][0] for i in members]) if members else np.zeros(0, np.int64)
         vals = np.concatenate([spends[i][1] for i in members]) if members else np.zeros(0)
         if vals.sum() <= cap:
             continue
         b.add_rows("12", "budget", 1, np.zeros(len(cols)), cols, vals, -INF, cap, -1,
-                   lambda _i, tx=text: tx)
+                   _fixed_text(text))
 
 
 def rule13_exclusive(b: Builder, md: ModelData, V: Vars) -> None:
     """Rule 13: at most one target of each exclusive group is formed."""
     if len(V.views) <= 1:
         return
-    for g, group in enumerate(md.inst.exclusive):
+    for group in md.inst.exclusive:
         cols = V.y[[md.target_index[t] for t in group]]
         b.add_rows("13", "exclusive", 1, np.zeros(len(cols)), cols, 1.0, -INF, 1.0, -1,
-                   lambda _i, gg=group: f"at most one of {', '.join(gg)} (exclusive group)")
+                   _fixed_text(f"at most one of {', '.join(group)} (exclusive group)"))
 
 
 # ------------------------------------------------------------------ objective
@@ -376,6 +410,23 @@ def objective(b: Builder, md: ModelData, V: Vars) -> None:
         if w.distance != 0 and len(v.tri_actor):
             km = md.dist[v.actors[v.tri_actor], v.sites[v.tri_site]]
             b.set_obj(V.x[v.index], -w.distance * km)
+
+
+def _fixed_text(text: str) -> Callable[[int], str]:
+    """A row description that is the same text for every row of the block."""
+    return lambda _i: text
+
+
+def _capacity_rows(ids: list[str], binding: np.ndarray, what: str,
+                   limit: np.ndarray) -> Callable[[int], str]:
+    """The description of capacity row ``i`` (actor ``binding[i]``)."""
+    return lambda i: f"actor {ids[binding[i]]}: {what} {int(limit[binding[i]])}"
+
+
+def _tie_rows(target: str, a: list[str], b: list[str]) -> Callable[[int], str]:
+    """The description of tie row ``i`` of one target (bound here, per target:
+    a closure in the loop over targets would describe the last target only)."""
+    return lambda i: f"{target}: tie between {a[i]} and {b[i]}"
 
 
 def ties(b: Builder, md: ModelData, V: Vars) -> None:
@@ -397,21 +448,23 @@ def ties(b: Builder, md: ModelData, V: Vars) -> None:
         la, lb, ww = la[keep], lb[keep], tw[keep]
         cols = b.add_cols(f"w[{v.target.id}]", n, lb=0.0, ub=1.0, integer=False)
         b.set_obj(cols, wt * ww)
-        t = v.target
-        for (ti, a, bb, wgt, c) in zip([v.index] * n, v.actors[la], v.actors[lb], ww, cols):
-            V.ties.append((ti, int(a), int(bb), float(wgt), int(c)))
+        pairs = zip(v.actors[la], v.actors[lb], ww, cols, strict=True)
+        for a, bb, wgt, c in pairs:
+            V.ties.append((v.index, int(a), int(bb), float(wgt), int(c)))
+        describe = _tie_rows(v.target.id, [md.actor_ids[a] for a in v.actors[la]],
+                             [md.actor_ids[a] for a in v.actors[lb]])
         if wt > 0:  # rewarded: w may be 1 only if both are members
             for side in (la, lb):
                 rows, xc, xv = members_of(v, V, side, np.arange(n), -1.0)
                 b.add_rows("ties", "tie link", n, np.concatenate([np.arange(n), rows]),
-                           np.concatenate([cols, xc]), np.concatenate([np.ones(n), xv]),
-                           -INF, 0.0, v.index, lambda i: f"{t.id}: tie", elastic=False)
+                           np.concatenate([cols, xc]), np.concatenate([np.ones(n), xv]), -INF, 0.0,
+                           v.index, describe, elastic=False)
         else:  # penalised: w must be 1 when both are members
             r1, c1, v1 = members_of(v, V, la, np.arange(n), -1.0)
             r2, c2, v2 = members_of(v, V, lb, np.arange(n), -1.0)
             b.add_rows("ties", "tie link", n, np.concatenate([np.arange(n), r1, r2]),
-                       np.concatenate([cols, c1, c2]), np.concatenate([np.ones(n), v1, v2]),
-                       -1.0, INF, v.index, lambda i: f"{t.id}: tie", elastic=False)
+                       np.concatenate([cols, c1, c2]), np.concatenate([np.ones(n), v1, v2]), -1.0,
+                       INF, v.index, describe, elastic=False)
 
 
 PER_TARGET_RULES = (

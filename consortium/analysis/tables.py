@@ -1,0 +1,92 @@
+"""The analyses as tables (pandas DataFrames), and writing them as CSV or Parquet."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+
+def _join(x: list[str] | None) -> str:
+    return ";".join(x) if x else ""
+
+
+def marginal_table(records: list[dict[str, Any]],
+                   vcg: dict[str, Any] | None = None) -> pd.DataFrame:
+    """One row per marginal-value record, with its VCG reward."""
+    import pandas as pd
+
+    v = {(c["target"], c["actor"]): c for c in (vcg or {}).get("contracts", [])}
+    rows = []
+    for m in records:
+        c = v.get((m["target"], m["actor"]), {})
+        rows.append({
+            "target": m["target"], "actor": m["actor"], "role": m["role"], "reward": m["reward"],
+            "marginal_value": m["marginal_value"], "vcg_reward": c.get("vcg_reward"),
+            "critical": m["critical"], "outcome": m["outcome"],
+            "replacement": _join(m["replacement"]),
+            "lead_after": m["lead_after"], "status": m["status"],
+            "objective_without": m["objective_without"], "note": m["note"],
+        })
+    return pd.DataFrame(rows, columns=["target", "actor", "role", "reward", "marginal_value",
+                                       "vcg_reward",
+                                       "critical", "outcome", "replacement", "lead_after", "status",
+                                       "objective_without", "note"])
+
+
+def stress_table(records: list[dict[str, Any]],
+                 ranking: list[dict[str, Any]] | None = None) -> pd.DataFrame:
+    """One row per stress scenario, with its early-warning rank."""
+    import pandas as pd
+
+    rank = {r["actor"]: r["rank"] for r in ranking or []}
+    rows = []
+    for r in records:
+        rows.append({
+            "scenario": r["name"], "drop": _join(r["drop"]),
+            "dropped_in_plan": _join(r["dropped_in_plan"]),
+            "rank": rank.get(r["drop"][0]) if len(r["drop"]) == 1 and r["drop"][0] in rank
+            else None,
+            "status": r["status"], "objective_before": r["objective_before"],
+            "objective_after": r["objective_after"], "objective_change": r["objective_change"],
+            "value_change": r["value_change"], "spend_change": r["spend_change"],
+            "lost_targets": _join(r["lost_targets"]), "new_targets": _join(r["new_targets"]),
+            "changed_targets": _join([c["target"] for c in r["changed"]]),
+            "lead_changes": _join([f"{c['target']}:{c['lead_before']}->{c['lead_after']}"
+                                   for c in r["changed"] if c["lead_before"] != c["lead_after"]]),
+            "uncovered": _join(sorted({u["capability"] for u in r["uncovered"]})),
+            "note": r["note"],
+        })
+    df = pd.DataFrame(rows, columns=["scenario", "drop", "dropped_in_plan", "rank", "status",
+                                     "objective_before", "objective_after", "objective_change",
+                                     "value_change", "spend_change", "lost_targets", "new_targets",
+                                     "changed_targets", "lead_changes", "uncovered", "note"])
+    df["rank"] = df["rank"].astype("Int64")
+    return df
+
+
+TABLE_SUFFIXES = {".csv": "csv", ".parquet": "parquet", ".pq": "parquet"}
+
+
+def write_table(df: pd.DataFrame, path: str | Path) -> None:
+    """CSV or Parquet by extension, written atomically."""
+    p = Path(path)
+    kind = TABLE_SUFFIXES.get(p.suffix.lower())
+    if kind is None:
+        raise ValueError(f"--table: {p}: unknown extension (use .csv or .parquet)")
+    p.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=p.parent, prefix=f".{p.name}.", suffix=".tmp")
+    os.close(fd)
+    try:
+        if kind == "csv":
+            df.to_csv(tmp, index=False)
+        else:
+            df.to_parquet(tmp, index=False)
+        os.replace(tmp, p)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise

@@ -1,0 +1,77 @@
+"""What every command shares: exit codes, the one-line error, the start time.
+
+Only the command line exits the process. The library raises
+:class:`consortium.errors.InputError` (exit 2) or
+:class:`consortium.errors.InternalError` (exit 3); :func:`fail` and
+:func:`exit_for` turn them into the one line and the status.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from typing import Any, NoReturn
+
+import click
+
+from ..errors import InputError, InternalError
+
+EXIT_OK, EXIT_NO_PLAN, EXIT_INVALID, EXIT_INTERNAL, EXIT_SOLVER_ERROR = 0, 1, 2, 3, 4
+
+# --time-limit counts from here: start-up included (see ``started``).
+_STARTED = time.monotonic()
+_INVOKED = False
+
+
+def new_command() -> None:
+    """A command starts: the first one in a process counts from the process's
+    start, a later one (click's CliRunner, a notebook) from its own start."""
+    global _STARTED, _INVOKED
+    if _INVOKED:
+        _STARTED = time.monotonic()
+    _INVOKED = True
+
+
+def started() -> float:
+    """``time.monotonic()`` when the running command started."""
+    return _STARTED
+
+
+def fail(message: str, code: int = EXIT_INVALID) -> NoReturn:
+    click.echo(f"error: {message}", err=True)
+    sys.exit(code)
+
+
+def exit_for(e: InputError | InternalError) -> NoReturn:
+    """The exit of a command that met a library error."""
+    if isinstance(e, InternalError):
+        for line in e.lines:
+            click.echo(line, err=True)
+        sys.exit(EXIT_INTERNAL)
+    for w in e.warnings:
+        click.echo(f"warning: {w}", err=True)
+    fail(e.errors[0] if e.errors else str(e))
+
+
+def load_instance(path: str, *, with_raw: bool = False) -> Any:
+    """The validated instance (and, ``with_raw``, the parsed JSON as read);
+    exit 2 with one line on bad input."""
+    from ..io.instance import InstanceError, load_raw
+
+    try:
+        inst, raw = load_raw(path)
+    except InstanceError as e:
+        extra = (f" (and {len(e.errors) - 1} more problem(s); see `consortium validate`)"
+                 if len(e.errors) > 1 else "")
+        fail(e.errors[0] + extra)
+    return (inst, raw) if with_raw else inst
+
+
+def read_json_or_fail(path: str) -> Any:
+    """A JSON file (a solution, an instance as read); exit 2 with one line."""
+    from ..io.jsonfile import read_json
+
+    try:
+        return read_json(path)
+    except InputError as e:
+        fail(e.errors[0])

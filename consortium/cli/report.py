@@ -1,0 +1,41 @@
+"""``consortium report``: a self-contained HTML report of a plan."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+
+@click.command("report")
+@click.argument("instance", type=click.Path(dir_okay=False))
+@click.argument("solution", type=click.Path(dir_okay=False))
+@click.option("-o", "--output", type=click.Path(dir_okay=False), required=True,
+              help="HTML file to write.")
+@click.option("--sweep", "sweep_path", type=click.Path(dir_okay=False),
+              help="Results of `consortium sweep` (SQLite): add objective/spend against the swept "
+                   "parameter.")
+@click.option("--title", help="Page title (default: the instance name).")
+def report_command(instance: str, solution: str, output: str, sweep_path: str | None,
+                   title: str | None) -> None:
+    """Write a self-contained HTML report of SOLUTION for INSTANCE.
+
+    Summary KPIs, contracts per consortium, a map of sites and members, the
+    network of formed consortia, budget use per sponsor, targets not formed
+    and, with --sweep, the trade-off curves. Inline SVG, no external resources.
+    """
+    from ..io.jsonfile import write_atomic
+    from ..report import read_sweep
+    from ..report.page import render_report
+    from . import common
+
+    inst = common.load_instance(instance)
+    sol = common.read_json_or_fail(solution)
+    raw = common.read_json_or_fail(instance)
+    sweep = read_sweep(sweep_path) if sweep_path else None
+    if sweep is not None and sweep.note:
+        click.echo(f"warning: {sweep_path}: {sweep.note}; the sweep section says so", err=True)
+    page = render_report(inst, sol, sweep=sweep, verify_raw=raw, title=title)
+    write_atomic(output, page)
+    click.echo(f"wrote {output} ({len(page) / 1024:,.0f} KiB)", err=True)
+    sys.exit(0)

@@ -1,0 +1,38 @@
+"""``consortium validate``: input validation and the pre-solve diagnosis."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from .common import EXIT_INVALID, EXIT_NO_PLAN, EXIT_OK
+
+
+@click.command("validate")
+@click.argument("instance", type=click.Path(dir_okay=False))
+@click.option("--quick", is_flag=True, help="Skip the per-target feasibility solves.")
+def validate_command(instance: str, quick: bool) -> None:
+    """Validate INSTANCE and diagnose targets that cannot be formed."""
+    from ..io.instance import InstanceError, load, unknown_keys
+
+    try:
+        inst = load(instance)
+    except InstanceError as e:
+        for line in e.errors:  # every problem, one line each
+            click.echo(f"error: {line}", err=True)
+        sys.exit(EXIT_INVALID)
+    from ..solving.validate import validate_instance
+
+    for w in unknown_keys(inst):
+        click.echo(f"warning: {w}")
+    report = validate_instance(inst, quick)
+    for f in report.findings:
+        click.echo(str(f))
+    st = report.built.lm.stats()
+    click.echo(
+        f"{instance}: valid; {len(inst.targets)} targets, {len(inst.actors)} actors, "
+        f"{len(inst.sites)} sites; model {st['columns']} columns ({st['integer']} integer), "
+        f"{st['rows']} rows; {report.errors} error(s), {report.warnings} warning(s)"
+    )
+    sys.exit(EXIT_NO_PLAN if report.errors else EXIT_OK)

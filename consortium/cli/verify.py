@@ -1,0 +1,26 @@
+"""``consortium verify``: the independent check of a plan against an instance."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from .common import EXIT_NO_PLAN, EXIT_OK, fail, load_instance, read_json_or_fail
+
+
+@click.command("verify")
+@click.argument("instance", type=click.Path(dir_okay=False))
+@click.argument("solution", type=click.Path(dir_okay=False))
+def verify_command(instance: str, solution: str) -> None:
+    """Check SOLUTION against INSTANCE by the rules of the spec alone."""
+    from ..verify import format_result, verify_solution
+
+    load_instance(instance)  # invalid instances are exit 2, as everywhere
+    sol = read_json_or_fail(solution)
+    raw = read_json_or_fail(instance)
+    if not isinstance(sol, dict):
+        fail(f"{solution}: (top level): must be a JSON object")
+    res = verify_solution(raw, sol)
+    click.echo(format_result(res, sol.get("objective")))
+    sys.exit(EXIT_OK if res.ok else EXIT_NO_PLAN)

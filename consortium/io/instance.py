@@ -1,0 +1,560 @@
+"""The instance file (`consortium-instance/1`): reading, defaults and validation.
+
+Reading happens in two visible steps, as in PyVRP's ``read.py``:
+
+1. ``parse``: raw bytes -> JSON value (duplicate keys, truncation and
+   non-JSON are caught here with the line and column);
+2. ``Instance.model_validate`` + ``_check_references``: field types, ranges and
+   defaults (pydantic), then every cross-reference and cross-field rule of
+   SPEC section 2.
+
+Every problem is reported as ``path: message`` where ``path`` is the JSON path
+(``targets[3].requirements[0].capability``). The optimisation code only ever
+sees a validated :class:`Instance`.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StrictStr,
+    ValidationError,
+    model_validator,
+)
+
+from ..errors import InstanceError
+from ..spec import (
+    ACTOR_TYPES,
+    DEFAULT_LEAD_TYPES,
+    INSTANCE_FORMAT,
+    MARKET_END,
+    MODES,
+    OWNERSHIPS,
+    REL_TOL,
+    RESEARCH_END,
+)
+from .jsonfile import parse, read_text
+
+__all__ = [
+    "ACTOR_TYPES",
+    "DEFAULT_LEAD_TYPES",
+    "FORMAT",
+    "MARKET_END",
+    "MODES",
+    "OWNERSHIPS",
+    "REL_TOL",
+    "RESEARCH_END",
+    "Instance",
+    "InstanceError",
+    "from_dict",
+    "json_schema",
+    "load",
+    "load_raw",
+    "parse",
+    "read_text",
+    "unknown_keys",
+]
+
+FORMAT = INSTANCE_FORMAT
+
+
+# ---------------------------------------------------------------- field types
+
+
+def _integral(v: Any) -> Any:
+    """Integer fields accept integral numbers (``3`` or ``3.0``), never booleans."""
+    if type(v) is int:
+        return v
+    if isinstance(v, bool):
+        raise ValueError("expected an integer, got a boolean")
+    if isinstance(v, float):
+        if not math.isfinite(v):
+            raise ValueError("non-finite number")
+        if not v.is_integer():
+            raise ValueError(f"expected an integer, got {v}")
+        return int(v)
+    return v
+
+
+Num = Annotated[float, Field(strict=True, allow_inf_nan=False)]
+NonNeg = Annotated[float, Field(strict=True, allow_inf_nan=False, ge=0)]
+Pos = Annotated[float, Field(strict=True, allow_inf_nan=False, gt=0)]
+# Field before BeforeValidator: the bounds then go into pydantic-core's own int
+# check instead of two Python validators per value (3x faster on a file with
+# tens of thousands of capability levels; same errors).
+Int0 = Annotated[int, Field(strict=True, ge=0), BeforeValidator(_integral)]
+Int1 = Annotated[int, Field(strict=True, ge=1), BeforeValidator(_integral)]
+Level = Annotated[int, Field(strict=True, ge=1, le=9), BeforeValidator(_integral)]
+Lat = Annotated[float, Field(strict=True, allow_inf_nan=False, ge=-90, le=90)]
+Lon = Annotated[float, Field(strict=True, allow_inf_nan=False, ge=-180, le=180)]
+Id = Annotated[str, Field(strict=True, min_length=1)]
+ActorType = Literal["enterprise", "sme", "institute", "university", "lab"]
+
+
+class _Model(BaseModel):
+    # Unknown keys are kept (and reported as warnings by ``unknown_keys``) rather
+    # than rejected: files written for a later format revision still load.
+    model_config = ConfigDict(extra="allow", frozen=False)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _null_means_default(cls, data: Any) -> Any:
+        """``null`` in an optional field means "absent": its default applies
+        (``"max_consortia": null`` is 1, ``"budget": null`` is no cap)."""
+        # Runs once per object of the file (thousands of actors): the common
+        # case, no null at all, is one scan in C.
+        if isinstance(data, dict) and None in data.values():
+            optional = cls._optional_fields()
+            drop = [k for k, v in data.items() if v is None and k in optional]
+            if drop:
+                data = {k: v for k, v in data.items() if k not in drop}
+        return data
+
+    @classmethod
+    @functools.cache
+    def _optional_fields(cls) -> frozenset[str]:
+        return frozenset(k for k, f in cls.model_fields.items() if not f.is_required())
+
+
+class Capability(_Model):
+    id: Id
+    name: StrictStr | None = None
+    chokepoint: StrictBool = False
+
+
+class Site(_Model):
+    id: Id
+    name: StrictStr | None = None
+    lat: Lat
+    lon: Lon
+
+
+class Sponsor(_Model):
+    id: Id
+    name: StrictStr | None = None
+    budget: NonNeg | None = None
+    region: StrictStr | None = None
+
+
+class Actor(_Model):
+    id: Id
+    name: StrictStr | None = None
+    type: ActorType
+    ownership: Literal["state", "private", "foreign"]
+    region: StrictStr
+    lat: Lat
+    lon: Lon
+    capabilities: dict[str, Level] = Field(default_factory=dict)
+    cost: NonNeg
+    lead_cost: NonNeg | None = None
+    max_consortia: Int0 = 1
+    max_lead: Int0 = 1
+    bids: dict[str, NonNeg] = Field(default_factory=dict)
+
+
+class Requirement(_Model):
+    capability: Id
+    level: Level = 1
+    redundancy: Int1 = 1
+
+
+class Target(_Model):
+    id: Id
+    name: StrictStr | None = None
+    mode: Literal["research", "economic"]
+    sponsor: StrictStr | None = None
+    value: Num = 0.0
+    mandatory: StrictBool = False
+    budget: NonNeg | None = None
+    sites: Annotated[list[Id], Field(min_length=1)]
+    max_distance_km: NonNeg | None = None
+    min_members: Int0 = 1
+    max_members: Int0 | None = None
+    requirements: list[Requirement] = Field(default_factory=list)
+
+
+class Tie(_Model):
+    a: Id
+    b: Id
+    weight: Pos = 1.0
+
+
+class Conflict(_Model):
+    a: Id
+    b: Id
+
+
+class Weights(BaseModel):
+    # An unknown weight is an error (SPEC 2), unlike other unknown keys.
+    model_config = ConfigDict(extra="forbid")
+    value: Num = 1.0
+    cost: Num = 1.0
+    distance: Num = 0.0
+    ties: Num = 0.0
+
+
+class Incentive(_Model):
+    bonus_rate: NonNeg = 0.0
+    instruments: list[StrictStr] = Field(default_factory=list)
+
+
+class Policy(_Model):
+    total_budget: NonNeg | None = None
+    require_both_ends: StrictBool = True
+    no_free_riders: StrictBool = True
+    max_state_share: NonNeg = 1.0
+    min_private_members: Int0 = 0
+    min_outside_members: Int0 = 0
+    chokepoints_domestic_only: StrictBool = True
+    foreign_can_lead: StrictBool = False
+    lead_types: dict[str, list[ActorType]] = Field(default_factory=dict)
+    weights: Weights = Field(default_factory=Weights)
+    incentives: dict[str, Incentive] = Field(default_factory=dict)
+
+    def lead_types_for(self, mode: str) -> tuple[str, ...]:
+        """A ``lead_types`` that names one mode keeps the default for the other."""
+        if mode in self.lead_types:
+            return tuple(self.lead_types[mode])
+        return DEFAULT_LEAD_TYPES[mode]
+
+    def rate(self, actor_type: str) -> float:
+        inc = self.incentives.get(actor_type)
+        return inc.bonus_rate if inc is not None else 0.0
+
+    def instruments(self, actor_type: str) -> list[str]:
+        inc = self.incentives.get(actor_type)
+        return list(inc.instruments) if inc is not None else []
+
+
+Pair = Annotated[list[Id], Field(min_length=2, max_length=2)]
+
+
+class Fixed(_Model):
+    leads: dict[str, Id] = Field(default_factory=dict)
+    members: list[Pair] = Field(default_factory=list)
+    forbidden: list[Pair] = Field(default_factory=list)
+    forbidden_actors: list[Id] = Field(default_factory=list)
+
+
+class Instance(_Model):
+    format: Literal["consortium-instance/1"] = "consortium-instance/1"  # FORMAT
+    name: StrictStr | None = None
+    currency: StrictStr | None = None
+    capabilities: list[Capability] = Field(default_factory=list)
+    sites: list[Site]
+    sponsors: list[Sponsor] = Field(default_factory=list)
+    actors: list[Actor] = Field(default_factory=list)
+    targets: list[Target] = Field(default_factory=list)
+    ties: list[Tie] = Field(default_factory=list)
+    conflicts: list[Conflict] = Field(default_factory=list)
+    exclusive: list[list[Id]] = Field(default_factory=list)
+    policy: Policy = Field(default_factory=Policy)
+    fixed: Fixed = Field(default_factory=Fixed)
+
+    # ------------------------------------------------------------ semantics
+
+    def may_lead(self, actor: Actor, target: Target) -> bool:
+        """SPEC 3: lead_cost set, type allowed for the mode, foreign only if allowed."""
+        return (
+            actor.lead_cost is not None
+            and actor.type in self.policy.lead_types_for(target.mode)
+            and (actor.ownership != "foreign" or self.policy.foreign_can_lead)
+        )
+
+    def base(self, actor: Actor, target_id: str) -> float:
+        return actor.bids.get(target_id, actor.cost)
+
+    @property
+    def display_name(self) -> str:
+        return self.name or "instance"
+
+
+# ---------------------------------------------------------------- reading
+
+
+def _path(loc: tuple[Any, ...]) -> str:
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        elif part == "[key]":
+            out += " (key)"
+        else:
+            out += f".{part}" if out else str(part)
+    return out or "(top level)"
+
+
+_MESSAGES = {
+    "missing": "required field is missing",
+    "finite_number": "non-finite number (NaN or infinity) is not allowed",
+}
+
+
+def _as_written(data: Any, loc: tuple[Any, ...], fallback: Any) -> Any:
+    """The value at ``loc`` in the file as read (a bounds error then shows
+    ``10.0`` as written, not the ``10`` that integral floats become)."""
+    for part in loc:
+        if isinstance(data, dict) and isinstance(part, str) and part in data:
+            data = data[part]
+        elif isinstance(data, list) and isinstance(part, int) and 0 <= part < len(data):
+            data = data[part]
+        else:
+            return fallback
+    return data
+
+
+def _pydantic_messages(err: ValidationError, data: Any) -> list[str]:
+    lines = []
+    for e in err.errors():
+        loc = tuple(e["loc"])
+        # pydantic appends the type name of the failing union/annotated branch
+        # ("function-before[...]"); it means nothing to a planner.
+        loc = tuple(p for p in loc if not (isinstance(p, str) and "[" in p and p != "[key]"))
+        msg = _MESSAGES.get(e["type"], e["msg"])
+        if e["type"] == "literal_error":
+            msg = f"{msg} (got {e['input']!r})"
+        elif e["type"] in ("greater_than_equal", "less_than_equal", "greater_than"):
+            value = _as_written(data, loc, e["input"])
+            msg = f"{value!r}: {msg[0].lower()}{msg[1:]}"
+        elif e["type"] == "extra_forbidden" and loc[:2] == ("policy", "weights"):
+            msg = f"unknown weight {loc[-1]!r} (expected value, cost, distance, ties)"
+        elif e["type"] == "value_error":
+            msg = msg.removeprefix("Value error, ")
+        lines.append(f"{_path(loc)}: {msg[0].lower()}{msg[1:]}")
+    return lines
+
+
+def from_dict(data: Any) -> Instance:
+    """JSON value -> validated :class:`Instance` (raises :class:`InstanceError`)."""
+    if not isinstance(data, dict):
+        raise InstanceError([f"(top level): must be a JSON object, got {type(data).__name__}"])
+    fmt = data.get("format", FORMAT)
+    if fmt != FORMAT:
+        raise InstanceError([f"format: unknown format {fmt!r} (expected {FORMAT!r})"])
+    try:
+        inst = Instance.model_validate(data)
+    except ValidationError as e:
+        raise InstanceError(_pydantic_messages(e, data)) from None
+    errors = _check_references(inst)
+    if errors:
+        raise InstanceError(errors)
+    return inst
+
+
+def load(path: str | Path) -> Instance:
+    """Read, parse and validate an instance file; the name defaults to the file stem."""
+    return load_raw(path)[0]
+
+
+def load_raw(path: str | Path) -> tuple[Instance, Any]:
+    """:func:`load`, and the parsed JSON value as read (validation leaves it
+    untouched), for the independent verifier, which reads the raw file."""
+    p = Path(path)
+    raw = parse(read_text(p), str(p))
+    inst = from_dict(raw)
+    if inst.name is None:
+        inst.name = p.stem
+    return inst, raw
+
+
+# ---------------------------------------------------------------- cross-checks
+
+
+def _check_references(inst: Instance) -> list[str]:
+    errs: list[str] = []
+
+    def unique(items: list[Any], what: str) -> dict[str, int]:
+        seen: dict[str, int] = {}
+        for i, it in enumerate(items):
+            if it.id in seen:
+                errs.append(f"{what}[{i}].id: duplicate id {it.id!r} (also {what}[{seen[it.id]}])")
+            else:
+                seen[it.id] = i
+        return seen
+
+    caps = unique(inst.capabilities, "capabilities")
+    sites = unique(inst.sites, "sites")
+    sponsors = unique(inst.sponsors, "sponsors")
+    actors = unique(inst.actors, "actors")
+    targets = unique(inst.targets, "targets")
+
+    for i, a in enumerate(inst.actors):
+        for k in a.capabilities:
+            if k not in caps:
+                errs.append(f"actors[{i}].capabilities.{k}: unknown capability {k!r}")
+        for tid in a.bids:
+            if tid not in targets:
+                errs.append(f"actors[{i}].bids.{tid}: unknown target {tid!r}")
+
+    for i, t in enumerate(inst.targets):
+        p = f"targets[{i}]"
+        if t.sponsor is not None and t.sponsor not in sponsors:
+            errs.append(f"{p}.sponsor: unknown sponsor {t.sponsor!r}")
+        seen_sites: set[str] = set()
+        for j, s in enumerate(t.sites):
+            if s not in sites:
+                errs.append(f"{p}.sites[{j}]: unknown site {s!r}")
+            elif s in seen_sites:
+                errs.append(f"{p}.sites[{j}]: site {s!r} listed twice")
+            seen_sites.add(s)
+        if t.max_members is not None and t.min_members > t.max_members:
+            errs.append(
+                f"{p}.min_members: min_members {t.min_members} > max_members {t.max_members}"
+            )
+        seen_caps: dict[str, int] = {}
+        for j, r in enumerate(t.requirements):
+            if r.capability not in caps:
+                errs.append(
+                    f"{p}.requirements[{j}].capability: unknown capability {r.capability!r}"
+                )
+            elif r.capability in seen_caps:
+                errs.append(
+                    f"{p}.requirements[{j}].capability: capability {r.capability!r} "
+                    f"already required by requirements[{seen_caps[r.capability]}]"
+                )
+            seen_caps.setdefault(r.capability, j)
+
+    def check_pair(path: str, a: str, b: str, what: str) -> bool:
+        ok = True
+        for key, v in (("a", a), ("b", b)):
+            if v not in actors:
+                errs.append(f"{path}.{key}: unknown actor {v!r}")
+                ok = False
+        if ok and a == b:
+            errs.append(f"{path}: self-{what} of actor {a!r}")
+            ok = False
+        return ok
+
+    seen_ties: dict[frozenset[str], int] = {}
+    for i, tie in enumerate(inst.ties):
+        if check_pair(f"ties[{i}]", tie.a, tie.b, "tie"):
+            key = frozenset((tie.a, tie.b))
+            if key in seen_ties:
+                errs.append(
+                    f"ties[{i}]: pair ({tie.a!r}, {tie.b!r}) already listed as "
+                    f"ties[{seen_ties[key]}]"
+                )
+            seen_ties.setdefault(key, i)
+    for i, c in enumerate(inst.conflicts):
+        check_pair(f"conflicts[{i}]", c.a, c.b, "conflict")
+
+    for i, group in enumerate(inst.exclusive):
+        seen: set[str] = set()
+        for j, tid in enumerate(group):
+            if tid not in targets:
+                errs.append(f"exclusive[{i}][{j}]: unknown target {tid!r}")
+            elif tid in seen:
+                errs.append(f"exclusive[{i}][{j}]: target {tid!r} listed twice in the group")
+            seen.add(tid)
+
+    pol = inst.policy
+    for mode in pol.lead_types:
+        if mode not in MODES:
+            errs.append(
+                f"policy.lead_types.{mode}: unknown mode {mode!r} (expected research or economic)"
+            )
+    for typ in pol.incentives:
+        if typ not in ACTOR_TYPES:
+            errs.append(
+                f"policy.incentives.{typ}: unknown actor type {typ!r} "
+                f"(expected one of {', '.join(ACTOR_TYPES)})"
+            )
+
+    fx = inst.fixed
+    forbidden_actors = set()
+    for i, aid in enumerate(fx.forbidden_actors):
+        if aid not in actors:
+            errs.append(f"fixed.forbidden_actors[{i}]: unknown actor {aid!r}")
+        forbidden_actors.add(aid)
+    forbidden_pairs: dict[tuple[str, str], int] = {}
+    for i, (tid, aid) in enumerate(fx.forbidden):
+        if tid not in targets:
+            errs.append(f"fixed.forbidden[{i}][0]: unknown target {tid!r}")
+        if aid not in actors:
+            errs.append(f"fixed.forbidden[{i}][1]: unknown actor {aid!r}")
+        forbidden_pairs.setdefault((tid, aid), i)
+
+    def contradiction(path: str, t: str, a: str, what: str) -> None:
+        if a in forbidden_actors:
+            errs.append(f"{path}: {what} {a!r} of {t!r} is also in fixed.forbidden_actors")
+        elif (t, a) in forbidden_pairs:
+            errs.append(
+                f"{path}: {what} {a!r} of {t!r} is also forbidden by "
+                f"fixed.forbidden[{forbidden_pairs[(t, a)]}]"
+            )
+
+    for tid, aid in fx.leads.items():
+        path = f"fixed.leads.{tid}"
+        if tid not in targets:
+            errs.append(f"{path}: unknown target {tid!r}")
+            continue
+        if aid not in actors:
+            errs.append(f"{path}: unknown actor {aid!r}")
+            continue
+        actor, target = inst.actors[actors[aid]], inst.targets[targets[tid]]
+        if not inst.may_lead(actor, target):
+            errs.append(
+                f"{path}: actor {aid!r} may not lead {tid!r} ({_why_not_lead(inst, actor, target)})"
+            )
+        contradiction(path, tid, aid, "fixed lead")
+    for i, (tid, aid) in enumerate(fx.members):
+        path = f"fixed.members[{i}]"
+        bad = False
+        if tid not in targets:
+            errs.append(f"{path}[0]: unknown target {tid!r}")
+            bad = True
+        if aid not in actors:
+            errs.append(f"{path}[1]: unknown actor {aid!r}")
+            bad = True
+        if not bad:
+            contradiction(path, tid, aid, "fixed member")
+    return errs
+
+
+def _why_not_lead(inst: Instance, actor: Actor, target: Target) -> str:
+    if actor.lead_cost is None:
+        return "it has no lead_cost"
+    allowed = inst.policy.lead_types_for(target.mode)
+    if actor.type not in allowed:
+        return (
+            f"type {actor.type!r} cannot lead a {target.mode} target "
+            f"(allowed: {', '.join(allowed)})"
+        )
+    return "foreign actors may not lead (policy.foreign_can_lead is false)"
+
+
+def unknown_keys(inst: Instance) -> list[str]:
+    """Keys the format does not define, as ``path: unknown field`` warnings."""
+    out: list[str] = []
+
+    def walk(obj: Any, path: str) -> None:
+        if isinstance(obj, BaseModel):
+            for k in obj.model_extra or {}:
+                out.append(f"{path + '.' if path else ''}{k}: unknown field (ignored)")
+            for name in type(obj).model_fields:
+                walk(getattr(obj, name), f"{path + '.' if path else ''}{name}")
+        elif isinstance(obj, list):
+            for i, v in enumerate(obj):
+                walk(v, f"{path}[{i}]")
+        elif isinstance(obj, dict):
+            for k, v in obj.items():
+                walk(v, f"{path}.{k}")
+
+    walk(inst, "")
+    return out
+
+
+def json_schema() -> dict[str, Any]:
+    schema = Instance.model_json_schema()
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["title"] = "consortium-instance/1"
+    return schema

@@ -1,0 +1,433 @@
+"""The report's figures: one ``plot_*`` function per figure, each drawing on a
+matplotlib ``Axes`` (so a figure can be reused or tested alone), and a
+``figure_*`` function that lays it out and returns it as inline SVG. Heavy
+imports live inside the functions."""
+
+from __future__ import annotations
+
+import io
+import math
+import re
+from typing import TYPE_CHECKING, Any
+
+from .view import MULTI, TYPE_COLOURS, Plan
+
+if TYPE_CHECKING:
+    from ..sweep.store import SweepResults
+
+
+def _svg(fig: Any, salt: str) -> str:
+    """A matplotlib figure as an inline ``<svg>`` element (no XML prolog, no metadata)."""
+    import matplotlib
+
+    buf = io.StringIO()
+    with matplotlib.rc_context({"svg.fonttype": "none", "svg.hashsalt": salt}):
+        fig.savefig(buf, format="svg", bbox_inches="tight", metadata={"Date": None})
+    s = buf.getvalue()
+    s = s[s.index("<svg") :]
+    s = re.sub(r"<metadata>.*?</metadata>", "", s, flags=re.S)
+    # Namespaces are implied for <svg> inside HTML; dropping them leaves no URL at all.
+    s = re.sub(r'\s+xmlns(:xlink)?="[^"]*"', "", s)
+    m = re.match(r'<svg([^>]*?)\swidth="([\d.]+)pt"\s+height="([\d.]+)pt"', s)
+    if m:
+        w = float(m.group(2)) * 4 / 3  # pt -> CSS px
+        s = s.replace(m.group(0), f'<svg{m.group(1)} class="fig" style="max-width:{w:.0f}px"', 1)
+    return s
+
+
+def _figure(w: float, h: float) -> Any:
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(w, h))
+    fig.patch.set_facecolor("white")
+    return fig
+
+
+def _style(ax: Any) -> None:
+    for side in ("top", "right"):
+        ax.spines[side].set_visible(False)
+    ax.tick_params(labelsize=8)
+
+
+def plot_map(plan: Plan, ax: Any, bbox: tuple[float, float, float, float] | None = None,
+             labels: bool = True) -> None:
+    """Sites (stars), members (dots coloured by consortium) and lines member -> site."""
+    inst = plan.inst
+    actors = {a.id: a for a in inst.actors}
+    sites = {s.id: s for s in inst.sites}
+    used = set(plan.joins)
+    others = [a for a in inst.actors if a.id not in used]
+    if others:
+        many = len(others) > 400
+        ax.scatter([a.lon for a in others], [a.lat for a in others], s=4 if many else 9,
+                   c="#c8c8c8", lw=0, alpha=0.6 if many else 1.0, zorder=1,
+                   label="actor not in a consortium")
+    for c in plan.consortia:
+        s = sites[c.site]
+        col = plan.colour[c.target]
+        for a_id in c.members:
+            a = actors[a_id]
+            ax.plot([a.lon, s.lon], [a.lat, s.lat], color=col, lw=0.9, alpha=0.55, zorder=2)
+        ms = [actors[a] for a in c.members if a != c.lead]
+        ax.scatter([a.lon for a in ms], [a.lat for a in ms], s=26, color=col, edgecolor="white",
+                   lw=0.6, zorder=3, label=f"{c.target}")
+        lead = actors[c.lead]
+        ax.scatter([lead.lon], [lead.lat], s=60, color=col, marker="D", edgecolor="black", lw=0.7,
+                   zorder=4)
+    multi = [actors[a] for a in plan.multi]
+    if multi:
+        ax.scatter([a.lon for a in multi], [a.lat for a in multi], s=110, facecolor="none",
+                   edgecolor=MULTI, lw=1.4, zorder=5, label="in several consortia")
+    chosen = {c.site for c in plan.consortia}
+    for s in inst.sites:
+        on = s.id in chosen
+        ax.scatter([s.lon], [s.lat], marker="*", s=240 if on else 120,
+                   color="black" if on else "white", edgecolor="black", lw=0.8, zorder=6)
+        if labels and (
+            bbox is None or (bbox[0] <= s.lon <= bbox[1] and bbox[2] <= s.lat <= bbox[3])
+        ):
+            ax.annotate(
+                s.id,
+                (s.lon, s.lat),
+                xytext=(6, 5),
+                textcoords="offset points",
+                fontsize=8,
+                fontweight="bold" if on else "normal",
+                zorder=7,
+                bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none", "alpha": 0.8},
+            )
+    if bbox is not None:
+        ax.set_xlim(bbox[0], bbox[1])
+        ax.set_ylim(bbox[2], bbox[3])
+    lat0 = sum(ax.get_ylim()) / 2
+    ax.set_aspect(1 / max(math.cos(math.radians(lat0)), 0.1))
+    ax.set_xlabel("longitude (°E)", fontsize=8)
+    ax.set_ylabel("latitude (°N)", fontsize=8)
+    ax.grid(True, color="#eeeeee", lw=0.6)
+    _style(ax)
+
+
+def _bounds(points: list[tuple[float, float]], pad: float) -> tuple[float, float, float, float]:
+    lons = [p[0] for p in points]
+    lats = [p[1] for p in points]
+    w = max(max(lons) - min(lons), 0.05)
+    h = max(max(lats) - min(lats), 0.05)
+    return (min(lons) - pad * w, max(lons) + pad * w, min(lats) - pad * h, max(lats) + pad * h)
+
+
+def figure_map(plan: Plan) -> str:
+    from matplotlib.lines import Line2D
+
+    inst = plan.inst
+    actors = {a.id: a for a in inst.actors}
+    pts = [(s.lon, s.lat) for s in inst.sites] + [
+        (actors[a].lon, actors[a].lat) for a in plan.joins
+    ]
+    full = _bounds(pts, 0.06)
+    # A second panel around the chosen sites when members spread far beyond them:
+    # the clusters where consortia sit are otherwise a blot.
+    chosen = {c.site for c in plan.consortia}
+    near = _bounds([(s.lon, s.lat) for s in inst.sites if s.id in chosen], 0.0)
+    pad = max(0.35 * max(near[1] - near[0], near[3] - near[2]), 0.12)
+    near = (near[0] - pad, near[1] + pad, near[2] - pad, near[3] + pad)
+    zoom = (full[1] - full[0]) > 2.5 * (near[1] - near[0]) or (full[3] - full[2]) > 2.5 * (
+        near[3] - near[2]
+    )
+    fig = _figure(11, 5.6 if zoom else 6.5)
+    if zoom:
+        ax1, ax2 = fig.subplots(1, 2, gridspec_kw={"width_ratios": [1, 1.25]})
+        plot_map(plan, ax1, full, labels=False)
+        ax1.set_title("all members", fontsize=10)
+        plot_map(plan, ax2, near)
+        ax2.set_title("around the chosen sites", fontsize=10)
+        from matplotlib.patches import Rectangle
+
+        ax1.add_patch(
+            Rectangle((near[0], near[2]), near[1] - near[0], near[3] - near[2], fill=False,
+                      ec="#555555", lw=0.8, ls=":", zorder=8)
+        )
+    else:
+        ax = fig.subplots()
+        plot_map(plan, ax, full)
+    handles = [
+        Line2D([], [], marker="o", ls="-", lw=0.9, color=plan.colour[c.target], markersize=5,
+               label=c.target)
+        for c in plan.consortia
+    ]
+    handles += [
+        Line2D([], [], marker="D", ls="", color="#888888", markeredgecolor="black", markersize=6,
+               label="lead"),
+        Line2D([], [], marker="*", ls="", color="black", markersize=11, label="chosen site"),
+        Line2D([], [], marker="*", ls="", color="white", markeredgecolor="black", markersize=9,
+               label="candidate site not chosen"),
+        Line2D([], [], marker="o", ls="", color="#c8c8c8", markersize=4,
+               label="actor not in a consortium"),
+    ]
+    if plan.multi:
+        handles.append(
+            Line2D([], [], marker="o", ls="", markerfacecolor="none", markeredgecolor=MULTI,
+                   markersize=9, label="in several consortia")
+        )
+    fig.legend(handles=handles, loc="lower center", ncol=min(len(handles), 6), fontsize=8,
+               frameon=False, bbox_to_anchor=(0.5, -0.02))
+    fig.subplots_adjust(bottom=0.2, wspace=0.25)
+    return _svg(fig, "map")
+
+
+def plot_network(plan: Plan, ax: Any) -> None:
+    """Actors joined to the consortia they are in; ties dashed; multi-consortium actors in red."""
+    import networkx as nx
+
+    inst = plan.inst
+    actors = {a.id: a for a in inst.actors}
+    g = nx.Graph()
+    for c in plan.consortia:
+        g.add_node(("t", c.target))
+        for a in c.members:
+            g.add_node(("a", a))
+            g.add_edge(("t", c.target), ("a", a), kind="lead" if a == c.lead else "member",
+                       target=c.target)
+    ties = []
+    for tie in inst.ties:
+        if ("a", tie.a) in g and ("a", tie.b) in g:
+            ties.append((("a", tie.a), ("a", tie.b), tie.weight))
+    pos = _network_layout(g)
+    many = len(g) > 160
+    member_edges = [(u, v) for u, v, d in g.edges(data=True) if d["kind"] == "member"]
+    lead_edges = [(u, v) for u, v, d in g.edges(data=True) if d["kind"] == "lead"]
+    ecol = lambda es: [plan.colour[(u if u[0] == "t" else v)[1]] for u, v in es]  # noqa: E731
+    nx.draw_networkx_edges(g, pos, edgelist=member_edges, edge_color=ecol(member_edges), width=1.0,
+                           alpha=0.7, ax=ax)
+    nx.draw_networkx_edges(g, pos, edgelist=lead_edges, edge_color=ecol(lead_edges), width=3.0,
+                           ax=ax)
+    if ties:
+        tg = nx.Graph()
+        tg.add_edges_from([(a, b) for a, b, _w in ties])
+        nx.draw_networkx_edges(tg, pos, style="dashed", edge_color="#666666",
+                               width=[0.6 + 0.5 * w for _a, _b, w in ties], ax=ax)
+    tnodes = [n for n in g if n[0] == "t"]
+    nx.draw_networkx_nodes(g, pos, nodelist=tnodes, node_shape="s", node_size=520,
+                           node_color=[plan.colour[n[1]] for n in tnodes], edgecolors="black",
+                           linewidths=0.8, ax=ax)
+    anodes = [n for n in g if n[0] == "a"]
+    multi = plan.multi
+    nx.draw_networkx_nodes(
+        g,
+        pos,
+        nodelist=anodes,
+        node_size=[170 if n[1] in multi else 90 for n in anodes],
+        node_color=[TYPE_COLOURS.get(actors[n[1]].type, "#999999") for n in anodes],
+        edgecolors=[MULTI if n[1] in multi else "white" for n in anodes],
+        linewidths=[2.2 if n[1] in multi else 0.6 for n in anodes],
+        ax=ax,
+    )
+    if not many:
+        nx.draw_networkx_labels(
+            g,
+            pos,
+            labels={n: n[1] for n in tnodes},
+            font_size=7,
+            font_weight="bold",
+            ax=ax,
+            bbox={"boxstyle": "round,pad=0.2", "fc": "white", "ec": "none", "alpha": 0.85},
+        )
+        for n in anodes:
+            x, y = pos[n]
+            ax.annotate(n[1], (x, y), xytext=(0, -9), textcoords="offset points", ha="center",
+                        va="top", fontsize=6.5, color=MULTI if n[1] in multi else "#333333",
+                        fontweight="bold" if n[1] in multi else "normal")
+    ax.set_axis_off()
+    ax.set_aspect("equal")
+    ax.margins(0.04)
+
+
+def _network_layout(g: Any) -> dict[Any, tuple[float, float]]:
+    """Each connected group of consortia laid out alone, the groups packed in rows.
+
+    A spring layout of the whole graph flings unconnected consortia to the
+    corners and squeezes each into a dot; laying out components separately
+    keeps every consortium legible.
+    """
+    import networkx as nx
+
+    comps = sorted((sorted(c) for c in nx.connected_components(g)), key=lambda c: (-len(c), c))
+    boxes = []
+    for comp in comps:
+        sub = g.subgraph(comp)
+        if len(comp) == 1:
+            lay = {comp[0]: (0.0, 0.0)}
+        elif len(comp) <= 120:
+            # scale by the diameter: about the same edge length in every group
+            lay = nx.kamada_kawai_layout(sub, scale=0.55 * nx.diameter(sub))
+        else:
+            lay = nx.spring_layout(sub, seed=7, scale=0.55 * math.sqrt(len(comp)))
+        xs = [p[0] for p in lay.values()]
+        ys = [p[1] for p in lay.values()]
+        boxes.append((lay, min(xs), max(xs), min(ys), max(ys)))
+
+    def pack(row_w: float) -> tuple[dict[Any, tuple[float, float]], float, float]:
+        pos: dict[Any, tuple[float, float]] = {}
+        x = y = row_h = width = 0.0
+        for lay, x0, x1, y0, y1 in boxes:
+            w, h = x1 - x0 + 1.2, y1 - y0 + 1.2
+            if x > 0 and x + w > row_w + 1e-9:
+                x, y, row_h = 0.0, y - row_h, 0.0
+            for n, (px, py) in lay.items():
+                pos[n] = (x + (px - x0) + 0.6, y - (y1 - py) - 0.6)
+            x += w
+            width = max(width, x)
+            row_h = max(row_h, h)
+        return pos, width, -y + row_h
+
+    # Shelf packing; of the possible row widths keep the one giving a landscape
+    # page (about 1.5 : 1), which suits the report's width.
+    widths = [b[2] - b[1] + 1.2 for b in boxes]
+    prefix = [sum(widths[:j]) for j in range(1, len(widths) + 1)]  # the first row is a prefix
+    step = max(1, len(prefix) // 60)
+    candidates = prefix[::step] + [prefix[-1]]
+    best = min((pack(w) for w in candidates),
+               key=lambda r: abs(math.log((r[1] / max(r[2], 1e-9)) / 1.5)))
+    return best[0]
+
+
+def figure_network(plan: Plan) -> str:
+    from matplotlib.lines import Line2D
+
+    fig = _figure(11, 7)
+    ax = fig.subplots()
+    plot_network(plan, ax)
+    (x0, x1), (y0, y1) = ax.get_xlim(), ax.get_ylim()
+    ratio = (y1 - y0) / max(x1 - x0, 1e-9)
+    fig.set_size_inches(11, min(max(8.6 * ratio, 3.5), 11))
+    present = {
+        plan.inst.actors[i].type
+        for i in range(len(plan.inst.actors))
+        if plan.inst.actors[i].id in plan.joins
+    }
+    handles = [
+        Line2D([], [], marker="s", ls="", color="#bbbbbb", markeredgecolor="black", markersize=9,
+               label="consortium (target)")
+    ]
+    handles += [
+        Line2D([], [], marker="o", ls="", color=c, markersize=7, label=t)
+        for t, c in TYPE_COLOURS.items()
+        if t in present
+    ]
+    handles += [
+        Line2D([], [], color="#777777", lw=3, label="lead"),
+        Line2D([], [], color="#777777", lw=1, label="member"),
+        Line2D([], [], color="#666666", lw=1, ls="--", label="prior tie"),
+    ]
+    if plan.multi:
+        handles.append(
+            Line2D([], [], marker="o", ls="", markerfacecolor="white", markeredgecolor=MULTI,
+                   markeredgewidth=2, markersize=9, label="in several consortia")
+        )
+    ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=8,
+              frameon=False)
+    return _svg(fig, "network")
+
+
+def budget_rows(plan: Plan) -> list[dict[str, Any]]:
+    """Spend per sponsor (and in total) against its budget, split by formed target."""
+    inst = plan.inst
+    tmap = {t.id: t for t in inst.targets}
+    rows: list[dict[str, Any]] = []
+    by: dict[str | None, list[tuple[str, float]]] = {}
+    for c in plan.consortia:
+        by.setdefault(tmap[c.target].sponsor, []).append((c.target, float(c.spend or 0.0)))
+    for s in inst.sponsors:
+        parts = by.get(s.id, [])
+        rows.append(
+            {
+                "id": s.id,
+                "name": s.name,
+                "budget": s.budget,
+                "parts": parts,
+                "spend": sum(v for _t, v in parts),
+            }
+        )
+    if by.get(None):
+        parts = by[None]
+        rows.append(
+            {
+                "id": "(no sponsor)",
+                "name": None,
+                "budget": None,
+                "parts": parts,
+                "spend": sum(v for _t, v in parts),
+            }
+        )
+    allparts = [p for r in rows for p in r["parts"]]
+    rows.append(
+        {
+            "id": "total",
+            "name": "all targets",
+            "budget": inst.policy.total_budget,
+            "parts": allparts,
+            "spend": sum(v for _t, v in allparts),
+        }
+    )
+    return rows
+
+
+def plot_budgets(plan: Plan, ax: Any, rows: list[dict[str, Any]]) -> None:
+    labels = [r["id"] for r in rows]
+    y = list(range(len(rows)))[::-1]
+    top = max([r["spend"] for r in rows] + [r["budget"] or 0 for r in rows] + [1e-9])
+    for yi, r in zip(y, rows, strict=False):
+        if r["budget"] is not None:
+            ax.barh(yi, r["budget"], height=0.72, color="#f1f1f1", edgecolor="#888888", lw=0.8,
+                    zorder=1)
+        left = 0.0
+        for t, v in r["parts"]:
+            ax.barh(yi, v, left=left, height=0.5, color=plan.colour[t], edgecolor="white", lw=0.5,
+                    zorder=2)
+            if v > 0.06 * top:
+                ax.text(left + v / 2, yi, t, ha="center", va="center", fontsize=6.5, color="white",
+                        zorder=3)
+            left += v
+        use = f" ({r['spend'] / r['budget']:.0%})" if r["budget"] else ""
+        cap = (
+            f"{r['spend']:,.1f} / {r['budget']:,.1f}{use}"
+            if r["budget"] is not None
+            else f"{r['spend']:,.1f} (no cap)"
+        )
+        ax.text(max(r["spend"], r["budget"] or 0) + top * 0.01, yi, cap, va="center", fontsize=8)
+    ax.set_yticks(y, labels, fontsize=8)
+    ax.set_xlim(0, top * 1.28)
+    cur = plan.inst.currency
+    ax.set_xlabel(f"spend{f' ({cur})' if cur else ''}; grey box = budget", fontsize=8)
+    ax.grid(True, axis="x", color="#eeeeee", lw=0.6)
+    ax.set_axisbelow(True)
+    _style(ax)
+
+
+def figure_budgets(plan: Plan, rows: list[dict[str, Any]]) -> str:
+    fig = _figure(10, 0.55 * len(rows) + 1.2)
+    plot_budgets(plan, fig.subplots(), rows)
+    return _svg(fig, "budgets")
+
+
+def figure_sweep(sw: SweepResults) -> str | None:
+    """The sweep's figure (as ``consortium plot`` draws it) against the swept
+    path with the most values, the other paths as curves; None if there is
+    nothing to draw (``sw.note`` then says why, or a note is added)."""
+    import json
+
+    from ..sweep import SweepError
+    from ..sweep.plots import plot_sweep
+
+    if not sw.params or not sw.rows or sw.note:
+        return None
+    distinct = {
+        p: len({json.dumps(r.get(p), sort_keys=True, default=str) for r in sw.rows})
+        for p in sw.params
+    }
+    xp = max(sw.params, key=lambda p: (distinct[p], -sw.params.index(p)))
+    try:
+        fig, _desc = plot_sweep(sw, x=xp, heat_map=False)
+    except SweepError as e:
+        sw.note = e.message if ": " in str(e) else str(e)
+        return None
+    return _svg(fig, "sweep")

@@ -1,0 +1,79 @@
+"""A plan as the solver chose it: which site, lead and members per formed target.
+
+A :class:`Choice` holds indices into the instance; :func:`extract` reads the
+choices from the solver's column values and :func:`start_vector` turns
+choices back into column values (a starting point for a solve).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from ..model.data import ModelData
+from ..model.rules import Vars
+
+
+@dataclass
+class Choice:
+    """A formed target as the solver chose it (indices into the instance)."""
+
+    target: int
+    site: int
+    lead: int
+    members: list[int]
+
+
+def extract(md: ModelData, V: Vars, x: np.ndarray) -> list[Choice]:
+    """Read the chosen site, lead and members of every formed target."""
+    out = []
+    for v in md.views:
+        ti = v.index
+        if x[V.y[ti]] < 0.5 or v.impossible:
+            continue
+        sj = int(np.argmax(x[V.site[ti]])) if len(V.site[ti]) else 0
+        on = (x[V.x[ti]] > 0.5) & (v.tri_site == sj)
+        members = v.actors[v.tri_actor[on]]
+        leads = v.actors[V.lead_local[ti][x[V.lead[ti]] > 0.5]]
+        out.append(Choice(ti, int(v.sites[sj]), int(leads[0]) if len(leads) else -1,
+                          [int(a) for a in members]))
+    return out
+
+
+def choices_from_plan(md: ModelData, consortia: list[dict[str, Any]]) -> list[Choice]:
+    """Choices from a solution file's consortia (for warm starts and analysis)."""
+    out = []
+    for c in consortia:
+        out.append(Choice(
+            md.target_index[c["target"]], md.site_index[c["site"]], md.actor_index[c["lead"]],
+            [md.actor_index[a] for a in c["members"]],
+        ))
+    return out
+
+
+def start_vector(md: ModelData, V: Vars, n_cols: int, choices: list[Choice]) -> np.ndarray:
+    """Column values of a plan, for a solver's starting point (ties at their value)."""
+    x = np.zeros(n_cols)
+    member_sets = {}
+    for ch in choices:
+        v = md.views[ch.target]
+        x[V.y[ch.target]] = 1
+        sj = int(np.nonzero(v.sites == ch.site)[0][0])
+        if len(V.site[ch.target]) > 1:
+            x[V.site[ch.target][sj]] = 1
+        local = {int(a): i for i, a in enumerate(v.actors)}
+        for a in ch.members:
+            i = local[a]
+            tri = np.arange(v.ptr[i], v.ptr[i + 1])
+            x[V.x[ch.target][tri[v.tri_site[tri] == sj]]] = 1
+        pos = np.nonzero(V.lead_local[ch.target] == local[ch.lead])[0]
+        x[V.lead[ch.target][pos]] = 1
+        member_sets[ch.target] = set(ch.members)
+    for ti, a, b, _w, col in V.ties:
+        s = member_sets.get(ti, ())
+        x[col] = 1.0 if (a in s and b in s) else 0.0
+    return x
+
+

@@ -1,0 +1,188 @@
+"""Why an instance, or a target, cannot be planned: pre-solve reasoning first,
+then an elastic relaxation that says which rule has to give and by how much."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..backends import highs
+from ..backends.base import SolverOptions
+from ..model.data import ModelData, within_limit
+from ..model.linear import Csc, LinearModel
+from ..spec import RULE_NAMES
+
+
+@dataclass
+class Finding:
+    severity: str  # "error" (makes the instance infeasible) or "warning"
+    target: str | None
+    rule: str
+    message: str
+
+    def __str__(self) -> str:
+        where = f"target {self.target}: " if self.target else ""
+        rule = RULE_NAMES.get(self.rule, self.rule)
+        return f"{self.severity}: {where}{self.message} (rule {self.rule}: {rule})"
+
+
+def _rule_of(text: str) -> str:
+    """Best rule number for a pre-solve message (for the finding's label)."""
+    for key, rule in (
+        ("lead", "1"),
+        ("redundancy", "3"),
+        ("both ends", "5"),
+        ("min_members", "6"),
+        ("private", "8"),
+        ("outside", "9"),
+        ("fixed", "14"),
+        ("budget", "12"),
+    ):
+        if key in text:
+            return rule
+    return "2"
+
+
+def presolve_findings(md: ModelData) -> list[Finding]:
+    """Targets that cannot be formed at all, found without any solver.
+
+    Errors for targets that must be formed (mandatory, or with fixed decisions),
+    warnings for the others.
+    """
+    out: list[Finding] = []
+    inst = md.inst
+    for v in md.views:
+        t = v.target
+        sev = "error" if md.forced(v.index) else "warning"
+        for why in v.impossible:
+            out.append(Finding(sev, t.id, _rule_of(why), f"cannot be formed: {why}"))
+        if not v.impossible and sev == "warning":
+            for sid, whys in v.dropped_sites.items():
+                out.append(
+                    Finding("note", t.id, _rule_of(whys[0]),
+                            f"site {sid} is unusable: {'; '.join(whys)}")
+                )
+    forced = [v for v in md.views if md.forced(v.index) and not v.impossible]
+    # Two forced targets in one exclusive group.
+    for g, group in enumerate(inst.exclusive):
+        f = [t for t in group if md.forced(md.target_index[t])]
+        if len(f) > 1:
+            out.append(
+                Finding("error", f[0], "13",
+                        f"targets {', '.join(f)} must all be formed but exclusive[{g}] allows one")
+            )
+    # Forced targets' cheapest spends against the shared budgets.
+    groups = [
+        (f"sponsor {s.id}", s.budget, [v for v in forced if v.target.sponsor == s.id])
+        for s in inst.sponsors
+        if s.budget is not None
+    ]
+    if inst.policy.total_budget is not None:
+        groups.append(("the total budget", inst.policy.total_budget, forced))
+    for name, cap, vs in groups:
+        need = sum(v.min_spend for v in vs)
+        if vs and not within_limit(need, cap):
+            out.append(
+                Finding(
+                    "error",
+                    ", ".join(v.target.id for v in vs),
+                    "12",
+                    f"the targets that must be formed need at least {need:.4g} but "
+                    f"{name} is {cap:g} (short by {need - cap:.4g})",
+                )
+            )
+    # Fixed leads: more targets than max_lead allows.
+    by_actor: dict[int, list[str]] = {}
+    for ti, a in md.fixed_lead.items():
+        by_actor.setdefault(a, []).append(inst.targets[ti].id)
+    for a, ts in by_actor.items():
+        if len(ts) > md.max_lead[a]:
+            out.append(
+                Finding(
+                    "error",
+                    ", ".join(ts),
+                    "11",
+                    f"actor {md.actor_ids[a]} is the fixed lead of {len(ts)} targets "
+                    f"but max_lead is {md.max_lead[a]}",
+                )
+            )
+    return out
+
+
+def elastic(lm: LinearModel, time_limit: float = 30.0) -> list[tuple[str, str, float]]:
+    """Relax every elastic row with a penalised slack; minimise the total.
+
+    Returns (rule, description, amount) for each row that had to give. Budget
+    slacks are weighed relative to the budget, counts per unit, so that the
+    diagnosis names the smallest change a planner would make.
+    """
+    rows, signs, weights = [], [], []
+    for blk in lm.row_blocks:
+        if not blk.elastic:
+            continue
+        idx = np.arange(blk.start, blk.stop)
+        for sign, finite in (
+            (1.0, np.isfinite(lm.row_lo[idx])),
+            (-1.0, np.isfinite(lm.row_hi[idx])),
+        ):
+            sel = idx[finite]
+            rows.append(sel)
+            signs.append(np.full(len(sel), sign))
+            scale = np.maximum(1.0, np.abs(np.where(sign > 0, lm.row_lo[sel], lm.row_hi[sel])))
+            weights.append(1.0 / scale if blk.rule == "12" else np.ones(len(sel)))
+    rows_a = np.concatenate(rows) if rows else np.zeros(0, np.int64)
+    signs_a = np.concatenate(signs) if signs else np.zeros(0)
+    w = np.concatenate(weights) if weights else np.zeros(0)
+    k = len(rows_a)
+    import scipy.sparse as sp  # here, not at start-up: see model.linear.Csc
+
+    S = sp.csc_matrix((signs_a, (rows_a, np.arange(k))), shape=(lm.n_rows, k))
+    relaxed = LinearModel(lb=np.concatenate([lm.lb, np.zeros(k)]),
+                          ub=np.concatenate([lm.ub, np.full(k, np.inf)]),
+                          obj=np.concatenate([np.zeros(lm.n_cols), -w]),
+                          integer=np.concatenate([lm.integer, np.zeros(k, bool)]),
+                          A=Csc.of(sp.hstack([lm.A.scipy(), S], format="csc")), row_lo=lm.row_lo,
+                          row_hi=lm.row_hi, col_blocks=lm.col_blocks, row_blocks=lm.row_blocks)
+    r = highs.run_highs(relaxed, SolverOptions(time_limit=time_limit, gap=1e-6))
+    if r.x is None:
+        return []
+    slack = r.x[lm.n_cols :]
+    x = r.x[: lm.n_cols]
+    starts = np.array([b.start for b in lm.col_blocks])
+    R = lm.A.tocsr()
+    out = []
+    for j in np.nonzero(slack > 1e-6)[0]:
+        row = int(rows_a[j])
+        blk = lm.row_block_of(row)
+        text = blk.describe(row - blk.start)
+        if blk.target[row - blk.start] < 0:
+            # A rule across targets: say which targets compete in it.
+            cols = R.indices[R.indptr[row] : R.indptr[row + 1]]
+            used = cols[x[cols] > 0.5]
+            names = sorted(
+                {
+                    lm.col_blocks[k].name.partition("[")[2].rstrip("]")
+                    for k in np.searchsorted(starts, used, side="right") - 1
+                }
+                - {""}
+            )
+            if names:
+                text += f" (needed by {', '.join(names)})"
+        out.append((blk.rule, text, float(slack[j])))
+    return out
+
+
+def explain_elastic(items: list[tuple[str, str, float]]) -> list[Finding]:
+    out = []
+    for rule, text, amount in items:
+        target = (
+            text.split(":", 1)[0]
+            if ":" in text and not text.startswith(("actor", "sponsor", "total", "at most"))
+            else None
+        )
+        out.append(
+            Finding("error", target, rule,
+                    f"cannot hold together with the others: {text} — has to give by {amount:.4g}")
+        )
+    return out

@@ -1,0 +1,292 @@
+"""Many solves of nearly the same model, without rebuilding it each time.
+
+A :class:`Session` keeps one model loaded in HiGHS (a
+:class:`~consortium.backends.highs.LoadedModel`). A variant of the instance (a
+sweep scenario, a stress scenario) is built to a :class:`LinearModel` with
+numpy, which is cheap, and handed to the loaded model: if the sparsity
+pattern is the same, only the costs, bounds and changed coefficients are
+passed to HiGHS; otherwise the model is reloaded. The previous plan is
+offered as a starting point when it is still feasible.
+
+Models large enough for the exact engine (:func:`.dispatch.method_for`) are
+re-solved by :class:`.engine.exact.Engine`, which keeps the LP relaxation's
+basis (a budget change is a few dual simplex steps) and starts from the best
+known plan, so that one restricted MILP proves the new optimum. A session also
+remembers what it has proven (:class:`Proven`): a scenario whose rows and
+bounds all lie within those of a solved one cannot do better than that one's
+bound, and a plan still feasible in it is worth its value; when the two meet,
+the scenario is answered exactly without a solve (budget sweeps over a range
+where the budget no longer binds, stress tests that drop unused actors).
+
+Analyses that bar actors from consortia (marginal values, stress tests) use
+:meth:`Session.solve_barred`, which solves within other column bounds and
+leaves the model as it is.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+from ..backends import highs
+from ..backends.base import RawResult, SolverOptions, Status
+from ..backends.highs import LoadedModel, same_structure
+from ..io.instance import Instance
+from ..model.linear import LinearModel
+from ..result.solution import Solution
+from .build import Built, build
+from .dispatch import method_for, run_backend
+from .reasons import unformed_reasons
+from .solve import solution_from_raw
+
+
+@dataclass
+class Proven:
+    """One solved scenario: its limits, its proven bound and its plan."""
+
+    lb: np.ndarray
+    ub: np.ndarray
+    row_lo: np.ndarray
+    row_hi: np.ndarray
+    bound: float | None  # proven upper bound on the scenario's optimum
+    x: np.ndarray | None  # its plan
+
+
+# How many solved scenarios a session keeps for the dominance test.
+PROVEN_KEEP = 64
+
+
+class Session:
+    """One model kept loaded in HiGHS across many re-solves."""
+
+    def __init__(self, inst: Instance, opts: SolverOptions | None = None):
+        self.opts = opts or SolverOptions()
+        self.b: Built = build(inst)
+        self._model: LoadedModel | None = None  # made at the first MILP solve
+        self._engine = None  # the exact engine (consortium.solving.engine), at its first solve
+        self.last_x: np.ndarray | None = None
+        self.reloads = 0
+        self.updates = 0
+        self.skipped = 0  # scenarios answered from earlier proofs, without a solve
+        self.proven: list[Proven] = []
+
+    @property
+    def inst(self) -> Instance:
+        return self.b.md.inst
+
+    @property
+    def model(self) -> LoadedModel:
+        """The model loaded in HiGHS, on first use (a session whose scenarios
+        are all decomposed by target never needs it)."""
+        if self._model is None:
+            self._model = LoadedModel(self.b.lm)
+        return self._model
+
+    @property
+    def engine(self):
+        """The exact engine on the loaded model, made on first use."""
+        if self._engine is None:
+            from .engine.exact import Engine
+
+            self._engine = Engine(self.b.lm, self.model)
+        return self._engine
+
+    @property
+    def loaded(self) -> bool:
+        return self._model is not None
+
+    @property
+    def busy(self) -> bool:
+        """Is a HiGHS run abandoned at its time limit still using the loaded model?"""
+        return self._model is not None and self._model.busy
+
+    def refresh(self) -> None:
+        """A fresh HiGHS object with the model if the old one is still busy."""
+        if self.busy:
+            self.model.reload()
+            self.reloads += 1
+
+    def forget(self) -> None:
+        """Drop the warm start and what earlier solves proved (a sweep does at
+        each chunk, so that its plans depend on the grid alone)."""
+        self.last_x = None
+        self.proven = []
+
+    def _load(self, b: Built) -> None:
+        old, new = self.b.lm, b.lm
+        same = same_structure(old, new)
+        if self._model is not None:  # else the first MILP solve loads the new model
+            if self._model.update(new):
+                self.updates += 1
+            else:
+                self.reloads += 1
+        if self._engine is not None:
+            if same:
+                self._engine.update(new)
+            else:
+                self._engine = None
+        if not (same and np.array_equal(old.obj, new.obj) and np.array_equal(old.A.data, new.A.data)
+                and old.obj_offset == new.obj_offset):
+            self.proven = []  # another objective or other coefficients: earlier proofs say nothing
+        self.b = b
+
+    def start_for(self, lm: LinearModel) -> np.ndarray | None:
+        """The plan to start a solve of ``lm`` from: the last plan if still
+        feasible, forming nothing if that is feasible, else none."""
+        if lm.is_feasible(self.last_x):
+            return self.last_x
+        if not any(self.b.md.forced(v.index) for v in self.b.md.views):
+            return np.zeros(lm.n_cols)  # forming nothing is feasible
+        return None
+
+    def resolve(self, inst: Instance | None = None, *, reasons: bool = False,
+                opts: SolverOptions | None = None) -> Solution:
+        """Solve the loaded instance again, or a variant of it (same ids)."""
+        t0 = time.perf_counter()
+        if inst is not None:
+            self._load(build(inst))
+        o = opts or self.opts
+        start = self.start_for(self.b.lm)
+        if method_for(self.b, o) == "decompose":
+            # by target, as `consortium solve` would (its own HiGHS objects)
+            raw = run_backend(self.b, o, "highs", start)
+        else:
+            raw = self._exact(o, start, self.b.lm.lb, self.b.lm.ub)
+        if raw.x is not None:
+            self.last_x = raw.x
+        sol = solution_from_raw(self.b, raw, time.perf_counter() - t0)
+        if reasons and sol.status.has_plan:
+            sol.unformed = unformed_reasons(self.b, sol, o)
+        return sol
+
+    def barred_columns(self, pairs: Iterable[tuple[int, int]]) -> np.ndarray:
+        """Columns (membership and lead) of actor a in target t, for (t, a) pairs;
+        ``t = -1`` bars the actor from every target."""
+        V = self.b.V
+        cols = []
+        for t, a in pairs:
+            views = V.views if t < 0 else [v for v in V.views if v.index == t]
+            for v in views:
+                hit = np.nonzero(v.actors == a)[0]
+                if not len(hit):
+                    continue
+                i = int(hit[0])
+                cols.append(V.x[v.index][v.ptr[i]:v.ptr[i + 1]])
+                cols.append(V.lead[v.index][V.lead_local[v.index] == i])
+        return np.concatenate(cols).astype(np.int32) if cols else np.zeros(0, np.int32)
+
+    def target_columns(self, targets: Iterable[int]) -> np.ndarray:
+        """A mask of the columns made for the given targets."""
+        V = self.b.V
+        wanted = set(targets)
+        mask = np.zeros(self.b.lm.n_cols, bool)
+        for t in wanted:
+            mask[V.y[t]] = True
+        for v in V.views:
+            if v.index in wanted:
+                for cols in (V.site[v.index], V.x[v.index], V.lead[v.index]):
+                    mask[cols] = True
+        for t, _a, _b, _w, c in V.ties:
+            if t in wanted:
+                mask[c] = True
+        return mask
+
+    def solve_barred(
+        self,
+        cols: np.ndarray,
+        opts: SolverOptions | None = None,
+        formed: int | None = None,
+        affected: Iterable[int] | None = None,
+    ) -> RawResult:
+        """Re-solve with the given columns fixed to 0 (and target ``formed``, if
+        given, held formed); the model itself is left as it is. ``affected``:
+        the targets whose consortia the change touches (the exact engine first
+        re-plans them alone around the last plan)."""
+        lm = self.b.lm
+        cols = np.asarray(cols, np.int32)
+        ones = np.zeros(0, np.int32) if formed is None else np.array([self.b.V.y[formed]], np.int32)
+        start = None
+        if self.last_x is not None and not np.any(self.last_x[cols] > 0.5) \
+                and not np.any(self.last_x[ones] < 0.5):
+            start = self.last_x
+        elif not len(ones) and not any(self.b.md.forced(v.index) for v in self.b.md.views):
+            start = np.zeros(lm.n_cols)
+        lb, ub = lm.lb.copy(), lm.ub.copy()
+        ub[cols] = 0.0
+        lb[ones] = 1.0
+        local = None
+        if affected is not None and start is not None:
+            local = self.target_columns(affected)
+        return self._exact(opts or self.opts, start, lb, ub, local)
+
+    # ------------------------------------------------ what earlier solves proved
+
+    def _known(self, lb: np.ndarray, ub: np.ndarray
+               ) -> tuple[float | None, np.ndarray | None, float | None]:
+        """(best upper bound, best feasible plan, its value) that earlier proven
+        scenarios give for the loaded model within column bounds lb..ub."""
+        lm = self.b.lm
+        upper, best_x, best_z = None, None, None
+        here = replace(lm, lb=lb, ub=ub)
+        for p in self.proven:
+            if p.bound is not None and np.all(p.lb <= lb) and np.all(p.ub >= ub) \
+                    and np.all(p.row_lo <= lm.row_lo) and np.all(p.row_hi >= lm.row_hi):
+                # every plan of this scenario is a plan of that one
+                upper = p.bound if upper is None else min(upper, p.bound)
+            if p.x is not None and here.is_feasible(p.x):
+                z = float(lm.obj @ p.x + lm.obj_offset)
+                if best_z is None or z > best_z:
+                    best_x, best_z = p.x, z
+        return upper, best_x, best_z
+
+    def _remember(self, lb: np.ndarray, ub: np.ndarray, raw: RawResult) -> None:
+        if raw.interrupted or raw.status not in (Status.OPTIMAL, Status.FEASIBLE):
+            return
+        lm = self.b.lm
+        self.proven.append(Proven(lb.copy(), ub.copy(), lm.row_lo.copy(), lm.row_hi.copy(),
+                                  raw.bound, None if raw.x is None else raw.x.copy()))
+        del self.proven[:-PROVEN_KEEP]
+
+    def _exact(self, o: SolverOptions, start: np.ndarray | None, lb: np.ndarray, ub: np.ndarray,
+               local: np.ndarray | None = None) -> RawResult:
+        """The engine's solve (HiGHS's on the one MILP for models below the
+        engine's size) within lb..ub, unless earlier proofs already settle it."""
+        t0 = time.perf_counter()
+        lm = self.b.lm
+        upper, x, z = self._known(lb, ub)
+        if x is not None and z is not None and upper is not None:
+            tol = max(o.gap * max(abs(z), 1e-9), 1e-6 * max(1.0, abs(z)))
+            if upper - z <= tol:
+                self.skipped += 1
+                bound = max(upper, z)
+                return RawResult(
+                    status=Status.OPTIMAL, x=x, objective=z, bound=bound,
+                    gap=abs(bound - z) / max(abs(z), 1e-9), time_s=time.perf_counter() - t0,
+                    solver="highs", version=highs.version(),
+                    message="Optimal (a plan of an earlier scenario meets the bound an earlier "
+                            "scenario proved; no solve needed)")
+        if x is not None and z is not None:
+            here = replace(lm, lb=lb, ub=ub)
+            zs = float(lm.obj @ start + lm.obj_offset) if here.is_feasible(start) else None
+            if zs is None or z > zs:
+                start = x
+        if method_for(self.b, o) == "exact":
+            raw = self.engine.solve(o, start, lb, ub, upper=upper, local=local)
+        elif np.array_equal(lb, lm.lb) and np.array_equal(ub, lm.ub):
+            raw = self.model.run(o, start)
+        else:
+            raw = self.model.run_within(lb, ub, o, start)
+        self._remember(lb, ub, raw)
+        return raw
+
+
+def wait_for_abandoned(timeout: float | None = None) -> bool:
+    """Wait (up to ``timeout`` s; None: as long as it takes) for HiGHS runs left
+    going at a time limit to stop: they block every later solve of the
+    process. True when none is left."""
+    from ..backends.runs import ABANDONED
+
+    return ABANDONED.settle(timeout)

@@ -1,0 +1,73 @@
+"""Solve, check the plan with the independent verifier, refuse a plan that fails.
+
+Every caller that hands out a plan (``consortium solve``, the analyses'
+base plan, ``consortium check``, the Python API) goes through
+:func:`solve_verified`, every sweep scenario (a re-solve of a loaded model)
+through :func:`resolve_verified`; a plan that breaks a rule is never returned
+(:class:`PlanFailsVerifier` carries it, for the caller's report).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..backends.base import SolverOptions
+from ..errors import InternalError
+from ..io.instance import Instance
+from ..result.solution import Solution
+from .session import Session
+
+
+class PlanFailsVerifier(InternalError):
+    """The independent verifier found the plan breaks rules (never expected).
+    ``violations`` are the verifier's own records (rule, target, message)."""
+
+    def __init__(self, violations: list[Any], solution: Solution | None = None):
+        self.violations = list(violations)
+        self.solution = solution  # the refused plan, for a report of what went wrong
+        super().__init__(
+            [f"internal error: plan fails rule {v.rule}: {v.message}" for v in self.violations]
+        )
+
+
+def raw_of(inst: Instance) -> dict[str, Any]:
+    """The instance as JSON, for the verifier when the file as read is not at hand."""
+    return inst.model_dump(mode="json")
+
+
+def check_plan(raw: dict[str, Any], solution: Solution | dict[str, Any]) -> None:
+    """Raise :class:`PlanFailsVerifier` unless the verifier accepts the plan
+    (``raw``: the instance JSON the plan is for)."""
+    from ..verify import verify_solution
+
+    data = solution.to_dict() if isinstance(solution, Solution) else solution
+    res = verify_solution(raw, data)
+    if not res.ok:
+        raise PlanFailsVerifier(res.violations,
+                                solution if isinstance(solution, Solution) else None)
+
+
+def resolve_verified(session: Session, inst: Instance | None, raw: dict[str, Any], *,
+                     verify: bool = True) -> Solution:
+    """:meth:`Session.resolve` of a variant (``inst``; None: the loaded one), then
+    the verifier against ``raw``, the variant's JSON: the re-solve counterpart of
+    :func:`solve_verified` (sweeps)."""
+    sol = session.resolve(inst)
+    if verify and sol.status.has_plan:
+        check_plan(raw, sol)
+    return sol
+
+
+def solve_verified(inst: Instance, opts: SolverOptions | None = None, *,
+                   raw: dict[str, Any] | None = None, backend: str = "highs", reasons: bool = True,
+                   diagnose: bool = True, verify: bool = True) -> Solution:
+    """:func:`~consortium.solving.solve.solve_instance`, then the verifier on the
+    plan (if there is one and ``verify``): raises :class:`PlanFailsVerifier`
+    rather than return a plan that breaks a rule. ``raw`` is the instance file
+    as read (default: the validated instance written out)."""
+    from . import solve as solving  # looked up at call time (tests put a broken solver here)
+
+    sol = solving.solve_instance(inst, opts, backend=backend, reasons=reasons, diagnose=diagnose)
+    if verify and sol.status.has_plan:
+        check_plan(raw if raw is not None else raw_of(inst), sol)
+    return sol

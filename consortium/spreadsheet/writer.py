@@ -1,0 +1,258 @@
+"""Instances written as workbooks or CSV folders (importing one gives back the
+same instance), and the empty template with its README sheet."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+from pathlib import Path
+from typing import Any
+
+from .reader import _fmt_cell
+from .tables import _POLICY_HELP, _POLICY_KINDS, ORDER, TABLES
+
+# ---------------------------------------------------------------- writing workbooks
+
+
+def _tables_of(inst: Any) -> dict[str, tuple[list[str], list[list[Any]]]]:
+    """Instance -> table name -> (header, rows), cells as Python values (None = blank)."""
+    d = inst.model_dump()
+    caps = [c["id"] for c in d["capabilities"]]
+    held = {k for a in d["actors"] for k in a["capabilities"]}
+    caps += sorted(held - set(caps))  # unknown ids cannot occur in a valid instance
+    out: dict[str, tuple[list[str], list[list[Any]]]] = {}
+
+    def simple(name: str, items: list[dict[str, Any]]) -> None:
+        header = [c.name for c in TABLES[name]]
+        out[name] = (header, [[it.get(h) for h in header] for it in items])
+
+    out["meta"] = (["name", "currency"], [[d.get("name"), d.get("currency")]])
+    out["policy"] = (["key", "value"], _policy_rows(d["policy"]))
+    simple("capabilities", d["capabilities"])
+    simple("sites", d["sites"])
+    simple("sponsors", d["sponsors"])
+    a_head = [c.name for c in TABLES["actors"] if not c.name.startswith("cap:")]
+    out["actors"] = (
+        a_head + [f"cap:{k}" for k in caps],
+        [
+            [a.get(h) for h in a_head] + [a["capabilities"].get(k) for k in caps]
+            for a in d["actors"]
+        ],
+    )
+    out["bids"] = (
+        ["actor", "target", "bid"],
+        [[a["id"], t, b] for a in d["actors"] for t, b in a["bids"].items()],
+    )
+    t_head = [c.name for c in TABLES["targets"]]
+    out["targets"] = (
+        t_head,
+        [
+            [("; ".join(t["sites"]) if h == "sites" else t.get(h)) for h in t_head]
+            for t in d["targets"]
+        ],
+    )
+    out["requirements"] = (
+        ["target", "capability", "level", "redundancy"],
+        [
+            [t["id"], r["capability"], r["level"], r["redundancy"]]
+            for t in d["targets"]
+            for r in t["requirements"]
+        ],
+    )
+    simple("ties", d["ties"])
+    simple("conflicts", d["conflicts"])
+    out["exclusive"] = (
+        ["group", "target"],
+        [[f"g{i + 1}", t] for i, g in enumerate(d["exclusive"]) for t in g],
+    )
+    fx = d["fixed"]
+    rows = [["lead", t, a] for t, a in fx["leads"].items()]
+    rows += [["member", t, a] for t, a in fx["members"]]
+    rows += [["forbidden", t, a] for t, a in fx["forbidden"]]
+    rows += [["forbidden_actor", None, a] for a in fx["forbidden_actors"]]
+    out["fixed"] = (["kind", "target", "actor"], rows)
+    return out
+
+
+def _policy_rows(p: dict[str, Any]) -> list[list[Any]]:
+    rows: list[list[Any]] = []
+    for k in _POLICY_KINDS:
+        rows.append([k, p.get(k)])
+    for mode, types in p.get("lead_types", {}).items():
+        rows.append([f"lead_types.{mode}", "; ".join(types)])
+    for w, v in p.get("weights", {}).items():
+        rows.append([f"weights.{w}", v])
+    for typ, inc in p.get("incentives", {}).items():
+        rows.append([f"incentives.{typ}.bonus_rate", inc.get("bonus_rate")])
+        rows.append([f"incentives.{typ}.instruments", "; ".join(inc.get("instruments", []))])
+    return rows
+
+
+def _readme_rows() -> list[list[str]]:
+    rows = [["sheet", "column", "required", "meaning", "if blank"]]
+    for name in ORDER:
+        for c in TABLES[name]:
+            rows.append([name, c.name, "yes" if c.req else "", c.help, c.default])
+        if name == "policy":
+            for k, (h, dflt) in _POLICY_HELP.items():
+                rows.append(["policy", f"key = {k}", "", h, dflt])
+    return rows
+
+
+_README_INTRO = [
+    "consortium workbook: one sheet per table (or one CSV file per table in a folder, "
+    "named <sheet>.csv).",
+    "Row 1 of every sheet is the header; column names are case-insensitive; rows that are "
+    "blank or start with # are skipped.",
+    "Only the sites sheet is required; the other sheets may be left out or empty.",
+    "Capabilities of actors: columns cap:<capability id> in the actors sheet, or the "
+    "actor_capabilities sheet (actor, capability, level).",
+    "Convert with: consortium import WORKBOOK.xlsx -o instance.json  (errors name the file, "
+    "sheet, row and column).",
+]
+
+
+def _write_xlsx(path: Path, tables: dict[str, tuple[list[str], list[list[Any]]]],
+                readme: bool) -> None:
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Font, PatternFill
+    from openpyxl.utils import get_column_letter
+
+    wb = Workbook()
+    wb.remove(wb.active)
+    bold = Font(bold=True)
+    fill = PatternFill("solid", fgColor="DDE6F0")
+
+    def sheet(name: str, header: list[str], rows: list[list[Any]], widths: list[int] | None = None):
+        ws = wb.create_sheet(name)
+        ws.append(header)
+        for c in ws[1]:
+            c.font, c.fill = bold, fill
+        for r in rows:
+            ws.append([_xl(v) for v in r])
+        ws.freeze_panes = "A2"
+        for i, h in enumerate(header):
+            w = (
+                widths[i]
+                if widths
+                else max(
+                    [len(str(h))]
+                    + [len(_fmt_cell(r[i])) for r in rows[:200] if i < len(r) and r[i] is not None]
+                )
+            )
+            ws.column_dimensions[get_column_letter(i + 1)].width = min(max(w + 2, 8), 60)
+        return ws
+
+    if readme:
+        ws = wb.create_sheet("README")
+        for line in _README_INTRO:
+            ws.append([line])
+        ws.append([])
+        start = ws.max_row + 1
+        for r in _readme_rows():
+            ws.append(r)
+        for c in ws[start]:
+            c.font, c.fill = bold, fill
+        for col, w in zip("ABCDE", (20, 34, 9, 90, 18), strict=False):
+            ws.column_dimensions[col].width = w
+        for row in ws.iter_rows(min_row=start + 1):
+            row[3].alignment = Alignment(wrap_text=True, vertical="top")
+    for name in ORDER:
+        if name in tables:
+            sheet(name, *tables[name])
+    path.parent.mkdir(parents=True, exist_ok=True)
+    wb.save(path)
+
+
+def _xl(v: Any) -> Any:
+    if isinstance(v, list):
+        return "; ".join(map(str, v))
+    if isinstance(v, float) and math.isfinite(v) and float(f"{v:.16g}") != v:
+        # openpyxl writes 16 significant digits: 0.1 + 0.2 would come back as 0.3.
+        # The exact decimal as text reads back identically (and is rare).
+        return repr(v)
+    return v
+
+
+def _csv_text(v: Any, digits: int | None = None) -> str:
+    if v is None:
+        return ""
+    if isinstance(v, bool):
+        return "TRUE" if v else "FALSE"
+    if isinstance(v, float):
+        if v.is_integer() and abs(v) < 1e15:
+            return str(int(v))
+        # repr is exact (instances round-trip); reports round off float noise.
+        return repr(v) if digits is None else f"{v:.{digits}g}"
+    if isinstance(v, list):
+        return "; ".join(map(str, v))
+    return str(v)
+
+
+def _write_csv(path: Path, header: list[str], rows: list[list[Any]],
+               digits: int | None = None) -> None:
+    buf = io.StringIO(newline="")
+    w = csv.writer(buf, lineterminator="\r\n")
+    w.writerow(header)
+    for r in rows:
+        w.writerow([_csv_text(v, digits) for v in r])
+    path.parent.mkdir(parents=True, exist_ok=True)
+    # utf-8-sig: Excel opens UTF-8 CSV correctly only with the byte-order mark.
+    path.write_text(buf.getvalue(), encoding="utf-8-sig", newline="")
+
+
+def _write_csv_dir(folder: Path, tables: dict[str, tuple[list[str], list[list[Any]]]],
+                   readme: bool) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    for name in ORDER:
+        if name in tables:
+            _write_csv(folder / f"{name}.csv", *tables[name])
+    if readme:
+        rows = _readme_rows()
+        _write_csv(folder / "README.csv", rows[0], rows[1:])
+
+
+def instance_to_workbook(instance: Any, path: str | Path) -> Path:
+    """Write an instance (an :class:`Instance`, a dict or a JSON path) as ``.xlsx`` or a CSV folder.
+
+    A path ending in ``.xlsx`` gives a workbook, anything else a folder of CSV
+    files. Importing the result gives back the same instance.
+    """
+    from ..io.instance import Instance, from_dict, load
+
+    if isinstance(instance, (str, Path)):
+        instance = load(instance)
+    elif isinstance(instance, dict):
+        instance = from_dict(json.loads(json.dumps(instance)))
+    assert isinstance(instance, Instance)
+    p = Path(path)
+    tables = _tables_of(instance)
+    if p.suffix.lower() == ".xlsx":
+        _write_xlsx(p, tables, readme=True)
+    else:
+        _write_csv_dir(p, tables, readme=True)
+    return p
+
+
+def write_template(folder: str | Path) -> list[Path]:
+    """Empty workbook and CSV folder with headers, default policy rows and a README."""
+    d = Path(folder)
+    tables: dict[str, tuple[list[str], list[list[Any]]]] = {}
+    for name in ORDER:
+        header = [c.name for c in TABLES[name] if not c.name.startswith("cap:")]
+        tables[name] = (header, [])
+    tables["policy"] = (
+        ["key", "value"],
+        [[k, None] for k in _POLICY_HELP if "<type>" not in k]
+        + [
+            [f"incentives.{t}.{f}", None]
+            for t in ("enterprise", "sme", "institute", "university", "lab")
+            for f in ("bonus_rate", "instruments")
+        ],
+    )
+    xlsx = d / "template.xlsx"
+    _write_xlsx(xlsx, tables, readme=True)
+    _write_csv_dir(d / "template-csv", tables, readme=True)
+    return [xlsx, d / "template-csv"]

@@ -1,0 +1,160 @@
+"""The scenarios of a sweep: a full grid or zipped lists of ``--set`` values, or
+a CSV/JSON file of scenarios; every scenario is validated before anything is
+solved; chunks of consecutive scenarios are the warm-start chains."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import itertools
+import json
+import math
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .paths import (
+    MAX_POINTS,
+    SweepError,
+    apply_overrides,
+    parse_path,
+    parse_scalar,
+    parse_values,
+    set_path,
+)
+
+
+@dataclass
+class Grid:
+    """The scenarios of a sweep and how they were specified."""
+
+    paths: list[str]
+    scenarios: list[dict[str, Any]]  # path -> value, in ``paths`` order
+    spec: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def sha256(self) -> str:
+        text = json.dumps([list(s.items()) for s in self.scenarios], separators=(",", ":"),
+                          sort_keys=False)
+        return hashlib.sha256(text.encode()).hexdigest()
+
+
+def parse_set(opt: str) -> tuple[str, list[Any]]:
+    if "=" not in opt:
+        raise SweepError(f"--set {opt}: expected PATH=VALUES (e.g. policy.total_budget=100:300:50)")
+    path, values = opt.split("=", 1)
+    path = path.strip()
+    parse_path(path)
+    try:
+        return path, parse_values(values)
+    except SweepError as e:
+        raise SweepError(f"--set {path}: {e}") from None
+
+
+def expand(sets: list[tuple[str, list[Any]]], zipped: bool = False) -> Grid:
+    """Full grid (last path fastest) or, with ``zipped``, the paths side by side."""
+    if not sets:
+        raise SweepError("nothing to sweep: give --set PATH=VALUES or --scenarios FILE")
+    paths = [p for p, _ in sets]
+    dup = sorted({p for p in paths if paths.count(p) > 1})
+    if dup:
+        raise SweepError(f"--set {dup[0]}: the path is given twice")
+    lists = [v for _, v in sets]
+    if zipped:
+        lens = {len(v) for v in lists}
+        if len(lens) > 1:
+            detail = ", ".join(f"{p} has {len(v)}" for p, v in sets)
+            raise SweepError(f"--zip: the value lists differ in length ({detail})")
+        combos: Iterable[tuple[Any, ...]] = zip(*lists, strict=False)
+    else:
+        total = math.prod(len(v) for v in lists)
+        if total > MAX_POINTS:
+            raise SweepError(f"the grid has {total} scenarios (at most {MAX_POINTS})")
+        combos = itertools.product(*lists)
+    scen = [dict(zip(paths, c, strict=False)) for c in combos]
+    spec = {"mode": "zip" if zipped else "grid", "sets": [[p, v] for p, v in sets]}
+    return Grid(paths, scen, spec)
+
+
+def load_scenarios(path: str) -> Grid:
+    """A CSV file (header = paths; empty cell = keep) or a JSON list of {path: value}."""
+    p = Path(path)
+    try:
+        text = p.read_text(encoding="utf-8-sig")
+    except OSError as e:
+        raise SweepError(f"--scenarios {path}: cannot read ({e.strerror or e})") from None
+    scen: list[dict[str, Any]] = []
+    if p.suffix.lower() == ".json" or text.lstrip().startswith("["):
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as e:
+            raise SweepError(
+                f"--scenarios {path}: not valid JSON at line {e.lineno} column {e.colno}: {e.msg}"
+            ) from None
+        if not isinstance(data, list) or not all(isinstance(d, dict) for d in data):
+            raise SweepError(f"--scenarios {path}: expected a JSON list of {{path: value}} objects")
+        scen = [dict(d) for d in data]
+    else:
+        rows = list(csv.reader(text.splitlines()))
+        if not rows or not any(h.strip() for h in rows[0]):
+            raise SweepError(f"--scenarios {path}: no header row of paths")
+        head = [h.strip() for h in rows[0]]
+        for r, row in enumerate(rows[1:], start=2):
+            if not any(c.strip() for c in row):
+                continue
+            if len(row) > len(head):
+                raise SweepError(
+                    f"--scenarios {path}: line {r}: {len(row)} cells for {len(head)} columns"
+                )
+            d = {}
+            for h, c in zip(head, row, strict=False):
+                if h in ("", "scenario") or not c.strip():
+                    continue
+                try:
+                    d[h] = parse_scalar(c)
+                except SweepError as e:
+                    raise SweepError(f"--scenarios {path}: line {r}, column {h}: {e}") from None
+            scen.append(d)
+    if not scen:
+        raise SweepError(f"--scenarios {path}: no scenarios in the file")
+    paths: list[str] = []
+    for d in scen:
+        for k in d:
+            if k not in paths:
+                paths.append(k)
+    for k in paths:
+        parse_path(k)
+    ordered = [{k: d[k] for k in paths if k in d} for d in scen]
+    return Grid(paths, ordered, {"mode": "file", "file": str(path)})
+
+
+def describe(overrides: dict[str, Any]) -> str:
+    return ", ".join(f"{k}={json.dumps(v)}" for k, v in overrides.items())
+
+
+def validate(raw: dict[str, Any], grid: Grid, on_step: Callable[[], None] | None = None) -> None:
+    """Every path resolves and every scenario is a valid instance, or SweepError."""
+    from ..io.instance import InstanceError, from_dict
+
+    for p in grid.paths:
+        steps = parse_path(p)
+        probe = next(s[p] for s in grid.scenarios if p in s)
+        set_path(raw, p, probe, steps)
+    for i, ov in enumerate(grid.scenarios):
+        try:
+            from_dict(apply_overrides(raw, ov))
+        except InstanceError as e:
+            raise SweepError(f"scenario {i} ({describe(ov)}): {e.errors[0]}") from None
+        if on_step:
+            on_step()
+
+
+def chunked(ids: list[int], size: int) -> list[list[int]]:
+    return [ids[i : i + size] for i in range(0, len(ids), size)]
+
+
+def default_chunk(n: int) -> int:
+    """Chunk size from the grid size alone (never from the worker count), so the
+    warm-start chains, hence the rows, are the same however the sweep is run."""
+    return max(1, min(8, n // 12))

@@ -1,0 +1,213 @@
+"""One sweep scenario solved in a worker: the variant built and validated, solved
+on this worker's session (the model kept loaded in HiGHS, warm-started along
+a chunk), verified, and turned into a results row and a plan.
+
+The session lives in the worker's cache (``consortium.solving.runner.CACHE``)
+keyed by the instance's sha256 and the solver options.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from ..backends.base import SolverOptions, Status
+from ..io.instance import Instance, from_dict
+from ..model.linear import LinearModel
+from ..result.solution import Solution
+from ..solving.runner import CACHE, WorkerBlocked, call_worker_hook, worker_mode
+from ..solving.session import Session, wait_for_abandoned
+from ..solving.solve import initial_plan
+from ..solving.verified import PlanFailsVerifier, resolve_verified
+from .paths import apply_overrides
+
+# How long a scenario waits for a HiGHS run abandoned at an earlier scenario's
+# time limit (highspy runs one solve per process at a time). Local workers wait
+# briefly and are then replaced by a fresh process; dask workers and in-process
+# runs cannot be replaced, so they wait longer.
+SETTLE_S = {"local": 5.0, "other": 120.0}
+
+
+def _settle() -> None:
+    """Wait for HiGHS runs abandoned at a time limit to stop (they do, at HiGHS's
+    own next clock check); raise :class:`WorkerBlocked` if they do not."""
+    if not wait_for_abandoned(SETTLE_S[worker_mode()]):
+        raise WorkerBlocked(
+            "an earlier solve cut off at its time limit is still running in this process"
+        )
+
+
+class SweepSession(Session):
+    """A :class:`Session` as a sweep needs it:
+
+    * a scenario with targets that must be formed, and no earlier plan to start
+      from, starts from :func:`consortium.solving.solve.initial_plan` as a
+      separate solve does (so a time-limited scenario has a plan whenever
+      ``solve`` would have one);
+    * when the time limit made HiGHS abandon its object (left running in the
+      background), the next scenario gets a fresh HiGHS object with the model.
+    """
+
+    def start_for(self, lm: LinearModel) -> Any:
+        # called after the variant is built and loaded, right before HiGHS
+        # runs: the build overlaps with a runaway run's last seconds
+        _settle()
+        x = super().start_for(lm)
+        if x is None:
+            x = initial_plan(self.b, self.opts)
+            _settle()
+        return x
+
+    def resolve(self, inst: Instance | None = None, **kw: Any) -> Solution:
+        try:
+            return super().resolve(inst, **kw)
+        finally:
+            self.refresh()
+
+
+def solver_options(d: dict[str, Any]) -> SolverOptions:
+    return SolverOptions(time_limit=d.get("time_limit"), gap=float(d.get("gap") or 0.0),
+                         threads=d.get("threads") or 1, highs=dict(d.get("highs") or {}),
+                         method=d.get("method") or "auto")
+
+
+@dataclass
+class SweepState:
+    """A worker's state for one instance: the raw instance, the solver options
+    (as given) and the session."""
+
+    raw: dict[str, Any]
+    opts_key: str
+    opts: SolverOptions
+    session: SweepSession | None = None
+
+
+def failed_row(overrides: dict[str, Any], message: str, worker: str | None,
+               dt: float | None = None) -> dict[str, Any]:
+    return {
+        "overrides": overrides,
+        "status": "failed",
+        "objective": None,
+        "bound": None,
+        "gap": None,
+        "spend": None,
+        "formed": None,
+        "formed_targets": None,
+        "leads": None,
+        "solve_time_s": dt,
+        "worker": worker,
+        "error": message,
+    }
+
+
+class SweepTask:
+    """The runner's task: the scenarios ``(id, overrides)`` of one sweep."""
+
+    def __init__(self, sha: str, raw_text: str, opts: dict[str, Any], verify: bool = True):
+        self.sha, self.raw_text, self.opts, self.verify = sha, raw_text, opts, verify
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return ("sweep", self.sha)
+
+    def state(self) -> SweepState:
+        """This worker's state for the instance (one per instance: other solver
+        options replace it)."""
+        opts_key = json.dumps(self.opts, sort_keys=True)
+        st = CACHE.peek(self.key)
+        if st is None or st.opts_key != opts_key:
+            st = CACHE.put(
+                self.key, SweepState(json.loads(self.raw_text), opts_key, solver_options(self.opts))
+            )
+        return st
+
+    def start_chunk(self) -> None:
+        """A new chunk: forget the warm start and what earlier chunks proved, so
+        results (plans too, where several are optimal) depend on the grid alone."""
+        st = CACHE.peek(self.key)
+        if st is not None and st.session is not None:
+            st.session.forget()
+
+    def run(self, item: tuple[int, dict[str, Any]], worker: str) -> dict[str, Any]:
+        sid, overrides = item
+        return run_scenario(self, sid, overrides, worker)
+
+
+def run_scenario(task: SweepTask, sid: int, overrides: dict[str, Any],
+                 worker: str) -> dict[str, Any]:
+    """Solve one scenario; never raises for a scenario's own failure (it becomes a
+    ``failed`` row). Returns ``{"scenario", "row", "plan"}`` (plan: JSON text)."""
+    t0 = time.perf_counter()
+    row: dict[str, Any] = {"overrides": overrides, "worker": worker}
+    try:
+        st = task.state()
+        call_worker_hook(sid, worker)  # tests inject faults here
+        variant = apply_overrides(st.raw, overrides)
+        inst = from_dict(variant)
+        failure = None
+        first = st.session is None
+        if st.session is None:
+            st.session = SweepSession(inst, st.opts)
+        sess = st.session
+        try:
+            sol = resolve_verified(sess, None if first else inst, variant, verify=task.verify)
+        except PlanFailsVerifier as e:  # kept as a failed row, with its plan
+            assert e.solution is not None
+            sol, v = e.solution, e.violations[0]
+            failure = f"plan fails rule {v.rule}: {v.message}"
+        if sol.solver.get("interrupted"):
+            raise KeyboardInterrupt
+        data = sol.to_dict()
+        if not sol.status.has_plan and sol.status == Status.INFEASIBLE:
+            errs = [str(f) for f in sess.b.findings if f.severity == "error"]
+            data["diagnosis"] = errs or [
+                "no plan satisfies every rule in this scenario "
+                "(`consortium solve` on the variant gives the smallest relaxation)"
+            ]
+        data["sweep"] = {"scenario": sid, "overrides": overrides}
+        status, error = sol.status.value, None
+        if sol.status == Status.ERROR:
+            status, error = "failed", f"solver: {sol.solver.get('message', '')}"
+        elif failure is not None:
+            status, error = "failed", failure
+        row.update(
+            status=status,
+            objective=sol.objective,
+            bound=sol.bound,
+            gap=sol.gap,
+            spend=float(sol.kpis.get("spend", 0.0)) if sol.status.has_plan else None,
+            formed=len(sol.consortia) if sol.status.has_plan else None,
+            formed_targets=[c.target for c in sol.consortia] if sol.status.has_plan else None,
+            leads={c.target: c.lead for c in sol.consortia} if sol.status.has_plan else None,
+            error=error,
+        )
+        row["solve_time_s"] = time.perf_counter() - t0
+        return {
+            "scenario": sid,
+            "row": row,
+            "plan": json.dumps(data, ensure_ascii=False, allow_nan=False),
+        }
+    except KeyboardInterrupt:
+        raise
+    except WorkerBlocked as e:
+        if (
+            worker_mode() == "local"
+        ):  # this worker process is replaced; the scenario is solved again
+            raise
+        return {
+            "scenario": sid,
+            "row": failed_row(overrides, str(e), worker, time.perf_counter() - t0),
+            "plan": None,
+        }
+    except Exception as e:  # the scenario fails, the sweep goes on
+        st = CACHE.peek(task.key)
+        if st is not None:
+            st.session = None  # the model may be half updated: rebuild it for the next one
+        msg = f"{type(e).__name__}: {e}".splitlines()[0]
+        return {
+            "scenario": sid,
+            "row": failed_row(overrides, msg, worker, time.perf_counter() - t0),
+            "plan": None,
+        }
