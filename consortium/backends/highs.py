@@ -231,6 +231,25 @@ def same_structure(a: LinearModel, b: LinearModel) -> bool:
     )
 
 
+def push_changes(h: highspy.Highs, old: LinearModel, new: LinearModel, bounds: bool = True) -> None:
+    """Pass what differs between two models of the same structure to ``h``
+    (which holds ``old``): costs, row limits, coefficients and, with
+    ``bounds``, column bounds."""
+    n, m = new.n_cols, new.n_rows
+    idx = np.arange(n, dtype=np.int32)
+    if not np.array_equal(old.obj, new.obj):
+        h.changeColsCost(n, idx, new.obj)
+    if bounds and not (np.array_equal(old.lb, new.lb) and np.array_equal(old.ub, new.ub)):
+        h.changeColsBounds(n, idx, new.lb, new.ub)
+    if not (np.array_equal(old.row_lo, new.row_lo) and np.array_equal(old.row_hi, new.row_hi)):
+        h.changeRowsBounds(m, np.arange(m, dtype=np.int32), new.row_lo, new.row_hi)  # type: ignore[attr-defined]
+    diff = np.nonzero(old.A.data != new.A.data)[0]
+    if len(diff):
+        cols = np.repeat(np.arange(n), np.diff(new.A.indptr))
+        for k in diff:
+            h.changeCoeff(int(new.A.indices[k]), int(cols[k]), float(new.A.data[k]))
+
+
 class LoadedModel:
     """A :class:`LinearModel` kept loaded in one Highs object across re-solves.
 
@@ -250,19 +269,7 @@ class LoadedModel:
         if not same_structure(old, new):
             self._h = to_highs(new)
             return False
-        n, m = new.n_cols, new.n_rows
-        idx = np.arange(n, dtype=np.int32)
-        if not np.array_equal(old.obj, new.obj):
-            h.changeColsCost(n, idx, new.obj)
-        if not (np.array_equal(old.lb, new.lb) and np.array_equal(old.ub, new.ub)):
-            h.changeColsBounds(n, idx, new.lb, new.ub)
-        if not (np.array_equal(old.row_lo, new.row_lo) and np.array_equal(old.row_hi, new.row_hi)):
-            h.changeRowsBounds(m, np.arange(m, dtype=np.int32), new.row_lo, new.row_hi)  # type: ignore[attr-defined]
-        diff = np.nonzero(old.A.data != new.A.data)[0]
-        if len(diff):
-            cols = np.repeat(np.arange(n), np.diff(new.A.indptr))
-            for k in diff:
-                h.changeCoeff(int(new.A.indices[k]), int(cols[k]), float(new.A.data[k]))
+        push_changes(h, old, new)
         return True
 
     def reload(self) -> None:

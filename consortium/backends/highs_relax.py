@@ -52,18 +52,9 @@ class Relaxation:
         self.solves = 0
 
     def update(self, lm: LinearModel) -> None:
-        """Take a model of the same structure (costs, bounds, row limits may differ)."""
-        n, m = lm.n_cols, lm.n_rows
-        old = self.lm
-        if not np.array_equal(old.obj, lm.obj):
-            self.h.changeColsCost(n, np.arange(n, dtype=np.int32), lm.obj)
-        if not (np.array_equal(old.row_lo, lm.row_lo) and np.array_equal(old.row_hi, lm.row_hi)):
-            self.h.changeRowsBounds(m, np.arange(m, dtype=np.int32), lm.row_lo, lm.row_hi)  # type: ignore[attr-defined]
-        diff = np.nonzero(old.A.data != lm.A.data)[0]
-        if len(diff):
-            cols = np.repeat(np.arange(n), np.diff(lm.A.indptr))
-            for k in diff:
-                self.h.changeCoeff(int(lm.A.indices[k]), int(cols[k]), float(lm.A.data[k]))
+        """Take a model of the same structure (costs, row limits, coefficients may
+        differ; column bounds are set by each :meth:`solve`)."""
+        highs.push_changes(self.h, self.lm, lm, bounds=False)
         self.lm = lm
 
     def solve(self, lb: np.ndarray, ub: np.ndarray, opts: SolverOptions) -> LpResult:
