@@ -5,8 +5,9 @@ by side in one run:
 
 * ``separate``: one ``consortium solve VARIANT.json --gap 0 --no-reasons -o
   SOL.json`` process per scenario (every plan verified before it is written);
-* ``sweep``: ``consortium sweep INSTANCE --set PATH=VALUES --workers 1`` (one
-  worker process; every plan verified).
+* ``sweep``: ``consortium sweep INSTANCE --set PATH=VALUES --workers 1
+  --threads 2`` (one worker process with HiGHS's two threads, as a separate
+  solve has; every plan verified).
 
 Both arms must give the same status and objective (relative 1e-6) in every
 scenario. The four sweeps of the issue, with its point counts by default:
@@ -109,6 +110,8 @@ def run_sweep_pair(kind: str, inst: Path, raw: dict, n: int, work: Path) -> dict
             f"{path}={','.join(map(str, values))}",
             "--workers",
             "1",
+            "--threads",
+            "2",  # as many HiGHS threads as a separate solve uses on 2 cores
             "-o",
             str(res),
         ]

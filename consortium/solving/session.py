@@ -110,10 +110,13 @@ class Session:
             self.reloads += 1
 
     def forget(self) -> None:
-        """Drop the warm start and what earlier solves proved (a sweep does at
-        each chunk, so that its plans depend on the grid alone)."""
+        """Drop the warm start, what earlier solves proved and the engine's LP
+        basis (a sweep does at each chunk, so that its plans depend on the grid
+        alone: another basis can give other duals, hence other fixings, hence
+        another of several optimal plans)."""
         self.last_x = None
         self.proven = []
+        self._engine = None
 
     def _load(self, b: Built) -> None:
         old, new = self.b.lm, b.lm

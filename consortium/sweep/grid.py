@@ -156,5 +156,8 @@ def chunked(ids: list[int], size: int) -> list[list[int]]:
 
 def default_chunk(n: int) -> int:
     """Chunk size from the grid size alone (never from the worker count), so the
-    warm-start chains, hence the rows, are the same however the sweep is run."""
-    return max(1, min(8, n // 12))
+    warm-start chains, hence the rows, are the same however the sweep is run.
+    A chunk is also how far a scenario reuses what the ones before it proved
+    (consortium.solving.session), so chunks are as long as keeps two workers
+    busy: a quarter of the grid, at most 8."""
+    return max(1, min(8, n // 4))
