@@ -263,6 +263,11 @@ class Engine:
                 upper = min(upper, max(rb, T))
             elif r.status == Status.INFEASIBLE:
                 upper = min(upper, T)
+            elif r.status == Status.ERROR:
+                # HiGHS failed on the restricted model: say so, as the single
+                # MILP's path would, keeping a plan in hand if there is one
+                st = Status.FEASIBLE if x_best is not None else Status.ERROR
+                return result(st, x_best, z_best, upper, self._msg(r.message, out), interrupted)
             else:
                 # stopped (time limit, Ctrl-C) inside a round: what it proved
                 rb = r.bound if r.bound is not None else upper
@@ -328,9 +333,14 @@ class Engine:
         rb = r.bound
         if upper is not None:
             rb = upper if rb is None else min(rb, upper)
-        status = r.status if x_best is not None else Status.NO_SOLUTION
-        if r.status == Status.OPTIMAL and x_best is None:
+        if r.status == Status.ERROR:
+            status = Status.FEASIBLE if x_best is not None else Status.ERROR
+        elif x_best is None:
             status = Status.NO_SOLUTION
+        elif r.status == Status.OPTIMAL or r.status == Status.FEASIBLE:
+            status = r.status
+        else:
+            status = Status.FEASIBLE
         return result(status, x_best, z_best, rb, self._msg(r.message, out), r.interrupted)
 
     @staticmethod
