@@ -43,13 +43,17 @@ class Relaxation:
 
     def __init__(self, lm: LinearModel):
         self.lm = lm
+        self._load()
+
+    def _load(self) -> None:
+        """A fresh Highs object with the model, integrality dropped."""
+        lm = self.lm
         self.h = highs.to_highs(lm)
         n = lm.n_cols
         if n:
             self.h.changeColsIntegrality(n, np.arange(n, dtype=np.int32), np.zeros(n, np.uint8))
         self.lb = lm.lb.copy()
         self.ub = lm.ub.copy()
-        self.solves = 0
 
     def update(self, lm: LinearModel) -> None:
         """Take a model of the same structure (costs, row limits, coefficients may
@@ -77,15 +81,9 @@ class Relaxation:
         if opts.threads is not None:
             h.setOptionValue("threads", int(opts.threads))
         finished, interrupted = run_guarded(h, opts.time_limit)
-        self.solves += 1
         dt = time.perf_counter() - t0
         if not finished:
-            # abandoned: never reuse this object for a solve again
-            self.h = highs.to_highs(self.lm)
-            n = self.lm.n_cols
-            if n:
-                self.h.changeColsIntegrality(n, np.arange(n, dtype=np.int32), np.zeros(n, np.uint8))
-            self.lb, self.ub = self.lm.lb.copy(), self.lm.ub.copy()
+            self._load()  # the abandoned object is never used for a solve again
             return LpResult("unknown", None, None, dt, interrupted)
         ms = h.getModelStatus()
         if ms == MS.kOptimal:

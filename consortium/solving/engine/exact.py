@@ -148,14 +148,8 @@ class Engine:
         sub = replace(opts, time_limit=left(), deadline=None, on_progress=None)
         lp = self.relax.solve(lb, ub, sub)
         out.lp_s = lp.time_s
-        x0 = None
-        if (
-            start is not None
-            and len(start) == lm.n_cols
-            and np.all(start >= lb - 1e-9)
-            and np.all(start <= ub + 1e-9)
-            and replace(lm, lb=lb, ub=ub).is_feasible(start)
-        ):
+        x0 = None  # the given plan, if it satisfies every bound and row here
+        if replace(lm, lb=lb, ub=ub).is_feasible(start):
             x0 = np.asarray(start, float)
         z0 = None if x0 is None else _objective(lm, x0)
         if lp.status == "infeasible":
@@ -174,7 +168,7 @@ class Engine:
                     st, x0, z0, None, "stopped while solving the LP relaxation", lp.interrupted
                 )
             # numerical trouble in the LP: the single MILP decides
-            return self._round(lm, lb, ub, opts, x0, z0, None, left, result, out, full=True)
+            return self._round(lm, lb, ub, opts, x0, z0, None, left, result, out)
         assert lp.row_dual is not None  # an optimal LP has its duals
         bd = lagrange.best_bound(lm, lp.row_dual, lb, ub)
         out.lp_bound = bd.value
@@ -220,7 +214,7 @@ class Engine:
             free = n_bin - int(to0.sum() + to1.sum())
             if n_bin == 0 or free > MAX_FREE_SHARE * n_bin:
                 return self._round(
-                    lm, lb, ub, opts, x_best, z_best, upper, left, result, out, full=True
+                    lm, lb, ub, opts, x_best, z_best, upper, left, result, out
                 )
             lbR, ubR = lb.copy(), ub.copy()
             ubR[to0] = 0.0
@@ -290,7 +284,7 @@ class Engine:
                 # a proof round that did not settle (HiGHS stopping on tolerances
                 # of its own, e.g. a profile's mip_abs_gap): the single MILP decides
                 return self._round(
-                    lm, lb, ub, opts, x_best, z_best, upper, left, result, out, full=True
+                    lm, lb, ub, opts, x_best, z_best, upper, left, result, out
                 )
 
     def _mip(self, lm, lbR, ubR, opts, x_in, floor, upper, left, proof) -> RawResult:
@@ -315,7 +309,7 @@ class Engine:
         sub = replace(opts, time_limit=left(), deadline=None, highs=hopts, on_progress=wrapped)
         return self.model.run_within(lbR, ubR, sub, x_in)
 
-    def _round(self, lm, lb, ub, opts, x_best, z_best, upper, left, result, out, full) -> RawResult:
+    def _round(self, lm, lb, ub, opts, x_best, z_best, upper, left, result, out) -> RawResult:
         """The single MILP within lb..ub (no fixings)."""
         out.rounds += 1
         out.free.append(int((lm.integer & (lb == 0) & (ub == 1)).sum()))
