@@ -178,3 +178,20 @@ def test_completion_gets_only_the_time_left(monkeypatch):
     verified(b, raw, json.loads(DEMO.read_text()))
     assert raw.status == Status.OPTIMAL and raw.objective == pytest.approx(DEMO_OPT, rel=1e-9)
     assert raw.bound >= DEMO_OPT - 1e-6 and "then the single MILP" in raw.message
+
+
+def test_time_limit_of_an_in_process_command_counts_from_its_own_start(tmp_path, monkeypatch):
+    """A first command long after the import (a notebook, CliRunner late in a
+    test run) still gets its whole --time-limit (it used to count from the
+    import, and a decomposition then had no time left to price a target)."""
+    from consortium.cli import common
+
+    monkeypatch.setattr(common, "_STARTED", common.time.monotonic() - 3600.0)
+    monkeypatch.setattr(common, "_FROM_IMPORT", False)
+    out = tmp_path / "sol.json"
+    r = CliRunner().invoke(cli, ["solve", str(DEMO), "--method", "decompose", "--time-limit", "20",
+                                 "--gap", "0.5", "-o", str(out), "--no-reasons"])
+    assert r.exit_code == 0, r.output
+    data = json.loads(out.read_text())
+    assert data["status"] == "optimal", data["solver"].get("message")
+    assert verify_solution(json.loads(DEMO.read_text()), data).ok

@@ -20,16 +20,24 @@ EXIT_OK, EXIT_NO_PLAN, EXIT_INVALID, EXIT_INTERNAL, EXIT_SOLVER_ERROR = 0, 1, 2,
 
 # --time-limit counts from here: start-up included (see ``started``).
 _STARTED = time.monotonic()
-_INVOKED = False
+_FROM_IMPORT = False
+
+
+def process_start() -> None:
+    """The console script starts: its command counts from the import (the
+    process's start-up included)."""
+    global _FROM_IMPORT
+    _FROM_IMPORT = True
 
 
 def new_command() -> None:
-    """A command starts: the first one in a process counts from the process's
-    start, a later one (click's CliRunner, a notebook) from its own start."""
-    global _STARTED, _INVOKED
-    if _INVOKED:
+    """A command starts. The console script's counts from the process's start;
+    any other (click's CliRunner, a notebook, a second command in a process)
+    from its own start, however long ago the package was imported."""
+    global _STARTED, _FROM_IMPORT
+    if not _FROM_IMPORT:
         _STARTED = time.monotonic()
-    _INVOKED = True
+    _FROM_IMPORT = False
 
 
 def started() -> float:

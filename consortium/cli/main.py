@@ -16,7 +16,7 @@ from typing import Any
 import click
 
 from ..errors import InputError, InternalError
-from .common import exit_for, new_command
+from .common import exit_for, new_command, process_start
 
 # command name -> (module in consortium.cli, click command attribute)
 COMMANDS: dict[str, tuple[str, str]] = {
@@ -83,6 +83,7 @@ def cli() -> None:
 
 
 def main() -> None:
+    process_start()
     try:
         cli(prog_name="consortium")
     except SystemExit as e:

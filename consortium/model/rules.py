@@ -42,6 +42,19 @@ class Vars:
     ties: list[tuple[int, int, int, float, int]] = field(default_factory=list)  # (t, a, b, w, col)
     views: list[TargetView] = field(default_factory=list)  # targets that have variables
 
+    def column_targets(self, n_cols: int) -> np.ndarray:
+        """The target each column was made for (-1: none)."""
+        out = np.full(n_cols, -1, np.int64)
+        for t in range(len(self.y)):
+            out[self.y[t]] = t
+        for v in self.views:
+            t = v.index
+            for cols in (self.site[t], self.x[t], self.lead[t]):
+                out[cols] = t
+        for t, _a, _b, _w, c in self.ties:
+            out[c] = t
+        return out
+
 
 def _ranges(starts: np.ndarray, counts: np.ndarray) -> np.ndarray:
     """Concatenation of ``arange(s, s + c)`` for each pair, without a Python loop."""

@@ -183,19 +183,7 @@ class Session:
 
     def target_columns(self, targets: Iterable[int]) -> np.ndarray:
         """A mask of the columns made for the given targets."""
-        V = self.b.V
-        wanted = set(targets)
-        mask = np.zeros(self.b.lm.n_cols, bool)
-        for t in wanted:
-            mask[V.y[t]] = True
-        for v in V.views:
-            if v.index in wanted:
-                for cols in (V.site[v.index], V.x[v.index], V.lead[v.index]):
-                    mask[cols] = True
-        for t, _a, _b, _w, c in V.ties:
-            if t in wanted:
-                mask[c] = True
-        return mask
+        return np.isin(self.b.V.column_targets(self.b.lm.n_cols), list(set(targets)))
 
     def solve_barred(
         self,

@@ -34,15 +34,7 @@ class Blocks:
 
 def split(lm: LinearModel, V: Vars, n_targets: int) -> Blocks:
     """Assign every column to its target and classify every row."""
-    col_block = np.full(lm.n_cols, -1, np.int64)
-    for t in range(n_targets):
-        col_block[V.y[t]] = t
-    for v in V.views:
-        t = v.index
-        for cols in (V.site[t], V.x[t], V.lead[t]):
-            col_block[cols] = t
-    for t, _a, _b, _w, c in V.ties:
-        col_block[c] = t
+    col_block = V.column_targets(lm.n_cols)
     if np.any(col_block < 0):
         raise NotDecomposable("a column belongs to no target")
     A = lm.A.tocsr()
