@@ -30,6 +30,7 @@ __all__ = [
     "RULE_CONTRACT",
     "RULE_COVERAGE",
     "RULE_OBJECTIVE",
+    "RULE_YEARS",
 ]
 
 # --------------------------------------------------------------------------
@@ -59,6 +60,7 @@ RULE_FORMAT = "format"
 RULE_CONTRACT = "4 (section 4 contract)"
 RULE_COVERAGE = "4 (section 4 coverage)"
 RULE_OBJECTIVE = "objective"
+RULE_YEARS = "7.3 (start years)"
 
 
 # --------------------------------------------------------------------------
@@ -180,6 +182,37 @@ class _Requirement:
 
 
 @dataclass
+class _Composition:
+    """Section 7.1: a rule on how many members match (types, ownership)."""
+
+    types: frozenset[str] | None
+    ownership: frozenset[str] | None
+    min: float
+    max: float | None
+
+    def matches(self, a: _Actor) -> bool:
+        return ((self.types is None or a.type in self.types)
+                and (self.ownership is None or a.ownership in self.ownership))
+
+
+@dataclass
+class _Programme:
+    """Section 7.3."""
+
+    start: float
+    years: float
+    discount_rate: float
+    milestones: list[tuple[float, float]]  # (year, min_formed)
+
+    @property
+    def end(self) -> float:
+        return self.start + self.years - 1
+
+    def d(self, year: float) -> float:
+        return (1.0 + self.discount_rate) ** -(year - self.start)
+
+
+@dataclass
 class _Target:
     id: str
     mode: str | None
@@ -192,6 +225,13 @@ class _Target:
     min_members: float
     max_members: float | None
     requirements: list[_Requirement]
+    # Section 7 (None: not given)
+    composition: list[_Composition] | None = None
+    min_regions: float | None = None
+    duration: float = 1.0
+    earliest: float | None = None
+    latest: float | None = None
+    after: list[str] = field(default_factory=list)
 
     def requirement(self, capability: str) -> _Requirement | None:
         for req in self.requirements:
@@ -214,6 +254,9 @@ class _Policy:
     weights: dict[str, float]
     rates: dict[str, float]
     instruments: dict[str, list[Any]]
+    composition: list[_Composition] = field(default_factory=list)
+    min_regions: float = 1.0
+    total_budget_by_year: dict[str, float] = field(default_factory=dict)
 
 
 @dataclass
@@ -233,6 +276,9 @@ class _Instance:
     forbidden_pairs: list[tuple[str, str]]
     forbidden_actors: list[str]
     problems: list[str] = field(default_factory=list)
+    programme: _Programme | None = None
+    sponsor_budget_by_year: dict[str, dict[str, float]] = field(default_factory=dict)
+    fixed_starts: dict[str, float] = field(default_factory=dict)
 
 
 def _str(x: Any) -> str | None:
@@ -284,11 +330,13 @@ def _read_instance(raw: dict[str, Any]) -> _Instance:
 
     sponsor_budget: dict[str, float | None] = {}
     sponsor_region: dict[str, Any] = {}
+    sponsor_by_year: dict[str, dict[str, float]] = {}
     for i, sp in enumerate(_as_list(raw.get("sponsors"))):
         sp = _as_dict(sp)
         sid = str(sp.get("id"))
         sponsor_budget[sid] = number(sp, "budget", None, f"sponsors[{i}]")
         sponsor_region[sid] = sp.get("region")
+        sponsor_by_year[sid] = _year_caps(sp.get("budget_by_year"))
 
     actors: dict[str, _Actor] = {}
     for i, a in enumerate(_as_list(raw.get("actors"))):
@@ -349,6 +397,13 @@ def _read_instance(raw: dict[str, Any]) -> _Instance:
             min_members=number(t, "min_members", 1.0, where) or 0.0,
             max_members=number(t, "max_members", None, where),
             requirements=reqs,
+            composition=(None if t.get("composition") is None
+                         else _read_composition(t.get("composition"))),
+            min_regions=number(t, "min_regions", None, where),
+            duration=number(t, "duration", 1.0, where) or 1.0,
+            earliest=number(t, "earliest", None, where),
+            latest=number(t, "latest", None, where),
+            after=[str(u) for u in _as_list(t.get("after"))],
         )
 
     ties: list[tuple[str, str, float]] = []
@@ -387,20 +442,54 @@ def _read_instance(raw: dict[str, Any]) -> _Instance:
                      min_outside_members=number(pol, "min_outside_members", 0.0, "policy") or 0.0,
                      chokepoints_domestic_only=_opt(pol, "chokepoints_domestic_only", True) is True,
                      foreign_can_lead=_opt(pol, "foreign_can_lead", False) is True,
-                     lead_types=lead_types, weights=weights, rates=rates, instruments=instruments)
+                     lead_types=lead_types, weights=weights, rates=rates, instruments=instruments,
+                     composition=_read_composition(pol.get("composition")),
+                     min_regions=number(pol, "min_regions", 1.0, "policy") or 1.0,
+                     total_budget_by_year=_year_caps(pol.get("total_budget_by_year")))
+    programme = None
+    if isinstance(raw.get("programme"), dict):
+        pr = raw["programme"]
+        programme = _Programme(
+            start=number(pr, "start", 0.0, "programme") or 0.0,
+            years=number(pr, "years", 1.0, "programme") or 1.0,
+            discount_rate=number(pr, "discount_rate", 0.0, "programme") or 0.0,
+            milestones=[(_num(_as_dict(m).get("year")) or 0.0,
+                         _num(_as_dict(m).get("min_formed")) or 0.0)
+                        for m in _as_list(pr.get("milestones"))])
 
     fixed = _as_dict(raw.get("fixed"))
     fixed_leads = {str(t): str(a) for t, a in _as_dict(fixed.get("leads")).items()}
     fixed_members = [p for p in map(_pair, _as_list(fixed.get("members"))) if p]
     forbidden_pairs = [p for p in map(_pair, _as_list(fixed.get("forbidden"))) if p]
     forbidden_actors = [str(a) for a in _as_list(fixed.get("forbidden_actors"))]
+    fixed_starts = {str(t): y for t, v in _as_dict(fixed.get("starts")).items()
+                    if (y := _num(v)) is not None}
 
     return _Instance(actors=actors, targets=targets, sites=sites, sponsor_budget=sponsor_budget,
                      sponsor_region=sponsor_region, chokepoints=chokepoints, ties=ties,
                      conflicts=conflicts, exclusive=exclusive, policy=policy,
                      fixed_leads=fixed_leads, fixed_members=fixed_members,
                      forbidden_pairs=forbidden_pairs, forbidden_actors=forbidden_actors,
-                     problems=problems)
+                     problems=problems, programme=programme,
+                     sponsor_budget_by_year=sponsor_by_year, fixed_starts=fixed_starts)
+
+
+def _read_composition(raw: Any) -> list[_Composition]:
+    out = []
+    for r in _as_list(raw):
+        r = _as_dict(r)
+        types, own = r.get("types"), r.get("ownership")
+        out.append(_Composition(
+            types=None if types is None else frozenset(str(x) for x in _as_list(types)),
+            ownership=None if own is None else frozenset(str(x) for x in _as_list(own)),
+            min=_num(r.get("min")) or 0.0,
+            max=_num(r.get("max")),
+        ))
+    return out
+
+
+def _year_caps(raw: Any) -> dict[str, float]:
+    return {str(k): n for k, v in _as_dict(raw).items() if (n := _num(v)) is not None}
 
 
 # --------------------------------------------------------------------------
@@ -458,6 +547,7 @@ class _Consortium:
     delivers: dict[str, set[str]]  # actor -> requirement capabilities it lists
     reported_spend: float | None
     spend: float = 0.0  # recomputed, section 3 rule 12
+    start: float | None = None  # section 7.3: the start year (None without a programme)
 
 
 class _Checker:
@@ -562,7 +652,29 @@ class _Checker:
                 continue
             contracts[a] = k
             delivers[a] = self._read_deliverables(t, a, k.get("deliverables"), cw)
-        return _Consortium(i, t, site, lead, members, contracts, delivers, reported_spend)
+        out = _Consortium(i, t, site, lead, members, contracts, delivers, reported_spend)
+        if self.inst.programme is not None:
+            out.start = self._read_years(t, c, where)
+        return out
+
+    def _read_years(self, t: _Target, c: dict[str, Any], where: str) -> float | None:
+        """Section 7.3: the consortium's start and end years, inside its window."""
+        pr = self.inst.programme
+        assert pr is not None
+        start, end = _num(c.get("start")), _num(c.get("end"))
+        if start is None or start != int(start):
+            self.add(RULE_YEARS, t.id, f"{where}: 'start' missing or not a year ({c.get('start')!r})")
+            return None
+        last = pr.start + pr.years - t.duration
+        lo = pr.start if t.earliest is None else t.earliest
+        hi = last if t.latest is None else min(t.latest, last)
+        if not lo <= start <= hi:
+            self.add(RULE_YEARS, t.id, f"{t.id}: starts in {_fmt(start)}, outside the years it may "
+                     f"start ({_fmt(lo)}..{_fmt(hi)})")
+        if end is None or end != start + t.duration - 1:
+            self.add(RULE_YEARS, t.id, f"{where}: 'end' is {c.get('end')!r}, expected "
+                     f"{_fmt(start + t.duration - 1)} (start + duration - 1)")
+        return start
 
     def _read_deliverables(self, t: _Target, a: str, raw: Any, cw: str) -> set[str]:
         """Requirement capabilities the contract of `a` lists (criterion checked here)."""
@@ -716,6 +828,24 @@ class _Checker:
                 self.add("10", t.id,
                          f"{t.id}: '{x}' and '{y}' are in conflict but both are members")
 
+        # Rule 15 (section 7.1): composition, the target's list replacing the policy's.
+        rules = pol.composition if t.composition is None else t.composition
+        for r in rules:
+            k = sum(1 for a in members if r.matches(a))
+            if k < r.min or (r.max is not None and k > r.max):
+                what = "+".join(sorted(r.types)) if r.types is not None else "any type"
+                if r.ownership is not None:
+                    what += f" ({'+'.join(sorted(r.ownership))})"
+                rng = f"{_fmt(r.min)}..{_fmt(r.max) if r.max is not None else ''}"
+                self.add("15", t.id, f"{t.id}: {k} member(s) of {what}, composition asks {rng}")
+
+        # Rule 16 (section 7.2): distinct regions.
+        need = pol.min_regions if t.min_regions is None else t.min_regions
+        regions = {repr(a.region) for a in members}
+        if len(regions) < need:
+            self.add("16", t.id, f"{t.id}: members from {len(regions)} region(s), "
+                     f"min_regions is {_fmt(need)}")
+
         # Rule 12 (per target part): recompute the spend from the plan alone.
         c.spend = self._spend(c)
         if t.budget is not None and not _within(c.spend, t.budget, tol):
@@ -844,6 +974,9 @@ class _Checker:
                 joins.setdefault(m, []).append(c.target.id)
             if c.lead is not None:
                 leads.setdefault(c.lead, []).append(c.target.id)
+        joins_all = joins
+        if inst.programme is not None:
+            joins, leads = {}, {}  # rule 11 binds per year (section 7.3)
         for a_id, ts in joins.items():
             a = inst.actors[a_id]
             if len(ts) > a.max_consortia:
@@ -908,8 +1041,84 @@ class _Checker:
                 self.add("14", t_id,
                          f"{t_id}: '{a_id}' is forbidden in this target but is a member")
         for a_id in inst.forbidden_actors:
-            if a_id in joins:
-                self.add("14", None, f"forbidden actor '{a_id}' joins {', '.join(joins[a_id])}")
+            if a_id in joins_all:
+                self.add("14", None,
+                         f"forbidden actor '{a_id}' joins {', '.join(joins_all[a_id])}")
+
+        if inst.programme is not None:
+            self.check_programme(formed)
+
+    # ---------------- section 7.3, across targets and years ----------------
+
+    def check_programme(self, formed: dict[str, _Consortium]) -> None:
+        inst, tol = self.inst, self.tol
+        pr = inst.programme
+        assert pr is not None
+        dated = [c for c in self.plan if c.start is not None]
+
+        def active(c: _Consortium, year: float) -> bool:
+            return c.start is not None and c.start <= year <= c.start + c.target.duration - 1
+
+        # Rule 17: after.
+        for c in dated:
+            for u in dict.fromkeys(c.target.after):
+                cu = formed.get(u)
+                if cu is None:
+                    self.add("17", c.target.id, f"{c.target.id}: needs '{u}' to deliver first, "
+                             "but it is not formed")
+                elif cu.start is not None and c.start is not None and (
+                        cu.start + cu.target.duration > c.start):
+                    self.add("17", c.target.id, f"{c.target.id}: starts in {_fmt(c.start)}, "
+                             f"before '{u}' has delivered (it ends in "
+                             f"{_fmt(cu.start + cu.target.duration - 1)})")
+        # Fixed start years (they also form the target).
+        for tid, year in inst.fixed_starts.items():
+            fc = formed.get(tid)
+            if fc is None:
+                self.add("14", tid, f"{tid}: fixed start {_fmt(year)} but the target is not formed")
+            elif fc.start is not None and fc.start != year:
+                self.add("14", tid, f"{tid}: fixed start is {_fmt(year)}, plan has "
+                         f"{_fmt(fc.start)}")
+        years = [pr.start + k for k in range(int(pr.years))]
+        for year in years:
+            on = [c for c in dated if active(c, year)]
+            # Rule 11 by year: capacity among the consortia active in the year.
+            joins: dict[str, list[str]] = {}
+            leads: dict[str, list[str]] = {}
+            for c in on:
+                for m in c.members:
+                    joins.setdefault(m, []).append(c.target.id)
+                if c.lead is not None:
+                    leads.setdefault(c.lead, []).append(c.target.id)
+            for what, table in (("max_consortia", joins), ("max_lead", leads)):
+                for a_id, ts in table.items():
+                    a = inst.actors[a_id]
+                    cap = a.max_consortia if what == "max_consortia" else a.max_lead
+                    if len(ts) > cap:
+                        self.add("11", None, f"'{a_id}' in {_fmt(year)} is in {len(ts)} active "
+                                 f"consortia ({', '.join(ts)}) as "
+                                 f"{'member' if what == 'max_consortia' else 'lead'}, "
+                                 f"{what} is {_fmt(cap)}")
+            # Rule 12 by year: what is paid in the year.
+            key = str(int(year))
+            paid = {c.target.id: c.spend / c.target.duration for c in on}
+            total_cap = inst.policy.total_budget_by_year.get(key)
+            if total_cap is not None and not _within(sum(paid.values()), total_cap, tol):
+                self.add("12", None, f"paid in {key}: {_fmt(sum(paid.values()))} exceeds "
+                         f"policy.total_budget_by_year {_fmt(total_cap)}")
+            for sp, caps in inst.sponsor_budget_by_year.items():
+                if key not in caps:
+                    continue
+                spent = sum(p for tid, p in paid.items() if inst.targets[tid].sponsor == sp)
+                if not _within(spent, caps[key], tol):
+                    self.add("12", None, f"sponsor '{sp}' pays {_fmt(spent)} in {key}, above "
+                             f"its budget_by_year {_fmt(caps[key])}")
+        # Rule 18: milestones.
+        for year, need in pr.milestones:
+            n = sum(1 for c in dated if c.start is not None and c.start <= year)
+            if n < need:
+                self.add("18", None, f"milestone {_fmt(year)}: {n} target(s) formed with a start "
+                         f"by then, {_fmt(need)} needed")
 
     # ---------------- section 4, coverage ----------------
 
@@ -946,8 +1155,16 @@ class _Checker:
 
     def objective(self) -> float:
         w = self.inst.policy.weights
-        value = sum(c.target.value for c in self.plan)
-        spend = sum(c.spend for c in self.plan)
+        pr = self.inst.programme
+        value = spend = 0.0
+        for c in self.plan:
+            if pr is None or c.start is None:
+                value += c.target.value
+                spend += c.spend
+            else:  # section 7.3: value discounted from the start, cost from each year paid
+                n = int(c.target.duration)
+                value += c.target.value * pr.d(c.start)
+                spend += sum(c.spend / n * pr.d(c.start + j) for j in range(n))
         dist = 0.0
         ties = 0.0
         for c in self.plan:

@@ -20,6 +20,13 @@ Algorithm, in two visible steps:
 The objective is separable per target (value, spend, distance and ties terms
 each sum over formed targets), which is what makes step 2 exact.
 
+Section 7 (v1.1) is read the same way: composition (rule 15) and distinct
+regions (rule 16) are per-target rules of step 1; with a programme, each
+candidate is offered at every start year of its window (the value and the
+cost discounted by that year), capacities and yearly budgets are counted per
+programme year in step 2, and ``after`` (rule 17), milestones (rule 18) and
+fixed start years are checked on every complete plan.
+
 It assumes valid input (SPEC section 2); it does not report invalid input.
 """
 
@@ -70,7 +77,8 @@ class _Candidate:
     mask: int  # bitmask of member actor indices (lead included)
     members: tuple[int, ...]
     spend: float
-    contribution: float  # this target's share of the objective
+    contribution: float  # this target's share of the objective (undiscounted)
+    rest: float = 0.0  # the distance and ties terms (never discounted)
 
 
 def haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
@@ -185,6 +193,45 @@ class _Instance:
         for t, a in fixed.get("forbidden") or []:
             self.forbidden_pairs.setdefault(t, set()).add(a)
         self.forbidden_actors: set[str] = set(fixed.get("forbidden_actors") or [])
+        self.fixed_starts: dict[str, int] = {
+            t: int(y) for t, y in (fixed.get("starts") or {}).items()
+        }
+        # Section 7.1-7.2.
+        self.composition = list(policy.get("composition") or [])
+        self.min_regions = int(policy.get("min_regions") or 1)
+        # Section 7.3: the programme's years, or None.
+        pr = raw.get("programme")
+        self.programme = pr
+        self.sponsor_by_year: dict[str, dict[int, float]] = {
+            sp["id"]: {int(y): float(c) for y, c in (sp.get("budget_by_year") or {}).items()}
+            for sp in raw.get("sponsors") or []
+        }
+        self.total_by_year: dict[int, float] = {
+            int(y): float(c) for y, c in (policy.get("total_budget_by_year") or {}).items()
+        }
+
+    def duration(self, target: dict[str, Any]) -> int:
+        return int(target.get("duration") or 1)
+
+    def start_years(self, target: dict[str, Any]) -> list[int | None]:
+        """The start years a consortium of ``target`` may take ([None] without a programme)."""
+        pr = self.programme
+        if pr is None:
+            return [None]
+        first, n = int(pr["start"]), int(pr["years"])
+        last = first + n - self.duration(target)
+        lo = first if target.get("earliest") is None else int(target["earliest"])
+        hi = last if target.get("latest") is None else min(int(target["latest"]), last)
+        years = list(range(lo, hi + 1))
+        fixed = self.fixed_starts.get(target["id"])
+        return [y for y in years if fixed is None or y == fixed]
+
+    def discount(self, year: int | None) -> float:
+        if year is None:
+            return 1.0
+        pr = self.programme
+        assert pr is not None
+        return (1.0 + float(pr.get("discount_rate") or 0.0)) ** -(year - int(pr["start"]))
 
     # -- SPEC section 3 definitions ------------------------------------
 
@@ -216,7 +263,7 @@ class _Instance:
         tid = target["id"]
         return bool(target.get("mandatory", False)) or tid in self.fixed_leads or bool(
             self.fixed_members.get(tid)
-        )
+        ) or tid in self.fixed_starts
 
 
 def _mask_of(inst: _Instance, pred: Any) -> int:
@@ -271,6 +318,21 @@ def _target_candidates(inst: _Instance, target: dict[str, Any]) -> list[_Candida
     region = inst.sponsor_region.get(target.get("sponsor")) if target.get("sponsor") else None
     outside = _mask_of(inst, lambda i: inst.actors[i]["region"] != region) if region else 0
     min_outside = inst.min_outside if region else 0  # binds only sponsors with a region
+    # Rule 15: the target's composition list replaces the policy's.
+    comp_rules = target.get("composition")
+    if comp_rules is None:
+        comp_rules = inst.composition
+    composition = []
+    for rule in comp_rules:
+        types, owners = rule.get("types"), rule.get("ownership")
+        m = _mask_of(inst, lambda i, types=types, owners=owners: (
+            (types is None or inst.actors[i]["type"] in types)
+            and (owners is None or inst.actors[i]["ownership"] in owners)))
+        hi = rule.get("max")
+        composition.append((m, int(rule.get("min") or 0), n if hi is None else int(hi)))
+    min_regions = int(target["min_regions"]) if target.get("min_regions") is not None else (
+        inst.min_regions)
+    regions = [inst.actors[i]["region"] for i in range(n)]
 
     min_members = int(target.get("min_members", 1) if target.get("min_members") is not None else 1)
     max_members = int(target["max_members"]) if target.get("max_members") is not None else n
@@ -309,6 +371,11 @@ def _target_candidates(inst: _Instance, target: dict[str, Any]) -> list[_Candida
         for cm in inst.conflict_masks:
             if mask & cm == cm:
                 return False
+        for cm, lo, hi in composition:
+            if not lo <= (mask & cm).bit_count() <= hi:
+                return False
+        if min_regions > 1 and len({regions[i] for i in _bits(mask)}) < min_regions:
+            return False
         return True
 
     best: dict[tuple[int, int], _Candidate] = {}
@@ -359,7 +426,8 @@ def _target_candidates(inst: _Instance, target: dict[str, Any]) -> list[_Candida
                         old = best.get(key)
                         if old is None or contribution > old.contribution:
                             best[key] = _Candidate(
-                                site_id, lead, mask, members, spend, contribution
+                                site_id, lead, mask, members, spend, contribution,
+                                -w["distance"] * dist_sum + w["ties"] * ties_sum,
                             )
             if sub == 0:
                 break
@@ -374,15 +442,29 @@ def brute_force(instance: dict[str, Any]) -> BruteResult:
     n_t = len(targets)
     forced = [inst.is_forced(t) for t in targets]
     cands = [_target_candidates(inst, t) for t in targets]
-    if any(f and not c for f, c in zip(forced, cands, strict=False)):
+    starts = [inst.start_years(t) for t in targets]
+    if any(f and not (c and s) for f, c, s in zip(forced, cands, starts, strict=False)):
         return BruteResult(None, None)
+    w = inst.weights
+    durations = [inst.duration(t) for t in targets]
+
+    def worth(i: int, c: _Candidate, start: int | None) -> float:
+        """The target's share of the objective at this start year (section 7.3)."""
+        if start is None:
+            return c.contribution
+        d = durations[i]
+        mean = sum(inst.discount(start + k) for k in range(d)) / d
+        value = float(targets[i].get("value", 0.0) or 0.0)
+        return w["value"] * value * inst.discount(start) - w["cost"] * c.spend * mean + c.rest
 
     # Options per target, best first; None = "not formed" (contribution 0).
-    options: list[list[tuple[float, _Candidate | None]]] = []
-    for f, cs in zip(forced, cands, strict=False):
-        opts: list[tuple[float, _Candidate | None]] = [(c.contribution, c) for c in cs]
+    options: list[list[tuple[float, _Candidate | None, int | None]]] = []
+    for i, (f, cs) in enumerate(zip(forced, cands, strict=False)):
+        opts: list[tuple[float, _Candidate | None, int | None]] = [
+            (worth(i, c, y), c, y) for c in cs for y in starts[i]
+        ]
         if not f:
-            opts.append((0.0, None))
+            opts.append((0.0, None, None))
         opts.sort(key=lambda o: -o[0])
         options.append(opts)
     # rest_best[i]: optimistic bound on what targets i.. can still add (every
@@ -392,25 +474,34 @@ def brute_force(instance: dict[str, Any]) -> BruteResult:
         rest_best[i] = rest_best[i + 1] + options[i][0][0]
 
     tids = [t["id"] for t in targets]
+    position = {tid: i for i, tid in enumerate(tids)}
     sponsor_of = [t.get("sponsor") for t in targets]
     groups_of = [[g for g, grp in enumerate(inst.exclusive) if tid in grp] for tid in tids]
-    joins = [0] * len(inst.actors)
-    leads = [0] * len(inst.actors)
+    # Capacity and yearly spend are counted per (year, ...); without a
+    # programme every consortium is active in the one year None.
+    joins: dict[tuple[int | None, int], int] = {}
+    leads: dict[tuple[int | None, int], int] = {}
+    year_spend: dict[tuple[int | None, str | None], float] = {}
     sponsor_spend: dict[str, float] = {}
     group_used = [0] * len(inst.exclusive)
-    chosen: list[_Candidate | None] = [None] * n_t
+    chosen: list[tuple[_Candidate, int | None] | None] = [None] * n_t
     best_obj: float | None = None
-    best_plan: list[_Candidate | None] | None = None
+    best_plan: list[tuple[_Candidate, int | None] | None] | None = None
     total_spend = 0.0
 
-    def fits(i: int, c: _Candidate) -> bool:
-        """Rules 11, 12 (sponsor, total) and 13 given the partial plan."""
+    def active(i: int, start: int | None) -> list[int | None]:
+        return [None] if start is None else list(range(start, start + durations[i]))
+
+    def fits(i: int, c: _Candidate, start: int | None) -> bool:
+        """Rules 11, 12 (sponsor, total, by year) and 13 given the partial plan."""
         if any(group_used[g] for g in groups_of[i]):
             return False
-        if leads[c.lead] + 1 > inst.max_lead[c.lead]:
-            return False
-        if any(joins[a] + 1 > inst.max_consortia[a] for a in c.members):
-            return False
+        years = active(i, start)
+        for y in years:
+            if leads.get((y, c.lead), 0) + 1 > inst.max_lead[c.lead]:
+                return False
+            if any(joins.get((y, a), 0) + 1 > inst.max_consortia[a] for a in c.members):
+                return False
         sp = sponsor_of[i]
         if sp is not None:
             cap = inst.sponsor_budget.get(sp)
@@ -418,27 +509,66 @@ def brute_force(instance: dict[str, Any]) -> BruteResult:
                 return False
         if inst.total_budget is not None and not within(total_spend + c.spend, inst.total_budget):
             return False
+        pay = c.spend / durations[i]
+        for y in years:
+            if y is None:
+                continue
+            cap_y = inst.total_by_year.get(y)
+            if cap_y is not None and not within(year_spend.get((y, None), 0.0) + pay, cap_y):
+                return False
+            if sp is not None:
+                cap_s = inst.sponsor_by_year.get(sp, {}).get(y)
+                if cap_s is not None and not within(year_spend.get((y, sp), 0.0) + pay, cap_s):
+                    return False
         return True
 
-    def apply(i: int, c: _Candidate, sign: int) -> None:
+    def apply(i: int, c: _Candidate, start: int | None, sign: int) -> None:
         nonlocal total_spend
         for g in groups_of[i]:
             group_used[g] += sign
-        leads[c.lead] += sign
-        for a in c.members:
-            joins[a] += sign
         sp = sponsor_of[i]
+        for y in active(i, start):
+            leads[(y, c.lead)] = leads.get((y, c.lead), 0) + sign
+            for a in c.members:
+                joins[(y, a)] = joins.get((y, a), 0) + sign
+            pay = sign * c.spend / durations[i]
+            year_spend[(y, None)] = year_spend.get((y, None), 0.0) + pay
+            if sp is not None:
+                year_spend[(y, sp)] = year_spend.get((y, sp), 0.0) + pay
         if sp is not None:
             sponsor_spend[sp] = sponsor_spend.get(sp, 0.0) + sign * c.spend
         total_spend += sign * c.spend
 
+    def complete_ok() -> bool:
+        """Rules 17 (after) and 18 (milestones) on a complete plan."""
+        if inst.programme is None:
+            return True
+        for i, t in enumerate(targets):
+            ch = chosen[i]
+            if ch is None:
+                continue
+            for u in t.get("after") or []:
+                cu = chosen[position[u]]
+                if cu is None:
+                    return False
+                su = cu[1]
+                assert su is not None and ch[1] is not None
+                if su + durations[position[u]] > ch[1]:
+                    return False
+        for m in inst.programme.get("milestones") or []:
+            year = int(m["year"])
+            n = sum(1 for ch in chosen if ch is not None and ch[1] is not None and ch[1] <= year)
+            if n < int(m["min_formed"]):
+                return False
+        return True
+
     def dfs(i: int, current: float) -> None:
         nonlocal best_obj, best_plan
         if i == n_t:
-            if best_obj is None or current > best_obj + OBJ_EPS:
+            if (best_obj is None or current > best_obj + OBJ_EPS) and complete_ok():
                 best_obj, best_plan = current, list(chosen)
             return
-        for contribution, c in options[i]:
+        for contribution, c, start in options[i]:
             # Options are sorted, so once the bound fails it fails for the rest.
             bound = current + contribution + rest_best[i + 1]
             if best_obj is not None and bound <= best_obj + OBJ_EPS:
@@ -447,26 +577,29 @@ def brute_force(instance: dict[str, Any]) -> BruteResult:
                 chosen[i] = None
                 dfs(i + 1, current)
                 continue
-            if not fits(i, c):
+            if not fits(i, c, start):
                 continue
-            apply(i, c, +1)
-            chosen[i] = c
+            apply(i, c, start, +1)
+            chosen[i] = (c, start)
             dfs(i + 1, current + contribution)
             chosen[i] = None
-            apply(i, c, -1)
+            apply(i, c, start, -1)
 
     dfs(0, 0.0)
     if best_obj is None or best_plan is None:
         return BruteResult(None, None)
     plan: dict[str, dict[str, Any]] = {}
-    for tid, c in zip(tids, best_plan, strict=False):
-        if c is not None:
+    for tid, ch in zip(tids, best_plan, strict=False):
+        if ch is not None:
+            c, start = ch
             plan[tid] = {
                 "site": c.site,
                 "lead": inst.actor_ids[c.lead],
                 "members": sorted(inst.actor_ids[a] for a in c.members),
                 "spend": c.spend,
             }
+            if start is not None:
+                plan[tid]["start"] = start
     return BruteResult(best_obj, plan)
 
 

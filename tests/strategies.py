@@ -372,3 +372,169 @@ def tiny_instances(
         if fixed:
             instance["fixed"] = fixed
     return instance
+
+
+@st.composite
+def programme_instances(draw: Draw, max_targets: int = 3, max_actors: int = 6) -> dict[str, Any]:
+    """A tiny valid instance with random SPEC section 7 settings: composition,
+    distinct regions and (mostly) a programme of 1-3 years with durations,
+    windows, ``after`` chains, yearly budgets, milestones and fixed starts."""
+    inst = draw(tiny_instances(max_targets=max_targets, max_actors=max_actors))
+    policy = inst["policy"]
+    targets = inst["targets"]
+    if len(targets) > 1 and draw(st.sampled_from([True, True, False])):
+        # One lead and partner able to form every target: they compete for the
+        # same pair, whom a programme can stage in different years.
+        inst.pop("fixed", None)
+        for t in targets:
+            t["mode"] = targets[0]["mode"]
+            t.pop("min_members", None)
+            t.pop("mandatory", None)
+            for r in t["requirements"]:
+                r.pop("redundancy", None)
+        for t in targets:
+            _plant_core(draw, inst["actors"], t, policy)
+    if draw(st.booleans()):
+        rules = []
+        for _ in range(draw(st.integers(1, 2))):
+            rule: dict[str, Any] = {}
+            if draw(st.sampled_from([True, True, False])):
+                rule["types"] = _subset(draw, list(ACTOR_TYPES), min_size=2, max_size=4)
+            if "types" not in rule or draw(st.booleans()):
+                rule["ownership"] = _subset(draw, ["state", "private", "foreign"], min_size=1,
+                                            max_size=2)
+            lo = draw(st.sampled_from([0, 1, 1, 1, 2]))
+            if lo or draw(st.booleans()):
+                rule["min"] = lo
+            if draw(st.booleans()):
+                rule["max"] = draw(st.integers(lo, 3))
+            rules.append(rule)
+        policy["composition"] = rules
+    if draw(st.booleans()):
+        policy["min_regions"] = draw(st.sampled_from([1, 2, 2, 3]))
+    for t in targets:
+        if _rare(draw, 4):
+            t["composition"] = [] if draw(st.booleans()) else [
+                {"types": _subset(draw, list(ACTOR_TYPES), min_size=1, max_size=2), "min": 1}]
+        if _rare(draw, 4):
+            t["min_regions"] = draw(st.integers(1, 2))
+    if _rare(draw, 5):
+        return inst  # section 7.1-7.2 only
+    start, years = 2026, draw(st.integers(1, 3))
+    programme: dict[str, Any] = {"start": start, "years": years}
+    if draw(st.booleans()):
+        programme["discount_rate"] = draw(st.sampled_from([0.0, 0.05, 0.2]))
+    end = start + years - 1
+    for i, t in enumerate(targets):
+        d = draw(st.integers(1, years))
+        if d > 1 or draw(st.booleans()):
+            t["duration"] = d
+        last = start + years - d
+        if draw(st.integers(0, 2)) == 0:
+            t["earliest"] = draw(st.integers(start, last))
+        if draw(st.integers(0, 2)) == 0:
+            # anywhere in the programme from earliest on: later than last is capped
+            t["latest"] = draw(st.integers(t.get("earliest", start), end))
+            if min(t["latest"], last) < t.get("earliest", start):
+                del t["latest"]
+        earlier = [u["id"] for u in targets[:i]]
+        if earlier and draw(st.integers(0, 2)) == 0:
+            t["after"] = _subset(draw, earlier, min_size=1, max_size=2)
+    year_keys = [str(y) for y in range(start, end + 1)]
+    for sp in inst["sponsors"]:
+        if draw(st.booleans()):
+            sp["budget_by_year"] = {y: _money(draw, 2, 30)
+                                    for y in _subset(draw, year_keys, min_size=1)}
+    if draw(st.booleans()):
+        policy["total_budget_by_year"] = {y: _money(draw, 3, 40)
+                                          for y in _subset(draw, year_keys, min_size=1)}
+    if draw(st.booleans()):
+        programme["milestones"] = [{"year": draw(st.integers(start, end)),
+                                    "min_formed": draw(st.sampled_from([0, 1, 1, 2]))}]
+    if _rare(draw, 6):
+        t = draw(st.sampled_from(targets))
+        inst.setdefault("fixed", {})["starts"] = {t["id"]: draw(st.integers(start, end))}
+    inst["programme"] = programme
+    return inst
+
+
+@st.composite
+def staged_instances(draw: Draw) -> dict[str, Any]:
+    """A tiny programme where staging decides the plan: a few able actors near
+    one site compete for 2-3 targets over 2-3 years (capacity per year,
+    ``after`` chains, yearly budgets, milestones, discounting)."""
+    years = draw(st.integers(2, 3))
+    start = 2026
+    end = start + years - 1
+    n_actors = draw(st.integers(3, 5))
+    types = ["institute", "enterprise"] + [
+        draw(st.sampled_from(ACTOR_TYPES)) for _ in range(n_actors - 2)]
+    actors = []
+    for i, typ in enumerate(types):
+        a: dict[str, Any] = {
+            "id": f"a{i}", "type": typ,
+            "ownership": draw(st.sampled_from(["state", "private", "private"])),
+            "region": draw(st.sampled_from(REGIONS[:3])),
+            "lat": 31.0 + draw(st.integers(-20, 20)) / 100,
+            "lon": 120.0 + draw(st.integers(-20, 20)) / 100,
+            "cost": _money(draw, 1, 8),
+            "capabilities": {"c0": draw(st.integers(1, 9)), "c1": draw(st.integers(1, 9))},
+        }
+        if typ in ("institute", "lab", "enterprise"):
+            a["lead_cost"] = _money(draw, 0, 3)
+        if _rare(draw, 3):
+            a["max_consortia"] = 2
+        actors.append(a)
+    targets = []
+    for k in range(draw(st.integers(2, 3))):
+        d = draw(st.integers(1, 2))
+        t: dict[str, Any] = {
+            "id": f"t{k}", "mode": draw(st.sampled_from(["research", "economic"])),
+            "sites": ["s0"], "value": _money(draw, 15, 60), "sponsor": "p0",
+            "requirements": [{"capability": draw(st.sampled_from(["c0", "c1"])),
+                              "level": draw(st.integers(1, 5))}],
+        }
+        if d > 1 or draw(st.booleans()):
+            t["duration"] = d
+        if k and draw(st.booleans()):
+            t["after"] = _subset(draw, [f"t{j}" for j in range(k)], min_size=1, max_size=1)
+        if _rare(draw, 4):
+            t["earliest"] = draw(st.integers(start, start + years - d))
+        if _rare(draw, 4):
+            t["latest"] = draw(st.integers(t.get("earliest", start), end))
+        if _rare(draw, 6):
+            t["mandatory"] = True
+        targets.append(t)
+    year_keys = [str(y) for y in range(start, end + 1)]
+    sponsor: dict[str, Any] = {"id": "p0", "region": REGIONS[0]}
+    if draw(st.booleans()):
+        sponsor["budget_by_year"] = {y: _money(draw, 5, 25)
+                                     for y in _subset(draw, year_keys, min_size=1)}
+    if _rare(draw, 3):
+        sponsor["budget"] = _money(draw, 10, 50)
+    policy: dict[str, Any] = {"require_both_ends": draw(st.booleans())}
+    if _rare(draw, 3):
+        policy["total_budget_by_year"] = {y: _money(draw, 5, 30)
+                                          for y in _subset(draw, year_keys, min_size=1)}
+    if _rare(draw, 3):
+        policy["composition"] = [{"types": ["enterprise", "sme"], "min": 1}]
+    if _rare(draw, 3):
+        policy["min_regions"] = 2
+    if _rare(draw, 3):
+        policy["weights"] = {"distance": 0.01}
+    programme: dict[str, Any] = {"start": start, "years": years}
+    if draw(st.booleans()):
+        programme["discount_rate"] = draw(st.sampled_from([0.05, 0.3]))
+    if _rare(draw, 3):
+        programme["milestones"] = [{"year": draw(st.integers(start, end)),
+                                    "min_formed": draw(st.integers(1, 2))}]
+    inst: dict[str, Any] = {
+        "format": "consortium-instance/1", "name": "hypothesis-staged",
+        "capabilities": [{"id": "c0"}, {"id": "c1"}],
+        "sites": [{"id": "s0", "lat": 31.0, "lon": 120.0}],
+        "sponsors": [sponsor], "actors": actors, "targets": targets,
+        "policy": policy, "programme": programme,
+    }
+    if _rare(draw, 6):
+        inst["fixed"] = {"starts": {"t0": draw(st.integers(start, end - 1))}}
+    return inst

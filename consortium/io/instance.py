@@ -97,7 +97,9 @@ Level = Annotated[int, Field(strict=True, ge=1, le=9), BeforeValidator(_integral
 Lat = Annotated[float, Field(strict=True, allow_inf_nan=False, ge=-90, le=90)]
 Lon = Annotated[float, Field(strict=True, allow_inf_nan=False, ge=-180, le=180)]
 Id = Annotated[str, Field(strict=True, min_length=1)]
+Year = Annotated[int, Field(strict=True), BeforeValidator(_integral)]
 ActorType = Literal["enterprise", "sme", "institute", "university", "lab"]
+Ownership = Literal["state", "private", "foreign"]
 
 
 class _Model(BaseModel):
@@ -143,13 +145,14 @@ class Sponsor(_Model):
     name: StrictStr | None = None
     budget: NonNeg | None = None
     region: StrictStr | None = None
+    budget_by_year: dict[str, NonNeg] | None = None  # SPEC 7.3: year -> cap
 
 
 class Actor(_Model):
     id: Id
     name: StrictStr | None = None
     type: ActorType
-    ownership: Literal["state", "private", "foreign"]
+    ownership: Ownership
     region: StrictStr
     lat: Lat
     lon: Lon
@@ -167,6 +170,40 @@ class Requirement(_Model):
     redundancy: Int1 = 1
 
 
+class CompositionRule(_Model):
+    """SPEC 7.1 (rule 15): between ``min`` and ``max`` members match."""
+
+    types: list[ActorType] | None = None
+    ownership: list[Ownership] | None = None
+    min: Int0 = 0
+    max: Int0 | None = None
+
+    @model_validator(mode="after")
+    def _check(self) -> CompositionRule:
+        if self.types is None and self.ownership is None:
+            raise ValueError("a composition rule needs types or ownership (or both)")
+        for name in ("types", "ownership"):
+            if getattr(self, name) == []:
+                raise ValueError(f"{name} must not be empty")
+        if self.max is not None and self.min > self.max:
+            raise ValueError(f"min {self.min} > max {self.max}")
+        return self
+
+    def matches(self, actor_type: str, ownership: str) -> bool:
+        return (self.types is None or actor_type in self.types) and (
+            self.ownership is None or ownership in self.ownership
+        )
+
+    def describe(self) -> str:
+        """``enterprises or smes``, ``state actors``, ``private universities``."""
+        plural = {"university": "universities"}
+        who = (" or ".join(plural.get(t, f"{t}s") for t in self.types) if self.types
+               else "actors")
+        if self.ownership:
+            who = f"{' or '.join(self.ownership)} {who}"
+        return who
+
+
 class Target(_Model):
     id: Id
     name: StrictStr | None = None
@@ -180,6 +217,13 @@ class Target(_Model):
     min_members: Int0 = 1
     max_members: Int0 | None = None
     requirements: list[Requirement] = Field(default_factory=list)
+    # SPEC 7: composition replaces policy.composition; programme fields.
+    composition: list[CompositionRule] | None = None
+    min_regions: Int1 | None = None
+    duration: Int1 | None = None
+    earliest: Year | None = None
+    latest: Year | None = None
+    after: list[Id] = Field(default_factory=list)
 
 
 class Tie(_Model):
@@ -219,6 +263,9 @@ class Policy(_Model):
     lead_types: dict[str, list[ActorType]] = Field(default_factory=dict)
     weights: Weights = Field(default_factory=Weights)
     incentives: dict[str, Incentive] = Field(default_factory=dict)
+    composition: list[CompositionRule] = Field(default_factory=list)  # SPEC 7.1
+    min_regions: Int1 = 1  # SPEC 7.2
+    total_budget_by_year: dict[str, NonNeg] | None = None  # SPEC 7.3
 
     def lead_types_for(self, mode: str) -> tuple[str, ...]:
         """A ``lead_types`` that names one mode keeps the default for the other."""
@@ -243,6 +290,34 @@ class Fixed(_Model):
     members: list[Pair] = Field(default_factory=list)
     forbidden: list[Pair] = Field(default_factory=list)
     forbidden_actors: list[Id] = Field(default_factory=list)
+    starts: dict[str, Year] = Field(default_factory=dict)  # SPEC 7.3: target -> start year
+
+
+class Milestone(_Model):
+    year: Year
+    min_formed: Int0
+
+
+class Programme(_Model):
+    """SPEC 7.3: the programme's years ``start .. start + years - 1``."""
+
+    start: Year
+    years: Int1
+    discount_rate: NonNeg = 0.0
+    milestones: list[Milestone] = Field(default_factory=list)
+
+    @property
+    def end(self) -> int:
+        """The last year of the programme."""
+        return self.start + self.years - 1
+
+    @property
+    def year_list(self) -> list[int]:
+        return list(range(self.start, self.start + self.years))
+
+    def discount(self, year: int) -> float:
+        """``d(y) = (1 + discount_rate) ** -(y - start)``."""
+        return float((1.0 + self.discount_rate) ** -(year - self.start))
 
 
 class Instance(_Model):
@@ -259,8 +334,31 @@ class Instance(_Model):
     exclusive: list[list[Id]] = Field(default_factory=list)
     policy: Policy = Field(default_factory=Policy)
     fixed: Fixed = Field(default_factory=Fixed)
+    programme: Programme | None = None  # SPEC 7.3
 
     # ------------------------------------------------------------ semantics
+
+    def composition_of(self, target: Target) -> list[CompositionRule]:
+        """Rule 15's rules for ``target``: its own list, else the policy's."""
+        return self.policy.composition if target.composition is None else target.composition
+
+    def min_regions_of(self, target: Target) -> int:
+        """Rule 16's number for ``target``."""
+        return self.policy.min_regions if target.min_regions is None else target.min_regions
+
+    def duration_of(self, target: Target) -> int:
+        return 1 if target.duration is None else target.duration
+
+    def window(self, target: Target) -> tuple[int, int]:
+        """SPEC 7.3: the earliest and latest start year (after defaults and capping;
+        ``(0, 0)`` without a programme)."""
+        pr = self.programme
+        if pr is None:
+            return 0, 0
+        last = pr.start + pr.years - self.duration_of(target)
+        lo = pr.start if target.earliest is None else target.earliest
+        hi = last if target.latest is None else min(target.latest, last)
+        return lo, hi
 
     def may_lead(self, actor: Actor, target: Target) -> bool:
         """SPEC 3: lead_cost set, type allowed for the mode, foreign only if allowed."""
@@ -345,6 +443,7 @@ def from_dict(data: Any) -> Instance:
     except ValidationError as e:
         raise InstanceError(_pydantic_messages(e, data)) from None
     errors = _check_references(inst)
+    errors += _check_programme(inst, data)
     if errors:
         raise InstanceError(errors)
     return inst
@@ -517,6 +616,95 @@ def _check_references(inst: Instance) -> list[str]:
             bad = True
         if not bad:
             contradiction(path, tid, aid, "fixed member")
+    return errs
+
+
+# Fields of SPEC 7.3 that need ``programme``: (where, keys).
+_PROGRAMME_KEYS = {
+    "targets": ("duration", "earliest", "latest", "after"),
+    "sponsors": ("budget_by_year",),
+    "policy": ("total_budget_by_year",),
+    "fixed": ("starts",),
+}
+
+
+def _check_programme(inst: Instance, data: dict[str, Any]) -> list[str]:
+    """SPEC 7.3's cross-field rules: programme fields need a programme, years
+    inside it, ``after`` names known targets without a cycle, windows not empty."""
+    errs: list[str] = []
+    pr = inst.programme
+    if pr is None:
+        for where, keys in _PROGRAMME_KEYS.items():
+            raw = data.get(where)
+            items = raw if isinstance(raw, list) else [raw]
+            for i, obj in enumerate(items):
+                if not isinstance(obj, dict):
+                    continue
+                base = f"{where}[{i}]" if isinstance(raw, list) else where
+                errs += [f"{base}.{k}: needs a programme (SPEC 7.3), and the instance has none"
+                         for k in keys if k in obj]
+        return errs
+    years = f"{pr.start}..{pr.end}"
+
+    def inside(path: str, year: int) -> bool:
+        if pr.start <= year <= pr.end:
+            return True
+        errs.append(f"{path}: year {year} is outside the programme ({years})")
+        return False
+
+    for i, m in enumerate(pr.milestones):
+        inside(f"programme.milestones[{i}].year", m.year)
+    targets = {t.id: i for i, t in enumerate(inst.targets)}
+    for i, t in enumerate(inst.targets):
+        p = f"targets[{i}]"
+        ok = True
+        if t.earliest is not None:
+            ok &= inside(f"{p}.earliest", t.earliest)
+        if t.latest is not None:
+            ok &= inside(f"{p}.latest", t.latest)
+        lo, hi = inst.window(t)
+        if ok and lo > hi:
+            d = inst.duration_of(t)
+            last = pr.start + pr.years - d
+            why = (f"a {d}-year consortium must start by {last} to end inside the programme"
+                   if hi == last else f"latest {hi}")
+            errs.append(f"{p}.earliest: no start year: earliest {lo} > latest {hi} ({why})")
+        for j, u in enumerate(t.after):
+            if u not in targets:
+                errs.append(f"{p}.after[{j}]: unknown target {u!r}")
+            elif u == t.id:
+                errs.append(f"{p}.after[{j}]: target {u!r} cannot come after itself")
+    if any(t.after for t in inst.targets):
+        import networkx as nx
+
+        g = nx.DiGraph()
+        g.add_edges_from((u, t.id) for t in inst.targets for u in t.after
+                         if u in targets and u != t.id)
+        try:
+            cycle = nx.find_cycle(g)
+        except nx.NetworkXNoCycle:
+            cycle = []
+        if cycle:
+            first = cycle[0][1]
+            chain = " -> ".join([c[0] for c in cycle] + [cycle[-1][1]])
+            errs.append(f"targets[{targets[first]}].after: a cycle of after: {chain}")
+
+    def by_year(path: str, caps: dict[str, float] | None) -> None:
+        for key in caps or {}:
+            if not (key.isascii() and key.isdigit()):
+                errs.append(f"{path}.{key}: a year key must be a decimal year such as "
+                            f"\"{pr.start}\"")
+            else:
+                inside(f"{path}.{key}", int(key))
+
+    for i, s in enumerate(inst.sponsors):
+        by_year(f"sponsors[{i}].budget_by_year", s.budget_by_year)
+    by_year("policy.total_budget_by_year", inst.policy.total_budget_by_year)
+    for tid, year in inst.fixed.starts.items():
+        if tid not in targets:
+            errs.append(f"fixed.starts.{tid}: unknown target {tid!r}")
+        else:
+            inside(f"fixed.starts.{tid}", year)
     return errs
 
 

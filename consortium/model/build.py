@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import rules
+from . import programme, rules
 from .data import ModelData
 from .linear import Builder, LinearModel
 from .rules import Vars
@@ -30,12 +30,22 @@ def build_model(md: ModelData, *, only: set[int] | None = None,
         )
         for v in V.views:
             rules.rule10_conflicts(b, md, V, v, pairs)
-    rules.rule11_capacity(b, md, V)
+    staged = md.programme is not None
+    if staged:
+        programme.spend_by_start(b, md, V)
+    if not staged:
+        rules.rule11_capacity(b, md, V)
+    elif coupling:
+        programme.rule11_capacity_by_year(b, md, V)
     if coupling:
         rules.rule12_budgets(b, md, V)
         rules.rule13_exclusive(b, md, V)
+        if staged:
+            programme.rule12_by_year(b, md, V)
+            programme.rule17_after(b, md, V)
+            programme.rule18_milestones(b, md, V)
     else:
         rules.rule12_target_budgets(b, md, V)
-    rules.objective(b, md, V)
+    (programme.objective if staged else rules.objective)(b, md, V)
     rules.ties(b, md, V)
     return b.build(), V

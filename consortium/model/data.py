@@ -9,6 +9,7 @@ consortium at all are found (and explained) here rather than by the solver.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -43,6 +44,8 @@ class TargetView:
     # Per dropped candidate site, why no consortium can sit there.
     dropped_sites: dict[str, list[str]] = field(default_factory=dict)
     min_spend: float = 0.0  # a lower bound on the spend of any consortium
+    # SPEC 7.3 (empty without a programme): the start years the target may take.
+    starts: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
 
     @property
     def n(self) -> int:
@@ -80,6 +83,7 @@ class ModelData:
         self.is_private = own == "private"
         self.is_state_ent = (own == "state") & self.is_E
         self.region = np.array([a.region for a in A], dtype=object)
+        self.ownership = own
         self.cost = np.array([a.cost for a in A], dtype=float)
         self.lead_cost = np.array([np.nan if a.lead_cost is None else a.lead_cost for a in A],
                                   dtype=float)
@@ -120,13 +124,89 @@ class ModelData:
         for i, a in enumerate(A):
             for t_id, bid in a.bids.items():
                 self.bids.setdefault(self.target_index[t_id], []).append((i, bid))
+        self.programme = inst.programme
+        self.duration = np.array([inst.duration_of(t) for t in inst.targets], dtype=np.int64)
+        self.fixed_start = {self.target_index[t]: y for t, y in inst.fixed.starts.items()}
         self.views = [self._view(ti, t) for ti, t in enumerate(inst.targets)]
+        if self.programme is not None:
+            self._start_windows()
 
     # ------------------------------------------------------------------
 
     def forced(self, ti: int) -> bool:
-        """Must this target be formed (mandatory, or a fixed lead or member)?"""
-        return self.inst.targets[ti].mandatory or ti in self.fixed_lead or ti in self.fixed_members
+        """Must this target be formed (mandatory, a fixed lead, member or start)?"""
+        return (self.inst.targets[ti].mandatory or ti in self.fixed_lead
+                or ti in self.fixed_members or ti in self.fixed_start)
+
+    def composition_masks(self, t: Target) -> list[tuple[Any, np.ndarray]]:
+        """Rule 15: each composition rule of ``t`` and who matches it (all actors)."""
+        out = []
+        for rule in self.inst.composition_of(t):
+            m = np.ones(self.n_actors, bool)
+            if rule.types is not None:
+                m &= np.isin(self.type, rule.types)
+            if rule.ownership is not None:
+                m &= np.isin(self.ownership, rule.ownership)
+            out.append((rule, m))
+        return out
+
+    # ------------------------------------------------------------ SPEC 7.3
+
+    def active(self, ti: int, start: int) -> range:
+        """The years a consortium of target ``ti`` starting in ``start`` is active."""
+        return range(start, start + int(self.duration[ti]))
+
+    def _start_windows(self) -> None:
+        """Each target's possible start years: its window, late enough for its
+        ``after`` chain (rule 17) and its fixed start. A target left with none,
+        or after a target that cannot be formed, cannot be formed."""
+        import networkx as nx
+
+        inst = self.inst
+        g = nx.DiGraph()
+        g.add_nodes_from(range(len(inst.targets)))
+        g.add_edges_from((self.target_index[u], ti) for ti, t in enumerate(inst.targets)
+                         for u in t.after)
+        chain: dict[int, list[str]] = {}  # the after chain that sets each earliest start
+        for ti in nx.lexicographical_topological_sort(g):
+            v, t = self.views[ti], inst.targets[ti]
+            chain[ti] = [t.id]
+            lo, hi = inst.window(t)
+            if v.impossible:
+                continue
+            why, late = "", ""
+            for u in sorted(set(t.after), key=lambda u: self.target_index[u]):
+                vu = self.views[self.target_index[u]]
+                if vu.impossible:
+                    why = f"needs {u} to deliver first, which cannot be formed"
+                    break
+                ready = int(vu.starts[0]) + int(self.duration[vu.index])
+                if ready > lo:
+                    lo, late = ready, u
+                    chain[ti] = chain[vu.index] + [t.id]
+            if not why and lo > hi:
+                why = (f"no start year in {inst.window(t)[0]}..{hi} leaves room after {late} "
+                       f"(it ends in {lo - 1} at the earliest; chain "
+                       f"{' -> '.join(chain[ti])})")
+            if not why and ti in self.fixed_start:
+                fy = self.fixed_start[ti]
+                if not lo <= fy <= hi:
+                    why = (f"fixed start {fy} is outside the years it may start "
+                           f"({lo}..{hi}" + (", after its after chain)" if t.after else ")"))
+                lo = hi = fy
+            if why:
+                self._make_impossible(v, [why])
+            else:
+                v.starts = np.arange(lo, hi + 1, dtype=np.int64)
+
+    def _make_impossible(self, v: TargetView, why: list[str]) -> None:
+        v.impossible = why
+        v.actors = np.zeros(0, np.int64)
+        v.within = np.zeros((0, len(v.sites)), bool)
+        v.deliver = np.zeros((0, v.deliver.shape[1]), bool)
+        v.lead = np.zeros(0, bool)
+        v.base = np.zeros(0)
+        v.finish()
 
     def _view(self, ti: int, t: Target) -> TargetView:
         pol = self.inst.policy
@@ -215,6 +295,16 @@ class ModelData:
                         f"min_outside_members {pol.min_outside_members} but only {outside} "
                         f"actor(s) from outside {sp} within reach"
                     )
+            for rule, mask in self.composition_masks(t):
+                have = int((mask & at).sum())
+                if have < rule.min:
+                    why.append(f"composition: {rule.min} {rule.describe()} needed, "
+                               f"{have} within reach")
+            k = self.inst.min_regions_of(t)
+            if k > 1:
+                have = len(set(self.region[at]))
+                if have < k:
+                    why.append(f"min_regions {k} but only {have} region(s) within reach")
             for a, what in fixed:
                 if not at[a]:
                     why.append(

@@ -220,6 +220,12 @@ class Builder:
                   np.broadcast_to(np.asarray(values, float), np.shape(cols)))
         self._obj = [obj]
 
+    def upper(self, cols: np.ndarray) -> np.ndarray:
+        """The upper bounds of existing columns."""
+        ub = np.concatenate(self._ub) if len(self._ub) > 1 else self._ub[0]
+        self._ub = [ub]
+        return ub[np.asarray(cols, np.int64)]
+
     def set_bounds(self, cols, lb=None, ub=None) -> None:
         for arrs, val in ((self._lb, lb), (self._ub, ub)):
             if val is None:

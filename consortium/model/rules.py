@@ -41,6 +41,16 @@ class Vars:
     lead: list[np.ndarray] = field(default_factory=list)  # per target: col per lead_local
     ties: list[tuple[int, int, int, float, int]] = field(default_factory=list)  # (t, a, b, w, col)
     views: list[TargetView] = field(default_factory=list)  # targets that have variables
+    # SPEC 7.3, per target: a column per start year in ``v.starts`` (the y
+    # column itself when there is one start year; empty without a programme).
+    start: list[np.ndarray] = field(default_factory=list)
+    # Per target: the spend if it starts in each of ``v.starts`` (continuous),
+    # only where the year of the spend matters and the start is not known.
+    spend_at: dict[int, np.ndarray] = field(default_factory=dict)
+    # Rule 16, per target with min_regions > 1: (target, columns, region names).
+    regions: list[tuple[int, np.ndarray, np.ndarray]] = field(default_factory=list)
+    # SPEC 7.3 capacity by year: (target, year, global actors, columns, lead?).
+    busy: list[tuple[int, int, np.ndarray, np.ndarray, bool]] = field(default_factory=list)
 
     def column_targets(self, n_cols: int) -> np.ndarray:
         """The target each column was made for (-1: none)."""
@@ -53,6 +63,14 @@ class Vars:
                 out[cols] = t
         for t, _a, _b, _w, c in self.ties:
             out[c] = t
+        for t, cols in enumerate(self.start):
+            out[cols] = t
+        for t, cols in self.spend_at.items():
+            out[cols] = t
+        for t, cols, _ in self.regions:
+            out[cols] = t
+        for t, _y, _a, cols, _lead in self.busy:
+            out[cols] = t
         return out
 
 
@@ -108,6 +126,7 @@ def add_variables(b: Builder, md: ModelData, only: set[int] | None = None) -> Va
             V.x.append(empty)
             V.lead_local.append(empty)
             V.lead.append(empty)
+            V.start.append(empty)
             continue
         V.views.append(v)
         if len(v.sites) > 1:
@@ -118,6 +137,10 @@ def add_variables(b: Builder, md: ModelData, only: set[int] | None = None) -> Va
         local = np.nonzero(v.lead)[0]
         V.lead_local.append(local)
         V.lead.append(b.add_cols(f"l[{v.target.id}]", len(local)))
+        if len(v.starts) > 1:
+            V.start.append(b.add_cols(f"start[{v.target.id}]", len(v.starts)))
+        else:
+            V.start.append(np.full(len(v.starts), y[v.index]))
     return V
 
 
@@ -308,6 +331,56 @@ def rule14_fixed(b: Builder, md: ModelData, V: Vars, v: TargetView) -> None:
                    lambda i: f"{t.id}: fixed member {ids[v.actors[la[i]]]}", elastic=False)
 
 
+# ------------------------------------------------------------------ rules 15, 16 (SPEC 7)
+
+
+def rule15_composition(b: Builder, md: ModelData, V: Vars, v: TargetView) -> None:
+    """Rule 15: for each composition rule, min <= matching members <= max."""
+    t = v.target
+    for rule, mask in md.composition_masks(t):
+        match = mask[v.actors]
+        n = int(match.sum())
+        cols, vals = member_sum(v, V, match.astype(float))
+        who = rule.describe()
+        if rule.min > 0:
+            _one_row(b, V, "15", "composition min", v, cols, vals, -float(rule.min), 0.0, INF,
+                     f"{t.id}: composition: at least {rule.min} {who}")
+        if rule.max is not None and rule.max < n:
+            _one_row(b, V, "15", "composition max", v, cols, vals, -float(rule.max), -INF, 0.0,
+                     f"{t.id}: composition: at most {rule.max} {who}")
+
+
+def rule16_regions(b: Builder, md: ModelData, V: Vars, v: TargetView) -> None:
+    """Rule 16: members from at least min_regions distinct regions.
+
+    ``r[t,g]`` in [0, 1] may be 1 only if a member comes from region g; their
+    sum is at least ``min_regions * y``. (Continuous is exact: the member
+    counts are integers.)
+    """
+    t, ti = v.target, v.index
+    k = md.inst.min_regions_of(t)
+    if k <= 1:
+        return  # a formed target has a lead, so one region
+    regions, local_region = np.unique(md.region[v.actors].astype(str), return_inverse=True)
+    g = len(regions)
+    r = b.add_cols(f"regions[{t.id}]", g, integer=False)
+    V.regions.append((ti, r, regions))
+    rows, cols, vals = members_of(v, V, np.arange(v.n), local_region, -1.0)
+    b.add_rows("16", "region present", g, np.concatenate([np.arange(g), rows]),
+               np.concatenate([r, cols]), np.concatenate([np.ones(g), vals]), -INF, 0.0, ti,
+               lambda i: f"{t.id}: a member from region {regions[i]}", elastic=False)
+    _one_row(b, V, "16", "min regions", v, r, np.ones(g), -float(k), 0.0, INF,
+             f"{t.id}: members from at least {k} distinct regions")
+
+
+def start_year(b: Builder, md: ModelData, V: Vars, v: TargetView) -> None:
+    """SPEC 7.3: a formed target starts in exactly one of its possible years."""
+    cols = V.start[v.index]
+    if len(cols) > 1:
+        _one_row(b, V, "17", "one start year", v, cols, np.ones(len(cols)), -1.0, 0.0, 0.0,
+                 f"{v.target.id}: exactly one start year", elastic=False)
+
+
 # ------------------------------------------------------------------ rules 11-13
 
 
@@ -490,4 +563,7 @@ PER_TARGET_RULES = (
     rule8_private,
     rule9_outside,
     rule14_fixed,
+    rule15_composition,
+    rule16_regions,
+    start_year,
 )

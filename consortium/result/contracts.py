@@ -63,4 +63,6 @@ def contracts_for(inst: Instance, md: ModelData, ch: Choice) -> Consortium:
         )
     return Consortium(target=t.id, site=inst.sites[ch.site].id, lead=inst.actors[ch.lead].id,
                       members=[inst.actors[a].id for a in order],
-                      spend=float(sum(c.reward for c in contracts)), contracts=contracts)
+                      spend=float(sum(c.reward for c in contracts)), contracts=contracts,
+                      start=ch.start,
+                      end=None if ch.start is None else ch.start + inst.duration_of(t) - 1)

@@ -15,8 +15,17 @@ from .solution import Consortium
 def objective_of(inst: Instance, md: ModelData, consortia: list[Consortium]) -> float:
     """SPEC 3 objective of a plan, from the plan alone."""
     w = inst.policy.weights
-    value = sum(inst.targets[md.target_index[c.target]].value for c in consortia)
-    spend = sum(c.spend for c in consortia)
+    pr = inst.programme
+    value = spend = 0.0
+    for c in consortia:
+        t = inst.targets[md.target_index[c.target]]
+        if pr is None or c.start is None:
+            value += t.value
+            spend += c.spend
+        else:  # SPEC 7.3: discounted from the start year, and from each year paid
+            d = inst.duration_of(t)
+            value += t.value * pr.discount(c.start)
+            spend += sum(c.spend / d * pr.discount(c.start + j) for j in range(d))
     km = sum(member_km(md, c).sum() for c in consortia)
     ties = 0.0
     if w.ties != 0:
@@ -82,4 +91,31 @@ def kpis(inst: Instance, md: ModelData, consortia: list[Consortium]) -> dict[str
         "mean_distance_km": float(np.mean(km)) if km else None,
         "ties_realised": ties_n,
         "ties_weight": ties_w,
+        **({"by_year": by_year(inst, md, consortia)} if inst.programme is not None else {}),
     }
+
+
+def by_year(inst: Instance, md: ModelData, consortia: list[Consortium]) -> list[dict[str, Any]]:
+    """SPEC 7.3 ``kpis.by_year``: spend (in total and per sponsor), consortia
+    started and active, for each programme year."""
+    pr = inst.programme
+    assert pr is not None
+    out = []
+    for year in pr.year_list:
+        spend = 0.0
+        sponsors: dict[str, float] = {s.id: 0.0 for s in inst.sponsors}
+        started, active = [], []
+        for c in consortia:
+            t = inst.targets[md.target_index[c.target]]
+            if c.start is None or not c.start <= year <= (c.end or c.start):
+                continue
+            pay = c.spend / inst.duration_of(t)
+            spend += pay
+            if t.sponsor is not None:
+                sponsors[t.sponsor] += pay
+            active.append(c.target)
+            if c.start == year:
+                started.append(c.target)
+        out.append({"year": year, "spend": spend, "spend_by_sponsor": sponsors,
+                    "started": started, "active": active})
+    return out

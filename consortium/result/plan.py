@@ -24,6 +24,7 @@ class Choice:
     site: int
     lead: int
     members: list[int]
+    start: int | None = None  # the start year (SPEC 7.3; None without a programme)
 
 
 def extract(md: ModelData, V: Vars, x: np.ndarray) -> list[Choice]:
@@ -37,8 +38,9 @@ def extract(md: ModelData, V: Vars, x: np.ndarray) -> list[Choice]:
         on = (x[V.x[ti]] > 0.5) & (v.tri_site == sj)
         members = v.actors[v.tri_actor[on]]
         leads = v.actors[V.lead_local[ti][x[V.lead[ti]] > 0.5]]
+        start = int(v.starts[int(np.argmax(x[V.start[ti]]))]) if len(v.starts) else None
         out.append(Choice(ti, int(v.sites[sj]), int(leads[0]) if len(leads) else -1,
-                          [int(a) for a in members]))
+                          [int(a) for a in members], start))
     return out
 
 
@@ -48,7 +50,7 @@ def choices_from_plan(md: ModelData, consortia: list[dict[str, Any]]) -> list[Ch
     for c in consortia:
         out.append(Choice(
             md.target_index[c["target"]], md.site_index[c["site"]], md.actor_index[c["lead"]],
-            [md.actor_index[a] for a in c["members"]],
+            [md.actor_index[a] for a in c["members"]], c.get("start"),
         ))
     return out
 
@@ -71,9 +73,43 @@ def start_vector(md: ModelData, V: Vars, n_cols: int, choices: list[Choice]) -> 
         pos = np.nonzero(V.lead_local[ch.target] == local[ch.lead])[0]
         x[V.lead[ch.target][pos]] = 1
         member_sets[ch.target] = set(ch.members)
+        if len(v.starts):
+            k = np.nonzero(v.starts == ch.start)[0]
+            k = k if len(k) else np.zeros(1, np.int64)  # a plan without start years
+            x[V.start[ch.target][k[0]]] = 1
+    _programme_columns(md, V, x, choices)
     for ti, a, b, _w, col in V.ties:
         s = member_sets.get(ti, ())
         x[col] = 1.0 if (a in s and b in s) else 0.0
     return x
 
 
+
+
+def _programme_columns(md: ModelData, V: Vars, x: np.ndarray, choices: list[Choice]) -> None:
+    """The continuous columns of rule 16 and SPEC 7.3 at their values in the plan."""
+    by_target = {ch.target: ch for ch in choices}
+    for ti, q in V.spend_at.items():
+        x[q] = 0.0
+        ch = by_target.get(ti)
+        if ch is not None:
+            v = md.views[ti]
+            k = int(np.argmax(v.starts == ch.start))
+            x[q[k]] = float(sum(md.inst.base(md.inst.actors[a], v.target.id) * (1 + md.rate[a])
+                                for a in ch.members)
+                            + (1 + md.rate[ch.lead]) * float(md.inst.actors[ch.lead].lead_cost
+                                                             or 0.0))
+    for ti, cols, names in V.regions:
+        ch = by_target.get(ti)
+        have = {str(md.region[a]) for a in ch.members} if ch else set()
+        x[cols] = [1.0 if g in have else 0.0 for g in names]
+    for ti, year, actors, cols, lead in V.busy:
+        ch = by_target.get(ti)
+        on = ch is not None and ch.start is not None and (
+            ch.start <= year < ch.start + int(md.duration[ti]))
+        if not on:
+            x[cols] = 0.0
+            continue
+        assert ch is not None
+        who = {ch.lead} if lead else set(ch.members)
+        x[cols] = [1.0 if int(a) in who else 0.0 for a in actors]

@@ -77,16 +77,20 @@ class Consortium:
     spend: float
     contracts: list[Contract]
     extra: dict[str, Any] = field(default_factory=dict)
+    start: int | None = None  # first and last active year (SPEC 7.3, with a programme)
+    end: int | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        d = {
+        d: dict[str, Any] = {
             "target": self.target,
             "site": self.site,
             "lead": self.lead,
             "members": self.members,
             "spend": self.spend,
-            "contracts": [c.to_dict() for c in self.contracts],
         }
+        if self.start is not None:
+            d["start"], d["end"] = self.start, self.end
+        d["contracts"] = [c.to_dict() for c in self.contracts]
         d.update(self.extra)
         return d
 
