@@ -43,4 +43,9 @@ RULE_NAMES = {
     "12": "budget",
     "13": "exclusive group",
     "14": "fixed decisions",
+    # SPEC section 7 (v1.1)
+    "15": "composition",
+    "16": "distinct regions",
+    "17": "start years and after",
+    "18": "milestones",
 }

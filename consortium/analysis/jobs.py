@@ -129,7 +129,7 @@ class ReSolver:
                     return None
                 continue
             out.append(Choice(ch.target, ch.site, ch.lead, [a for a in ch.members
-                                                            if a not in gone]))
+                                                            if a not in gone], ch.start))
         x = start_vector(b.md, b.V, b.lm.n_cols, out)
         if force is not None and x[b.V.y[force]] < 0.5:
             return None

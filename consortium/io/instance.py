@@ -666,9 +666,9 @@ def _check_programme(inst: Instance, data: dict[str, Any]) -> list[str]:
         if ok and lo > hi:
             d = inst.duration_of(t)
             last = pr.start + pr.years - d
-            why = (f"a {d}-year consortium must start by {last} to end inside the programme"
-                   if hi == last else f"latest {hi}")
-            errs.append(f"{p}.earliest: no start year: earliest {lo} > latest {hi} ({why})")
+            why = (f" (a {d}-year consortium must start by {last} to end inside the programme)"
+                   if hi == last else "")
+            errs.append(f"{p}.earliest: no start year: earliest {lo} > latest {hi}{why}")
         for j, u in enumerate(t.after):
             if u not in targets:
                 errs.append(f"{p}.after[{j}]: unknown target {u!r}")

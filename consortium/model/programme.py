@@ -20,6 +20,8 @@ possible start covers Y).
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 
 from .data import ModelData, TargetView
@@ -71,7 +73,9 @@ def rule18_milestones(b: Builder, md: ModelData, V: Vars) -> None:
         c = np.concatenate(cols) if cols else np.zeros(0, np.int64)
         # A milestone nothing can meet is still a row (the solver then proves
         # the instance infeasible, and the diagnosis names the milestone).
-        b.add_rows("18", "milestone", 1, np.zeros(len(c)), c, 1.0, float(m.min_formed), INF, -1,
+        # Written as -sum <= -min_formed: every row across targets is then of
+        # the form row <= limit, which the decomposition by target prices.
+        b.add_rows("18", "milestone", 1, np.zeros(len(c)), c, -1.0, -INF, -float(m.min_formed), -1,
                    _fixed_text(f"milestone {m.year}: at least {m.min_formed} target(s) formed "
                                f"with a start by {m.year}"))
 
@@ -132,7 +136,7 @@ def spend_by_start(b: Builder, md: ModelData, V: Vars) -> None:
         st = V.start[v.index]
         b.add_rows("12", "spend in its start year", n, np.concatenate([np.arange(n)] * 2),
                    np.concatenate([q, st]), np.concatenate([np.ones(n), np.full(n, -cap)]),
-                   -INF, 0.0, v.index, lambda i, tid=tid: f"{tid}: spend only from its start",
+                   -INF, 0.0, v.index, _fixed_text(f"{tid}: spend only from its start year"),
                    elastic=False)
 
 
@@ -220,14 +224,16 @@ def _capacity_year(b: Builder, md: ModelData, V: Vars, year: int, what: str,
         lv = np.concatenate([np.ones(n), -np.ones(len(own[0])), -np.ones(n * len(act))])
         tid = v.target.id
         b.add_rows("11", f"{what} by year link", n, lr, lc, lv, -1.0, INF, v.index,
-                   lambda i, tid=tid, hit=hit, v=v: (
-                       f"{tid}: {ids[v.actors[hit[i]]]} busy in {year} if a member and active"),
-                   elastic=False)
+                   _busy_rows(tid, [ids[a] for a in v.actors[hit]], year), elastic=False)
         rows.append(r)
         cols.append(busy)
     b.add_rows("11", f"{what} in {year}", len(binding), np.concatenate(rows),
                np.concatenate(cols), 1.0, -INF, limit[binding].astype(float), -1,
                _capacity_year_rows(ids, binding, what, limit, year))
+
+
+def _busy_rows(tid: str, names: list[str], year: int) -> Callable[[int], str]:
+    return lambda i: f"{tid}: {names[i]} busy in {year} if a member and active"
 
 
 def _capacity_year_rows(ids, binding, what, limit, year):

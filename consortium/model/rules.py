@@ -63,14 +63,14 @@ class Vars:
                 out[cols] = t
         for t, _a, _b, _w, c in self.ties:
             out[c] = t
-        for t, cols in enumerate(self.start):
-            out[cols] = t
-        for t, cols in self.spend_at.items():
-            out[cols] = t
-        for t, cols, _ in self.regions:
-            out[cols] = t
-        for t, _y, _a, cols, _lead in self.busy:
-            out[cols] = t
+        for ti, starts in enumerate(self.start):
+            out[starts] = ti
+        for ti, cols in self.spend_at.items():
+            out[cols] = ti
+        for ti, cols, _ in self.regions:
+            out[cols] = ti
+        for ti, _year, _actors, cols, _lead in self.busy:
+            out[cols] = ti
         return out
 
 

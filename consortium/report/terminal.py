@@ -94,6 +94,35 @@ def print_report(inst: Instance, sol: Solution, console: Console | None = None) 
             tab.add_row("mean member-site distance", f"{kp['mean_distance_km']:.1f} km")
         tab.add_row("ties realised", f"{kp['ties_realised']} (weight {kp['ties_weight']:g})")
         con.print(tab)
+    print_by_year(inst, sol, con)
+
+
+def print_by_year(inst: Instance, sol: Solution, con: Console) -> None:
+    """SPEC 7.3: spend per sponsor and in total, consortia started and active, by year."""
+    rows = sol.kpis.get("by_year") if sol.kpis else None
+    if not rows:
+        return
+    cur = inst.currency or "money units"
+    caps = inst.policy.total_budget_by_year or {}
+    sponsors = [s for s in inst.sponsors if any(r["spend_by_sponsor"].get(s.id) for r in rows)
+                or s.budget_by_year]
+    tab = Table(title=f"By year ({cur})", title_justify="left")
+    tab.add_column("year")
+    tab.add_column("spend", justify="right")
+    for s in sponsors:
+        tab.add_column(s.id, justify="right")
+    tab.add_column("started")
+    tab.add_column("active", justify="right")
+    for r in rows:
+        key = str(r["year"])
+        total = _money(r["spend"]) + (f" / {_money(caps[key])}" if key in caps else "")
+        cells = []
+        for s in sponsors:
+            cap = (s.budget_by_year or {}).get(key)
+            cells.append(_money(r["spend_by_sponsor"].get(s.id, 0.0))
+                         + (f" / {_money(cap)}" if cap is not None else ""))
+        tab.add_row(key, total, *cells, ", ".join(r["started"]) or "-", str(len(r["active"])))
+    con.print(tab)
 
 
 def progress_bar(counted: str | None = None, left: str | None = None) -> Progress:

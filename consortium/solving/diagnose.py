@@ -30,6 +30,11 @@ class Finding:
 def _rule_of(text: str) -> str:
     """Best rule number for a pre-solve message (for the finding's label)."""
     for key, rule in (
+        ("composition", "15"),
+        ("min_regions", "16"),
+        ("deliver first", "17"),
+        ("leaves room after", "17"),
+        ("fixed start", "17"),
         ("lead", "1"),
         ("redundancy", "3"),
         ("both ends", "5"),
@@ -92,6 +97,8 @@ def presolve_findings(md: ModelData) -> list[Finding]:
                     f"{name} is {cap:g} (short by {need - cap:.4g})",
                 )
             )
+    if md.programme is not None:
+        out += _programme_findings(md, forced)
     # Fixed leads: more targets than max_lead allows.
     by_actor: dict[int, list[str]] = {}
     for ti, a in md.fixed_lead.items():
@@ -107,6 +114,43 @@ def presolve_findings(md: ModelData) -> list[Finding]:
                     f"but max_lead is {md.max_lead[a]}",
                 )
             )
+    return out
+
+
+def _programme_findings(md: ModelData, forced: list) -> list[Finding]:
+    """SPEC 7.3 before solving: milestones no plan can reach, and years whose
+    budget cannot pay what the targets that must be formed need in that year."""
+    inst, pr = md.inst, md.programme
+    assert pr is not None
+    out: list[Finding] = []
+    for m in pr.milestones:
+        able = [v.target.id for v in md.views if not v.impossible and v.starts[0] <= m.year]
+        if len(able) < m.min_formed:
+            out.append(Finding(
+                "error", None, "18",
+                f"milestone {m.year} needs {m.min_formed} target(s) formed with a start by "
+                f"{m.year}, but only {len(able)} can start by then"
+                + (f" ({', '.join(able[:8])}{' ...' if len(able) > 8 else ''})" if able else "")))
+    caps: list[tuple[str, str, float, str | None]] = [
+        (f"sponsor {s.id}'s {key} budget", key, cap, s.id) for s in inst.sponsors
+        for key, cap in (s.budget_by_year or {}).items()]
+    caps += [(f"policy.total_budget_by_year for {key}", key, cap, None)
+             for key, cap in (inst.policy.total_budget_by_year or {}).items()]
+    for name, key, cap, sponsor in caps:
+        year = int(key)
+        need, who = 0.0, []
+        for v in forced:
+            if sponsor is not None and v.target.sponsor != sponsor:
+                continue
+            d = int(md.duration[v.index])
+            if len(v.starts) and all(st <= year < st + d for st in v.starts):
+                need += v.min_spend / d
+                who.append(v.target.id)
+        if who and not within_limit(need, cap):
+            out.append(Finding(
+                "error", ", ".join(who), "12",
+                f"the targets that must be formed and are active in {year} need at least "
+                f"{need:.4g} that year but {name} is {cap:g} (short by {need - cap:.4g})"))
     return out
 
 

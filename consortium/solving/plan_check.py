@@ -51,7 +51,7 @@ def plan_violations(raw: dict[str, Any], plan: list[dict[str, Any]]) -> list[str
         lead = md.actor_index[p["lead"]]
         if lead not in members or lead not in local or not v.lead[local[lead]]:
             errs.append(f"{tid}: {p['lead']} may not lead it")
-        choices.append(Choice(ti, site, lead, members))
+        choices.append(Choice(ti, site, lead, members, p.get("start")))
     if errs:
         return errs
     only = {c.target for c in choices} | {i for i in range(len(md.views)) if md.forced(i)}

@@ -45,14 +45,15 @@ def unformed_reasons(b: Built, sol: Solution, opts: SolverOptions) -> list[dict[
                         "reason": "not formed (no time left within --time-limit to analyse why)"})
             continue
         out.append({"target": t.id, "reason": _reason(b, v, opts, formed, spent_by_sponsor,
-                                                      total_spent, used)})
+                                                      total_spent, used, sol)})
     return out
 
 
 def _reason(b: Built, v: TargetView, opts: SolverOptions, formed: set[str],
             spent_by_sponsor: dict[str, float],
-            total_spent: float, used: dict[str, list[str]]) -> str:
+            total_spent: float, used: dict[str, list[str]], sol: Solution) -> str:
     inst, md = b.md.inst, b.md
+    sol_by_year = sol
     t = v.target
     if v.impossible:
         return "cannot be formed: " + "; ".join(v.impossible)
@@ -62,6 +63,10 @@ def _reason(b: Built, v: TargetView, opts: SolverOptions, formed: set[str],
             if other:
                 return (f"exclusive with formed target {other[0]} (exclusive[{g}]), "
                         "which adds more value")
+    if md.programme is not None:
+        after = _after_reason(b, v, sol_starts(sol))
+        if after:
+            return after
     alone = solve_target_alone(b, v.index, opts)
     r = alone.raw
     if r.status == Status.INFEASIBLE:
@@ -88,13 +93,91 @@ def _reason(b: Built, v: TargetView, opts: SolverOptions, formed: set[str],
     if tb is not None and not within_limit(c.spend, tb - total_spent):
         return (f"total budget exhausted by higher-value targets: it needs {c.spend:.4g}, "
                 f"{max(tb - total_spent, 0):.4g} of {tb:g} left")
+    if md.programme is not None:
+        yearly = _yearly_reason(b, v, c, sol_by_year)
+        if yearly:
+            return yearly
     busy = []
     for a in c.members:
         actor = inst.actors[md.actor_index[a]]
-        if len(used.get(a, [])) >= actor.max_consortia:
+        if md.programme is None and len(used.get(a, [])) >= actor.max_consortia:
             busy.append(f"{a} (in {', '.join(used[a])})")
     if busy:
         return ("its best members are committed to formed consortia at full capacity: "
                 + ", ".join(busy[:4]) + (" ..." if len(busy) > 4 else ""))
     return (f"forming it as well would lower the total objective (alone it would add {net:.4g}, "
             "but it competes with formed targets for members and budget)")
+
+
+def sol_starts(sol: Solution) -> dict[str, tuple[int, int]]:
+    """Formed target -> (start, end) years."""
+    return {c.target: (c.start, c.end) for c in sol.consortia
+            if c.start is not None and c.end is not None}
+
+
+def _after_reason(b: Built, v: TargetView, starts: dict[str, tuple[int, int]]) -> str | None:
+    """Rule 17 in the plan: a target in ``after`` is not formed, or delivers too
+    late for any start year left in t's window."""
+    t = v.target
+    lo, hi = int(v.starts[0]), int(v.starts[-1])
+    for u in dict.fromkeys(t.after):
+        if u not in starts:
+            return f"needs {u} to deliver first, which is not formed"
+    ends = [(starts[u][1], u) for u in t.after]
+    if ends:
+        end, u = max(ends)
+        if end + 1 > hi:
+            return (f"no start year in {lo}..{hi} leaves room after {u} "
+                    f"(it delivers in {end})")
+    return None
+
+
+def _yearly_reason(b: Built, v: TargetView, c, sol: Solution) -> str | None:
+    """SPEC 7.3 yearly budgets and capacity: every start year t could take
+    meets a year whose budget, or a member's capacity, the plan has used up."""
+    md, inst = b.md, b.md.inst
+    t = v.target
+    d = int(md.duration[v.index])
+    pay = c.spend / d
+    years = {e["year"]: e for e in sol.kpis.get("by_year", [])}
+    sponsor = inst.sponsors[md.sponsor_index[t.sponsor]] if t.sponsor is not None else None
+    active_in: dict[tuple[str, int], int] = {}
+    for k in sol.consortia:
+        if k.start is None or k.end is None:
+            continue
+        for y in range(k.start, k.end + 1):
+            for a in k.members:
+                active_in[(a, y)] = active_in.get((a, y), 0) + 1
+    blocks: list[str] = []
+    for start in v.starts:
+        why = None
+        for y in range(int(start), int(start) + d):
+            e = years.get(y, {})
+            cap = (inst.policy.total_budget_by_year or {}).get(str(y))
+            if cap is not None and not within_limit(e.get("spend", 0.0) + pay, cap):
+                why = (f"the {y} budget (policy.total_budget_by_year) is used up: it would pay "
+                       f"{pay:.4g} in {y}, {max(cap - e.get('spend', 0.0), 0):.4g} of {cap:g} "
+                       "left")
+                break
+            if sponsor is not None and sponsor.budget_by_year:
+                cap = sponsor.budget_by_year.get(str(y))
+                spent = e.get("spend_by_sponsor", {}).get(sponsor.id, 0.0)
+                if cap is not None and not within_limit(spent + pay, cap):
+                    why = (f"sponsor {sponsor.id}'s {y} budget is used up: it would pay "
+                           f"{pay:.4g} in {y}, {max(cap - spent, 0):.4g} of {cap:g} left")
+                    break
+            busy = [a for a in c.members
+                    if active_in.get((a, y), 0)
+                    >= inst.actors[md.actor_index[a]].max_consortia]
+            if busy:
+                why = (f"its best members are at full capacity in {y}: " + ", ".join(busy[:4])
+                       + (" ..." if len(busy) > 4 else ""))
+                break
+        if why is None:
+            return None  # some start year is free of both: not the reason
+        blocks.append(why)
+    if len(set(blocks)) == 1:
+        return blocks[0] if len(blocks) == 1 else (
+            f"whichever start year in {int(v.starts[0])}..{int(v.starts[-1])}: {blocks[0]}")
+    return f"no start year in {int(v.starts[0])}..{int(v.starts[-1])} is free: " + "; ".join(
+        f"from {int(s)}: {w}" for s, w in zip(v.starts, blocks, strict=True))

@@ -69,8 +69,14 @@ def solve_instance(
     sol = solution_from_raw(b, raw, time.perf_counter() - t0)
     if raw.status == Status.INFEASIBLE and diagnose:
         forced = [v.target.id for v in b.md.views if b.md.forced(v.index)]
-        head = (f"the targets that must be formed ({', '.join(forced)}) cannot all be formed "
-                "under the rules; the smallest relaxation that would allow it:")
+        what = f"the targets that must be formed ({', '.join(forced)})" if forced else ""
+        pr = b.md.programme
+        if pr is not None and pr.milestones:
+            ms = "the milestones (" + ", ".join(
+                f"{m.min_formed} by {m.year}" for m in pr.milestones) + ")"
+            what = f"{what} and {ms}" if what else ms
+        head = (f"{what or 'the rules'} cannot all be met under the rules; the smallest "
+                "relaxation that would allow it:")
         found = [str(f) for f in explain_elastic(elastic(b.lm))]
         sol.diagnosis = [head] + found if found else [
             "the solver proved that no plan satisfies every rule, and the relaxation found no "
