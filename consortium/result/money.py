@@ -37,7 +37,8 @@ def digits(currency: str | None) -> int:
 
 def rounded(x: float, nd: int = 2) -> float:
     """``x`` rounded half-up to ``nd`` decimals, float noise removed first."""
-    if not math.isfinite(x):
+    x = float(x)  # numpy floats too
+    if not math.isfinite(x) or abs(x) >= 1e15:  # beyond cents a float cannot hold
         return x
     d = Decimal(repr(round(x, 9))).quantize(Decimal(1).scaleb(-nd), rounding=ROUND_HALF_UP)
     return float(d) + 0.0  # + 0.0: no "-0.00"
@@ -53,8 +54,8 @@ def fmt(x: float | None, nd: int = 2, *, sign: bool = False) -> str:
 def clean(data: Any) -> Any:
     """``data`` with every float written with 12 significant digits (no float
     noise; 5e-13 relative at most, far inside the spec's 1e-6)."""
-    if isinstance(data, float):
-        return float(f"{data:.12g}") if math.isfinite(data) else data
+    if isinstance(data, float):  # numpy's float64 is a float; written as a plain one
+        return float(f"{data:.12g}") if math.isfinite(data) else float(data)
     if isinstance(data, dict):
         return {k: clean(v) for k, v in data.items()}
     if isinstance(data, list | tuple):

@@ -13,6 +13,7 @@ from ..backends.base import SolverOptions, Status
 from ..model.data import TargetView, within_limit
 from ..result.contracts import contracts_for
 from ..result.evaluate import objective_of
+from ..result.money import digits, fmt
 from ..result.plan import extract
 from ..result.solution import Solution
 from .build import Built
@@ -73,21 +74,26 @@ def _reason(b: Built, v: TargetView, opts: SolverOptions, formed: set[str],
     assert r.x is not None
     choice = extract(md, alone.V, r.x)[0]
     c = contracts_for(inst, md, choice)
+    nd = digits(inst.currency)
+
+    def money(x: float) -> str:
+        return fmt(x, nd)
+
     net = objective_of(inst, md, [c])
     if net <= 1e-9:
         return (f"its value does not cover its cost: value {t.value:g} against a spend of at least "
-                f"{c.spend:.4g} (best net contribution {net:.4g})")
+                f"{money(c.spend)} (best net contribution {net:.4g})")
     if t.sponsor is not None:
         s = inst.sponsors[md.sponsor_index[t.sponsor]]
         if s.budget is not None:
             left = s.budget - spent_by_sponsor.get(s.id, 0.0)
             if not within_limit(c.spend, left):
                 return (f"sponsor {s.id} budget exhausted by higher-value targets: it needs "
-                        f"{c.spend:.4g}, {max(left, 0):.4g} of {s.budget:g} left")
+                        f"{money(c.spend)}, {money(max(left, 0))} of {money(s.budget)} left")
     tb = inst.policy.total_budget
     if tb is not None and not within_limit(c.spend, tb - total_spent):
-        return (f"total budget exhausted by higher-value targets: it needs {c.spend:.4g}, "
-                f"{max(tb - total_spent, 0):.4g} of {tb:g} left")
+        return (f"total budget exhausted by higher-value targets: it needs {money(c.spend)}, "
+                f"{money(max(tb - total_spent, 0))} of {money(tb)} left")
     busy = []
     for a in c.members:
         actor = inst.actors[md.actor_index[a]]
