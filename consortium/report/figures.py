@@ -113,22 +113,51 @@ def plot_map_aggregated(plan: Plan, ax: Any,
         ax.scatter([s.lon for s in on], [s.lat for s in on], marker="*",
                    s=[120 + 12 * per_site[s.id][1] ** 0.75 for s in on], color="black",
                    edgecolor="white", lw=0.6, zorder=6)
-    if labels:
-        top = sorted(on, key=lambda s: (-per_site[s.id][1], s.id))[:14]
-        for s in top:
-            k, m = per_site[s.id]
-            ax.annotate(f"{s.id}: {k} consortia, {m} members", (s.lon, s.lat), xytext=(7, 5),
-                        textcoords="offset points", fontsize=7, zorder=7,
-                        bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none",
-                              "alpha": 0.8})
     ax.set_xlim(box[0], box[1])
     ax.set_ylim(box[2], box[3])
     lat0 = sum(ax.get_ylim()) / 2
     ax.set_aspect(1 / max(math.cos(math.radians(lat0)), 0.1))
+    if labels:
+        top = sorted(on, key=lambda s: (-per_site[s.id][1], s.id))[:14]
+        _place_labels(ax, [((s.lon, s.lat), "{}: {} consortia, {} members".format(
+            s.id, *per_site[s.id])) for s in top], fontsize=7)
     ax.set_xlabel("longitude (°E)", fontsize=8)
     ax.set_ylabel("latitude (°N)", fontsize=8)
     ax.grid(True, color="#eeeeee", lw=0.6)
     _style(ax)
+
+
+def _place_labels(ax: Any, items: list[tuple[tuple[float, float], str]],
+                  fontsize: float) -> None:
+    """Annotate each point with its text where the label overlaps no label
+    placed before it (eight positions tried around the point, nearest first);
+    a label that fits nowhere is left out (the tables list every site)."""
+    ax.apply_aspect()
+    fig = ax.figure
+    to_px = ax.transData.transform
+    pt = fig.dpi / 72
+    taken: list[tuple[float, float, float, float]] = []
+    x0a, y0a, x1a, y1a = ax.bbox.extents
+    for (x, y), text in items:
+        px, py = to_px((x, y))
+        w, h = 0.56 * fontsize * len(text) * pt, 1.5 * fontsize * pt
+        for dx, dy, ha, va in ((7, 5, "left", "bottom"), (7, -5, "left", "top"),
+                               (-7, 5, "right", "bottom"), (-7, -5, "right", "top"),
+                               (7, 15, "left", "bottom"), (7, -15, "left", "top"),
+                               (-7, 15, "right", "bottom"), (-7, -15, "right", "top")):
+            bx0 = px + dx * pt - (w if ha == "right" else 0)
+            by0 = py + dy * pt - (h if va == "top" else 0)
+            box = (bx0, by0, bx0 + w, by0 + h)
+            inside = box[0] >= x0a - 40 and box[2] <= x1a + 200 and box[1] >= y0a and \
+                box[3] <= y1a
+            if inside and not any(box[0] < b[2] and b[0] < box[2] and box[1] < b[3]
+                                  and b[1] < box[3] for b in taken):
+                taken.append(box)
+                ax.annotate(text, (x, y), xytext=(dx, dy), textcoords="offset points", ha=ha,
+                            va=va, fontsize=fontsize, zorder=7,
+                            bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none",
+                                  "alpha": 0.8})
+                break
 
 
 def plot_map(plan: Plan, ax: Any, bbox: tuple[float, float, float, float] | None = None,
@@ -201,6 +230,11 @@ def _bounds(points: list[tuple[float, float]], pad: float) -> tuple[float, float
 
 
 def figure_map(plan: Plan) -> str:
+    return _svg(map_figure(plan), "map")
+
+
+def map_figure(plan: Plan) -> Any:
+    """The map as a matplotlib figure (:func:`figure_map` is its SVG)."""
     from matplotlib.lines import Line2D
 
     inst = plan.inst
@@ -218,7 +252,11 @@ def figure_map(plan: Plan) -> str:
     zoom = (full[1] - full[0]) > 2.5 * (near[1] - near[0]) or (full[3] - full[2]) > 2.5 * (
         near[3] - near[2]
     )
-    fig = _figure(11, 5.6 if zoom else 6.5)
+    # the legend's rows are known now: the figure gets its final size before
+    # anything is drawn (the site labels are placed in its pixels)
+    n_handles = (len(plan.groups) + 5 if plan.large
+                 else len(plan.consortia) + 5 + (1 if plan.multi else 0))
+    fig = _figure(11, (5.6 if zoom else 6.5) + 0.22 * -(-n_handles // 5))
     if zoom:
         ax1, ax2 = fig.subplots(1, 2, gridspec_kw={"width_ratios": [1, 1.25]})
         plot_map(plan, ax1, full, labels=False)
@@ -262,12 +300,10 @@ def figure_map(plan: Plan) -> str:
         )
     # The legend sits below the axes, in rows of at most 5: it never covers them.
     ncol = min(len(handles), 5)
-    rows = -(-len(handles) // ncol)
-    fig.set_size_inches(11, fig.get_size_inches()[1] + 0.22 * rows)
     fig.legend(handles=handles, loc="upper center", ncol=ncol, fontsize=8, frameon=False,
                bbox_to_anchor=(0.5, 0.0))
     fig.subplots_adjust(wspace=0.25)
-    return _svg(fig, "map")
+    return fig
 
 
 def plot_network(plan: Plan, ax: Any) -> None:
@@ -439,6 +475,11 @@ def plot_consortium(plan: Plan, c: Any, ax: Any) -> None:
 
 
 def figure_network(plan: Plan) -> str:
+    return _svg(network_figure(plan), "network")
+
+
+def network_figure(plan: Plan) -> Any:
+    """The network as a matplotlib figure (:func:`figure_network` is its SVG)."""
     from matplotlib.lines import Line2D
 
     if plan.large:
@@ -475,7 +516,7 @@ def figure_network(plan: Plan) -> str:
         )
     ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=8,
               frameon=False)
-    return _svg(fig, "network")
+    return fig
 
 
 def _type_handles(plan: Plan) -> list[Any]:
@@ -513,7 +554,7 @@ def _figure_networks(plan: Plan) -> str:
     fig.legend(handles=handles, loc="upper center", ncol=5, fontsize=8, frameon=False,
                bbox_to_anchor=(0.5, 0.0))
     fig.subplots_adjust(hspace=0.35, wspace=0.1)
-    return _svg(fig, "network")
+    return fig
 
 
 def budget_rows(plan: Plan) -> list[dict[str, Any]]:
@@ -586,7 +627,7 @@ def plot_budgets(plan: Plan, ax: Any, rows: list[dict[str, Any]]) -> None:
         for t, v, col in segs:
             ax.barh(yi, v, left=left, height=0.5, color=col, edgecolor="white", lw=0.5,
                     zorder=2)
-            if v > 0.06 * top:
+            if v > max(0.06, 0.012 * len(t)) * top:  # the label fits inside the segment
                 ax.text(left + v / 2, yi, t, ha="center", va="center", fontsize=6.5, color="white",
                         zorder=3)
             left += v
@@ -608,17 +649,31 @@ def plot_budgets(plan: Plan, ax: Any, rows: list[dict[str, Any]]) -> None:
 
 
 def figure_budgets(plan: Plan, rows: list[dict[str, Any]]) -> str:
-    fig = _figure(10, 0.32 * len(rows) + 1.2 if plan.large else 0.55 * len(rows) + 1.2)
-    plot_budgets(plan, fig.subplots(), rows)
-    if plan.large:
-        from matplotlib.lines import Line2D
+    return _svg(budgets_figure(plan, rows), "budgets")
 
-        fig.legend(handles=[Line2D([], [], marker="s", ls="", color=col, markersize=8,
-                                   label=f"{plan.colour_by} {g}")
-                            for g, col in plan.groups.items()],
-                   loc="upper center", ncol=5, fontsize=8, frameon=False,
-                   bbox_to_anchor=(0.5, -0.02))
-    return _svg(fig, "budgets")
+
+def budgets_figure(plan: Plan, rows: list[dict[str, Any]]) -> Any:
+    """The budgets as a matplotlib figure (:func:`figure_budgets` is its SVG)."""
+    if not plan.large:
+        fig = _figure(10, 0.55 * len(rows) + 1.2)
+        plot_budgets(plan, fig.subplots(), rows)
+        return fig
+    # Many sponsors: the total would dwarf them on one scale; it gets its own axes.
+    from matplotlib.lines import Line2D
+
+    h = 0.42 * (len(rows) - 1) + 0.4
+    fig = _figure(10, h + 1.9)
+    ax1, ax2 = fig.subplots(2, 1, gridspec_kw={"height_ratios": [h, 0.55]})
+    plot_budgets(plan, ax1, rows[:-1])
+    plot_budgets(plan, ax2, rows[-1:])
+    ax1.set_xlabel("")
+    ax1.legend(handles=[Line2D([], [], marker="s", ls="", color=col, markersize=8,
+                               label=f"{plan.colour_by} {g}")
+                        for g, col in plan.groups.items()],
+               loc="lower center", ncol=5, fontsize=8, frameon=False,
+               bbox_to_anchor=(0.5, 1.0))
+    fig.subplots_adjust(hspace=0.9 / (h + 1.9) * 4)
+    return fig
 
 
 def figure_sweep(sw: SweepResults) -> str | None:
