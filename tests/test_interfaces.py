@@ -203,6 +203,10 @@ def test_progress_line_ticks_and_follows_the_phases():
     line.on_progress(Progress(4.0, 200.0, 210.0, 0.05, 12))
     t = line.text(now=112).plain
     assert t.startswith("search") and "incumbent 200.0000" in t and "gap 5.00%" in t
+    # a later round's own incumbent and bound: the line keeps the best of each
+    line.on_progress(Progress(5.0, 150.0, 230.0, 0.5, 40))
+    t = line.text(now=112).plain
+    assert "incumbent 200.0000" in t and "bound 210.0000" in t and "gap 5.00%" in t
     line.on_phase("reasons")
     assert line.text(now=113).plain.startswith("reasons")
     line.on_progress(Progress(1.0, 1.0, 1.0, 0.0, 0))  # a reason's own solve: not the plan's

@@ -37,11 +37,24 @@ class PhaseLine:
             self.phase = _LABEL.get(name, name)
 
     def on_progress(self, p: Any) -> None:
+        """A report from the solve of the plan. A solve may run several HiGHS
+        problems (the exact engine's rounds, the decomposition's blocks): every
+        plan any of them finds is a plan of the whole model and every bound
+        they report holds for it, so the line keeps the best of each."""
         with self._lock:
             if self.phase in ("presolve", "root", "search", "solving"):
                 self.phase = ("solving" if p.nodes is None else
                               "root" if p.nodes == 0 else "search")
-                self.incumbent, self.bound, self.gap = p.incumbent, p.bound, p.gap
+                if p.incumbent is not None:
+                    self.incumbent = (p.incumbent if self.incumbent is None
+                                      else max(self.incumbent, p.incumbent))
+                if p.bound is not None and p.bound < 1e20:
+                    self.bound = p.bound if self.bound is None else min(self.bound, p.bound)
+                if self.incumbent is not None and self.bound is not None:
+                    self.gap = max(self.bound - self.incumbent, 0.0) / max(abs(self.incumbent),
+                                                                          1e-9)
+                else:
+                    self.gap = p.gap
 
     def text(self, now: float | None = None) -> Text:
         with self._lock:
