@@ -177,6 +177,26 @@ def test_dash_is_stdin_and_stdout(tmp_path):
     assert r.returncode == 2
 
 
+def test_scenarios_from_stdin(tmp_path):
+    scen = '[{"policy.total_budget": 150}, {"policy.total_budget": 170}]'
+    r = CliRunner().invoke(cli, ["sweep", str(DEMO), "--scenarios", "-", "--dry-run", "-o",
+                                 str(tmp_path / "s.sqlite")], input=scen)
+    assert r.exit_code == 0, r.output
+    assert r.stdout.splitlines() == ["0\tpolicy.total_budget=150", "1\tpolicy.total_budget=170"]
+    r = CliRunner().invoke(cli, ["stress", str(DEMO), "--scenarios", "-", "--workers", "0",
+                                 "--json", "--no-progress"], input='[{"drop_foreign": true}]')
+    assert r.exit_code == 0, r.output
+    assert len(json.loads(r.stdout)["stress"]) == 1
+    r = CliRunner().invoke(cli, ["stress", "-", "--scenarios", "-"], input="{}")
+    assert r.exit_code == 2
+
+
+def test_pyomo_log_goes_to_stderr_too():
+    r = cli_run("solve", str(DEMO), "--backend", "pyomo", "--log", "--json", "--no-reasons")
+    assert r.returncode == 0, r.stderr
+    assert json.loads(r.stdout)["status"] == "optimal" and r.stderr.strip()
+
+
 def test_generate_writes_stdout_by_default(tmp_path):
     r = cli_run("generate", "--preset", "small", "--seed", "4")
     assert r.returncode == 0

@@ -10,7 +10,6 @@ write as LP/MPS with Pyomo's writers, or to hand to another Pyomo solver with
 
 from __future__ import annotations
 
-import contextlib
 import sys
 import time
 
@@ -75,10 +74,10 @@ def run_pyomo(lm: LinearModel, opts: SolverOptions, solver: str = "highs") -> Ra
     options = dict(opts.highs)
     if opts.threads is not None:
         options["threads"] = opts.threads
-    with contextlib.redirect_stdout(sys.stderr):  # the log (tee) goes to stderr
-        res = s.solve(m, tee=opts.log, time_limit=opts.time_limit, rel_gap=opts.gap,
-                      solver_options=options, load_solutions=False,
-                      raise_exception_on_nonoptimal_result=False)
+    # the log goes to stderr (tee=True would write it to stdout)
+    res = s.solve(m, tee=[sys.stderr] if opts.log else False, time_limit=opts.time_limit,
+                  rel_gap=opts.gap, solver_options=options, load_solutions=False,
+                  raise_exception_on_nonoptimal_result=False)
     tc = res.termination_condition
     has_plan = res.solution_status in (SolutionStatus.feasible, SolutionStatus.optimal)
     if tc == TerminationCondition.convergenceCriteriaSatisfied:

@@ -175,7 +175,7 @@ def analyse_command(instance: str, output: str | None, as_json: bool, table: str
               help="Drop every actor of this region (repeatable: one scenario dropping them all).")
 @click.option("--drop-each", is_flag=True,
               help="One scenario per actor of the plan; rank them (early-warning list).")
-@click.option("--scenarios", "scenarios_file", type=click.Path(dir_okay=False),
+@click.option("--scenarios", "scenarios_file", type=click.Path(dir_okay=False, allow_dash=True),
               help='JSON list of {"name": ..., "drop": [ids]} / {"drop_region": "JS"} / '
                    '{"drop_foreign": true} / {"drop_type": "sme"}.')
 @_common
@@ -210,6 +210,8 @@ def stress_command(instance: str, drop_actor: tuple[str, ...], drop_foreign: boo
             "stress: give at least one of --drop-actor, --drop-foreign, --drop-region, "
             "--drop-each, --scenarios"
         )
+    if instance == scenarios_file == "-":
+        fail("INSTANCE and --scenarios cannot both be standard input")
     inst, opts = _prepare(instance, table, time_limit, gap, profile)
     scen: list[Scenario] = []
     if drop_actor:

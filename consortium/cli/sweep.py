@@ -18,7 +18,7 @@ from .common import WORKERS_HELP, fail, load_instance
               help="Swept path and its values: a,b,c or START:STOP:STEP. Repeat for a grid.")
 @click.option("--zip", "zipped", is_flag=True,
               help="Pair the --set lists (equal lengths) instead of a full grid.")
-@click.option("--scenarios", "scenarios_file", type=click.Path(dir_okay=False),
+@click.option("--scenarios", "scenarios_file", type=click.Path(dir_okay=False, allow_dash=True),
               help="Scenarios from a CSV (columns = paths) or JSON list of {path: value}.")
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False),
               help="Results file (SQLite).")
@@ -96,6 +96,8 @@ def sweep_command(instance: str, sets: tuple[str, ...], zipped: bool, scenarios_
     st = profiles.settings(profile, time_limit, gap, method=method)
     # one HiGHS thread per worker unless --threads says otherwise
     opts = {k: st[k] for k in ("time_limit", "gap", "highs", "method")} | {"threads": threads}
+    if instance == scenarios_file == "-":
+        fail("INSTANCE and --scenarios cannot both be standard input")
     if scenarios_file and sets:
         fail("give either --set or --scenarios, not both")
     if scenarios_file:
