@@ -84,6 +84,21 @@ def test_terminal_report_keeps_every_contract_at_80_columns(demo, width):
         assert u["target"] in out
 
 
+def test_readme_shows_the_80_column_report(demo):
+    """README's "What you get" is this report at 80 columns (timings aside)."""
+    inst, sol = demo
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    block = readme.split("$ consortium solve instances/demo/suzhou.json\n", 1)[1].split("```")[0]
+    shown = [ln for ln in block.splitlines() if not ln.startswith("... (")]
+    out = [ln.rstrip() for ln in report_text(inst, sol, 80).splitlines()]
+    times = re.compile(r"\d+\.\d\d s")
+    head = shown[: shown.index("")]
+    assert [times.sub("T", x) for x in head] == [times.sub("T", x) for x in out[: len(head)]]
+    assert all(len(x) <= 80 for x in shown)
+    body = [x for x in shown[len(head):] if x]
+    assert all(x in out for x in body), [x for x in body if x not in out]
+
+
 def test_report_on_a_real_80_column_terminal():
     """`consortium solve` on a pseudo-terminal 80 columns wide: no line wider, nothing cut."""
     pty = pytest.importorskip("pty")
