@@ -54,8 +54,11 @@ def expected_path(p: Path) -> Path:
     return p.with_name(p.name[: -len(".json")] + ".expected.json")
 
 
-def run_one(path: str, tolerance: float, time_limit: float | None, compare_plans: bool) -> Outcome:
-    """Solve one instance (verified) and compare it with its expected result."""
+def run_one(path: str, tolerance: float, time_limit: float | None, compare_plans: bool,
+            settings: dict[str, Any] | None = None) -> Outcome:
+    """Solve one instance (verified) and compare it with its expected result.
+    ``settings``: solver settings (``profiles.settings``: gap, threads, HiGHS
+    options, method); default exact. A result is proven only at gap 0."""
     from .backends.base import SolverOptions
     from .io.instance import InstanceError, load_raw
     from .solving.verified import PlanFailsVerifier, solve_verified
@@ -73,8 +76,9 @@ def run_one(path: str, tolerance: float, time_limit: float | None, compare_plans
         return Outcome(path, expected, got, time.perf_counter() - t0, verdict, [e.errors[0]])
     failed: list[str] = []
     try:
-        sol = solve_verified(inst, SolverOptions(time_limit=time_limit, gap=0.0), raw=raw,
-                             reasons=False)
+        st = dict(settings or {}) | {"time_limit": time_limit}
+        st.setdefault("gap", 0.0)
+        sol = solve_verified(inst, SolverOptions(**st), raw=raw, reasons=False)
     except PlanFailsVerifier as e:
         failed = [f"rule {v.rule}: {v.message}" for v in e.violations]
         assert e.solution is not None  # solve_verified hands the refused plan over
@@ -87,7 +91,8 @@ def run_one(path: str, tolerance: float, time_limit: float | None, compare_plans
     if sol.status.has_plan:
         got["formed"] = sorted(c.target for c in sol.consortia)
         got["leads"] = {c.target: c.lead for c in sol.consortia}
-        got["proven"] = sol.status.value == "optimal" and not sol.solver.get("interrupted")
+        got["proven"] = (sol.status.value == "optimal" and not sol.solver.get("interrupted")
+                         and not st["gap"])
     else:
         got["proven"] = sol.status.value == "infeasible"
     if failed:
@@ -116,20 +121,24 @@ def compare(expected: dict[str, Any], got: dict[str, Any], tol: float, plans: bo
 class CheckTask:
     """The runner's task: one regression instance solved and compared."""
 
-    def __init__(self, tolerance: float, time_limit: float | None, compare_plans: bool):
+    def __init__(self, tolerance: float, time_limit: float | None, compare_plans: bool,
+                 settings: dict[str, Any] | None = None):
         self.tolerance, self.time_limit, self.compare_plans = tolerance, time_limit, compare_plans
+        self.settings = settings
 
     def start_chunk(self) -> None:
         pass
 
     def run(self, path: str, worker: str) -> Outcome:
-        return run_one(path, self.tolerance, self.time_limit, self.compare_plans)
+        return run_one(path, self.tolerance, self.time_limit, self.compare_plans, self.settings)
 
 
 def run(paths: list[Path], *, tolerance: float = 1e-6, time_limit: float | None = None,
-        workers: int = 1, compare_plans: bool = True,
-        on_done: Callable[[Outcome], None] | None = None) -> list[Outcome]:
-    """Check every instance (on ``workers`` processes through the one runner);
+        workers: int = 0, compare_plans: bool = True,
+        on_done: Callable[[Outcome], None] | None = None,
+        settings: dict[str, Any] | None = None) -> list[Outcome]:
+    """Check every instance (on ``workers`` processes through the one runner, 0:
+    in this process) with the solver ``settings`` (see :func:`run_one`);
     outcomes in the order of ``paths``; ``on_done`` as each finishes."""
     from .solving.runner import run_tasks
 
@@ -144,8 +153,9 @@ def run(paths: list[Path], *, tolerance: float = 1e-6, time_limit: float | None 
         on_result(path, Outcome(path, None, {"status": "error"}, 0.0, "ERROR", [why]))
 
     items = [str(p) for p in paths]
-    run_tasks(CheckTask(tolerance, time_limit, compare_plans), [[p] for p in items], on_result,
-              workers=0 if workers <= 1 else min(workers, len(items)), on_lost=on_lost)
+    run_tasks(CheckTask(tolerance, time_limit, compare_plans, settings), [[p] for p in items],
+              on_result,
+              workers=0 if workers <= 0 else min(workers, len(items)), on_lost=on_lost)
     return [got[p] for p in items]
 
 

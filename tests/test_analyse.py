@@ -100,7 +100,7 @@ def demo():
 def demo_marginal(demo):
     raw, inst, sol = demo
     stats = {}
-    recs = an.marginal_values(inst, sol, SolverOptions(), workers=1, keep_plans=True, stats=stats)
+    recs = an.marginal_values(inst, sol, SolverOptions(), workers=0, keep_plans=True, stats=stats)
     assert stats["mode"] == "in-process"
     return recs
 
@@ -155,7 +155,7 @@ def verify_marginal_plans(raw: dict, recs) -> None:
 def analyse_hand(raw, **kw):
     inst = inst_of(raw)
     sol = solve_verified(raw)
-    recs = an.marginal_values(inst, sol, SolverOptions(), workers=1, keep_plans=True, **kw)
+    recs = an.marginal_values(inst, sol, SolverOptions(), workers=0, keep_plans=True, **kw)
     verify_marginal_plans(raw, recs)
     return inst, sol.to_dict(), {r["actor"]: r for r in recs}
 
@@ -314,7 +314,7 @@ def demo_stress(demo):
             an.scenario_from_spec(inst, {"name": "two", "drop": ["simit", "seu"]}, "s1"),
             an.scenario_from_spec(inst, {"drop_region": "ZJ"}, "s2")]
     scen += an.drop_each_scenarios(sol)
-    return scen, an.stress_test(inst, sol, scen, SolverOptions(), workers=1, keep_plans=True)
+    return scen, an.stress_test(inst, sol, scen, SolverOptions(), workers=0, keep_plans=True)
 
 
 def test_stress_matches_brute_force(demo, demo_stress):
@@ -357,7 +357,7 @@ def test_stress_uncovered_chokepoint():
     inst = inst_of(raw)
     sol = solve_verified(raw).to_dict()
     scen = [an.Scenario("no holder", ["holder"]), an.Scenario("no user1", ["user1"])]
-    r0, r1 = an.stress_test(inst, sol, scen, SolverOptions(), workers=1, keep_plans=True)
+    r0, r1 = an.stress_test(inst, sol, scen, SolverOptions(), workers=0, keep_plans=True)
     assert r0["lost_targets"] == ["t1"] and r0["objective_after"] == pytest.approx(0.0)
     assert r0["uncovered"] == [{"target": "t1", "capability": "chip", "level": 6, "redundancy": 1,
                                 "holders_left": 0, "chokepoint": True}]
@@ -431,7 +431,7 @@ def test_dask_local_cluster_gives_the_same_results(demo, demo_marginal):
 def test_cli_analyse(tmp_path):
     out, table = tmp_path / "m.json", tmp_path / "m.csv"
     res = CliRunner().invoke(cli, ["analyse", str(DEMO), "-o", str(out), "--table", str(table),
-                                   "--workers", "1", "--no-progress"])
+                                   "--workers", "0", "--no-progress"])
     assert res.exit_code == 0, res.output
     data = json.loads(out.read_text())
     assert data["format"] == "consortium-solution/1" and data["analysis"]["kind"] == "marginal"
@@ -454,7 +454,7 @@ def test_cli_stress(tmp_path):
     res = CliRunner().invoke(cli, ["stress", str(DEMO), "--drop-foreign", "--drop-actor",
                                    "guoxin-mocvd",
                                    "--scenarios", str(sc), "-o", str(out), "--table", str(table),
-                                   "--workers", "1", "--no-progress"])
+                                   "--workers", "0", "--no-progress"])
     assert res.exit_code == 0, res.output
     data = json.loads(out.read_text())
     names = [r["name"] for r in data["stress"]]
@@ -495,7 +495,7 @@ def test_cli_analyses_a_given_solution(tmp_path):
     out = tmp_path / "s.json"
     res = CliRunner().invoke(cli, ["stress", str(DEMO), "--solution", str(sol), "--drop-actor",
                                    "simit",
-                                   "--workers", "1", "-o", str(out), "--no-progress"])
+                                   "--workers", "0", "-o", str(out), "--no-progress"])
     assert res.exit_code == 0, res.output
     data = json.loads(out.read_text())
     assert data["objective"] == json.loads(sol.read_text())["objective"]
@@ -504,7 +504,7 @@ def test_cli_analyses_a_given_solution(tmp_path):
     bad = json.loads(sol.read_text())
     bad["consortia"][0]["members"].pop()
     sol.write_text(json.dumps(bad))
-    res = CliRunner().invoke(cli, ["analyse", str(DEMO), "--solution", str(sol), "--workers", "1"])
+    res = CliRunner().invoke(cli, ["analyse", str(DEMO), "--solution", str(sol), "--workers", "0"])
     assert res.exit_code == 2 and "not a valid plan" in res.output
 
 
@@ -526,5 +526,5 @@ def test_cli_no_base_plan_exits_1(tmp_path):
     raw["actors"] = [a for a in raw["actors"] if a["id"] != "holder"]
     p = tmp_path / "bad.json"
     p.write_text(json.dumps(raw))
-    res = CliRunner().invoke(cli, ["analyse", str(p), "--workers", "1"])
+    res = CliRunner().invoke(cli, ["analyse", str(p), "--workers", "0"])
     assert res.exit_code == 1 and "no base plan" in res.output

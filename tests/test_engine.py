@@ -241,11 +241,11 @@ def test_marginal_and_stress_through_the_engine_equal_the_single_milp():
     by = {}
     for method in ("mip", "exact"):
         o = SolverOptions(method=method)
-        marg = an.marginal_values(inst, sol, o, workers=1, keep_plans=True)
+        marg = an.marginal_values(inst, sol, o, workers=0, keep_plans=True)
         scen = an.drop_each_scenarios(sol) + [
             an.scenario_from_spec(inst, {"drop_foreign": True}, "s0")
         ]
-        stress = an.stress_test(inst, sol, scen, o, workers=1, keep_plans=True)
+        stress = an.stress_test(inst, sol, scen, o, workers=0, keep_plans=True)
         by[method] = (marg, stress)
     for a, b in zip(by["mip"][0], by["exact"][0], strict=True):
         assert (a["target"], a["actor"], a["status"]) == (b["target"], b["actor"], b["status"])

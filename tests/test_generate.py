@@ -553,9 +553,11 @@ def test_cli_writes_the_same_file(tmp_path):
     assert out.read_text(encoding="utf-8") == dumps_instance(generate(seed=4, targets=6))
 
 
-def test_cli_requires_output():
+def test_cli_writes_stdout_without_output():
+    """As `consortium import`: no -o (or -o -) writes the instance to stdout."""
     res = CliRunner().invoke(generate_command, ["--preset", "small"])
-    assert res.exit_code == 2
+    assert res.exit_code == 0
+    assert json.loads(res.stdout)["targets"] and "wrote the instance to stdout" in res.stderr
 
 
 def test_cli_rejects_bad_values(tmp_path):

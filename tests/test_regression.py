@@ -95,7 +95,7 @@ def test_update_writes_only_proven_results(tmp_path):
 
 
 def test_parallel_check_matches_sequential():
-    seq = chk.run(FILES[:6], workers=1)
+    seq = chk.run(FILES[:6], workers=0)
     par = chk.run(FILES[:6], workers=2)
     assert [(o.path, o.verdict, o.got["objective"]) for o in seq] == \
            [(o.path, o.verdict, o.got["objective"]) for o in par]

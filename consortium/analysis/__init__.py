@@ -4,7 +4,7 @@ Everything here is many re-solves of nearly the same model. Each worker builds
 one :class:`consortium.solving.session.Session` (the model loaded once in HiGHS) and
 re-solves it with some columns barred (fixed to 0): an actor barred from one
 consortium (marginal values) or from every consortium (stress scenarios).
-Work runs in-process (``workers=1``), in local processes (default: 2, one
+Work runs in-process (``workers=0``), in local processes (default: 2, one
 HiGHS thread each, every process builds its session once in its initializer)
 or on a dask.distributed cluster (``scheduler=``; every dask worker caches its
 session keyed by a hash of the instance, options and base plan).

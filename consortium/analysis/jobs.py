@@ -73,7 +73,8 @@ def analysis_options(opts: SolverOptions | None = None) -> SolverOptions:
     h = dict(o.highs)
     if o.time_limit is not None:
         h["time_limit"] = float(o.time_limit)
-    return replace(o, time_limit=None, threads=1, on_progress=None, log=False, highs=h,
+    return replace(o, time_limit=None, threads=1, on_progress=None, on_phase=None, log=False,
+                   highs=h,
                    deadline=None)
 
 
@@ -234,7 +235,7 @@ def run_jobs(
         run_tasks(AnalysisTask(payload), chunk_evenly(jobs, 8), on_result, scheduler=scheduler,
                   stats=rs)
         stats.update(mode="dask", sessions_built=rs.built, processes=len(rs.processes))
-    elif workers <= 1 or len(jobs) <= 1:
+    elif workers <= 0 or len(jobs) <= 1:
         run_tasks(AnalysisTask(payload, ReSolver(payload, session)), [jobs], on_result, workers=0,
                   stats=rs)
         stats.update(mode="in-process", sessions_built=0 if session is not None else 1, processes=1)

@@ -104,7 +104,12 @@ def scenario_from_spec(inst: Instance, spec: Any, where: str) -> Scenario:
 def scenarios_from_file(inst: Instance, path: str | Path) -> list[Scenario]:
     p = Path(path)
     try:
-        data = json.loads(p.read_text(encoding="utf-8"))
+        if str(path) == "-":  # standard input
+            from ..io.jsonfile import read_text
+
+            data = json.loads(read_text("-"))
+        else:
+            data = json.loads(p.read_text(encoding="utf-8"))
     except OSError as e:
         raise ScenarioError(f"{p}: cannot read ({e.strerror})") from None
     except json.JSONDecodeError as e:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, cast
 
 from ..io.instance import Instance
+from ..result.money import fmt
 from ..result.solution import Solution
 from .vcg import VCG_RULE
 
@@ -13,8 +14,12 @@ if TYPE_CHECKING:
 
 
 def _n(x: float | None, spec: str = ",.4f") -> str:
+    """A figure: objective changes to 4 decimals; money (``,.2f``) as every
+    output writes it (:func:`consortium.result.money.fmt`: half-up)."""
     if x is None:
         return "-"
+    if spec in (",.2f", "+,.2f"):
+        return fmt(x, 2, sign=spec.startswith("+"))
     return format(x, spec)
 
 
@@ -39,7 +44,8 @@ def print_marginal(inst: Instance, solution: Solution | dict[str, Any],
     for tid, rows in by_t.items():
         c = sol.consortium(tid)
         assert c is not None
-        tab = Table(title=f"{tid}; lead {c.lead}; spend {c.spend:,.2f} {cur}", title_justify="left")
+        tab = Table(title=f"{tid}; lead {c.lead}; spend {_n(c.spend, ',.2f')} {cur}",
+                    title_justify="left")
         for col, j in (
             ("actor", "left"),
             ("role", "left"),
@@ -50,7 +56,8 @@ def print_marginal(inst: Instance, solution: Solution | dict[str, Any],
             ("without it", "left"),
         ):
             no_wrap = col in ("actor", "role", "critical")
-            tab.add_column(col, justify=cast("JustifyMethod", j), no_wrap=no_wrap)
+            tab.add_column(col, justify=cast("JustifyMethod", j), no_wrap=no_wrap,
+                           overflow="fold")
         for m in rows:
             vc = v.get((tid, m["actor"]), {})
             crit = "[red]yes[/red]" if m["critical"] else "no"
@@ -98,7 +105,7 @@ def print_marginal(inst: Instance, solution: Solution | dict[str, Any],
     tab = Table(title="Programme cost: contract rewards vs Clarke pivot (VCG) rewards",
                 title_justify="left")
     for col in ("", "rewards", "VCG", "budget", "within budget"):
-        tab.add_column(col, justify="left" if not col else "right")
+        tab.add_column(col, justify="left" if not col else "right", overflow="fold")
 
     def row(label: str, t: dict[str, Any]) -> None:
         vcgs = (
@@ -109,7 +116,7 @@ def print_marginal(inst: Instance, solution: Solution | dict[str, Any],
         ok = (
             "-"
             if t["within_budget"] is None
-            else ("yes" if t["within_budget"] else f"[red]no (+{t['overrun']:,.2f})[/red]")
+            else ("yes" if t["within_budget"] else f"[red]no (+{_n(t['overrun'], ',.2f')})[/red]")
         )
         tab.add_row(label, _n(t["spend"], ",.2f"), vcgs, _n(t["budget"], ",.2f"), ok)
 
@@ -155,8 +162,8 @@ def print_stress(inst: Instance, solution: Solution | dict[str, Any], records: l
         if r["objective_after"] is not None:
             head += (
                 f"; objective {r['objective_before']:,.4f} -> {r['objective_after']:,.4f} "
-                f"({r['objective_change']:+,.4f}); value {r['value_change']:+,.2f}; "
-                f"spend {r['spend_change']:+,.2f}"
+                f"({r['objective_change']:+,.4f}); value {_n(r['value_change'], '+,.2f')}; "
+                f"spend {_n(r['spend_change'], '+,.2f')}"
             )
         con.print(head)
         if r["note"]:
@@ -168,7 +175,7 @@ def print_stress(inst: Instance, solution: Solution | dict[str, Any], records: l
         if r["changed"]:
             tab = Table(title="  changed consortia", title_justify="left")
             for col in ("target", "lead before", "lead after", "left", "joined"):
-                tab.add_column(col)
+                tab.add_column(col, overflow="fold")
             for c in r["changed"]:
                 tab.add_row(c["target"], c["lead_before"],
                             c["lead_after"] if c["lead_after"] != c["lead_before"] else "(same)",
@@ -178,7 +185,7 @@ def print_stress(inst: Instance, solution: Solution | dict[str, Any], records: l
             tab = Table(title="  uncovered capabilities (no domestic backup left)",
                         title_justify="left")
             for col in ("target", "capability", "level", "needed", "holders left", "chokepoint"):
-                tab.add_column(col)
+                tab.add_column(col, overflow="fold")
             for u in r["uncovered"]:
                 tab.add_row(u["target"], u["capability"], str(u["level"]), str(u["redundancy"]),
                             str(u["holders_left"]), "[red]yes[/red]" if u["chokepoint"] else "no")
@@ -196,7 +203,7 @@ def print_stress(inst: Instance, solution: Solution | dict[str, Any], records: l
             ("lost targets", "left"),
             ("uncovered", "left"),
         ):
-            tab.add_column(col, justify=cast("JustifyMethod", j))
+            tab.add_column(col, justify=cast("JustifyMethod", j), overflow="fold")
         for x in ranking:
             lost = (
                 ("[red]no plan[/red]" if x["status"] == "infeasible" else "-")

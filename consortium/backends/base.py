@@ -35,6 +35,7 @@ class Progress:
     incumbent: float | None  # best plan's objective (maximised)
     bound: float | None
     gap: float | None
+    nodes: int | None = None  # branch-and-bound nodes so far (0: still at the root)
 
 
 @dataclass
@@ -45,6 +46,9 @@ class SolverOptions:
     highs: dict[str, Any] = field(default_factory=dict)  # raw HiGHS options (profiles)
     log: bool = False  # HiGHS's own log to stderr
     on_progress: Callable[[Progress], None] | None = None
+    # Told the phase a solve enters ("building", "solving", "reasons",
+    # "verify"), for the command line's progress line.
+    on_phase: Callable[[str], None] | None = None
     # Absolute time.monotonic() by which the whole command must have returned;
     # set from --time-limit by the CLI so that start-up and post-processing
     # count against the limit too.
@@ -54,6 +58,10 @@ class SolverOptions:
     # the latter for models too large for the former (see
     # consortium.solving.dispatch.AUTO_DECOMPOSE_COLUMNS).
     method: str = "auto"
+
+    def phase(self, name: str) -> None:
+        if self.on_phase is not None:
+            self.on_phase(name)
 
     def remaining(self, reserve: float = 0.0) -> float | None:
         """Seconds left for a solver call, keeping ``reserve`` for what follows."""

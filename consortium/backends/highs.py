@@ -109,7 +109,23 @@ def apply_options(h: highspy.Highs, opts: SolverOptions) -> None:
     if opts.threads is not None:
         h.setOptionValue("threads", int(opts.threads))
     h.setOptionValue("output_flag", bool(opts.log or opts.on_progress))
-    h.setOptionValue("log_to_console", bool(opts.log))
+    log_to_stderr(h, opts.log)
+
+
+def _write_log(e: Any) -> None:
+    sys.stderr.write(e.message)
+    sys.stderr.flush()
+
+
+def log_to_stderr(h: highspy.Highs, on: bool) -> None:
+    """HiGHS's own log on stderr, or nowhere. HiGHS's ``log_to_console``
+    writes to stdout, where it would corrupt ``--json`` and any redirected
+    result: the log comes through its logging callback instead."""
+    h.setOptionValue("log_to_console", False)
+    h.cbLogging.clear()
+    if on:
+        h.setOptionValue("output_flag", True)
+        h.cbLogging.subscribe(_write_log)
 
 
 def run_highs(lm: LinearModel, opts: SolverOptions, start: np.ndarray | None = None,
@@ -131,7 +147,8 @@ def run_highs(lm: LinearModel, opts: SolverOptions, start: np.ndarray | None = N
         def _report(e):  # highspy fires MIP logging callbacks only with output on
             out = e.data_out
             inc = out.objective_function_value if np.isfinite(out.mip_primal_bound) else None
-            cb(Progress(out.running_time, inc, out.mip_dual_bound, out.mip_gap))
+            cb(Progress(out.running_time, inc, out.mip_dual_bound, out.mip_gap,
+                        int(out.mip_node_count)))
 
         h.cbMipLogging.subscribe(_report)
         h.cbMipImprovingSolution.subscribe(_report)

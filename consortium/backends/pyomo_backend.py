@@ -10,6 +10,7 @@ write as LP/MPS with Pyomo's writers, or to hand to another Pyomo solver with
 
 from __future__ import annotations
 
+import sys
 import time
 
 import numpy as np
@@ -73,8 +74,9 @@ def run_pyomo(lm: LinearModel, opts: SolverOptions, solver: str = "highs") -> Ra
     options = dict(opts.highs)
     if opts.threads is not None:
         options["threads"] = opts.threads
-    res = s.solve(m, tee=opts.log, time_limit=opts.time_limit, rel_gap=opts.gap,
-                  solver_options=options, load_solutions=False,
+    # the log goes to stderr (tee=True would write it to stdout)
+    res = s.solve(m, tee=[sys.stderr] if opts.log else False, time_limit=opts.time_limit,
+                  rel_gap=opts.gap, solver_options=options, load_solutions=False,
                   raise_exception_on_nonoptimal_result=False)
     tc = res.termination_condition
     has_plan = res.solution_status in (SolutionStatus.feasible, SolutionStatus.optimal)

@@ -10,20 +10,21 @@ from typing import Any, TypeVar
 
 import click
 
-from .common import EXIT_NO_PLAN, fail, load_instance
+from .common import EXIT_NO_PLAN, WORKERS_HELP, fail, load_instance
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 
 def _common(f: F) -> F:
     opts = [
-        click.option("-o", "--output", type=click.Path(dir_okay=False),
-                     help="Write the JSON here."),
+        click.option("-o", "--output", type=click.Path(dir_okay=False, allow_dash=True),
+                     help="Write the JSON here (- for stdout)."),
         click.option("--json", "as_json", is_flag=True, help="Print the JSON to stdout."),
-        click.option("--table", "table", type=click.Path(dir_okay=False),
-                     help="Write a table: .csv, or .parquet (via pandas/pyarrow)."),
-        click.option("--workers", type=click.IntRange(min=1), default=2, show_default=True,
-                     help="Local worker processes (1 = in this process)."),
+        click.option("--table", "table", type=click.Path(dir_okay=False, allow_dash=True),
+                     help="Write a table: .csv, or .parquet (via pandas/pyarrow); - : CSV on "
+                          "stdout."),
+        click.option("--workers", type=click.IntRange(min=0), default=2, show_default=True,
+                     help=f"Local {WORKERS_HELP}"),
         click.option("--scheduler",
                      help="dask.distributed scheduler address: run the re-solves there."),
         click.option("--time-limit", type=click.FloatRange(min=0, min_open=True),
@@ -35,7 +36,7 @@ def _common(f: F) -> F:
         click.option(
             "--solution",
             "solution_path",
-            type=click.Path(dir_okay=False),
+            type=click.Path(dir_okay=False, allow_dash=True),
             help="Analyse this plan (a solution file of INSTANCE, verified first) "
             "instead of solving.",
         ),
@@ -54,7 +55,7 @@ def _prepare(instance: str, table: str | None, time_limit: float | None, gap: fl
     from ..backends.base import SolverOptions
     from ..solving import profiles
 
-    if table and Path(table).suffix.lower() not in TABLE_SUFFIXES:
+    if table and table != "-" and Path(table).suffix.lower() not in TABLE_SUFFIXES:
         fail(f"--table: {table}: unknown extension (use .csv or .parquet)")
     inst = load_instance(instance)
     st = profiles.settings(profile, time_limit, gap)
@@ -97,27 +98,33 @@ def _run_with_bar(show: bool, label: str, total: int, scheduler: str | None,
 def _finish(data: dict[str, Any], output: str | None, as_json: bool, table_df: Any,
             table: str | None, report: Callable[[], None], kind: str) -> None:
     from ..analysis import write_table
-    from ..io.jsonfile import dumps, write_atomic
+    from ..io.jsonfile import STDIO, dumps, write_atomic
+    from ..result.money import clean
 
+    if sum((as_json, output == STDIO, table == STDIO)) > 1:
+        fail("one result on stdout: give one of --json, -o - and --table -")
+    data = clean(data)
     if output:
         write_atomic(output, dumps(data))
-    if table:
+    if table == STDIO:
+        table_df.to_csv(sys.stdout, index=False)
+    elif table:
         try:
             write_table(table_df, table)
         except (ImportError, ValueError) as e:
             fail(f"--table: {e}")
     if as_json:
         click.echo(dumps(data), nl=False)
-    elif not output or sys.stdout.isatty():
+    elif STDIO not in (output, table) and (not output or sys.stdout.isatty()):
         report()
-    if output and not as_json:
+    if output and output != STDIO and not as_json:
         click.echo(f"wrote {output}: {kind}", err=True)
-    if table and not as_json:
+    if table and table != STDIO and not as_json:
         click.echo(f"wrote {table}", err=True)
 
 
 @click.command("analyse")
-@click.argument("instance", type=click.Path(dir_okay=False))
+@click.argument("instance", type=click.Path(dir_okay=False, allow_dash=True))
 @_common
 def analyse_command(instance: str, output: str | None, as_json: bool, table: str | None,
                     workers: int, scheduler: str | None, time_limit: float | None,
@@ -143,7 +150,7 @@ def analyse_command(instance: str, output: str | None, as_json: bool, table: str
 
     t0 = time.perf_counter()
     inst, opts = _prepare(instance, table, time_limit, gap, profile)
-    show = progress if progress is not None else (sys.stderr.isatty() and not as_json)
+    show = progress if progress is not None else sys.stderr.isatty()
     base = _base(instance, inst, opts, show, solution_path)
     n = sum(len(c.contracts) for c in base.consortia)
     stats: dict[str, Any] = {}
@@ -160,7 +167,7 @@ def analyse_command(instance: str, output: str | None, as_json: bool, table: str
 
 
 @click.command("stress")
-@click.argument("instance", type=click.Path(dir_okay=False))
+@click.argument("instance", type=click.Path(dir_okay=False, allow_dash=True))
 @click.option("--drop-actor", "drop_actor", multiple=True, metavar="ID",
               help="Drop this actor (repeatable: one scenario dropping them all).")
 @click.option("--drop-foreign", is_flag=True, help="Scenario: every foreign actor disappears.")
@@ -168,7 +175,7 @@ def analyse_command(instance: str, output: str | None, as_json: bool, table: str
               help="Drop every actor of this region (repeatable: one scenario dropping them all).")
 @click.option("--drop-each", is_flag=True,
               help="One scenario per actor of the plan; rank them (early-warning list).")
-@click.option("--scenarios", "scenarios_file", type=click.Path(dir_okay=False),
+@click.option("--scenarios", "scenarios_file", type=click.Path(dir_okay=False, allow_dash=True),
               help='JSON list of {"name": ..., "drop": [ids]} / {"drop_region": "JS"} / '
                    '{"drop_foreign": true} / {"drop_type": "sme"}.')
 @_common
@@ -203,6 +210,8 @@ def stress_command(instance: str, drop_actor: tuple[str, ...], drop_foreign: boo
             "stress: give at least one of --drop-actor, --drop-foreign, --drop-region, "
             "--drop-each, --scenarios"
         )
+    if instance == scenarios_file == "-":
+        fail("INSTANCE and --scenarios cannot both be standard input")
     inst, opts = _prepare(instance, table, time_limit, gap, profile)
     scen: list[Scenario] = []
     if drop_actor:
@@ -218,7 +227,7 @@ def stress_command(instance: str, drop_actor: tuple[str, ...], drop_foreign: boo
         )
     if scenarios_file:
         scen.extend(scenarios_from_file(inst, scenarios_file))
-    show = progress if progress is not None else (sys.stderr.isatty() and not as_json)
+    show = progress if progress is not None else sys.stderr.isatty()
     base = _base(instance, inst, opts, show, solution_path)
     if drop_each:
         scen.extend(drop_each_scenarios(base))

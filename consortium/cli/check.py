@@ -8,7 +8,7 @@ from typing import Any
 
 import click
 
-from .common import EXIT_NO_PLAN, EXIT_OK, fail
+from .common import EXIT_NO_PLAN, EXIT_OK, WORKERS_HELP, fail
 
 
 @click.command("check")
@@ -18,19 +18,29 @@ from .common import EXIT_NO_PLAN, EXIT_OK, fail
               help="Relative tolerance on the objective.")
 @click.option("--junit", "junit_path", type=click.Path(dir_okay=False),
               help="Write a JUnit XML report.")
-@click.option("--workers", type=click.IntRange(min=1), default=1, show_default=True)
+@click.option("--workers", type=click.IntRange(min=0), default=0, show_default=True,
+              help=WORKERS_HELP)
 @click.option("--time-limit", type=click.FloatRange(min=0, min_open=True),
               help="Seconds per instance.")
+@click.option("--gap", type=click.FloatRange(min=0),
+              help="Relative MIP gap per instance (default: the profile's; results are proven "
+                   "for --update only at 0).")
+@click.option("--profile", default="default", show_default=True,
+              help="Solver profile name (solvers/*.toml) or a .toml path.")
 @click.option("--objective-only", is_flag=True, help="Do not compare formed targets and leads.")
 def check_command(directory: str, update: bool, tolerance: float, junit_path: str | None,
-                  workers: int,
-                  time_limit: float | None, objective_only: bool) -> None:
+                  workers: int, time_limit: float | None, gap: float | None, profile: str,
+                  objective_only: bool) -> None:
     """Solve every instance under DIRECTORY and compare with its expected result."""
     from rich.console import Console
     from rich.progress import Progress
     from rich.table import Table
 
     from .. import check as chk
+    from ..solving import profiles
+
+    settings = profiles.settings(profile, None, gap)
+    settings.pop("time_limit")
 
     paths = chk.find_instances(Path(directory))
     if not paths:
@@ -39,7 +49,8 @@ def check_command(directory: str, update: bool, tolerance: float, junit_path: st
     with Progress(console=Console(stderr=True), transient=True) as bar:
         task = bar.add_task("checking", total=len(paths))
         outcomes = chk.run(paths, tolerance=tolerance, time_limit=time_limit, workers=workers,
-                           compare_plans=not objective_only, on_done=lambda o: bar.advance(task))
+                           compare_plans=not objective_only, on_done=lambda o: bar.advance(task),
+                           settings=settings)
     tab = Table(title=f"{len(paths)} instance(s) under {directory}", title_justify="left")
     tab.add_column("instance", overflow="fold")
     tab.add_column("expected")

@@ -8,6 +8,7 @@ Only the command line exits the process. The library raises
 
 from __future__ import annotations
 
+import re
 import sys
 import time
 from typing import Any, NoReturn
@@ -15,6 +16,9 @@ from typing import Any, NoReturn
 import click
 
 from ..errors import InputError, InternalError
+
+# --workers means the same in every command (README, "Conventions").
+WORKERS_HELP = "worker processes solving at once; 0 solves in this process."
 
 EXIT_OK, EXIT_NO_PLAN, EXIT_INVALID, EXIT_INTERNAL, EXIT_SOLVER_ERROR = 0, 1, 2, 3, 4
 
@@ -46,8 +50,25 @@ def started() -> float:
 
 
 def fail(message: str, code: int = EXIT_INVALID) -> NoReturn:
-    click.echo(f"error: {message}", err=True)
+    click.echo(f"error: {with_hint(message)}", err=True)
     sys.exit(code)
+
+
+_CHOICE = re.compile(r"input should be (.+) \(got '([^']*)'\)$")
+
+
+def with_hint(message: str) -> str:
+    """``message`` with a hint where the value differs from an allowed one only
+    in case or spacing ('University' for 'university')."""
+    m = _CHOICE.search(message)
+    if m:
+        allowed = re.findall(r"'([^']*)'", m.group(1))
+        got = m.group(2).strip().lower().replace(" ", "-").replace("_", "-")
+        near = [a for a in allowed if a.lower() == got or a.replace("_", "-") == got]
+        if near:
+            return (f"{message}: did you mean {near[0]!r}? (these names are lowercase, "
+                    "as listed)")
+    return message
 
 
 def exit_for(e: InputError | InternalError) -> NoReturn:
@@ -71,7 +92,9 @@ def load_instance(path: str, *, with_raw: bool = False) -> Any:
     except InstanceError as e:
         extra = (f" (and {len(e.errors) - 1} more problem(s); see `consortium validate`)"
                  if len(e.errors) > 1 else "")
-        fail(e.errors[0] + extra)
+        fail(with_hint(e.errors[0]) + extra)
+    if path == "-" and inst.name == "-":
+        inst.name = "stdin"
     return (inst, raw) if with_raw else inst
 
 

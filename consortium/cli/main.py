@@ -78,7 +78,15 @@ class LazyGroup(click.Group):
              context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="consortium")
 def cli() -> None:
-    """Form innovation consortia by optimisation (MILP solved with HiGHS)."""
+    """Form innovation consortia by optimisation (MILP solved with HiGHS).
+
+    Every FILE argument and -o option takes - for standard input or output;
+    results go to stdout, messages, logs and progress to stderr (README,
+    "Conventions").
+    """
+    from ..io.jsonfile import forget_stdin
+
+    forget_stdin()
     new_command()
 
 

@@ -8,17 +8,17 @@ import click
 
 
 @click.command("report")
-@click.argument("instance", type=click.Path(dir_okay=False))
-@click.argument("solution", type=click.Path(dir_okay=False))
-@click.option("-o", "--output", type=click.Path(dir_okay=False), required=True,
-              help="HTML file to write.")
+@click.argument("instance", type=click.Path(dir_okay=False, allow_dash=True))
+@click.argument("solution", type=click.Path(dir_okay=False, allow_dash=True))
+@click.option("-o", "--output", type=click.Path(dir_okay=False, allow_dash=True), required=True,
+              help="HTML file to write (- for stdout).")
 @click.option("--sweep", "sweep_path", type=click.Path(dir_okay=False),
               help="Results of `consortium sweep` (SQLite): add objective/spend against the swept "
                    "parameter.")
 @click.option("--title", help="Page title (default: the instance name).")
 def report_command(instance: str, solution: str, output: str, sweep_path: str | None,
                    title: str | None) -> None:
-    """Write a self-contained HTML report of SOLUTION for INSTANCE.
+    """Write a self-contained HTML report of SOLUTION for INSTANCE (either may be -).
 
     Summary KPIs, contracts per consortium, a map of sites and members, the
     network of formed consortia, budget use per sponsor, targets not formed
@@ -29,6 +29,8 @@ def report_command(instance: str, solution: str, output: str, sweep_path: str | 
     from ..report.page import render_report
     from . import common
 
+    if instance == solution == "-":
+        common.fail("INSTANCE and SOLUTION cannot both be standard input")
     inst = common.load_instance(instance)
     sol = common.read_json_or_fail(solution)
     raw = common.read_json_or_fail(instance)
@@ -37,5 +39,6 @@ def report_command(instance: str, solution: str, output: str, sweep_path: str | 
         click.echo(f"warning: {sweep_path}: {sweep.note}; the sweep section says so", err=True)
     page = render_report(inst, sol, sweep=sweep, verify_raw=raw, title=title)
     write_atomic(output, page)
-    click.echo(f"wrote {output} ({len(page) / 1024:,.0f} KiB)", err=True)
+    where = "the page to stdout" if output == "-" else output
+    click.echo(f"wrote {where} ({len(page.encode()) / 1024:,.0f} KiB)", err=True)
     sys.exit(0)

@@ -7,14 +7,26 @@ from typing import Any
 
 import click
 
-from .common import EXIT_NO_PLAN, EXIT_OK, EXIT_SOLVER_ERROR, fail, load_instance, started
+from .common import (
+    EXIT_NO_PLAN,
+    EXIT_OK,
+    EXIT_SOLVER_ERROR,
+    WORKERS_HELP,
+    fail,
+    load_instance,
+    started,
+)
 
 
 @click.command("solve")
-@click.argument("instance", type=click.Path(dir_okay=False))
-@click.option("-o", "--output", type=click.Path(dir_okay=False),
-              help="Write the solution JSON here.")
+@click.argument("instance", type=click.Path(dir_okay=False, allow_dash=True))
+@click.option("-o", "--output", type=click.Path(dir_okay=False, allow_dash=True),
+              help="Write the solution JSON here (- for stdout).")
 @click.option("--json", "as_json", is_flag=True, help="Print the solution JSON to stdout.")
+@click.option("--tsv", is_flag=True, help="Print the contracts as one TSV table to stdout.")
+@click.option("-q", "--quiet", is_flag=True, help="Report only the status line and the totals.")
+@click.option("-v", "--verbose", is_flag=True,
+              help="Report the solver's details and every contract's instruments too.")
 @click.option("--time-limit", type=click.FloatRange(min=0, min_open=True),
               help="Seconds; returns the best plan found.")
 @click.option("--gap", type=click.FloatRange(min=0),
@@ -32,46 +44,68 @@ from .common import EXIT_NO_PLAN, EXIT_OK, EXIT_SOLVER_ERROR, fail, load_instanc
                    "auto).")
 @click.option("--log", is_flag=True, help="Show HiGHS's own log on stderr.")
 @click.option("--progress/--no-progress", default=None,
-              help="Live incumbent/bound/gap (default: on a terminal).")
+              help="Live phase, elapsed time, incumbent/bound/gap on stderr (default: on a "
+                   "terminal, without --log).")
 @click.option("--no-reasons", is_flag=True,
               help="Skip the per-target analysis of unformed targets.")
 @click.option("--no-verify", is_flag=True,
               help="Skip the independent check of the plan before writing it.")
-@click.option("--contracts", "contracts_path", type=click.Path(dir_okay=False),
-              help="Also write the contracts to FILE.xlsx or FILE.csv.")
+@click.option("--table", "contracts_path", type=click.Path(dir_okay=False),
+              help="Also write the contracts to FILE.xlsx or FILE.csv (with the consortia and "
+                   "KPIs beside them).")
+@click.option("--contracts", "contracts_old", type=click.Path(dir_okay=False), hidden=True)
 @click.option("--marginal", is_flag=True,
               help="Marginal value of every member, critical actors and VCG rewards (re-solves).")
-@click.option("--workers", type=click.IntRange(min=1), default=2, show_default=True,
-              help="Processes for --marginal.")
-def solve_command(instance: str, output: str | None, as_json: bool, time_limit: float | None,
-                  gap: float | None,
+@click.option("--workers", type=click.IntRange(min=0), default=2, show_default=True,
+              help=f"For --marginal: {WORKERS_HELP}")
+def solve_command(instance: str, output: str | None, as_json: bool, tsv: bool, quiet: bool,
+                  verbose: bool, time_limit: float | None, gap: float | None,
                   threads: int | None, profile: str, backend: str, method: str | None, log: bool,
                   progress: bool | None, no_reasons: bool, no_verify: bool,
-                  contracts_path: str | None,
+                  contracts_path: str | None, contracts_old: str | None,
                   marginal: bool, workers: int) -> None:
-    """Solve INSTANCE and report the plan (contracts, incentives, KPIs)."""
+    """Solve INSTANCE (- for stdin) and report the plan (contracts, incentives, KPIs).
+
+    On a terminal the report fits its width; redirected, it is plain text at
+    full width (--tsv: the contracts as TSV; --json: the solution file).
+    """
     from ..backends.base import SolverOptions, Status
-    from ..io.jsonfile import dumps, write_atomic
+    from ..io.jsonfile import STDIO, dumps, write_atomic
     from ..solving import profiles
 
-    inst, raw = load_instance(instance, with_raw=True)
-    st = profiles.settings(profile, time_limit, gap, threads, method)
+    contracts_path = contracts_path or contracts_old  # --contracts: its name before --table
+    if quiet and verbose:
+        fail("give -q or -v, not both")
+    if sum((as_json, tsv, output == STDIO)) > 1:
+        fail("one result on stdout: give one of --json, --tsv and -o -")
     if contracts_path and not contracts_path.lower().endswith((".xlsx", ".csv")):
-        fail(f"--contracts: {contracts_path}: expected a .xlsx or .csv file name")
-    opts = SolverOptions(**st, log=log)
-    if opts.time_limit is not None:
-        opts.deadline = started() + opts.time_limit
-    show_progress = progress if progress is not None else (sys.stderr.isatty() and not as_json)
-    sol = _solve_with_progress(inst, raw, opts, backend, not no_reasons, not no_verify,
-                               show_progress)
-    if marginal and sol.status.has_plan:
-        from ..analysis import marginal_values, vcg_rewards
+        fail(f"--table: {contracts_path}: expected a .xlsx or .csv file name (it writes a "
+             "workbook or three CSV files; --tsv prints the contracts on stdout)")
+    to_stdout = as_json or output == STDIO
+    show_progress = progress if progress is not None else (sys.stderr.isatty() and not log)
+    with _progress(show_progress) as line:
+        inst, raw = load_instance(instance, with_raw=True)
+        st = profiles.settings(profile, time_limit, gap, threads, method)
+        opts = SolverOptions(**st, log=log)
+        if opts.time_limit is not None:
+            opts.deadline = started() + opts.time_limit
+        if line is not None:
+            opts.on_phase, opts.on_progress = line.on_phase, line.on_progress
+        from ..solving.verified import solve_verified
 
-        records = marginal_values(inst, sol, SolverOptions(gap=opts.gap, threads=1,
-                                                           highs=opts.highs),
-                                  workers=workers)
-        sol.extra["marginal"] = records
-        sol.extra["vcg"] = vcg_rewards(inst, sol, records)
+        sol = solve_verified(inst, opts, raw=raw, backend=backend, reasons=not no_reasons,
+                             verify=not no_verify)
+        opts.on_phase = opts.on_progress = None
+        if marginal and sol.status.has_plan:
+            from ..analysis import marginal_values, vcg_rewards
+
+            if line is not None:
+                line.on_phase("marginal")
+            records = marginal_values(inst, sol, SolverOptions(gap=opts.gap, threads=1,
+                                                               highs=opts.highs),
+                                      workers=workers)
+            sol.extra["marginal"] = records
+            sol.extra["vcg"] = vcg_rewards(inst, sol, records)
     data = sol.to_dict()
     if output:
         write_atomic(output, dumps(data))
@@ -82,49 +116,59 @@ def solve_command(instance: str, output: str | None, as_json: bool, time_limit: 
             click.echo(f"wrote {p}", err=True)
     if as_json:
         click.echo(dumps(data), nl=False)
-    elif not output or sys.stdout.isatty():
-        from ..report.terminal import print_report
+    elif tsv:
+        from ..report.terminal import print_tsv
 
-        print_report(inst, sol)
-        if marginal and sol.status.has_plan:
-            from ..analysis import print_marginal
-
-            print_marginal(inst, sol, sol.extra["marginal"], sol.extra["vcg"])
-    if output and not as_json:
+        print_tsv(inst, sol)
+    elif not to_stdout and (not output or sys.stdout.isatty()):
+        _print_report(inst, sol, marginal, 0 if quiet else 2 if verbose else 1)
+    if output and output != STDIO:
         click.echo(f"wrote {output}: {sol.status.value}"
                    + (f", objective {sol.objective:.6g}" if sol.objective is not None else ""),
                    err=True)
     code = EXIT_OK
     if not sol.status.has_plan:
-        if output or as_json:  # the terminal report already shows the diagnosis
+        if output or as_json or tsv:  # the terminal report already shows the diagnosis
             for d in sol.diagnosis or [f"no plan: {sol.status.value}"]:
                 click.echo(d, err=True)
         code = EXIT_SOLVER_ERROR if sol.status == Status.ERROR else EXIT_NO_PLAN
     sys.exit(code)
 
 
-def _solve_with_progress(inst: Any, raw: Any, opts: Any, backend: str, reasons: bool, verify: bool,
-                         show: bool) -> Any:
-    from ..solving.verified import solve_verified
-
-    def run() -> Any:
-        return solve_verified(inst, opts, raw=raw, backend=backend, reasons=reasons, verify=verify)
-
-    if not show:
-        return run()
+def _print_report(inst: Any, sol: Any, marginal: bool, verbosity: int) -> None:
     from rich.console import Console
-    from rich.live import Live
 
-    con = Console(stderr=True)
-    with Live(console=con, refresh_per_second=4, transient=True) as live:
-        def on_progress(p: Any) -> None:
-            inc = "-" if p.incumbent is None else f"{p.incumbent:,.4f}"
-            bnd = "-" if p.bound is None else f"{p.bound:,.4f}"
-            gap = "-" if p.gap is None or p.gap > 1e20 else f"{p.gap:.2%}"
-            live.update(f"[cyan]solving[/cyan] {p.elapsed:6.1f} s   incumbent {inc}   bound {bnd}  "
-                        f" gap {gap}"
-                        "   [dim](Ctrl-C returns the best plan so far)[/dim]")
+    from ..report.terminal import plain_console, print_report
 
-        opts.on_progress = on_progress
-        live.update("[cyan]building the model...[/cyan]")
-        return run()
+    con = Console() if sys.stdout.isatty() else plain_console()
+    print_report(inst, sol, con, verbosity)
+    if marginal and sol.status.has_plan:
+        from ..analysis import print_marginal
+
+        print_marginal(inst, sol, sol.extra["marginal"], sol.extra["vcg"], console=con)
+
+
+class _progress:
+    """The live phase line on stderr while the command works (or nothing)."""
+
+    def __init__(self, show: bool):
+        self.show = show
+        self.live: Any = None
+
+    def __enter__(self) -> Any:
+        if not self.show:
+            return None
+        from rich.console import Console
+        from rich.live import Live
+
+        from .progress import PhaseLine
+
+        line = PhaseLine(started())
+        self.live = Live(line, console=Console(stderr=True), refresh_per_second=2,
+                         transient=True)
+        self.live.__enter__()
+        return line
+
+    def __exit__(self, *exc: Any) -> None:
+        if self.live is not None:
+            self.live.__exit__(*exc)

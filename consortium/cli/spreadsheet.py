@@ -12,14 +12,14 @@ from .common import fail, load_instance
 
 @click.command("import")
 @click.argument("source", required=False, type=click.Path())
-@click.option("-o", "--output", type=click.Path(),
+@click.option("-o", "--output", type=click.Path(allow_dash=True),
               help="Instance JSON to write (default: stdout); with --from-instance: an .xlsx or a "
                    "CSV "
                    "folder.")
 @click.option("--template", "template_dir", type=click.Path(file_okay=False),
               help="Write empty template.xlsx and template-csv/ (headers and README) into this "
                    "folder.")
-@click.option("--from-instance", "from_instance", type=click.Path(dir_okay=False),
+@click.option("--from-instance", "from_instance", type=click.Path(dir_okay=False, allow_dash=True),
               help="The reverse: write this instance JSON as a workbook (-o book.xlsx) or CSV "
                    "folder "
                    "(-o DIR).")
@@ -44,8 +44,9 @@ def import_command(source: str | None, output: str | None, template_dir: str | N
             click.echo(f"wrote {p}", err=True)
         return
     if from_instance:
-        if not output:
-            fail("--from-instance needs -o BOOK.xlsx (or -o FOLDER for CSV files)")
+        if not output or output == "-":
+            fail("--from-instance needs -o BOOK.xlsx (or -o FOLDER for CSV files): a workbook "
+                 "cannot go to stdout")
         inst = load_instance(from_instance)
         out = Path(output)
         if out.suffix.lower() not in ("", ".xlsx") and not out.is_dir():
@@ -66,7 +67,7 @@ def import_command(source: str | None, output: str | None, template_dir: str | N
         click.echo(f"warning: {w}", err=True)
     raw = {"format": INSTANCE_FORMAT, **raw}
     text = dumps(raw)
-    if output:
+    if output and output != "-":
         write_atomic(output, text)
         click.echo(
             f"wrote {output}: {len(raw.get('targets', []))} targets, "

@@ -9,16 +9,16 @@ import sys
 import click
 
 from ..sweep.plots import METRICS
-from .common import fail, load_instance
+from .common import WORKERS_HELP, fail, load_instance
 
 
 @click.command("sweep")
-@click.argument("instance", type=click.Path(dir_okay=False))
+@click.argument("instance", type=click.Path(dir_okay=False, allow_dash=True))
 @click.option("--set", "sets", multiple=True, metavar="PATH=VALUES",
               help="Swept path and its values: a,b,c or START:STOP:STEP. Repeat for a grid.")
 @click.option("--zip", "zipped", is_flag=True,
               help="Pair the --set lists (equal lengths) instead of a full grid.")
-@click.option("--scenarios", "scenarios_file", type=click.Path(dir_okay=False),
+@click.option("--scenarios", "scenarios_file", type=click.Path(dir_okay=False, allow_dash=True),
               help="Scenarios from a CSV (columns = paths) or JSON list of {path: value}.")
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False),
               help="Results file (SQLite).")
@@ -28,7 +28,7 @@ from .common import fail, load_instance
               help="With --resume: solve the failed scenarios again too.")
 @click.option("--overwrite", is_flag=True, help="Replace an existing results file.")
 @click.option("--workers", type=click.IntRange(min=0),
-              help="Local worker processes (default min(2, CPUs)); 0 solves in this process.")
+              help=f"Local {WORKERS_HELP} Default min(2, CPUs).")
 @click.option("--scheduler", metavar="ADDRESS",
               help="Run on a dask.distributed cluster (tcp://host:8786).")
 @click.option("--chunk", type=click.IntRange(min=1),
@@ -45,8 +45,9 @@ from .common import fail, load_instance
                    "--method`; "
                    "default from the profile, else auto).")
 @click.option("--no-verify", is_flag=True, help="Skip the independent check of every plan.")
-@click.option("--export", "export", type=click.Path(dir_okay=False),
+@click.option("--table", "export", type=click.Path(dir_okay=False),
               help="Also write the scenarios table as Parquet (FILE.parquet).")
+@click.option("--export", "export_old", type=click.Path(dir_okay=False), hidden=True)
 @click.option("--dry-run", is_flag=True, help="Validate and list the scenarios, solve nothing.")
 @click.option("--progress/--no-progress", default=None,
               help="Progress bar (default: on a terminal).")
@@ -56,8 +57,8 @@ def sweep_command(instance: str, sets: tuple[str, ...], zipped: bool, scenarios_
                   scheduler: str | None,
                   chunk: int | None, time_limit: float | None, gap: float | None, profile: str,
                   threads: int,
-                  method: str | None, no_verify: bool, export: str | None, dry_run: bool,
-                  progress: bool | None) -> None:
+                  method: str | None, no_verify: bool, export: str | None,
+                  export_old: str | None, dry_run: bool, progress: bool | None) -> None:
     """Solve INSTANCE for every scenario of a parameter grid; keep every row and plan.
 
     \b
@@ -83,8 +84,11 @@ def sweep_command(instance: str, sets: tuple[str, ...], zipped: bool, scenarios_
     )
 
     load_instance(instance)  # exit 2 with the instance's own message
+    export = export or export_old  # --export: the option's name before --table
     if export and not export.lower().endswith(".parquet"):
-        fail(f"--export {export}: the export file must end in .parquet")
+        fail(f"--table {export}: the table file must end in .parquet")
+    if output == "-":
+        fail("-o: the results are an SQLite file and need a file name, not -")
     if retry_failed and not resume:
         fail("--retry-failed needs --resume")
     if scheduler and workers is not None:
@@ -92,6 +96,8 @@ def sweep_command(instance: str, sets: tuple[str, ...], zipped: bool, scenarios_
     st = profiles.settings(profile, time_limit, gap, method=method)
     # one HiGHS thread per worker unless --threads says otherwise
     opts = {k: st[k] for k in ("time_limit", "gap", "highs", "method")} | {"threads": threads}
+    if instance == scenarios_file == "-":
+        fail("INSTANCE and --scenarios cannot both be standard input")
     if scenarios_file and sets:
         fail("give either --set or --scenarios, not both")
     if scenarios_file:
@@ -145,12 +151,22 @@ def sweep_command(instance: str, sets: tuple[str, ...], zipped: bool, scenarios_
               help="Metric (default: objective and spend; the heat map's colour: objective).")
 @click.option("--by", "by", metavar="PATH2",
               help="Second swept path: draws a heat map of the metric.")
-@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False),
-              help="FILE.png, .svg or .pdf")
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, allow_dash=True),
+              help="FILE.png, .svg or .pdf; - writes SVG to stdout")
 def plot_command(results: str, x: str | None, y: str | None, by: str | None, output: str) -> None:
     """Plot a sweep: objective and spend against a swept parameter, consortia formed
     as a step chart, or a heat map over two swept parameters."""
     from ..sweep import plot_results
 
+    if output == "-":
+        import tempfile
+        from pathlib import Path
+
+        with tempfile.TemporaryDirectory() as d:
+            tmp = Path(d) / "plot.svg"
+            desc = plot_results(results, str(tmp), x=x, y=y, by=by)
+            sys.stdout.write(tmp.read_text(encoding="utf-8"))
+        click.echo(f"wrote the SVG to stdout: {desc}", err=True)
+        return
     desc = plot_results(results, output, x=x, y=y, by=by)
     click.echo(f"wrote {output}: {desc}", err=True)

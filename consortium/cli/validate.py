@@ -6,11 +6,11 @@ import sys
 
 import click
 
-from .common import EXIT_INVALID, EXIT_NO_PLAN, EXIT_OK
+from .common import EXIT_INVALID, EXIT_NO_PLAN, EXIT_OK, with_hint
 
 
 @click.command("validate")
-@click.argument("instance", type=click.Path(dir_okay=False))
+@click.argument("instance", type=click.Path(dir_okay=False, allow_dash=True))
 @click.option("--quick", is_flag=True, help="Skip the per-target feasibility solves.")
 def validate_command(instance: str, quick: bool) -> None:
     """Validate INSTANCE and diagnose targets that cannot be formed."""
@@ -20,7 +20,7 @@ def validate_command(instance: str, quick: bool) -> None:
         inst = load(instance)
     except InstanceError as e:
         for line in e.errors:  # every problem, one line each
-            click.echo(f"error: {line}", err=True)
+            click.echo(f"error: {with_hint(line)}", err=True)
         sys.exit(EXIT_INVALID)
     from ..solving.validate import validate_instance
 

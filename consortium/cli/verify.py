@@ -10,12 +10,14 @@ from .common import EXIT_NO_PLAN, EXIT_OK, fail, load_instance, read_json_or_fai
 
 
 @click.command("verify")
-@click.argument("instance", type=click.Path(dir_okay=False))
-@click.argument("solution", type=click.Path(dir_okay=False))
+@click.argument("instance", type=click.Path(dir_okay=False, allow_dash=True))
+@click.argument("solution", type=click.Path(dir_okay=False, allow_dash=True))
 def verify_command(instance: str, solution: str) -> None:
     """Check SOLUTION against INSTANCE by the rules of the spec alone."""
     from ..verify import format_result, verify_solution
 
+    if instance == solution == "-":
+        fail("INSTANCE and SOLUTION cannot both be standard input")
     load_instance(instance)  # invalid instances are exit 2, as everywhere
     sol = read_json_or_fail(solution)
     raw = read_json_or_fail(instance)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -29,17 +30,70 @@ def parse(text: str, source: str = "instance") -> Any:
     try:
         return json.loads(text, object_pairs_hook=_no_duplicate_keys)
     except json.JSONDecodeError as e:
-        what = "truncated JSON" if e.pos >= len(text.rstrip()) else "not valid JSON"
-        raise InstanceError(
-            [f"{source}: {what} at line {e.lineno} column {e.colno}: {e.msg}"]
-        ) from None
+        raise InstanceError([f"{source}: {_syntax_error(text, e)}"]) from None
     except ValueError as e:  # duplicate keys, or numbers json cannot represent
         raise InstanceError([f"{source}: {e}"]) from None
     except RecursionError:
         raise InstanceError([f"{source}: JSON nested too deeply"]) from None
 
 
+STDIO = "-"  # the file name of standard input (to read) and standard output (to write)
+_stdin_text: str | None = None
+
+
+def _read_stdin() -> str:
+    """Standard input, read once: a command may read its instance twice (to
+    validate it, then as raw JSON for the verifier)."""
+    global _stdin_text
+    if _stdin_text is None:
+        data = sys.stdin.buffer.read() if hasattr(sys.stdin, "buffer") else sys.stdin.read()
+        if isinstance(data, bytes):
+            try:
+                data = data.decode("utf-8")
+            except UnicodeDecodeError as e:
+                raise InstanceError(
+                    [f"standard input: not UTF-8 text ({e.reason} at byte {e.start})"]) from None
+        _stdin_text = data
+    return _stdin_text
+
+
+def forget_stdin() -> None:
+    """A new command starts (tests run several in one process): read stdin afresh."""
+    global _stdin_text
+    _stdin_text = None
+
+
+def _where(text: str, pos: int) -> str:
+    line = text.count("\n", 0, pos) + 1
+    return f"line {line} column {pos - (text.rfind(chr(10), 0, pos) + 1) + 1}"
+
+
+def _syntax_error(text: str, e: json.JSONDecodeError) -> str:
+    """The message of a JSON syntax error, pointing at its cause where it is a
+    common one: a trailing comma (named at the comma, not at the bracket after
+    it), a missing comma, single quotes, a comment."""
+    if e.pos >= len(text.rstrip()):
+        return f"truncated JSON at {_where(text, e.pos)}: {e.msg} (a bracket or brace not closed?)"
+    here = text[e.pos]
+    before = text[: e.pos].rstrip()
+    if here in "]}" and before.endswith(","):
+        return (f"not valid JSON: trailing comma at {_where(text, len(before) - 1)} before "
+                f"'{here}' (JSON allows no comma after the last item)")
+    if here == "'":
+        return (f"not valid JSON at {_where(text, e.pos)}: strings and keys take double quotes "
+                "(\"...\"), not single quotes")
+    if text.startswith(("//", "/*", "#"), e.pos):
+        return f"not valid JSON at {_where(text, e.pos)}: JSON has no comments"
+    if e.msg.startswith("Expecting ',' delimiter") and before:
+        return (f"not valid JSON at {_where(text, e.pos)}: {e.msg}: a comma missing after "
+                f"{_where(text, len(before) - 1)}?")
+    return f"not valid JSON at {_where(text, e.pos)}: {e.msg}"
+
+
 def read_text(path: str | Path) -> str:
+    """A text file's content; ``-`` is standard input."""
+    if str(path) == STDIO:
+        return _read_stdin()
     p = Path(path)
     try:
         return p.read_text(encoding="utf-8")
@@ -59,7 +113,12 @@ def dumps(data: Any) -> str:
 
 
 def write_atomic(path: str | Path, text: str) -> None:
-    """Write via a temporary file and rename: a reader never sees half a file."""
+    """Write via a temporary file and rename: a reader never sees half a file.
+    ``-`` is standard output."""
+    if str(path) == STDIO:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+        return
     p = Path(path)
     p.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=p.parent, prefix=f".{p.name}.", suffix=".tmp")

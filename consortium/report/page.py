@@ -19,8 +19,16 @@ from typing import TYPE_CHECKING, Any
 
 from ..io.instance import Instance
 from ..model.eligibility import haversine_km
+from ..result.money import fmt as fmt_money
 from ..result.solution import Solution
-from .figures import budget_rows, figure_budgets, figure_map, figure_network, figure_sweep
+from .figures import (
+    budget_rows,
+    figure_budgets,
+    figure_map,
+    figure_network,
+    figure_sweep,
+    top_consortia,
+)
 from .view import read_plan
 
 if TYPE_CHECKING:
@@ -30,7 +38,9 @@ if TYPE_CHECKING:
 
 
 def money(x: Any, digits: int = 2) -> str:
-    return "–" if x is None else f"{x:,.{digits}f}"
+    """Money as every output writes it (half-up, float noise removed: see
+    :mod:`consortium.result.money`)."""
+    return "–" if x is None else fmt_money(float(x), digits)
 
 
 def pct(x: Any, digits: int = 1) -> str:
@@ -127,8 +137,10 @@ def render_report(inst: Instance, solution: Solution | dict[str, Any],
         if kp.get(key) is not None:
             cards.append((label, fmt(kp[key]), ""))
 
-    # ---- one table of contracts per consortium
+    # ---- one table of contracts per consortium; the instruments (which depend
+    # on the actor type alone) once, in a table of their own
     consortia = []
+    instruments: dict[str, str] = {}
     for c in plan.consortia:
         t = tmap[c.target]
         s = smap[c.site]
@@ -158,9 +170,9 @@ def render_report(inst: Instance, solution: Solution | dict[str, Any],
                     money(vals[1]),
                     money(vals[2]),
                     money(vals[3]),
-                    "; ".join(k.instruments) or "–",
                 ]
             )
+            instruments.setdefault(a.type, "; ".join(k.instruments) or "–")
         consortia.append(
             {
                 "id": t.id,
@@ -189,7 +201,6 @@ def render_report(inst: Instance, solution: Solution | dict[str, Any],
                     money(tot[1]),
                     money(tot[2]),
                     money(tot[3]),
-                    "",
                 ],
             }
         )
@@ -288,6 +299,10 @@ def render_report(inst: Instance, solution: Solution | dict[str, Any],
             network_svg=Markup(figure_network(plan)) if plan.consortia else None,
             budgets_svg=Markup(figure_budgets(plan, brows)),
             budget_table=budget_table,
+            instruments=sorted(instruments.items()),
+            colour_by=plan.colour_by,
+            groups=list(plan.groups.items()) if plan.large else [],
+            top_networks=len(top_consortia(plan)) if plan.large else 0,
             unformed=unformed,
             sweep=sweep_ctx,
             inst_name_display=inst.display_name,

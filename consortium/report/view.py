@@ -18,6 +18,11 @@ PALETTE = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F
 TYPE_COLOURS = {"institute": "#4E79A7", "university": "#76B7B2", "lab": "#59A14F",
                 "enterprise": "#F28E2B", "sme": "#EDC948"}
 MULTI = "#C0392B"  # actors in several consortia
+MODE_COLOURS = {"research": "#0072B2", "economic": "#E69F00"}
+# Above this many consortia a colour per consortium repeats and its legend
+# covers the map: colour by sponsor (or by mode when sponsors are many too),
+# aggregate members per site and draw the network of the top consortia only.
+SCALE = 12
 
 
 class ReportError(InputError):
@@ -36,6 +41,13 @@ class Plan:
     consortia: list[Consortium]
     colour: dict[str, str] = field(default_factory=dict)  # target -> colour
     joins: dict[str, list[str]] = field(default_factory=dict)  # actor -> targets
+    colour_by: str = "consortium"  # or "sponsor" or "mode"
+    groups: dict[str, str] = field(default_factory=dict)  # legend: label -> colour
+    group_of: dict[str, str] = field(default_factory=dict)  # target -> its legend label
+
+    @property
+    def large(self) -> bool:
+        return len(self.consortia) > SCALE
 
     @property
     def multi(self) -> set[str]:
@@ -92,10 +104,33 @@ def read_plan(inst: Instance, sol: Any, source: str = "solution") -> Plan:
                               f"{u.get('target') if isinstance(u, dict) else u!r}")
     solution = Solution.from_dict(sol, inst)
     plan = Plan(inst, solution, solution.consortia)
-    for i, c in enumerate(plan.consortia):
-        plan.colour[c.target] = PALETTE[i % len(PALETTE)]
+    for c in plan.consortia:
         for a in c.members:
             plan.joins.setdefault(a, []).append(c.target)
+    _colour(plan)
     return plan
+
+
+def _colour(plan: Plan) -> None:
+    """One colour per consortium up to :data:`SCALE` of them; beyond, one per
+    sponsor (if the palette holds them all) or per mode."""
+    tmap = {t.id: t for t in plan.inst.targets}
+    if not plan.large:
+        for i, c in enumerate(plan.consortia):
+            plan.colour[c.target] = plan.groups[c.target] = PALETTE[i % len(PALETTE)]
+            plan.group_of[c.target] = c.target
+        return
+    sponsors = sorted({tmap[c.target].sponsor or "(no sponsor)" for c in plan.consortia})
+    if len(sponsors) <= len(PALETTE):
+        plan.colour_by = "sponsor"
+        plan.groups = {s: PALETTE[i] for i, s in enumerate(sponsors)}
+        key = {c.target: tmap[c.target].sponsor or "(no sponsor)" for c in plan.consortia}
+    else:
+        plan.colour_by = "mode"
+        key = {c.target: tmap[c.target].mode for c in plan.consortia}
+        plan.groups = {m: MODE_COLOURS.get(m, "#888888") for m in sorted(set(key.values()))}
+    for c in plan.consortia:
+        plan.group_of[c.target] = key[c.target]
+        plan.colour[c.target] = plan.groups[key[c.target]]
 
 

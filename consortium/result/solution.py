@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..backends.base import Status
 from ..spec import SOLUTION_FORMAT
+from .money import clean
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -151,7 +152,7 @@ class Solution:
         if self.diagnosis:
             d["diagnosis"] = self.diagnosis
         d.update(self.extra)
-        return d
+        return clean(d)
 
     @classmethod
     def from_dict(cls, d: dict[str, Any], inst: Instance | None = None) -> Solution:

@@ -13,6 +13,7 @@ from ..backends.base import SolverOptions, Status
 from ..model.data import TargetView, within_limit
 from ..result.contracts import contracts_for
 from ..result.evaluate import objective_of
+from ..result.money import digits, fmt
 from ..result.plan import extract
 from ..result.solution import Solution
 from .build import Built
@@ -78,21 +79,26 @@ def _reason(b: Built, v: TargetView, opts: SolverOptions, formed: set[str],
     assert r.x is not None
     choice = extract(md, alone.V, r.x)[0]
     c = contracts_for(inst, md, choice)
+    nd = digits(inst.currency)
+
+    def money(x: float) -> str:
+        return fmt(x, nd)
+
     net = objective_of(inst, md, [c])
     if net <= 1e-9:
         return (f"its value does not cover its cost: value {t.value:g} against a spend of at least "
-                f"{c.spend:.4g} (best net contribution {net:.4g})")
+                f"{money(c.spend)} (best net contribution {net:.4g})")
     if t.sponsor is not None:
         s = inst.sponsors[md.sponsor_index[t.sponsor]]
         if s.budget is not None:
             left = s.budget - spent_by_sponsor.get(s.id, 0.0)
             if not within_limit(c.spend, left):
                 return (f"sponsor {s.id} budget exhausted by higher-value targets: it needs "
-                        f"{c.spend:.4g}, {max(left, 0):.4g} of {s.budget:g} left")
+                        f"{money(c.spend)}, {money(max(left, 0))} of {money(s.budget)} left")
     tb = inst.policy.total_budget
     if tb is not None and not within_limit(c.spend, tb - total_spent):
-        return (f"total budget exhausted by higher-value targets: it needs {c.spend:.4g}, "
-                f"{max(tb - total_spent, 0):.4g} of {tb:g} left")
+        return (f"total budget exhausted by higher-value targets: it needs {money(c.spend)}, "
+                f"{money(max(tb - total_spent, 0))} of {money(tb)} left")
     if md.programme is not None:
         yearly = _yearly_reason(b, v, c, sol_by_year)
         if yearly:
@@ -139,6 +145,11 @@ def _yearly_reason(b: Built, v: TargetView, c, sol: Solution) -> str | None:
     t = v.target
     d = int(md.duration[v.index])
     pay = c.spend / d
+    nd = digits(inst.currency)
+
+    def money(x: float) -> str:
+        return fmt(x, nd)
+
     years = {e["year"]: e for e in sol.kpis.get("by_year", [])}
     sponsor = inst.sponsors[md.sponsor_index[t.sponsor]] if t.sponsor is not None else None
     active_in: dict[tuple[str, int], int] = {}
@@ -156,15 +167,16 @@ def _yearly_reason(b: Built, v: TargetView, c, sol: Solution) -> str | None:
             cap = (inst.policy.total_budget_by_year or {}).get(str(y))
             if cap is not None and not within_limit(e.get("spend", 0.0) + pay, cap):
                 why = (f"the {y} budget (policy.total_budget_by_year) is used up: it would pay "
-                       f"{pay:.4g} in {y}, {max(cap - e.get('spend', 0.0), 0):.4g} of {cap:g} "
-                       "left")
+                       f"{money(pay)} in {y}, {money(max(cap - e.get('spend', 0.0), 0))} of "
+                       f"{money(cap)} left")
                 break
             if sponsor is not None and sponsor.budget_by_year:
                 cap = sponsor.budget_by_year.get(str(y))
                 spent = e.get("spend_by_sponsor", {}).get(sponsor.id, 0.0)
                 if cap is not None and not within_limit(spent + pay, cap):
                     why = (f"sponsor {sponsor.id}'s {y} budget is used up: it would pay "
-                           f"{pay:.4g} in {y}, {max(cap - spent, 0):.4g} of {cap:g} left")
+                           f"{money(pay)} in {y}, {money(max(cap - spent, 0))} of {money(cap)} "
+                           "left")
                     break
             busy = [a for a in c.members
                     if active_in.get((a, y), 0)

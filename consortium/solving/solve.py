@@ -44,6 +44,7 @@ def solve_instance(
     unformed target if ``reasons``. Not verified: see :func:`solve_verified`."""
     opts = opts or SolverOptions()
     t0 = time.perf_counter()
+    opts.phase("building")
     b = build(inst)
     errors = [f for f in b.findings if f.severity == "error"]
     if errors:
@@ -65,6 +66,7 @@ def solve_instance(
         # Leave time to read the plan and write it (5 %, at least 0.1 s).
         total = opts.time_limit or (opts.deadline - time.monotonic())
         run_opts = replace(opts, time_limit=opts.remaining(reserve=max(0.1, 0.05 * total)))
+    opts.phase("solving")
     raw = run_backend(b, run_opts, backend, start)
     sol = solution_from_raw(b, raw, time.perf_counter() - t0)
     if raw.status == Status.INFEASIBLE and diagnose:
@@ -83,6 +85,7 @@ def solve_instance(
             "single rule to blame"
         ]
     if sol.status.has_plan and reasons:
+        opts.phase("reasons")
         sol.unformed = unformed_reasons(b, sol, opts)
     return sol
 

@@ -69,5 +69,7 @@ def solve_verified(inst: Instance, opts: SolverOptions | None = None, *,
 
     sol = solving.solve_instance(inst, opts, backend=backend, reasons=reasons, diagnose=diagnose)
     if verify and sol.status.has_plan:
+        if opts is not None:
+            opts.phase("verify")
         check_plan(raw if raw is not None else raw_of(inst), sol)
     return sol

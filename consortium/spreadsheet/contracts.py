@@ -7,6 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from ..result.money import digits
 from ..result.solution import Solution
 from ..result.tables import solution_tables
 from .reader import _fmt_cell
@@ -31,7 +32,7 @@ def export_contracts(instance: Any, solution: Solution | dict[str, Any],
     p = Path(path)
     tabs = solution_tables(Solution.coerce(solution), instance)
     if p.suffix.lower() == ".xlsx":
-        _write_contracts_xlsx(p, tabs)
+        _write_contracts_xlsx(p, tabs, digits(instance.currency))
         return [p]
     if p.suffix.lower() != ".csv":
         raise ValueError(f"{p.name}: contracts are written as .xlsx or .csv")
@@ -41,7 +42,10 @@ def export_contracts(instance: Any, solution: Solution | dict[str, Any],
     return files
 
 
-def _write_contracts_xlsx(path: Path, tabs: dict[str, tuple[list[str], list[list[Any]]]]) -> None:
+def _write_contracts_xlsx(path: Path, tabs: dict[str, tuple[list[str], list[list[Any]]]],
+                          nd: int = 2) -> None:
+    """Cells keep the exact figures (the rewards of a consortium still sum to
+    its spend); money shows at the currency's precision (``nd`` decimals)."""
     from openpyxl import Workbook
     from openpyxl.styles import Font, PatternFill
     from openpyxl.utils import get_column_letter
@@ -76,7 +80,7 @@ def _write_contracts_xlsx(path: Path, tabs: dict[str, tuple[list[str], list[list
         ]
         for i in money:
             for (cell,) in ws.iter_rows(min_row=2, min_col=i + 1, max_col=i + 1):
-                cell.number_format = "#,##0.000"
+                cell.number_format = "#,##0" + ("." + "0" * nd if nd else "")
         for i, h in enumerate(header):
             w = max([len(h)] + [len(_fmt_cell(r[i])) for r in rows[:500] if r[i] is not None])
             ws.column_dimensions[get_column_letter(i + 1)].width = min(max(w + 2, 8), 50)

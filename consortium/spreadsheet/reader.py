@@ -127,6 +127,7 @@ def _read_csv_dir(
     out: list[tuple[str, str, str | None, list[Any], list[tuple[int, list[Any]]]]] = []
     if not files:
         raise SpreadsheetError([f"{path.name}: the folder holds no .csv files"])
+    wrong: list[str] = []  # files separated by something else than commas, all of them
     for f in files:
         data = f.read_bytes()
         try:
@@ -147,8 +148,18 @@ def _read_csv_dir(
         except csv.Error as e:
             raise SpreadsheetError([f"{path.name}/{f.name}: not valid CSV ({e})"]) from None
         header = rows[0] if rows else []
+        sep = next((c for c in (";", "\t") if len(header) == 1 and c in header[0]), None)
+        if sep is not None:
+            name = "semicolons" if sep == ";" else "tabs"
+            wrong.append(f"{path.name}/{f.name}, row 1: the header is one column "
+                         f"{header[0][:40]!r}: the file is separated by {name}, not commas "
+                         "(Excel saves so where the decimal mark is a comma); save it as "
+                         "\"CSV UTF-8 (comma delimited)\"")
+            continue
         body = [(i + 2, list(r)) for i, r in enumerate(rows[1:])]
         out.append((f.stem, f"{path.name}/{f.name}", None, header, body))
+    if wrong:
+        raise SpreadsheetError(wrong)
     return out
 
 

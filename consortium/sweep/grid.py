@@ -81,7 +81,12 @@ def load_scenarios(path: str) -> Grid:
     """A CSV file (header = paths; empty cell = keep) or a JSON list of {path: value}."""
     p = Path(path)
     try:
-        text = p.read_text(encoding="utf-8-sig")
+        if str(path) == "-":  # standard input
+            from ..io.jsonfile import read_text
+
+            text = read_text("-").removeprefix("\ufeff")
+        else:
+            text = p.read_text(encoding="utf-8-sig")
     except OSError as e:
         raise SweepError(f"--scenarios {path}: cannot read ({e.strerror or e})") from None
     scen: list[dict[str, Any]] = []

@@ -111,7 +111,7 @@ class Master:
                         A=A, row_lo=self.row_lo, row_hi=self.row_hi, col_blocks=[], row_blocks=[])
         )
         h.setOptionValue("output_flag", bool(log))
-        h.setOptionValue("log_to_console", bool(log))
+        hb.log_to_stderr(h, log)
         h.setOptionValue("random_seed", 0)
         h.setOptionValue("time_limit", max(0.05, float(time_limit)))
         h.setOptionValue("mip_rel_gap", float(gap))

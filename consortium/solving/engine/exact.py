@@ -303,6 +303,7 @@ class Engine:
                         None
                         if b is None or p.incumbent is None
                         else abs(b - p.incumbent) / max(abs(p.incumbent), 1e-9),
+                        p.nodes,
                     )
                 )
 
