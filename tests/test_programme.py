@@ -280,3 +280,23 @@ def test_explicit_latest_is_capped_and_schema_has_the_fields():
     for key in ("programme", "composition", "min_regions", "budget_by_year",
                 "total_budget_by_year", "milestones", "starts", "after", "duration"):
         assert f'"{key}"' in text, key
+
+
+def test_report_has_the_timeline_and_spend_by_year(tmp_path):
+    from consortium.report import render_report
+
+    inst = _chain()
+    inst["sponsors"][0]["budget_by_year"] = {"2026": 50.0}
+    sol = solve_verified(inst)
+    html = render_report(from_dict(copy.deepcopy(inst)), sol.to_dict())
+    assert 'id="years"' in html and "Programme years 2026–2028" in html
+    years = html[html.index('id="years"'):html.index('id="unformed"')]
+    assert years.count("<svg") == 2  # the timeline and the spend by year
+    assert ">t1<" in years and ">t2<" in years  # one labelled row per consortium
+    plain = _chain()
+    del plain["programme"]
+    for t in plain["targets"]:
+        t.pop("after", None)
+        t.pop("duration", None)
+    html = render_report(from_dict(plain), solve_verified(plain).to_dict())
+    assert 'id="years"' not in html

@@ -9,9 +9,10 @@ Variables beyond those of :mod:`.rules`:
   the year money is paid in matters (yearly budgets, or a discounted cost);
   ``0 <= spend_at[t,k] <= M_t * start[t,k]`` and ``sum_k spend_at[t,k] =
   spend(t)`` make it exact (one start year is chosen);
-- ``busy[a,t,Y]`` (continuous in [0, 1]): a sits in t and t is active in year
-  Y; ``busy >= m[a,t] + active(t,Y) - 1``, made only for actors whose yearly
-  capacity can bind and targets whose activity in Y depends on the start.
+- ``busy[a,t,k]`` (continuous in [0, 1]): a sits in (or leads) t and t starts
+  in ``v.starts[k]``; ``busy <= start[t,k]``, ``sum_k busy = m[a,t]``. Made
+  only for actors whose yearly capacity can bind in a year whose activity
+  depends on t's start.
 
 A target is *active* in Y when it started in one of the years that cover Y;
 ``active(t,Y)`` is the sum of those ``start`` columns (``y[t]`` when every
@@ -168,72 +169,106 @@ def rule12_by_year(b: Builder, md: ModelData, V: Vars) -> None:
 
 def rule11_capacity_by_year(b: Builder, md: ModelData, V: Vars) -> None:
     """Rule 11 in each year: an actor sits in at most max_consortia active
-    consortia and leads at most max_lead of them."""
+    consortia and leads at most max_lead of them.
+
+    Where an actor's capacity can bind in a year that a target may or may not
+    be active in (its start is not known), its membership is split by start
+    year: ``busy[a,t,k] <= start[t,k]`` and ``sum_k busy[a,t,k] = m[a,t]`` (or
+    ``l[a,t]``), continuous and exact since one start year is chosen, and as
+    tight as the start columns themselves in the LP."""
     pr = md.programme
     assert pr is not None
     ids = md.actor_ids
-    for year in pr.year_list:
-        for what, limit in (("max_consortia", md.max_consortia), ("max_lead", md.max_lead)):
-            _capacity_year(b, md, V, year, what, limit, ids)
+    for what, limit in (("max_consortia", md.max_consortia), ("max_lead", md.max_lead)):
+        lead = what == "max_lead"
+        # Which actors can bind in which year: more possible targets than the limit.
+        binding: dict[int, np.ndarray] = {}
+        for year in pr.year_list:
+            count = np.zeros(md.n_actors, np.int64)
+            for v in V.views:
+                if _cover(md, v, year).any():
+                    local = V.lead_local[v.index] if lead else np.arange(v.n)
+                    np.add.at(count, v.actors[local], 1)
+            binding[year] = count > limit
+        rows: dict[int, list[np.ndarray]] = {y: [] for y in pr.year_list}
+        cols: dict[int, list[np.ndarray]] = {y: [] for y in pr.year_list}
+        for v in V.views:
+            covers = {y: _cover(md, v, y) for y in pr.year_list}
+            years = [y for y in pr.year_list if covers[y].any()]
+            local = V.lead_local[v.index] if lead else np.arange(v.n)
+            anywhere = np.zeros(len(local), bool)
+            for y in years:
+                anywhere |= binding[y][v.actors[local]]
+            hit = local[anywhere]
+            if len(hit) == 0:
+                continue
+            own_cols, own_rows = _own(V, v, hit, lead)
+            certain = [y for y in years if covers[y].all()]
+            for y in certain:  # active in this year whenever formed: the membership itself
+                on = binding[y][v.actors[hit]]
+                keep = on[own_rows]
+                rows[y].append(v.actors[hit][own_rows[keep]])
+                cols[y].append(own_cols[keep])
+            uncertain = [y for y in years if not covers[y].all()]
+            need = np.zeros(len(hit), bool)
+            for y in uncertain:
+                need |= binding[y][v.actors[hit]]
+            if not need.any():
+                continue
+            sel = np.nonzero(need)[0]
+            n, w = len(sel), len(v.starts)
+            busy = b.add_cols(f"busy[{v.target.id}]", n * w, integer=False).reshape(n, w)
+            V.busy.append((v.index, lead, v.actors[hit[sel]], busy))
+            # sum_k busy[i, k] - own(i) = 0
+            mine = np.isin(own_rows, sel)
+            pos = np.searchsorted(sel, own_rows[mine])
+            b.add_rows("11", f"{what} by start year", n,
+                       np.concatenate([np.repeat(np.arange(n), w), pos]),
+                       np.concatenate([busy.ravel(), own_cols[mine]]),
+                       np.concatenate([np.ones(n * w), -np.ones(len(pos))]), 0.0, 0.0, v.index,
+                       _busy_rows(v.target.id, [ids[a] for a in v.actors[hit[sel]]]),
+                       elastic=False)
+            # busy[i, k] <= start[k]
+            st = V.start[v.index]
+            b.add_rows("11", f"{what} only from its start", n * w,
+                       np.concatenate([np.arange(n * w)] * 2),
+                       np.concatenate([busy.ravel(), np.tile(st, n)]),
+                       np.concatenate([np.ones(n * w), -np.ones(n * w)]), -INF, 0.0, v.index,
+                       _fixed_text(f"{v.target.id}: busy only in its start year's years"),
+                       elastic=False)
+            for y in uncertain:
+                on = binding[y][v.actors[hit[sel]]]
+                if not on.any():
+                    continue
+                k = np.nonzero(covers[y])[0]
+                rows[y].append(np.repeat(v.actors[hit[sel]][on], len(k)))
+                cols[y].append(busy[on][:, k].ravel())
+        for y in pr.year_list:
+            actors = np.nonzero(binding[y])[0]
+            if len(actors) == 0 or not rows[y]:
+                continue
+            row_of = np.full(md.n_actors, -1, np.int64)
+            row_of[actors] = np.arange(len(actors))
+            b.add_rows("11", f"{what} in {y}", len(actors), row_of[np.concatenate(rows[y])],
+                       np.concatenate(cols[y]), 1.0, -INF, limit[actors].astype(float), -1,
+                       _capacity_year_rows(ids, actors, what, limit, y))
 
 
-def _capacity_year(b: Builder, md: ModelData, V: Vars, year: int, what: str,
-                   limit: np.ndarray, ids: list[str]) -> None:
-    lead = what == "max_lead"
-    per_target = []  # (view, local actors, their columns per local actor, cover)
-    count = np.zeros(md.n_actors, np.int64)
-    for v in V.views:
-        cover = _cover(md, v, year)
-        if not cover.any():
-            continue
-        local = V.lead_local[v.index] if lead else np.arange(v.n)
-        per_target.append((v, local, cover))
-        np.add.at(count, v.actors[local], 1)
-    binding = np.nonzero(count > limit)[0]
-    if len(binding) == 0:
-        return
-    row_of = np.full(md.n_actors, -1, np.int64)
-    row_of[binding] = np.arange(len(binding))
-    rows, cols = [], []
-    for v, local, cover in per_target:
-        hit = local[row_of[v.actors[local]] >= 0]
-        if len(hit) == 0:
-            continue
-        r = row_of[v.actors[hit]]
-        if lead:
-            pos = np.searchsorted(V.lead_local[v.index], hit)
-            own = [V.lead[v.index][pos]]
-            own_rows = [np.arange(len(hit))]
-        else:
-            counts = v.ptr[hit + 1] - v.ptr[hit]
-            starts = v.ptr[hit]
-            idx = np.concatenate([np.arange(s, s + c) for s, c in zip(starts, counts, strict=True)])
-            own = [V.x[v.index][idx]]
-            own_rows = [np.repeat(np.arange(len(hit)), counts)]
-        if cover.all():  # active in this year whenever formed: the membership itself
-            rows.append(r[own_rows[0]])
-            cols.append(own[0])
-            continue
-        # busy >= member + active - 1: one column per actor, linked here.
-        n = len(hit)
-        busy = b.add_cols(f"busy[{v.target.id},{year}]", n, integer=False)
-        V.busy.append((v.index, year, v.actors[hit], busy, lead))
-        act = V.start[v.index][cover]
-        lr = np.concatenate([np.arange(n), own_rows[0], np.repeat(np.arange(n), len(act))])
-        lc = np.concatenate([busy, own[0], np.tile(act, n)])
-        lv = np.concatenate([np.ones(n), -np.ones(len(own[0])), -np.ones(n * len(act))])
-        tid = v.target.id
-        b.add_rows("11", f"{what} by year link", n, lr, lc, lv, -1.0, INF, v.index,
-                   _busy_rows(tid, [ids[a] for a in v.actors[hit]], year), elastic=False)
-        rows.append(r)
-        cols.append(busy)
-    b.add_rows("11", f"{what} in {year}", len(binding), np.concatenate(rows),
-               np.concatenate(cols), 1.0, -INF, limit[binding].astype(float), -1,
-               _capacity_year_rows(ids, binding, what, limit, year))
+def _own(V: Vars, v: TargetView, hit: np.ndarray, lead: bool) -> tuple[np.ndarray, np.ndarray]:
+    """The membership (or lead) columns of local actors ``hit`` of target v, and
+    for each column the position of its actor in ``hit``."""
+    if lead:
+        pos = np.searchsorted(V.lead_local[v.index], hit)
+        return V.lead[v.index][pos], np.arange(len(hit))
+    counts = v.ptr[hit + 1] - v.ptr[hit]
+    from .rules import _ranges
+
+    idx = _ranges(v.ptr[hit], counts)
+    return V.x[v.index][idx], np.repeat(np.arange(len(hit)), counts)
 
 
-def _busy_rows(tid: str, names: list[str], year: int) -> Callable[[int], str]:
-    return lambda i: f"{tid}: {names[i]} busy in {year} if a member and active"
+def _busy_rows(tid: str, names: list[str]) -> Callable[[int], str]:
+    return lambda i: f"{tid}: {names[i]}'s membership split by start year"
 
 
 def _capacity_year_rows(ids, binding, what, limit, year):

@@ -49,8 +49,8 @@ class Vars:
     spend_at: dict[int, np.ndarray] = field(default_factory=dict)
     # Rule 16, per target with min_regions > 1: (target, columns, region names).
     regions: list[tuple[int, np.ndarray, np.ndarray]] = field(default_factory=list)
-    # SPEC 7.3 capacity by year: (target, year, global actors, columns, lead?).
-    busy: list[tuple[int, int, np.ndarray, np.ndarray, bool]] = field(default_factory=list)
+    # SPEC 7.3 capacity by year: (target, lead?, global actors, columns actors x starts).
+    busy: list[tuple[int, bool, np.ndarray, np.ndarray]] = field(default_factory=list)
 
     def column_targets(self, n_cols: int) -> np.ndarray:
         """The target each column was made for (-1: none)."""
@@ -69,8 +69,8 @@ class Vars:
             out[cols] = ti
         for ti, cols, _ in self.regions:
             out[cols] = ti
-        for ti, _year, _actors, cols, _lead in self.busy:
-            out[cols] = ti
+        for ti, _lead, _actors, cols in self.busy:
+            out[cols.ravel()] = ti
         return out
 
 

@@ -29,6 +29,7 @@ from .figures import (
     figure_sweep,
     top_consortia,
 )
+from .timeline import figure_spend_by_year, figure_timeline
 from .view import read_plan
 
 if TYPE_CHECKING:
@@ -71,6 +72,12 @@ def _css() -> str:
     )
 
 
+def _markup(svg: str | None) -> Any:
+    from markupsafe import Markup
+
+    return None if svg is None else Markup(svg)
+
+
 def render_report(inst: Instance, solution: Solution | dict[str, Any],
                   sweep: SweepResults | None = None, verify_raw: dict[str, Any] | None = None,
                   title: str | None = None) -> str:
@@ -95,6 +102,8 @@ def render_report(inst: Instance, solution: Solution | dict[str, Any],
         ("budgets", "Budgets"),
         ("unformed", "Targets not formed"),
     ]
+    if inst.programme is not None:
+        sections.insert(5, ("years", "Years"))
     if sweep is not None:
         sections.append(("sweep", "Sweep"))
     solver = sol.solver
@@ -298,6 +307,9 @@ def render_report(inst: Instance, solution: Solution | dict[str, Any],
             map_svg=Markup(figure_map(plan)) if plan.consortia else None,
             network_svg=Markup(figure_network(plan)) if plan.consortia else None,
             budgets_svg=Markup(figure_budgets(plan, brows)),
+            timeline_svg=_markup(figure_timeline(plan)),
+            spend_by_year_svg=_markup(figure_spend_by_year(plan)),
+            programme=inst.programme,
             budget_table=budget_table,
             instruments=sorted(instruments.items()),
             colour_by=plan.colour_by,

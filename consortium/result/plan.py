@@ -103,13 +103,11 @@ def _programme_columns(md: ModelData, V: Vars, x: np.ndarray, choices: list[Choi
         ch = by_target.get(ti)
         have = {str(md.region[a]) for a in ch.members} if ch else set()
         x[cols] = [1.0 if g in have else 0.0 for g in names]
-    for ti, year, actors, cols, lead in V.busy:
+    for ti, lead, actors, cols in V.busy:
+        x[cols] = 0.0
         ch = by_target.get(ti)
-        on = ch is not None and ch.start is not None and (
-            ch.start <= year < ch.start + int(md.duration[ti]))
-        if not on:
-            x[cols] = 0.0
+        if ch is None or ch.start is None:
             continue
-        assert ch is not None
+        k = int(np.argmax(md.views[ti].starts == ch.start))
         who = {ch.lead} if lead else set(ch.members)
-        x[cols] = [1.0 if int(a) in who else 0.0 for a in actors]
+        x[cols[:, k]] = [1.0 if int(a) in who else 0.0 for a in actors]
