@@ -44,9 +44,9 @@ class Vars:
     # SPEC 7.3, per target: a column per start year in ``v.starts`` (the y
     # column itself when there is one start year; empty without a programme).
     start: list[np.ndarray] = field(default_factory=list)
-    # Per target: the spend if it starts in each of ``v.starts`` (continuous),
-    # only where the year of the spend matters and the start is not known.
-    spend_at: dict[int, np.ndarray] = field(default_factory=dict)
+    # Targets whose every membership and lead is split by start year (SPEC
+    # 7.3: the year money is paid in matters and the start is not known).
+    spend_split: set[int] = field(default_factory=set)
     # Rule 16, per target with min_regions > 1: (target, columns, region names).
     regions: list[tuple[int, np.ndarray, np.ndarray]] = field(default_factory=list)
     # SPEC 7.3 capacity by year: (target, lead?, global actors, columns actors x starts).
@@ -65,8 +65,6 @@ class Vars:
             out[c] = t
         for ti, starts in enumerate(self.start):
             out[starts] = ti
-        for ti, cols in self.spend_at.items():
-            out[cols] = ti
         for ti, cols, _ in self.regions:
             out[cols] = ti
         for ti, _lead, _actors, cols in self.busy:

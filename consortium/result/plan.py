@@ -89,16 +89,6 @@ def start_vector(md: ModelData, V: Vars, n_cols: int, choices: list[Choice]) -> 
 def _programme_columns(md: ModelData, V: Vars, x: np.ndarray, choices: list[Choice]) -> None:
     """The continuous columns of rule 16 and SPEC 7.3 at their values in the plan."""
     by_target = {ch.target: ch for ch in choices}
-    for ti, q in V.spend_at.items():
-        x[q] = 0.0
-        ch = by_target.get(ti)
-        if ch is not None:
-            v = md.views[ti]
-            k = int(np.argmax(v.starts == ch.start))
-            x[q[k]] = float(sum(md.inst.base(md.inst.actors[a], v.target.id) * (1 + md.rate[a])
-                                for a in ch.members)
-                            + (1 + md.rate[ch.lead]) * float(md.inst.actors[ch.lead].lead_cost
-                                                             or 0.0))
     for ti, cols, names in V.regions:
         ch = by_target.get(ti)
         have = {str(md.region[a]) for a in ch.members} if ch else set()
