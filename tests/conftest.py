@@ -49,6 +49,21 @@ def solve_verified(instance: dict[str, Any] | str | Path, **kw):
     return sol
 
 
+def assert_matches_brute_force(inst: dict[str, Any], **kw):
+    """The optimiser (verified) and the independent brute force agree on
+    feasibility and the optimum of ``inst``; returns the solution."""
+    from bruteforce import brute_force
+
+    expected = brute_force(copy.deepcopy(inst))
+    sol = solve_verified(inst, reasons=False, **kw)
+    if expected.objective is None:
+        assert sol.status.value == "infeasible", kw
+    else:
+        assert sol.status.value == "optimal", kw
+        assert sol.objective == pytest.approx(expected.objective, rel=1e-6, abs=1e-6), kw
+    return sol
+
+
 @pytest.fixture
 def tiny() -> dict[str, Any]:
     """A three-actor, one-target instance that can be checked by hand."""

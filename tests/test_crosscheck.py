@@ -12,9 +12,7 @@ from __future__ import annotations
 
 import copy
 
-import pytest
-from bruteforce import brute_force
-from conftest import solve_verified
+from conftest import assert_matches_brute_force, solve_verified
 from hypothesis import HealthCheck, given, settings
 from strategies import tiny_instances
 
@@ -27,13 +25,7 @@ SETTINGS = settings(max_examples=300, deadline=None, derandomize=True,
 @SETTINGS
 @given(tiny_instances())
 def test_optimum_matches_brute_force(inst):
-    expected = brute_force(copy.deepcopy(inst))
-    sol = solve_verified(inst, reasons=False)
-    if expected.objective is None:
-        assert sol.status == Status.INFEASIBLE
-    else:
-        assert sol.status == Status.OPTIMAL
-        assert sol.objective == pytest.approx(expected.objective, rel=1e-6, abs=1e-6)
+    assert_matches_brute_force(inst)
 
 
 @settings(max_examples=60, deadline=None, derandomize=True,
