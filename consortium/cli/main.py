@@ -10,12 +10,13 @@ solver failed (status ``error``).
 from __future__ import annotations
 
 import os
+import signal
 import sys
 from typing import Any
 
 import click
 
-from ..errors import InputError, InternalError
+from ..errors import InputError, InternalError, Terminated
 from .common import exit_for, new_command, process_start
 
 # command name -> (module in consortium.cli, click command attribute)
@@ -82,8 +83,15 @@ def cli() -> None:
     new_command()
 
 
+def _terminated(signum: int, frame: Any) -> None:
+    raise Terminated()
+
+
 def main() -> None:
     process_start()
+    # SIGTERM stops a command as Ctrl-C does: the search stops, the best plan
+    # so far is written (a solve), the finished scenarios are kept (a sweep).
+    signal.signal(signal.SIGTERM, _terminated)
     try:
         cli(prog_name="consortium")
     except SystemExit as e:

@@ -30,6 +30,8 @@ from .dispatch import run_backend
 from .reasons import unformed_reasons
 from .standalone import STANDALONE_HIGHS
 
+POST_RESERVE_S = 0.35
+
 
 def solve_instance(
     inst: Instance,
@@ -62,9 +64,12 @@ def solve_instance(
     start = initial_plan(b, opts) if timed else None
     run_opts = opts
     if opts.deadline is not None:
-        # Leave time to read the plan and write it (5 %, at least 0.1 s).
+        # Leave time to read the plan, check and write it: 5 %, at least
+        # POST_RESERVE_S (a provincial plan takes about 0.2 s from the solver's
+        # columns to the file, and HiGHS may take a moment to stop).
         total = opts.time_limit or (opts.deadline - time.monotonic())
-        run_opts = replace(opts, time_limit=opts.remaining(reserve=max(0.1, 0.05 * total)))
+        run_opts = replace(opts, time_limit=opts.remaining(reserve=max(POST_RESERVE_S,
+                                                                       0.05 * total)))
     raw = run_backend(b, run_opts, backend, start)
     sol = solution_from_raw(b, raw, time.perf_counter() - t0)
     if raw.status == Status.INFEASIBLE and diagnose:
@@ -77,7 +82,11 @@ def solve_instance(
             "single rule to blame"
         ]
     if sol.status.has_plan and reasons:
-        sol.unformed = unformed_reasons(b, sol, opts)
+        ropts = opts
+        if opts.deadline is not None:  # the plan is in hand: keep the time to write it
+            total = opts.time_limit or 0.0
+            ropts = replace(opts, deadline=opts.deadline - max(POST_RESERVE_S, 0.03 * total))
+        sol.unformed = unformed_reasons(b, sol, ropts)
     return sol
 
 
@@ -130,6 +139,9 @@ def _solver_info(raw: RawResult | None, total: float, b: Built) -> dict[str, Any
         info["message"] = raw.message
         if raw.interrupted:
             info["interrupted"] = True
+        if raw.stopped:
+            # what stopped the search: "time limit", "gap", "Ctrl-C" or "SIGTERM"
+            info["stopped_by"] = raw.stopped
     return info
 
 
