@@ -204,8 +204,9 @@ def run_highs(lm: LinearModel, opts: SolverOptions, start: np.ndarray | None = N
         # then disagrees with the objective it reports: solve again without it.
         h.clearSolver()
         if end is not None:
-            opts = replace(opts, time_limit=max(end - time.monotonic(), 0.05))
-            h.setOptionValue("time_limit", float(opts.time_limit))
+            left = max(end - time.monotonic(), 0.05)
+            opts = replace(opts, time_limit=left)
+            h.setOptionValue("time_limit", left)
         finished, stopped2 = run_guarded(h, opts.time_limit)
         stopped = stopped2 or stopped
         retried = True

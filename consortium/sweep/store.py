@@ -11,13 +11,13 @@ scenario is one transaction, so a file is never half written.
 from __future__ import annotations
 
 import json
-import os
 import sqlite3
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ..io.jsonfile import atomic_path
 from .paths import SweepError
 
 if TYPE_CHECKING:
@@ -262,8 +262,6 @@ def export_parquet(results: str | Path, out: str | Path) -> int:
     md = dict(table.schema.metadata or {})
     md[b"consortium_sweep"] = json.dumps(meta).encode()
     table = table.replace_schema_metadata(md)
-    Path(out).parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(str(out) + ".tmp")
-    pq.write_table(table, tmp)
-    os.replace(tmp, out)
+    with atomic_path(out) as tmp:
+        pq.write_table(table, tmp)
     return len(df)
