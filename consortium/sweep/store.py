@@ -75,7 +75,7 @@ class Store:
             )
             c.execute("COMMIT")
         except BaseException:
-            c.execute("ROLLBACK")
+            _rollback(c)
             raise
 
     def tables(self) -> set[str]:
@@ -124,11 +124,21 @@ class Store:
                 c.execute("INSERT INTO plans VALUES (?, ?)", (res["scenario"], res["plan"]))
             c.execute("COMMIT")
         except BaseException:
-            c.execute("ROLLBACK")
+            _rollback(c)
             raise
 
     def close(self) -> None:
         self.con.close()
+
+
+def _rollback(c: sqlite3.Connection) -> None:
+    """Undo the open transaction, if SQLite has not already (it rolls back by
+    itself on a full disk): the error that got here is the one to report."""
+    if c.in_transaction:
+        try:
+            c.execute("ROLLBACK")
+        except sqlite3.DatabaseError:
+            pass
 
 
 def remove_results(path: Path) -> None:
