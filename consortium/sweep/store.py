@@ -36,6 +36,12 @@ def _q(name: str) -> str:
 def _cell(v: Any) -> Any:
     if isinstance(v, (dict, list)):
         return json.dumps(v, ensure_ascii=False)
+    if isinstance(v, int) and not isinstance(v, bool) and not -(2**63) <= v < 2**63:
+        # beyond SQLite's INTEGER: a REAL if a float holds it, else its digits
+        try:
+            return float(v)
+        except OverflowError:
+            return str(v)
     return v
 
 
