@@ -19,7 +19,7 @@ import numpy as np
 
 from ..model.linear import LinearModel
 from .base import Progress, RawResult, SolverOptions, Status
-from .runs import ABANDONED, GAP, INTERRUPTS, TIME_LIMIT, run_guarded
+from .runs import ABANDONED, GAP, INTERRUPTS, MEMORY_LIMIT, TIME_LIMIT, run_guarded
 
 MS = highspy.HighsModelStatus
 # HiGHS model status -> our status, given whether a primal solution exists.
@@ -227,9 +227,17 @@ def run_highs(lm: LinearModel, opts: SolverOptions, start: np.ndarray | None = N
         head = h.modelStatusToString(ms)
         if ms == MS.kTimeLimit:
             stopped = stopped or TIME_LIMIT
+        elif ms == MS.kMemoryLimit:
+            stopped = MEMORY_LIMIT  # whatever else was asked, memory is what stopped it
     if ms == MS.kOptimal and mip and opts.gap > 0 and gap is not None and gap > 0:
         stopped = stopped or GAP
         head = f"Optimal within the gap asked for ({gap:.3g} <= {opts.gap:g})"
+    if x is None and start is not None and status not in (Status.INFEASIBLE, Status.ERROR) \
+            and lm.is_feasible(start):
+        # stopped before HiGHS had a plan of its own (a limit): the start stands
+        x, obj, status = np.asarray(start, float), _own_value(lm, np.asarray(start, float)), \
+            Status.FEASIBLE
+        head += "; returned the starting plan"
     best = inc.best() if inc is not None and status != Status.INFEASIBLE else None
     if best is not None and best[0] > _own_value(lm, x) + 1e-9 * max(1.0, abs(best[0])):
         # never hand back less than HiGHS reported finding (it should not happen)

@@ -22,6 +22,7 @@ from ..errors import interrupt_name
 TIME_LIMIT = "time limit"
 INTERRUPTS = ("Ctrl-C", "SIGTERM")
 GAP = "gap"  # HiGHS stopped at the gap asked for (status optimal)
+MEMORY_LIMIT = "memory limit"  # HiGHS ran out of memory (its kMemoryLimit)
 
 GRACE_INTERRUPT_S = 2.0  # how long to wait for HiGHS after Ctrl-C
 

@@ -17,6 +17,11 @@ import click
 from ..errors import InputError, InternalError
 
 EXIT_OK, EXIT_NO_PLAN, EXIT_INVALID, EXIT_INTERNAL, EXIT_SOLVER_ERROR = 0, 1, 2, 3, 4
+EXIT_OUT_OF_MEMORY = 5
+
+OUT_OF_MEMORY = ("out of memory: the command needs more memory than this process may use "
+                 "(ulimit -v, a container's limit); no output is left half-written. Try "
+                 "fewer --threads, --method decompose for a large model, or more memory")
 
 # --time-limit counts from here: start-up included (see ``started``).
 _STARTED = time.monotonic()

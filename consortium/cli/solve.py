@@ -7,7 +7,16 @@ from typing import Any
 
 import click
 
-from .common import EXIT_NO_PLAN, EXIT_OK, EXIT_SOLVER_ERROR, fail, load_instance, started
+from .common import (
+    EXIT_NO_PLAN,
+    EXIT_OK,
+    EXIT_OUT_OF_MEMORY,
+    EXIT_SOLVER_ERROR,
+    OUT_OF_MEMORY,
+    fail,
+    load_instance,
+    started,
+)
 
 
 @click.command("solve")
@@ -100,6 +109,9 @@ def solve_command(instance: str, output: str | None, as_json: bool, time_limit: 
             for d in sol.diagnosis or [f"no plan: {sol.status.value}"]:
                 click.echo(d, err=True)
         code = EXIT_SOLVER_ERROR if sol.status == Status.ERROR else EXIT_NO_PLAN
+        if sol.solver.get("stopped_by") == "memory limit":
+            click.echo(f"error: {OUT_OF_MEMORY}", err=True)
+            code = EXIT_OUT_OF_MEMORY
     sys.exit(code)
 
 
