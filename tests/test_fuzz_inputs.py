@@ -359,7 +359,7 @@ def test_import_any_csv_folder(tmp_path_factory, slow):
                 f.write_bytes(raw[:at] + data.draw(st.sampled_from(
                     [b"\xff\xfe", b"\x00", b'"', b"\r", b",,,", b"\n\n"])) + raw[at:])
                 continue
-            text = f.read_text(encoding="utf-8-sig")
+            text = f.read_text(encoding="utf-8-sig", errors="surrogateescape")
             rows = list(csv.reader(text.splitlines()))
             if not rows:
                 continue
@@ -374,7 +374,7 @@ def test_import_any_csv_folder(tmp_path_factory, slow):
                     rows[r][c] = cell
                 else:
                     rows[r].append(cell)
-            with open(f, "w", newline="", encoding="utf-8", errors="surrogatepass") as out:
+            with open(f, "w", newline="", encoding="utf-8", errors="surrogateescape") as out:
                 csv.writer(out).writerows(rows)
         check(["import", d, "-o", d.with_name("i.json")], one_line=False)
 

@@ -42,6 +42,10 @@ class Plan:
         return {a for a, ts in self.joins.items() if len(ts) > 1}
 
 
+def _known_id(v: Any, known: set[str]) -> bool:
+    return isinstance(v, str) and v in known
+
+
 def _finite(v: Any) -> bool:
     if isinstance(v, bool) or not isinstance(v, (int, float)):
         return False
@@ -74,19 +78,19 @@ def read_plan(inst: Instance, sol: Any, source: str = "solution") -> Plan:
             raise ReportError(f"{p}: must be an object")
         for key, known, what in (("target", targets, "target"), ("site", sites, "site"),
                                  ("lead", actors, "actor")):
-            if c.get(key) not in known:
+            if not _known_id(c.get(key), known):
                 raise ReportError(f"{p}.{key}: unknown {what} {c.get(key)!r} (not in the instance)")
         members = c.get("members")
         if not isinstance(members, list):
             raise ReportError(f"{p}.members: must be a list of actor ids")
         for j, a in enumerate(members):
-            if a not in actors:
+            if not _known_id(a, actors):
                 raise ReportError(f"{p}.members[{j}]: unknown actor {a!r} (not in the instance)")
         contracts = c.get("contracts") or []
         if not isinstance(contracts, list):
             raise ReportError(f"{p}.contracts: must be a list")
         for j, k in enumerate(contracts):
-            if not isinstance(k, dict) or k.get("actor") not in actors:
+            if not isinstance(k, dict) or not _known_id(k.get("actor"), actors):
                 raise ReportError(f"{p}.contracts[{j}].actor: unknown actor "
                                   f"{k.get('actor') if isinstance(k, dict) else k!r}")
             for num in ("base", "lead_fee", "bonus", "reward"):
@@ -113,7 +117,7 @@ def read_plan(inst: Instance, sol: Any, source: str = "solution") -> Plan:
     if not isinstance(unformed, list):
         raise ReportError(f"{source}: unformed: must be a list")
     for i, u in enumerate(unformed):
-        if not isinstance(u, dict) or u.get("target") not in targets:
+        if not isinstance(u, dict) or not _known_id(u.get("target"), targets):
             raise ReportError(f"{source}: unformed[{i}].target: unknown target "
                               f"{u.get('target') if isinstance(u, dict) else u!r}")
         if not isinstance(u.get("reason", ""), str):
