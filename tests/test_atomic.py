@@ -81,10 +81,19 @@ def digest(p: Path) -> str:
     return hashlib.sha256(p.read_bytes()).hexdigest()
 
 
-@pytest.mark.parametrize("name", [c[0] for c in commands(Path("."), Path("."), Path("."))])
-def test_killed_before_the_rename_leaves_every_old_file(tmp_path, demo_plan, demo_sweep, name):
+NAMES = [c[0] for c in commands(Path("."), Path("."), Path("."))]
+
+
+@pytest.mark.parametrize("name,every", [(n, False) for n in NAMES]
+                         + [pytest.param(n, True, marks=pytest.mark.slow) for n in NAMES])
+def test_killed_before_the_rename_leaves_every_old_file(tmp_path, demo_plan, demo_sweep, name,
+                                                         every):
+    """The default run kills each command at its last output's rename (every
+    output before it already renamed); ``-m slow`` at each output in turn."""
     [(_, args, outs)] = [c for c in commands(tmp_path, demo_plan, demo_sweep) if c[0] == name]
     for n, out in enumerate(outs, start=1):
+        if not every and n < len(outs):
+            continue
         for o in outs:
             o.write_bytes(OLD)
         before = {o: digest(o) for o in outs}
@@ -107,6 +116,7 @@ def test_killed_before_the_rename_leaves_every_old_file(tmp_path, demo_plan, dem
             assert o.read_bytes() == OLD, f"{o} damaged by a kill during the write"
 
 
+@pytest.mark.slow
 def test_random_kills_during_a_large_write(tmp_path):
     """``consortium generate --preset provincial`` writes about 2 MB; killed at
     random moments (seeded), the output is always the old or the new file."""
@@ -119,7 +129,7 @@ def test_random_kills_during_a_large_write(tmp_path):
     new = ref.read_bytes()
     rng = random.Random(18)
     outcomes = {"old": 0, "new": 0}
-    for _ in range(4):
+    for _ in range(8):
         out.write_bytes(OLD)
         p = subprocess.Popen([sys.executable, "-m", "consortium", *args, "-o", str(out)],
                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)

@@ -383,3 +383,15 @@ def test_import_any_csv_folder(tmp_path_factory, slow):
 
 def test_count_is_reported():
     print(f"fuzzed runs in this session (this worker): {COUNT}")
+
+
+@pytest.mark.parametrize("objective", ["204.99", [204.99], {"value": 204.99}, True, None,
+                                       10**400, -1e308])
+def test_verify_objective_of_any_type_is_a_violation_not_a_traceback(demo_plan, tmp_path,
+                                                                     objective):
+    """The issue's case: ``verify`` raised TypeError in ``_fmt`` for these."""
+    doc = dict(demo_plan, objective=objective)
+    p = write(tmp_path / "sol.json", json.dumps(doc))
+    r = check(["verify", DEMO, p])
+    assert r.exit_code == 1
+    assert "objective" in r.output

@@ -45,8 +45,10 @@ def instances(tmp_path_factory):
     return get
 
 
-def solve_limited(path: Path, limit: float, method: str, tmp: Path) -> dict:
-    """One limited solve under the probe; the checks every run must pass."""
+def solve_limited(path: Path, limit: float, method: str, tmp: Path, slack: float = 0.0) -> dict:
+    """One limited solve under the probe; the checks every run must pass.
+    ``slack``: seconds allowed beyond S + 10 % for a machine loaded by the
+    rest of the test suite (the slow test, run alone, allows none)."""
     rec, out = tmp / f"rec-{method}-{limit}.txt", tmp / f"plan-{method}-{limit}.json"
     cmd = [sys.executable, str(PROBE), str(rec), "solve", str(path), "--time-limit", str(limit),
            "--method", method, "--no-reasons", "-o", str(out)]
@@ -55,7 +57,7 @@ def solve_limited(path: Path, limit: float, method: str, tmp: Path) -> dict:
     elapsed = time.monotonic() - t
     assert p.returncode == 0, p.stderr[-2000:]
     assert "Traceback" not in p.stderr
-    assert elapsed <= 1.1 * limit, f"{elapsed:.2f} s for --time-limit {limit}"
+    assert elapsed <= 1.1 * limit + slack, f"{elapsed:.2f} s for --time-limit {limit}"
     data = json.loads(out.read_text())
     raw = json.loads(path.read_text())
     res = verify_solution(raw, data)
@@ -83,7 +85,9 @@ def solve_limited(path: Path, limit: float, method: str, tmp: Path) -> dict:
 
 def test_time_limit_keeps_the_best_plan_and_returns_on_time(instances, tmp_path):
     # HiGHS alone needs 25-60 s on a provincial instance: the limit binds
-    r = solve_limited(instances(1), 5.0, "mip", tmp_path)
+    # the default run shares 2 cores with the rest of the suite: 1.5 s of slack
+    # for being starved of CPU (the slow test below holds S + 10 % exactly)
+    r = solve_limited(instances(1), 5.0, "mip", tmp_path, slack=1.5)
     assert r["status"] == "feasible"
 
 

@@ -239,6 +239,7 @@ def test_dask_worker_killed_once_its_scenarios_are_retried(monkeypatch, tmp_path
     assert all(x["status"] == "optimal" for x in got)
 
 
+@pytest.mark.slow
 def test_dask_worker_killed_every_time_is_recorded_then_resumed(monkeypatch, tmp_path):
     out = tmp_path / "lost.sqlite"
     with cluster(monkeypatch, **{FAULT_ENV: "kill@4"}) as c:

@@ -29,10 +29,40 @@ _FROM_IMPORT = False
 
 
 def process_start() -> None:
-    """The console script starts: its command counts from the import (the
-    process's start-up included)."""
-    global _FROM_IMPORT
+    """The console script starts: its command counts from the process's own
+    start (the interpreter's start-up and the imports included), read from
+    /proc where there is one, else from the import of this module."""
+    global _FROM_IMPORT, _STARTED
     _FROM_IMPORT = True
+    age = _process_age()
+    if age is not None and 0.0 <= age < 60.0:
+        _STARTED = min(_STARTED, time.monotonic() - age)
+
+
+def _process_age() -> float | None:
+    """Seconds since this process started (Linux), or None."""
+    import os
+
+    try:
+        with open("/proc/self/stat", "rb") as f:
+            fields = f.read().rsplit(b")", 1)[1].split()
+        with open("/proc/uptime", "rb") as f:
+            uptime = float(f.read().split()[0])
+        return uptime - int(fields[19]) / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+_LIMITED = False  # a command with --time-limit ran: exit without the interpreter's teardown
+
+
+def time_limited() -> None:
+    global _LIMITED
+    _LIMITED = True
+
+
+def is_time_limited() -> bool:
+    return _LIMITED
 
 
 def new_command() -> None:

@@ -169,7 +169,12 @@ def main() -> None:
         # command that imported the back end can have one (importing it here
         # would load highspy on the way out of every command).
         runs = sys.modules.get("consortium.backends.runs")
-        if runs is not None and runs.ABANDONED.any_running():
+        from .common import is_time_limited
+
+        # a HiGHS run left going, or a command on the clock (the interpreter's
+        # teardown of the model's arrays and HiGHS objects takes a while):
+        # every output is written and flushed already
+        if is_time_limited() or (runs is not None and runs.ABANDONED.any_running()):
             sys.stdout.flush()
             sys.stderr.flush()
             os._exit(e.code if isinstance(e.code, int) else 1)

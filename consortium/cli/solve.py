@@ -16,6 +16,7 @@ from .common import (
     fail,
     load_instance,
     started,
+    time_limited,
 )
 
 
@@ -70,6 +71,7 @@ def solve_command(instance: str, output: str | None, as_json: bool, time_limit: 
     opts = SolverOptions(**st, log=log)
     if opts.time_limit is not None:
         opts.deadline = started() + opts.time_limit
+        time_limited()
     show_progress = progress if progress is not None else (sys.stderr.isatty() and not as_json)
     sol = _solve_with_progress(inst, raw, opts, backend, not no_reasons, not no_verify,
                                show_progress)

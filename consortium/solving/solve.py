@@ -73,8 +73,10 @@ def solve_instance(
         # POST_RESERVE_S (a provincial plan takes about 0.2 s from the solver's
         # columns to the file, and HiGHS may take a moment to stop).
         total = opts.time_limit or (opts.deadline - time.monotonic())
-        run_opts = replace(opts, time_limit=opts.remaining(reserve=max(POST_RESERVE_S,
-                                                                       0.05 * total)))
+        # (twice the build's time too: on a loaded machine everything after the
+        # solve slows down as the build did)
+        reserve = max(POST_RESERVE_S, 0.05 * total, 2.0 * b.build_s)
+        run_opts = replace(opts, time_limit=opts.remaining(reserve=reserve))
     raw = run_backend(b, run_opts, backend, start)
     sol = solution_from_raw(b, raw, time.perf_counter() - t0)
     if raw.status == Status.INFEASIBLE and diagnose:
