@@ -84,7 +84,11 @@ def digest(p: Path) -> str:
 NAMES = [c[0] for c in commands(Path("."), Path("."), Path("."))]
 
 
-@pytest.mark.parametrize("name,every", [(n, False) for n in NAMES]
+# the default run: one command per kind of writer (JSON, csv, html, xlsx, png)
+QUICK = ["solve --contracts csv", "report", "import --from-instance", "plot", "stress --table"]
+
+
+@pytest.mark.parametrize("name,every", [(n, False) for n in QUICK]
                          + [pytest.param(n, True, marks=pytest.mark.slow) for n in NAMES])
 def test_killed_before_the_rename_leaves_every_old_file(tmp_path, demo_plan, demo_sweep, name,
                                                          every):
