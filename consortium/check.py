@@ -21,6 +21,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .io.jsonfile import atomic_path, write_atomic
+
 SKIP_SUFFIXES = (".expected.json", ".solution.json", ".sol.json")
 
 
@@ -176,7 +178,7 @@ def update(outcomes: list[Outcome], plans: bool = True) -> list[str]:
             if o.expected and "leads" in o.expected:
                 new["leads"] = o.got["leads"]
         old = o.expected
-        expected_path(Path(o.path)).write_text(json.dumps(new, indent=1) + "\n")
+        write_atomic(expected_path(Path(o.path)), json.dumps(new, indent=1) + "\n")
         changes.append(
             f"{o.path}: {'created' if old is None else 'updated'} "
             f"({(old or {}).get('status')} {(old or {}).get('objective')} -> "
@@ -196,4 +198,5 @@ def junit(outcomes: list[Outcome], path: str | Path) -> None:
             f = ET.SubElement(case, "failure", message=o.verdict)
             f.text = "\n".join(o.details) or json.dumps(o.got)
     Path(path).parent.mkdir(parents=True, exist_ok=True)
-    ET.ElementTree(suite).write(path, encoding="utf-8", xml_declaration=True)
+    with atomic_path(path) as tmp:
+        ET.ElementTree(suite).write(tmp, encoding="utf-8", xml_declaration=True)

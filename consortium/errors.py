@@ -54,3 +54,14 @@ class InternalError(ConsortiumError):
 class InstanceError(InputError):
     """An invalid instance (or JSON) file. ``errors`` holds one ``path: message``
     line per problem, the JSON path first (``targets[3].sites[0]: ...``)."""
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, delivered the way Ctrl-C is: the command stops the search and
+    returns the best plan so far (see ``consortium.cli.main``). A subclass of
+    :class:`KeyboardInterrupt`, so every place that handles Ctrl-C handles it."""
+
+
+def interrupt_name(e: BaseException) -> str:
+    """What an interrupt was, for messages: ``"SIGTERM"`` or ``"Ctrl-C"``."""
+    return "SIGTERM" if isinstance(e, Terminated) else "Ctrl-C"

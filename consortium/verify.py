@@ -46,7 +46,8 @@ DEFAULT_LEAD_TYPES: dict[str, frozenset[str]] = {
 }
 DEFAULT_WEIGHTS: dict[str, float] = {"value": 1.0, "cost": 1.0, "distance": 0.0, "ties": 0.0}
 PLAN_STATUSES = ("optimal", "feasible")
-NO_PLAN_STATUSES = ("infeasible", "no_solution")
+# "error" (the solver failed) is this tool's extension of the spec's four.
+NO_PLAN_STATUSES = ("infeasible", "no_solution", "error")
 SOLUTION_FORMAT = "consortium-solution/1"
 
 # Section 4 arithmetic is compared with `tol` relative plus this absolute slack,
@@ -115,7 +116,10 @@ def _num(x: Any) -> float | None:
         return x if math.isfinite(x) else None
     if t is not int and (isinstance(x, bool) or not isinstance(x, (int, float))):
         return None
-    v = float(x)
+    try:
+        v = float(x)
+    except OverflowError:  # an integer beyond any float
+        return None
     return v if math.isfinite(v) else None
 
 
@@ -135,13 +139,19 @@ def _close(a: float, b: float, tol: float) -> bool:
     return abs(a - b) <= tol * max(abs(a), abs(b)) + ABS_TOL
 
 
-def _fmt(x: float | None) -> str:
-    """Short human number: 47.86 rather than 47.860000000000007."""
+def _fmt(x: Any) -> str:
+    """Short human number: 47.86 rather than 47.860000000000007. Anything that
+    is not a number (a file may hold a string, a list, an object) is shown as
+    JSON would show it, shortened."""
     if x is None:
         return "n/a"
-    if not math.isfinite(x):
-        return str(x)
-    return f"{round(x, 6):.12g}"
+    if isinstance(x, bool) or not isinstance(x, (int, float)):
+        text = repr(x)
+        return text if len(text) <= 40 else text[:37] + "..."
+    v = _num(x)
+    if v is None:
+        return str(x) if isinstance(x, float) else f"{str(x)[:12]}..."
+    return f"{round(v, 6):.12g}"
 
 
 def _q(x: Any) -> str:

@@ -2,7 +2,9 @@
 ``consortium.solving.runner.HOOK_ENV`` (conftest sets it): with
 ``CONSORTIUM_SWEEP_FAULT=kill@3,raise@5,busy@2`` a worker kills itself at
 scenario 3, raises at scenario 5 and, at scenario 2, acts as if a runaway
-HiGHS run blocked the first local worker."""
+HiGHS run blocked the first local worker. ``killonce@3`` kills the worker at
+scenario 3 only the first time (a marker file in ``CONSORTIUM_SWEEP_FAULT_DIR``),
+so that a retry of the scenario succeeds."""
 
 from __future__ import annotations
 
@@ -12,6 +14,7 @@ import signal
 from consortium.solving.runner import WorkerBlocked
 
 FAULT_ENV = "CONSORTIUM_SWEEP_FAULT"
+FAULT_DIR_ENV = "CONSORTIUM_SWEEP_FAULT_DIR"
 
 
 def inject(sid: int, worker: str = "") -> None:
@@ -22,6 +25,13 @@ def inject(sid: int, worker: str = "") -> None:
         what, _, at = item.partition("@")
         if at.strip() == str(sid):
             if what == "kill":
+                os.kill(os.getpid(), signal.SIGKILL)
+            if what == "killonce":
+                marker = os.path.join(os.environ[FAULT_DIR_ENV], f"killed-{sid}")
+                try:
+                    os.close(os.open(marker, os.O_CREAT | os.O_EXCL))
+                except FileExistsError:
+                    continue
                 os.kill(os.getpid(), signal.SIGKILL)
             if what == "busy":
                 if worker.startswith("local-0:"):

@@ -33,8 +33,10 @@ def provincial(tmp_path_factory):
 MARKERS = {"mip": ("Solving MIP model", "Presolving model"), "decompose": ("step 2:",)}
 
 
-@pytest.mark.parametrize("method", ["mip", "decompose"])
-def test_ctrl_c_returns_the_best_plan_so_far(provincial, tmp_path, method):
+@pytest.mark.parametrize("method,sig", [("mip", signal.SIGINT), ("decompose", signal.SIGINT),
+                                        ("mip", signal.SIGTERM)])
+def test_ctrl_c_returns_the_best_plan_so_far(provincial, tmp_path, method, sig):
+    """Ctrl-C (SIGINT), and SIGTERM the same way (issue 18)."""
     out = tmp_path / "plan.json"
     # gap 0 and a long limit: neither method finishes this instance in the
     # seconds before the interrupt (35-70 s exact on 2 cores)
@@ -59,7 +61,7 @@ def test_ctrl_c_returns_the_best_plan_so_far(provincial, tmp_path, method):
     time.sleep(1.0)
     assert p.poll() is None, "the solve finished before it could be interrupted"
     t = time.monotonic()
-    p.send_signal(signal.SIGINT)
+    p.send_signal(sig)
     rc = p.wait(60)
     stopped_after = time.monotonic() - t
     reader.join(5)
@@ -67,6 +69,9 @@ def test_ctrl_c_returns_the_best_plan_so_far(provincial, tmp_path, method):
     assert stopped_after < 30
     data = json.loads(out.read_text())
     assert data["solver"].get("interrupted") is True
+    name = "SIGTERM" if sig == signal.SIGTERM else "Ctrl-C"
+    assert data["solver"].get("stopped_by") == name, data["solver"]
+    assert name in data["solver"]["message"], data["solver"]["message"]
     assert data["status"] in ("feasible", "optimal")
     res = verify_solution(json.loads(provincial.read_text()), data)
     assert res.ok, [v.message for v in res.violations]

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+from ..io.jsonfile import atomic_path
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -78,15 +78,8 @@ def write_table(df: pd.DataFrame, path: str | Path) -> None:
     kind = TABLE_SUFFIXES.get(p.suffix.lower())
     if kind is None:
         raise ValueError(f"--table: {p}: unknown extension (use .csv or .parquet)")
-    p.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=p.parent, prefix=f".{p.name}.", suffix=".tmp")
-    os.close(fd)
-    try:
+    with atomic_path(p) as tmp:
         if kind == "csv":
             df.to_csv(tmp, index=False)
         else:
             df.to_parquet(tmp, index=False)
-        os.replace(tmp, p)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise

@@ -84,4 +84,7 @@ class RawResult:
     solver: str
     version: str
     message: str = ""
-    interrupted: bool = False
+    interrupted: bool = False  # Ctrl-C or SIGTERM stopped it
+    # What stopped the search before it finished: "time limit", "gap" (the gap
+    # asked for reached), "Ctrl-C", "SIGTERM"; None: it ran to its end.
+    stopped: str | None = None

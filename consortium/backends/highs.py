@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import sys
 import time
+from dataclasses import replace
 from typing import Any
 
 import highspy
@@ -18,7 +19,7 @@ import numpy as np
 
 from ..model.linear import LinearModel
 from .base import Progress, RawResult, SolverOptions, Status
-from .runs import ABANDONED, run_guarded
+from .runs import ABANDONED, GAP, INTERRUPTS, MEMORY_LIMIT, TIME_LIMIT, run_guarded
 
 MS = highspy.HighsModelStatus
 # HiGHS model status -> our status, given whether a primal solution exists.
@@ -128,19 +129,70 @@ def log_to_stderr(h: highspy.Highs, on: bool) -> None:
         h.cbLogging.subscribe(_write_log)
 
 
+class Incumbents:
+    """The plans HiGHS reports through its improving-solution callback while it
+    runs (in the original space, every column), the best few kept. A run cut
+    off at its deadline -- HiGHS's presolve and some of its heuristics look at
+    neither the clock nor a cancel request -- still hands back the best plan
+    HiGHS had found, never only the plan it started from."""
+
+    KEEP = 4
+
+    def __init__(self, lm: LinearModel):
+        self.lm = lm
+        self.found: list[tuple[float, float, np.ndarray]] = []  # (objective, seconds, x)
+        self.bound: float | None = None
+        self.count = 0
+
+    def record(self, e: Any) -> None:
+        out = e.data_out
+        x = np.array(out.mip_solution, dtype=float)  # a copy: HiGHS reuses its buffer
+        if len(x) != self.lm.n_cols:
+            return
+        self.count += 1
+        b = float(out.mip_dual_bound)
+        if np.isfinite(b):
+            self.bound = b if self.bound is None else min(self.bound, b)
+        z = float(self.lm.obj @ x + self.lm.obj_offset)  # our own value, not HiGHS's
+        self.found.append((z, float(out.running_time), x))
+        self.found.sort(key=lambda f: -f[0])
+        del self.found[self.KEEP:]
+
+    def best(self) -> tuple[float, float, np.ndarray] | None:
+        """The best recorded plan that satisfies every row and bound."""
+        for z, t, x in self.found:
+            if self.lm.is_feasible(x):
+                return z, t, x
+        return None
+
+
+def _stop_message(stopped: str | None) -> str:
+    return {TIME_LIMIT: "Time limit reached", "Ctrl-C": "Interrupted by Ctrl-C",
+            "SIGTERM": "Stopped by SIGTERM"}.get(stopped or "", "Interrupted")
+
+
 def run_highs(lm: LinearModel, opts: SolverOptions, start: np.ndarray | None = None,
               h: highspy.Highs | None = None) -> RawResult:
     """Solve ``lm`` with HiGHS (or re-solve a Highs object already holding it),
     from the plan ``start`` if given, within ``opts``."""
     t0 = time.perf_counter()
+    # The time limit counts from here: loading the model is part of it.
+    end = None if opts.time_limit is None else time.monotonic() + opts.time_limit
     if h is None:
         h = to_highs(lm)
+    if end is not None:
+        opts = replace(opts, time_limit=max(end - time.monotonic(), 0.05))
     apply_options(h, opts)
     if start is not None:
         sol = highspy.HighsSolution()
         sol.col_value = list(start)
         sol.value_valid = True
         h.setSolution(sol)
+    mip = bool(lm.integer.any())
+    inc = Incumbents(lm) if mip else None
+    hooks: list[tuple[Any, Any]] = []  # (callback, function): ours, unsubscribed after the run
+    if inc is not None:
+        hooks.append((h.cbMipImprovingSolution, inc.record))
     if opts.on_progress is not None:
         cb = opts.on_progress
 
@@ -150,19 +202,16 @@ def run_highs(lm: LinearModel, opts: SolverOptions, start: np.ndarray | None = N
             cb(Progress(out.running_time, inc, out.mip_dual_bound, out.mip_gap,
                         int(out.mip_node_count)))
 
-        h.cbMipLogging.subscribe(_report)
-        h.cbMipImprovingSolution.subscribe(_report)
-    finished, interrupted = run_guarded(h, opts.time_limit)
-    if opts.on_progress is not None and finished:
-        h.cbMipLogging.clear()
-        h.cbMipImprovingSolution.clear()
+        hooks += [(h.cbMipLogging, _report), (h.cbMipImprovingSolution, _report)]
+    for hook, fn in hooks:
+        hook.subscribe(fn)
+    finished, stopped = run_guarded(h, opts.time_limit)
     if not finished:
         # HiGHS did not stop (its presolve does not always look at the clock or
         # at cancelSolve). Leave it running in its daemon thread and answer with
-        # the starting plan, so the command returns on time.
-        return _cut_off(start, t0, interrupted,
-                        "time limit reached before HiGHS finished presolve; returned the starting "
-                        "plan")
+        # the best plan it reported, or the starting plan, so the command
+        # returns on time.
+        return _cut_off(lm, start, inc, t0, stopped)
     ms, info, has_plan = _outcome(h)
     retried = False
     if start is not None and has_plan and finished and not _objective_consistent(lm, h, info):
@@ -171,19 +220,47 @@ def run_highs(lm: LinearModel, opts: SolverOptions, start: np.ndarray | None = N
         # "optimal" (r04 in the regression set shows it). The plan it returns
         # then disagrees with the objective it reports: solve again without it.
         h.clearSolver()
-        finished, interrupted = run_guarded(h, opts.time_limit)
+        if end is not None:
+            left = max(end - time.monotonic(), 0.05)
+            opts = replace(opts, time_limit=left)
+            h.setOptionValue("time_limit", left)
+        finished, stopped2 = run_guarded(h, opts.time_limit)
+        stopped = stopped2 or stopped
         retried = True
         if not finished:
-            return _cut_off(start, t0, interrupted,
-                            "time limit reached while solving again without the starting plan")
+            return _cut_off(lm, start, inc, t0, stopped, " while solving again without the "
+                            "starting plan")
         ms, info, has_plan = _outcome(h)
+    for hook, fn in hooks:
+        hook.unsubscribe(fn)
     status = STATUS_TABLE.get(ms, (Status.NO_SOLUTION, Status.NO_SOLUTION))[0 if has_plan else 1]
     x = np.asarray(h.getSolution().col_value) if has_plan else None
-    bound = info.mip_dual_bound if lm.integer.any() else info.objective_function_value
+    bound = info.mip_dual_bound if mip else info.objective_function_value
     obj = info.objective_function_value if has_plan else None
-    gap = info.mip_gap if lm.integer.any() else (0.0 if has_plan else None)
+    gap = info.mip_gap if mip else (0.0 if has_plan else None)
     if ms in (MS.kInterrupt, MS.kHighsInterrupt):  # type: ignore[attr-defined]  # not in highspy's stubs
-        interrupted = True
+        head = _stop_message(stopped)
+    else:
+        head = h.modelStatusToString(ms)
+        if ms == MS.kTimeLimit:
+            stopped = stopped or TIME_LIMIT
+        elif ms == MS.kMemoryLimit:
+            stopped = MEMORY_LIMIT  # whatever else was asked, memory is what stopped it
+    if ms == MS.kOptimal and mip and opts.gap > 0 and gap is not None and gap > 0:
+        stopped = stopped or GAP
+        head = f"Optimal within the gap asked for ({gap:.3g} <= {opts.gap:g})"
+    if x is None and start is not None and status not in (Status.INFEASIBLE, Status.ERROR) \
+            and lm.is_feasible(start):
+        # stopped before HiGHS had a plan of its own (a limit): the start stands
+        x, obj, status = np.asarray(start, float), _own_value(lm, np.asarray(start, float)), \
+            Status.FEASIBLE
+        head += "; returned the starting plan"
+    best = inc.best() if inc is not None and status != Status.INFEASIBLE else None
+    if best is not None and best[0] > _own_value(lm, x) + 1e-9 * max(1.0, abs(best[0])):
+        # never hand back less than HiGHS reported finding (it should not happen)
+        x, obj = best[2], best[0]
+        if not status.has_plan:
+            status = Status.FEASIBLE
     return RawResult(
         status=status,
         x=x,
@@ -193,14 +270,19 @@ def run_highs(lm: LinearModel, opts: SolverOptions, start: np.ndarray | None = N
         time_s=time.perf_counter() - t0,
         solver="highs",
         version=version(),
-        message=h.modelStatusToString(ms)
+        message=head
         + (
             " (solved again without the starting plan, which HiGHS had valued wrongly)"
             if retried
             else ""
         ),
-        interrupted=interrupted,
+        interrupted=stopped in INTERRUPTS,
+        stopped=stopped,
     )
+
+
+def _own_value(lm: LinearModel, x: np.ndarray | None) -> float:
+    return -np.inf if x is None else float(lm.obj @ x + lm.obj_offset)
 
 
 def _outcome(h: highspy.Highs) -> tuple[Any, Any, bool]:
@@ -209,13 +291,35 @@ def _outcome(h: highspy.Highs) -> tuple[Any, Any, bool]:
     return h.getModelStatus(), info, info.primal_solution_status == highspy.kSolutionStatusFeasible
 
 
-def _cut_off(start: np.ndarray | None, t0: float, interrupted: bool, message: str) -> RawResult:
-    """HiGHS did not finish in time: the starting plan (if any) is the answer."""
-    has = start is not None
-    return RawResult(status=Status.FEASIBLE if has else Status.NO_SOLUTION,
-                     x=np.asarray(start, float) if has else None, objective=None, bound=None,
-                     gap=None, time_s=time.perf_counter() - t0, solver="highs", version=version(),
-                     message=message, interrupted=interrupted)
+def _cut_off(lm: LinearModel, start: np.ndarray | None, inc: Incumbents | None, t0: float,
+             stopped: str | None, where: str = "") -> RawResult:
+    """HiGHS did not stop in time: the best plan it reported through its
+    callback, or the starting plan, is the answer (whichever is better)."""
+    stopped = stopped or TIME_LIMIT
+    what = "time limit reached" if stopped == TIME_LIMIT else f"{stopped} received"
+    head = f"{what}{where}; HiGHS did not stop at once (a phase that looks at no clock)"
+    cands: list[tuple[float, np.ndarray, str]] = []
+    best = inc.best() if inc is not None else None
+    if best is not None:
+        z, t, x = best
+        cands.append((z, x, f"returned the best plan HiGHS had found (at {t:.1f} s)"))
+    if start is not None and lm.is_feasible(start):
+        x0 = np.asarray(start, float)
+        cands.append((_own_value(lm, x0), x0, "returned the starting plan (HiGHS had found no "
+                      "better one)"))
+    cands.sort(key=lambda c: -c[0])
+    if cands:
+        z, x, note = cands[0]
+        bound = None if inc is None or inc.bound is None else max(inc.bound, z)
+        gap = None if bound is None else abs(bound - z) / max(abs(z), 1e-9)
+        return RawResult(status=Status.FEASIBLE, x=x, objective=z, bound=bound, gap=gap,
+                         time_s=time.perf_counter() - t0, solver="highs", version=version(),
+                         message=f"{head}; {note}", interrupted=stopped in INTERRUPTS,
+                         stopped=stopped)
+    return RawResult(status=Status.NO_SOLUTION, x=None, objective=None, bound=None, gap=None,
+                     time_s=time.perf_counter() - t0, solver="highs", version=version(),
+                     message=f"{head}; no plan found", interrupted=stopped in INTERRUPTS,
+                     stopped=stopped)
 
 
 def _objective_consistent(lm: LinearModel, h: highspy.Highs, info) -> bool:

@@ -24,7 +24,7 @@ import numpy as np
 from ..model.linear import LinearModel
 from . import highs
 from .base import SolverOptions
-from .runs import run_guarded
+from .runs import INTERRUPTS, TIME_LIMIT, run_guarded
 
 MS = highspy.HighsModelStatus
 
@@ -35,7 +35,11 @@ class LpResult:
     objective: float | None
     row_dual: np.ndarray | None
     time_s: float
-    interrupted: bool = False
+    stopped: str | None = None  # what cut the LP short (runs.TIME_LIMIT, "Ctrl-C", "SIGTERM")
+
+    @property
+    def interrupted(self) -> bool:
+        return self.stopped in INTERRUPTS
 
 
 class Relaxation:
@@ -80,11 +84,11 @@ class Relaxation:
         )
         if opts.threads is not None:
             h.setOptionValue("threads", int(opts.threads))
-        finished, interrupted = run_guarded(h, opts.time_limit)
+        finished, stopped = run_guarded(h, opts.time_limit)
         dt = time.perf_counter() - t0
         if not finished:
             self._load()  # the abandoned object is never used for a solve again
-            return LpResult("unknown", None, None, dt, interrupted)
+            return LpResult("unknown", None, None, dt, stopped or TIME_LIMIT)
         ms = h.getModelStatus()
         if ms == MS.kOptimal:
             sol = h.getSolution()
@@ -93,11 +97,10 @@ class Relaxation:
                 float(h.getInfo().objective_function_value),
                 np.asarray(sol.row_dual, float),
                 dt,
-                interrupted,
+                stopped,
             )
         if ms in (MS.kInfeasible, MS.kUnboundedOrInfeasible):
-            return LpResult("infeasible", None, None, dt, interrupted)
-        return LpResult(
-            "unknown", None, None, dt,
-            interrupted or ms in (MS.kInterrupt, MS.kHighsInterrupt),  # type: ignore[attr-defined]
-        )
+            return LpResult("infeasible", None, None, dt, stopped)
+        if stopped is None and ms == MS.kTimeLimit:
+            stopped = TIME_LIMIT
+        return LpResult("unknown", None, None, dt, stopped)

@@ -16,6 +16,14 @@ import time
 
 import highspy
 
+from ..errors import interrupt_name
+
+# What stopped a run early (RawResult.stopped): the time limit, or an interrupt.
+TIME_LIMIT = "time limit"
+INTERRUPTS = ("Ctrl-C", "SIGTERM")
+GAP = "gap"  # HiGHS stopped at the gap asked for (status optimal)
+MEMORY_LIMIT = "memory limit"  # HiGHS ran out of memory (its kMemoryLimit)
+
 GRACE_INTERRUPT_S = 2.0  # how long to wait for HiGHS after Ctrl-C
 
 
@@ -120,35 +128,43 @@ def run_to_end(h: highspy.Highs, grace: float = 5 * GRACE_INTERRUPT_S) -> None:
         raise r.error
 
 
-def run_guarded(h: highspy.Highs, time_limit: float | None) -> tuple[bool, bool]:
-    """Run HiGHS in its thread; cancel it at the time limit or on Ctrl-C.
+def run_guarded(h: highspy.Highs, time_limit: float | None) -> tuple[bool, str | None]:
+    """Run HiGHS in its thread; cancel it at the time limit or on Ctrl-C (or
+    SIGTERM, raised as :class:`~consortium.errors.Terminated`).
 
-    Returns (finished, interrupted). A run that does not stop after being
-    cancelled is left to :data:`ABANDONED`.
+    Returns (finished, stopped): ``stopped`` is what cancelled the run --
+    :data:`TIME_LIMIT`, ``"Ctrl-C"`` or ``"SIGTERM"`` -- or None if nothing
+    did (HiGHS may still have stopped at its own ``time_limit`` option). A run
+    that does not stop after being cancelled is left to :data:`ABANDONED`; its
+    best plan is what HiGHS's improving-solution callback last delivered.
     """
-    deadline = None if time_limit is None else time.monotonic() + time_limit * 1.01 + 0.05
+    # HiGHS stops itself at its time_limit option when it looks at the clock;
+    # this is for when it does not.
+    deadline = None if time_limit is None else time.monotonic() + time_limit + 0.02
     # After cancelling at the time limit, wait a little for HiGHS to stop.
     grace = GRACE_INTERRUPT_S if time_limit is None else min(0.5, 0.02 * time_limit + 0.05)
     cancelled_at = None
-    interrupted = False
+    stopped: str | None = None
     run = Run(h)
     while True:
         try:
             done = run.done.wait(0.05)
-        except KeyboardInterrupt:
-            interrupted = True
+        except KeyboardInterrupt as e:  # Ctrl-C, or SIGTERM (Terminated)
+            stopped = interrupt_name(e)
             run.cancel()
             cancelled_at = cancelled_at or time.monotonic()
-            grace = max(grace, GRACE_INTERRUPT_S)
+            # the plan in hand is kept either way: no need to wait long for HiGHS
+            grace = max(grace, min(GRACE_INTERRUPT_S, 0.5 if time_limit is not None else 2.0))
             continue
         if done:
             if run.error is not None:
                 raise run.error
-            return True, interrupted
+            return True, stopped
         now = time.monotonic()
         if cancelled_at is None and deadline is not None and now > deadline:
             run.cancel()
             cancelled_at = now
+            stopped = TIME_LIMIT
         if cancelled_at is not None and now - cancelled_at > grace:
             ABANDONED.add(run)
-            return False, interrupted
+            return False, stopped

@@ -21,6 +21,11 @@ from ..errors import InputError, InternalError
 WORKERS_HELP = "worker processes solving at once; 0 solves in this process."
 
 EXIT_OK, EXIT_NO_PLAN, EXIT_INVALID, EXIT_INTERNAL, EXIT_SOLVER_ERROR = 0, 1, 2, 3, 4
+EXIT_OUT_OF_MEMORY = 5
+
+OUT_OF_MEMORY = ("out of memory: the command needs more memory than this process may use "
+                 "(ulimit -v, a container's limit); no output is left half-written. Try "
+                 "fewer --threads, --method decompose for a large model, or more memory")
 
 # --time-limit counts from here: start-up included (see ``started``).
 _STARTED = time.monotonic()
@@ -28,10 +33,40 @@ _FROM_IMPORT = False
 
 
 def process_start() -> None:
-    """The console script starts: its command counts from the import (the
-    process's start-up included)."""
-    global _FROM_IMPORT
+    """The console script starts: its command counts from the process's own
+    start (the interpreter's start-up and the imports included), read from
+    /proc where there is one, else from the import of this module."""
+    global _FROM_IMPORT, _STARTED
     _FROM_IMPORT = True
+    age = _process_age()
+    if age is not None and 0.0 <= age < 60.0:
+        _STARTED = min(_STARTED, time.monotonic() - age)
+
+
+def _process_age() -> float | None:
+    """Seconds since this process started (Linux), or None."""
+    import os
+
+    try:
+        with open("/proc/self/stat", "rb") as f:
+            fields = f.read().rsplit(b")", 1)[1].split()
+        with open("/proc/uptime", "rb") as f:
+            uptime = float(f.read().split()[0])
+        return uptime - int(fields[19]) / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+_LIMITED = False  # a command with --time-limit ran: exit without the interpreter's teardown
+
+
+def time_limited() -> None:
+    global _LIMITED
+    _LIMITED = True
+
+
+def is_time_limited() -> bool:
+    return _LIMITED
 
 
 def new_command() -> None:

@@ -10,12 +10,13 @@ solver failed (status ``error``).
 from __future__ import annotations
 
 import os
+import signal
 import sys
 from typing import Any
 
 import click
 
-from ..errors import InputError, InternalError
+from ..errors import InputError, InternalError, Terminated
 from .common import exit_for, new_command, process_start
 
 # command name -> (module in consortium.cli, click command attribute)
@@ -72,6 +73,10 @@ class LazyGroup(click.Group):
             return super().invoke(ctx)
         except (InputError, InternalError) as e:
             exit_for(e)
+        except MemoryError:
+            from .common import EXIT_OUT_OF_MEMORY, OUT_OF_MEMORY, fail
+
+            fail(OUT_OF_MEMORY, EXIT_OUT_OF_MEMORY)
 
 
 @click.group(cls=LazyGroup, lazy_commands=COMMANDS,
@@ -90,17 +95,94 @@ def cli() -> None:
     new_command()
 
 
+def _out_of_memory() -> None:
+    from .common import EXIT_OUT_OF_MEMORY, OUT_OF_MEMORY
+
+    try:
+        sys.stderr.write(f"error: {OUT_OF_MEMORY}\n")
+        sys.stderr.flush()
+    finally:
+        os._exit(EXIT_OUT_OF_MEMORY)  # no clean-up that could itself need memory
+
+
+def _terminated(signum: int, frame: Any) -> None:
+    raise Terminated()
+
+
+SUPERVISED_ENV = "CONSORTIUM_SUPERVISED"
+
+
+def _supervise() -> None:
+    """Under an address-space limit (``ulimit -v``, ``RLIMIT_AS``), run the
+    command in a forked child and watch it. Running out of memory is mostly a
+    MemoryError (handled in the command), but a thread that cannot get its
+    thread-local data makes the C loader abort the process ("cannot allocate
+    memory for thread-local data", exit 127), which no Python code can catch:
+    the parent turns that death into the out-of-memory line and exit 5.
+    Without such a limit there is no child and no cost."""
+    import resource
+
+    soft, _ = resource.getrlimit(resource.RLIMIT_AS)
+    if soft == resource.RLIM_INFINITY or os.environ.get(SUPERVISED_ENV):
+        return
+    sys.stdout.flush()
+    sys.stderr.flush()
+    pid = os.fork()
+    if pid == 0:
+        os.environ[SUPERVISED_ENV] = "1"
+        return  # the child runs the command
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the child itself
+    signal.signal(signal.SIGTERM, lambda *_: os.kill(pid, signal.SIGTERM))
+    while True:
+        try:
+            _, status = os.waitpid(pid, 0)
+            break
+        except InterruptedError:
+            continue
+    from .common import EXIT_OUT_OF_MEMORY, OUT_OF_MEMORY
+
+    if os.WIFSIGNALED(status):
+        sig = os.WTERMSIG(status)
+        if sig in (signal.SIGABRT, signal.SIGSEGV, signal.SIGBUS):
+            sys.stderr.write(f"error: {OUT_OF_MEMORY} (the process died of "
+                             f"{signal.Signals(sig).name})\n")
+            os._exit(EXIT_OUT_OF_MEMORY)
+        sys.stderr.write(f"error: killed by {signal.Signals(sig).name}\n")
+        os._exit(128 + sig)
+    code = os.WEXITSTATUS(status)
+    if code == 127:  # the loader's fatal error (never one of ours)
+        sys.stderr.write(f"error: {OUT_OF_MEMORY}\n")
+        os._exit(EXIT_OUT_OF_MEMORY)
+    os._exit(code)
+
+
 def main() -> None:
     process_start()
+    _supervise()
+    # SIGTERM stops a command as Ctrl-C does: the search stops, the best plan
+    # so far is written (a solve), the finished scenarios are kept (a sweep).
+    signal.signal(signal.SIGTERM, _terminated)
     try:
-        cli(prog_name="consortium")
+        try:
+            cli(prog_name="consortium")
+        except MemoryError:
+            _out_of_memory()
+        except RuntimeError as e:
+            if "can't start new thread" not in str(e):  # (a thread's stack did not fit)
+                raise
+            _out_of_memory()
     except SystemExit as e:
         # A HiGHS run abandoned at its deadline (see backends.runs) still runs
         # in a daemon thread: exit at once rather than wait for it. Only a
         # command that imported the back end can have one (importing it here
         # would load highspy on the way out of every command).
         runs = sys.modules.get("consortium.backends.runs")
-        if runs is not None and runs.ABANDONED.any_running():
+        from .common import is_time_limited
+
+        # a HiGHS run left going, or a command on the clock (the interpreter's
+        # teardown of the model's arrays and HiGHS objects takes a while):
+        # every output is written and flushed already
+        if is_time_limited() or (runs is not None and runs.ABANDONED.any_running()):
             sys.stdout.flush()
             sys.stderr.flush()
             os._exit(e.code if isinstance(e.code, int) else 1)

@@ -10,11 +10,14 @@ import click
 from .common import (
     EXIT_NO_PLAN,
     EXIT_OK,
+    EXIT_OUT_OF_MEMORY,
     EXIT_SOLVER_ERROR,
+    OUT_OF_MEMORY,
     WORKERS_HELP,
     fail,
     load_instance,
     started,
+    time_limited,
 )
 
 
@@ -89,6 +92,7 @@ def solve_command(instance: str, output: str | None, as_json: bool, tsv: bool, q
         opts = SolverOptions(**st, log=log)
         if opts.time_limit is not None:
             opts.deadline = started() + opts.time_limit
+            time_limited()
         if line is not None:
             opts.on_phase, opts.on_progress = line.on_phase, line.on_progress
         from ..solving.verified import solve_verified
@@ -132,6 +136,9 @@ def solve_command(instance: str, output: str | None, as_json: bool, tsv: bool, q
             for d in sol.diagnosis or [f"no plan: {sol.status.value}"]:
                 click.echo(d, err=True)
         code = EXIT_SOLVER_ERROR if sol.status == Status.ERROR else EXIT_NO_PLAN
+        if sol.solver.get("stopped_by") == "memory limit":
+            click.echo(f"error: {OUT_OF_MEMORY}", err=True)
+            code = EXIT_OUT_OF_MEMORY
     sys.exit(code)
 
 

@@ -129,6 +129,9 @@ def sweep_command(instance: str, sets: tuple[str, ...], zipped: bool, scenarios_
     if s.done_before:
         head += f" ({s.done_before} from before)"
     click.echo(f"{head}; this run: {counts} in {s.seconds:.1f} s", err=True)
+    if s.unwritable:
+        click.echo(f"error: {s.unwritable}", err=True)
+        sys.exit(1)
     if s.interrupted:
         click.echo("interrupted: the finished scenarios are saved; run again with --resume to "
                    f"complete {output}",

@@ -7,11 +7,11 @@ model before the instance is returned."""
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from ..io.jsonfile import write_atomic
 from ..model.eligibility import haversine_km, may_deliver, may_lead, within_limit
 from ..spec import DEFAULT_LEAD_TYPES
 from .draws import _ceil2
@@ -399,7 +399,7 @@ def dumps_instance(inst: dict[str, Any]) -> str:
 
 def write_instance(inst: dict[str, Any], path) -> None:
     """Write ``inst`` to ``path`` as deterministic JSON (see :func:`dumps_instance`)."""
-    Path(path).write_text(dumps_instance(inst), encoding="utf-8")
+    write_atomic(path, dumps_instance(inst))
 
 
 def eligibility_stats(inst: dict[str, Any]) -> dict[str, Any]:

@@ -1,4 +1,5 @@
-"""JSON files in and out: strict parsing with one-line messages, atomic writes."""
+"""JSON files in and out: strict parsing with one-line messages; every output
+file written atomically (:func:`atomic_path`)."""
 
 from __future__ import annotations
 
@@ -6,6 +7,8 @@ import json
 import os
 import sys
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -112,26 +115,55 @@ def dumps(data: Any) -> str:
     return json.dumps(data, indent=1, ensure_ascii=False, allow_nan=False) + "\n"
 
 
-def write_atomic(path: str | Path, text: str) -> None:
-    """Write via a temporary file and rename: a reader never sees half a file.
-    ``-`` is standard output."""
-    if str(path) == STDIO:
-        sys.stdout.write(text)
-        sys.stdout.flush()
-        return
+_replace = os.replace  # the one rename of every output (tests/test_atomic.py stops here)
+
+
+@contextmanager
+def atomic_path(path: str | Path) -> Iterator[Path]:
+    """A temporary file beside ``path`` to write to; when the block ends
+    without an error it is flushed to disk and renamed over ``path`` in one
+    step (``os.replace``), else removed. A reader -- or a process killed in the
+    middle -- never sees half a file: ``path`` is the old file or the new one.
+
+    The one way every output of the package is written (plans, instances,
+    contracts, reports, tables, figures, exports); writers that want a file
+    name (openpyxl, pandas, matplotlib, pyarrow) write to the path yielded,
+    which keeps ``path``'s extension."""
     p = Path(path)
     p.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=p.parent, prefix=f".{p.name}.", suffix=".tmp")
+    fd, name = tempfile.mkstemp(dir=p.parent, prefix=f".{p.stem}.", suffix=f".tmp{p.suffix}")
+    os.close(fd)
+    tmp = Path(name)
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
+        yield tmp
+        with open(tmp, "rb+") as f:  # on disk before the rename: a power cut keeps one of them
+            os.fsync(f.fileno())
         umask = os.umask(0)
         os.umask(umask)
         os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes 0600; outputs are for sharing
-        os.replace(tmp, p)
+        _replace(tmp, p)
     except BaseException:
-        Path(tmp).unlink(missing_ok=True)
+        tmp.unlink(missing_ok=True)
         raise
+
+
+def write_atomic(path: str | Path, text: str | bytes, encoding: str = "utf-8",
+                 newline: str | None = None) -> None:
+    """Write ``text`` (or bytes) to ``path`` through :func:`atomic_path`;
+    ``-`` is standard output."""
+    if str(path) == STDIO:
+        if isinstance(text, bytes):
+            sys.stdout.buffer.write(text)
+        else:
+            sys.stdout.write(text)
+        sys.stdout.flush()
+        return
+    with atomic_path(path) as tmp:
+        if isinstance(text, bytes):
+            tmp.write_bytes(text)
+        else:
+            with open(tmp, "w", encoding=encoding, newline=newline) as f:
+                f.write(text)
 
 
 def read_json(path: str | Path) -> Any:

@@ -54,6 +54,19 @@ class Plan:
         return {a for a, ts in self.joins.items() if len(ts) > 1}
 
 
+def _known_id(v: Any, known: set[str]) -> bool:
+    return isinstance(v, str) and v in known
+
+
+def _finite(v: Any) -> bool:
+    if isinstance(v, bool) or not isinstance(v, (int, float)):
+        return False
+    try:
+        return math.isfinite(v)
+    except OverflowError:  # an integer beyond any float
+        return False
+
+
 def read_plan(inst: Instance, sol: Any, source: str = "solution") -> Plan:
     """Check that the solution (its JSON, or a :class:`Solution`) belongs to the
     instance (every id known); ReportError if not."""
@@ -77,31 +90,62 @@ def read_plan(inst: Instance, sol: Any, source: str = "solution") -> Plan:
             raise ReportError(f"{p}: must be an object")
         for key, known, what in (("target", targets, "target"), ("site", sites, "site"),
                                  ("lead", actors, "actor")):
-            if c.get(key) not in known:
+            if not _known_id(c.get(key), known):
                 raise ReportError(f"{p}.{key}: unknown {what} {c.get(key)!r} (not in the instance)")
         members = c.get("members")
         if not isinstance(members, list):
             raise ReportError(f"{p}.members: must be a list of actor ids")
         for j, a in enumerate(members):
-            if a not in actors:
+            if not _known_id(a, actors):
                 raise ReportError(f"{p}.members[{j}]: unknown actor {a!r} (not in the instance)")
         contracts = c.get("contracts") or []
         if not isinstance(contracts, list):
             raise ReportError(f"{p}.contracts: must be a list")
         for j, k in enumerate(contracts):
-            if not isinstance(k, dict) or k.get("actor") not in actors:
+            if not isinstance(k, dict) or not _known_id(k.get("actor"), actors):
                 raise ReportError(f"{p}.contracts[{j}].actor: unknown actor "
                                   f"{k.get('actor') if isinstance(k, dict) else k!r}")
             for num in ("base", "lead_fee", "bonus", "reward"):
-                v = k.get(num, 0)
-                if not isinstance(v, (int, float)) or isinstance(v, bool) or not math.isfinite(v):
-                    raise ReportError(f"{p}.contracts[{j}].{num}: not a finite number ({v!r})")
-        if not isinstance(c.get("spend", 0), (int, float)):
-            raise ReportError(f"{p}.spend: not a number")
-    for i, u in enumerate(sol.get("unformed") or []):
-        if not isinstance(u, dict) or u.get("target") not in targets:
+                if not _finite(k.get(num, 0)):
+                    raise ReportError(f"{p}.contracts[{j}].{num}: not a finite number "
+                                      f"({k.get(num)!r})")
+            q = f"{p}.contracts[{j}]"
+            if not isinstance(k.get("role", "member"), str):
+                raise ReportError(f"{q}.role: must be 'lead' or 'member'")
+            dels = k.get("deliverables", [])
+            if not isinstance(dels, list):
+                raise ReportError(f"{q}.deliverables: must be a list")
+            for m, d in enumerate(dels):
+                if not isinstance(d, dict) or not isinstance(d.get("capability"), str) \
+                        or not _finite(d.get("level")):
+                    raise ReportError(f"{q}.deliverables[{m}]: must be an object with a "
+                                      "capability id and a numeric level")
+            ins = k.get("instruments", [])
+            if not isinstance(ins, list) or not all(isinstance(x, str) for x in ins):
+                raise ReportError(f"{q}.instruments: must be a list of names")
+        if not _finite(c.get("spend", 0)):
+            raise ReportError(f"{p}.spend: not a finite number ({c.get('spend')!r})")
+    unformed = sol.get("unformed") or []
+    if not isinstance(unformed, list):
+        raise ReportError(f"{source}: unformed: must be a list")
+    for i, u in enumerate(unformed):
+        if not isinstance(u, dict) or not _known_id(u.get("target"), targets):
             raise ReportError(f"{source}: unformed[{i}].target: unknown target "
                               f"{u.get('target') if isinstance(u, dict) else u!r}")
+        if not isinstance(u.get("reason", ""), str):
+            raise ReportError(f"{source}: unformed[{i}].reason: must be text")
+    for key in ("objective", "bound", "gap"):
+        if sol.get(key) is not None and not _finite(sol.get(key)):
+            raise ReportError(f"{source}: {key}: not a finite number ({sol.get(key)!r})")
+    for key in ("solver", "kpis"):
+        if sol.get(key) is not None and not isinstance(sol.get(key), dict):
+            raise ReportError(f"{source}: {key}: must be an object")
+    if not isinstance(sol.get("status", "optimal"), str):
+        raise ReportError(f"{source}: status: must be one of the statuses")
+    diag = sol.get("diagnosis")
+    if diag is not None and (not isinstance(diag, list)
+                             or not all(isinstance(x, str) for x in diag)):
+        raise ReportError(f"{source}: diagnosis: must be a list of lines")
     solution = Solution.from_dict(sol, inst)
     plan = Plan(inst, solution, solution.consortia)
     for c in plan.consortia:

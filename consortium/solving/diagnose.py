@@ -3,7 +3,7 @@ then an elastic relaxation that says which rule has to give and by how much."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -18,35 +18,66 @@ from ..spec import RULE_NAMES
 class Finding:
     severity: str  # "error" (makes the instance infeasible) or "warning"
     target: str | None
-    rule: str
+    rule: str  # the first (main) rule; ``rules`` has every rule the message names
     message: str
+    rules: list[str] = field(default_factory=list)
 
     def __str__(self) -> str:
         where = f"target {self.target}: " if self.target else ""
-        rule = RULE_NAMES.get(self.rule, self.rule)
-        return f"{self.severity}: {where}{self.message} (rule {self.rule}: {rule})"
+        labels = "; ".join(f"rule {r}: {RULE_NAMES.get(r, r)}"
+                           for r in (self.rules or [self.rule]))
+        return f"{self.severity}: {where}{self.message} ({labels})"
 
 
-def _rule_of(text: str) -> str:
-    """Best rule number for a pre-solve message (for the finding's label)."""
-    for key, rule in (
-        ("composition", "15"),
-        ("min_regions", "16"),
-        ("deliver first", "17"),
-        ("leaves room after", "17"),
-        ("fixed start", "17"),
-        ("lead", "1"),
-        ("redundancy", "3"),
-        ("both ends", "5"),
-        ("min_members", "6"),
-        ("private", "8"),
-        ("outside", "9"),
-        ("fixed", "14"),
-        ("budget", "12"),
-    ):
-        if key in text:
-            return rule
-    return "2"
+# The causes data.ModelData writes (one per rule), by how each begins; a fixed
+# lead or member out of reach is rule 14 plus the rule that bars it.
+_CAUSES: tuple[tuple[str, str], ...] = (
+    ("no eligible lead", "1"),
+    ("redundancy ", "3"),
+    ("no research-end", "5"),
+    ("no market-end", "5"),
+    ("min_members", "6"),
+    ("min_private_members", "8"),
+    ("min_outside_members", "9"),
+    ("fixed lead", "14"),
+    ("fixed member", "14"),
+    ("its cheapest possible consortium", "12"),
+    # SPEC section 7
+    ("composition: ", "15"),
+    ("min_regions ", "16"),
+    ("needs ", "17"),  # "needs t-x to deliver first, which cannot be formed"
+    ("no start year in ", "17"),
+    ("fixed start ", "17"),
+)
+# Why a fixed actor is not eligible (data.ModelData._why_not_member).
+_FIXED_WHY: tuple[tuple[str, str], ...] = (
+    ("forbidden", "14"),
+    ("max_consortia is 0", "11"),
+    ("km from the site", "2"),
+    ("no free riders", "4"),
+)
+
+
+def rules_of(text: str) -> list[str]:
+    """Every rule a pre-solve message names, in order, each once: the message
+    may join several causes with "; " (and several sites, "at s1: ...")."""
+    import re
+
+    out: list[str] = []
+    for part in text.split("; "):
+        part = re.sub(r"^at [^:]+: ", "", part.strip())
+        for head, rule in _CAUSES:
+            if part.startswith(head):
+                out.append(rule)
+                if rule == "14":
+                    out += [r for key, r in _FIXED_WHY if key in part]
+                break
+    return list(dict.fromkeys(out)) or ["2"]
+
+
+def _finding(severity: str, target: str | None, text: str, message: str) -> Finding:
+    rules = rules_of(text)
+    return Finding(severity, target, rules[0], message, rules)
 
 
 def presolve_findings(md: ModelData) -> list[Finding]:
@@ -61,12 +92,12 @@ def presolve_findings(md: ModelData) -> list[Finding]:
         t = v.target
         sev = "error" if md.forced(v.index) else "warning"
         for why in v.impossible:
-            out.append(Finding(sev, t.id, _rule_of(why), f"cannot be formed: {why}"))
+            out.append(_finding(sev, t.id, why, f"cannot be formed: {why}"))
         if not v.impossible and sev == "warning":
             for sid, whys in v.dropped_sites.items():
                 out.append(
-                    Finding("note", t.id, _rule_of(whys[0]),
-                            f"site {sid} is unusable: {'; '.join(whys)}")
+                    _finding("note", t.id, "; ".join(whys),
+                             f"site {sid} is unusable: {'; '.join(whys)}")
                 )
     forced = [v for v in md.views if md.forced(v.index) and not v.impossible]
     # Two forced targets in one exclusive group.

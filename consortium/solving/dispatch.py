@@ -16,6 +16,7 @@ import numpy as np
 
 from ..backends import highs
 from ..backends.base import RawResult, SolverOptions, Status
+from ..backends.runs import GAP
 from .build import Built
 
 # Above this many columns the monolithic MILP is beyond HiGHS within minutes
@@ -85,6 +86,7 @@ def close_with_mip(b: Built, opts: SolverOptions, raw: RawResult) -> RawResult:
         status=Status.OPTIMAL if proven else Status.FEASIBLE,
         message=f"{raw.message}; then the single MILP from its plan: {r.message or r.status.value}",
         interrupted=r.interrupted,
+        stopped=(GAP if opts.gap > 0 and gap else None) if proven else (r.stopped or raw.stopped),
     )
 
 

@@ -30,6 +30,8 @@ from .dispatch import run_backend
 from .reasons import unformed_reasons
 from .standalone import STANDALONE_HIGHS
 
+POST_RESERVE_S = 0.35
+
 
 def solve_instance(
     inst: Instance,
@@ -38,14 +40,19 @@ def solve_instance(
     backend: str = "highs",
     reasons: bool = True,
     diagnose: bool = True,
+    tighten: float = 0.0,
 ) -> Solution:
     """The plan of ``inst``: build, pre-solve diagnosis, a back end, the plan
     with contracts and KPIs; a diagnosis if infeasible, a reason for every
-    unformed target if ``reasons``. Not verified: see :func:`solve_verified`."""
+    unformed target if ``reasons``. Not verified: see :func:`solve_verified`.
+    ``tighten``: pull every row limit with fractional coefficients (money,
+    shares) inward by that much relative to it (see :func:`tightened`)."""
     opts = opts or SolverOptions()
     t0 = time.perf_counter()
     opts.phase("building")
     b = build(inst)
+    if tighten > 0:
+        b = replace(b, lm=tightened(b.lm, tighten))
     errors = [f for f in b.findings if f.severity == "error"]
     if errors:
         return Solution(
@@ -63,9 +70,14 @@ def solve_instance(
     start = initial_plan(b, opts) if timed else None
     run_opts = opts
     if opts.deadline is not None:
-        # Leave time to read the plan and write it (5 %, at least 0.1 s).
+        # Leave time to read the plan, check and write it: 5 %, at least
+        # POST_RESERVE_S (a provincial plan takes about 0.2 s from the solver's
+        # columns to the file, and HiGHS may take a moment to stop).
         total = opts.time_limit or (opts.deadline - time.monotonic())
-        run_opts = replace(opts, time_limit=opts.remaining(reserve=max(0.1, 0.05 * total)))
+        # (twice the build's time too: on a loaded machine everything after the
+        # solve slows down as the build did)
+        reserve = max(POST_RESERVE_S, 0.05 * total, 2.0 * b.build_s)
+        run_opts = replace(opts, time_limit=opts.remaining(reserve=reserve))
     opts.phase("solving")
     raw = run_backend(b, run_opts, backend, start)
     sol = solution_from_raw(b, raw, time.perf_counter() - t0)
@@ -86,8 +98,37 @@ def solve_instance(
         ]
     if sol.status.has_plan and reasons:
         opts.phase("reasons")
-        sol.unformed = unformed_reasons(b, sol, opts)
+        ropts = opts
+        if opts.deadline is not None:  # the plan is in hand: keep the time to write it
+            total = opts.time_limit or 0.0
+            ropts = replace(opts, deadline=opts.deadline - max(POST_RESERVE_S, 0.03 * total))
+        sol.unformed = unformed_reasons(b, sol, ropts)
     return sol
+
+
+def tightened(lm: Any, rel: float) -> Any:
+    """The model with each finite limit of a row that has a fractional
+    coefficient or limit (budgets, shares: where a solver's absolute
+    tolerances matter) moved inward by ``rel * max(1, |limit|)``, so a plan
+    within the solver's tolerances of the tightened rows satisfies the true
+    ones to the verifier's relative 1e-6. Rows of whole numbers (counts,
+    choices) are left exact: whole-number activities meet them exactly."""
+    A = lm.A.scipy().tocsr()
+    frac = np.zeros(lm.n_rows, bool)
+    data = np.abs(A.data - np.round(A.data)) > 1e-12
+    if data.any():
+        frac[np.unique(np.repeat(np.arange(lm.n_rows), np.diff(A.indptr))[data])] = True
+    for lim in (lm.row_lo, lm.row_hi):
+        fin = np.isfinite(lim)
+        frac[fin] |= np.abs(lim[fin] - np.round(lim[fin])) > 1e-12
+    lo, hi = lm.row_lo.copy(), lm.row_hi.copy()
+    up = frac & np.isfinite(hi)
+    hi[up] -= rel * np.maximum(1.0, np.abs(hi[up]))
+    dn = frac & np.isfinite(lo)
+    lo[dn] += rel * np.maximum(1.0, np.abs(lo[dn]))
+    both = lo > hi  # an equality row: keep it as it was
+    lo[both], hi[both] = lm.row_lo[both], lm.row_hi[both]
+    return replace(lm, row_lo=lo, row_hi=hi)
 
 
 def initial_plan(b: Built, opts: SolverOptions) -> np.ndarray | None:
@@ -139,6 +180,9 @@ def _solver_info(raw: RawResult | None, total: float, b: Built) -> dict[str, Any
         info["message"] = raw.message
         if raw.interrupted:
             info["interrupted"] = True
+        if raw.stopped:
+            # what stopped the search: "time limit", "gap", "Ctrl-C" or "SIGTERM"
+            info["stopped_by"] = raw.stopped
     return info
 
 

@@ -41,7 +41,8 @@ def validate_instance(inst: Instance, quick: bool = False) -> Validation:
             if alone.raw.status == Status.INFEASIBLE:
                 why = explain_elastic(elastic(alone.lm, time_limit=5.0))
                 detail = "; ".join(f.message.split(": ", 1)[-1] for f in why[:3])
-                findings.append(Finding("error", v.target.id, why[0].rule if why else "3",
+                rules = list(dict.fromkeys(f.rule for f in why[:3])) or ["3"]
+                findings.append(Finding("error", v.target.id, rules[0],
                                         "must be formed but no consortium satisfies its own rules"
-                                        + (f": {detail}" if detail else "")))
+                                        + (f": {detail}" if detail else ""), rules))
     return Validation(b, findings)

@@ -54,7 +54,11 @@ def resolve_verified(session: Session, inst: Instance | None, raw: dict[str, Any
     :func:`solve_verified` (sweeps)."""
     sol = session.resolve(inst)
     if verify and sol.status.has_plan:
-        check_plan(raw, sol)
+        try:
+            check_plan(raw, sol)
+        except PlanFailsVerifier as first:  # a fresh, tighter solve (see _repair)
+            return _repair(inst or session.b.md.inst, session.opts, raw, first,
+                           backend="highs", reasons=False, diagnose=True)
     return sol
 
 
@@ -71,5 +75,49 @@ def solve_verified(inst: Instance, opts: SolverOptions | None = None, *,
     if verify and sol.status.has_plan:
         if opts is not None:
             opts.phase("verify")
-        check_plan(raw if raw is not None else raw_of(inst), sol)
+        data = raw if raw is not None else raw_of(inst)
+        try:
+            check_plan(data, sol)
+        except PlanFailsVerifier as first:
+            return _repair(inst, opts or SolverOptions(), data, first, backend=backend,
+                           reasons=reasons, diagnose=diagnose)
     return sol
+
+
+# HiGHS's own tolerances are absolute (1e-6 on integrality, 1e-7 on rows); on
+# rows of large magnitude (budgets of 1e9 with costs of 1e9) a plan within
+# them can break a limit by more than the verifier's 1e-6 relative. Such a
+# plan is never handed out: solve again with tight tolerances, then with the
+# money and share rows pulled inward by the verifier's tolerance.
+TIGHT_HIGHS = {"mip_feasibility_tolerance": 1e-9, "primal_feasibility_tolerance": 1e-9}
+TIGHTEN_ROWS = 2e-6
+
+
+def _repair(inst: Instance, opts: SolverOptions, raw: dict[str, Any], first: PlanFailsVerifier,
+            **kw: Any) -> Solution:
+    from dataclasses import replace
+
+    from . import solve as solving
+
+    why = "; ".join(f"rule {v.rule}: {v.message}" for v in first.violations[:2])
+    for step, tighten, note in (
+        (replace(opts, highs={**opts.highs, **TIGHT_HIGHS}), 0.0,
+         "solved again with HiGHS's tolerances at 1e-9"),
+        (replace(opts, highs={**opts.highs, **TIGHT_HIGHS}), TIGHTEN_ROWS,
+         f"solved again with budget and share rows tightened by {TIGHTEN_ROWS:g} relative"),
+    ):
+        if opts.deadline is not None and step.remaining() is not None \
+                and (step.remaining() or 0.0) < 0.5:
+            break  # no time left: the refusal stands
+        sol = solving.solve_instance(inst, step, tighten=tighten, **kw)
+        if not sol.status.has_plan:
+            continue
+        try:
+            check_plan(raw, sol)
+        except PlanFailsVerifier:
+            continue
+        sol.solver["message"] = (f"{sol.solver.get('message', '')}; {note}: the first plan, "
+                                 f"within HiGHS's tolerances, failed the verifier ({why})")
+        sol.solver["repaired"] = True
+        return sol
+    raise first

@@ -7,6 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from ..io.jsonfile import atomic_path
 from ..result.money import digits
 from ..result.solution import Solution
 from ..result.tables import solution_tables
@@ -86,5 +87,5 @@ def _write_contracts_xlsx(path: Path, tabs: dict[str, tuple[list[str], list[list
             ws.column_dimensions[get_column_letter(i + 1)].width = min(max(w + 2, 8), 50)
         if rows:
             ws.auto_filter.ref = ws.dimensions
-    path.parent.mkdir(parents=True, exist_ok=True)
-    wb.save(path)
+    with atomic_path(path) as tmp:
+        wb.save(tmp)

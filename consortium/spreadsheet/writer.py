@@ -10,6 +10,7 @@ import math
 from pathlib import Path
 from typing import Any
 
+from ..io.jsonfile import atomic_path, write_atomic
 from .reader import _fmt_cell
 from .tables import _POLICY_HELP, _POLICY_KINDS, ORDER, TABLES
 
@@ -162,8 +163,8 @@ def _write_xlsx(path: Path, tables: dict[str, tuple[list[str], list[list[Any]]]]
     for name in ORDER:
         if name in tables:
             sheet(name, *tables[name])
-    path.parent.mkdir(parents=True, exist_ok=True)
-    wb.save(path)
+    with atomic_path(path) as tmp:
+        wb.save(tmp)
 
 
 def _xl(v: Any) -> Any:
@@ -198,9 +199,8 @@ def _write_csv(path: Path, header: list[str], rows: list[list[Any]],
     w.writerow(header)
     for r in rows:
         w.writerow([_csv_text(v, digits) for v in r])
-    path.parent.mkdir(parents=True, exist_ok=True)
     # utf-8-sig: Excel opens UTF-8 CSV correctly only with the byte-order mark.
-    path.write_text(buf.getvalue(), encoding="utf-8-sig", newline="")
+    write_atomic(path, buf.getvalue(), encoding="utf-8-sig", newline="")
 
 
 def _write_csv_dir(folder: Path, tables: dict[str, tuple[list[str], list[list[Any]]]],

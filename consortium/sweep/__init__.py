@@ -69,11 +69,21 @@ process dies is stored with status ``failed`` and the message; a dead local
 worker is replaced for the rest of its chunk and the sweep goes on.
 ``--workers 0`` solves in the sweep process itself (debugging).
 
+One sweep at a time writes a results file: it holds an exclusive lock on
+``RESULTS.lock`` (``flock``, dropped by the kernel however the process ends),
+and a second sweep on the same file refuses at once, naming the first one's
+pid. Readers need no lock (WAL journal): ``pandas.read_sql``, ``plot`` and
+``report --sweep`` read the file while a sweep writes it. A commit that fails
+(a full disk) stops the sweep with a message; the rows committed before it
+are intact and ``--resume`` completes the file once there is room.
+
 Exit status of ``consortium sweep``: 0 every scenario has a result
 (``infeasible`` and ``no_solution`` are results, not failures); 1 some
-scenarios failed (``--resume --retry-failed`` solves them again); 2 invalid
-input, before anything is solved; 130 interrupted (the finished scenarios are
-kept; ``--resume`` completes the file).
+scenarios failed (``--resume --retry-failed`` solves them again), or the
+results file could not be written (a full disk: ``--resume`` completes it);
+2 invalid input, before anything is solved, or the results file is being
+written by another sweep; 130 interrupted by Ctrl-C or SIGTERM (the finished
+scenarios are kept; ``--resume`` completes the file).
 
 ``consortium plot RESULTS --x PATH [--y METRIC] [--by PATH2] -o FILE`` draws
 objective and spend against a swept path (twin axes), the consortia formed as

@@ -89,6 +89,9 @@ def load_scenarios(path: str) -> Grid:
             text = p.read_text(encoding="utf-8-sig")
     except OSError as e:
         raise SweepError(f"--scenarios {path}: cannot read ({e.strerror or e})") from None
+    except UnicodeDecodeError as e:
+        raise SweepError(f"--scenarios {path}: not UTF-8 text ({e.reason} at byte {e.start})"
+                         ) from None
     scen: list[dict[str, Any]] = []
     if p.suffix.lower() == ".json" or text.lstrip().startswith("["):
         try:
@@ -97,6 +100,9 @@ def load_scenarios(path: str) -> Grid:
             raise SweepError(
                 f"--scenarios {path}: not valid JSON at line {e.lineno} column {e.colno}: {e.msg}"
             ) from None
+        except (ValueError, RecursionError) as e:  # numbers beyond floats, deep nesting
+            raise SweepError(f"--scenarios {path}: not usable JSON ({type(e).__name__})"
+                             ) from None
         if not isinstance(data, list) or not all(isinstance(d, dict) for d in data):
             raise SweepError(f"--scenarios {path}: expected a JSON list of {{path: value}} objects")
         scen = [dict(d) for d in data]
@@ -129,7 +135,10 @@ def load_scenarios(path: str) -> Grid:
             if k not in paths:
                 paths.append(k)
     for k in paths:
-        parse_path(k)
+        try:
+            parse_path(k)
+        except SweepError as e:
+            raise SweepError(f"--scenarios {path}: {e}") from None
     ordered = [{k: d[k] for k in paths if k in d} for d in scen]
     return Grid(paths, ordered, {"mode": "file", "file": str(path)})
 

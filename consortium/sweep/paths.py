@@ -123,7 +123,7 @@ def parse_path(path: str) -> list[Step]:
     steps: list[Step] = []
     i, n = 0, len(path)
     if not path.strip():
-        raise SweepError("empty path")
+        raise SweepError(f"{path!r}: empty path")
     expect_name = True
     while i < n:
         c = path[i]

@@ -7,6 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ..io.jsonfile import atomic_path
 from .paths import SweepError, parse_path
 from .store import SweepResults, read_results
 
@@ -86,9 +87,8 @@ def plot_results(results: str | Path | SweepResults, out: str | Path, x: str | N
     fig, desc = plot_sweep(res, x=x, y=y, by=by)
     import matplotlib
 
-    Path(out).parent.mkdir(parents=True, exist_ok=True)
-    with matplotlib.rc_context({"svg.fonttype": "none"}):  # keep text as text in SVG files
-        fig.savefig(out, dpi=150, bbox_inches="tight")
+    with atomic_path(out) as tmp, matplotlib.rc_context({"svg.fonttype": "none"}):
+        fig.savefig(tmp, dpi=150, bbox_inches="tight")  # (text kept as text in SVG files)
     return desc
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import sqlite3
 import time
 from collections.abc import Callable
@@ -29,6 +30,42 @@ class Summary:
     statuses: dict[str, int]
     seconds: float
     interrupted: bool = False
+    # why the sweep stopped before its end though nothing failed: the results
+    # file could not be written (a full disk); the committed rows are intact
+    unwritable: str | None = None
+
+
+class Unwritable(Exception):
+    """A result could not be committed to the results file (disk full, I/O error)."""
+
+
+class ResultsLock:
+    """One sweep at a time per results file: an exclusive ``flock`` on
+    ``RESULTS.lock``, held while the sweep runs. The kernel drops it when the
+    process ends however it ends (``kill -9`` too), so a lock is never stale;
+    the file itself stays (removing it would let a third sweep lock a
+    different file of the same name)."""
+
+    def __init__(self, results: Path):
+        import fcntl
+
+        self.path = Path(str(results) + ".lock")
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o666)
+        try:
+            fcntl.flock(self.fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            holder = os.pread(self.fd, 200, 0).decode("utf-8", "replace").strip()
+            os.close(self.fd)
+            raise SweepError(
+                f"{results} is being written by another sweep ({holder or 'a running process'}; "
+                f"lock {self.path}): wait for it to finish, or write to another file"
+            ) from None
+        os.ftruncate(self.fd, 0)
+        os.pwrite(self.fd, f"pid {os.getpid()}, since {time.strftime('%H:%M:%S')}".encode(), 0)
+
+    def release(self) -> None:
+        os.close(self.fd)  # closing the descriptor drops the lock
 
 
 def instance_sha256(path: str | Path) -> str:
@@ -83,6 +120,20 @@ def run_sweep(instance: str | Path, grid: Grid, results: str | Path, *,
         "solver": solver_meta(opts),
         "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
     }
+    lock = ResultsLock(res_path)  # before anything looks at the file: one writer at a time
+    try:
+        return _run_locked(res_path, inst_path, raw, base, sha, grid, meta, opts, workers,
+                           scheduler, resume, overwrite, retry_failed, chunk, verify, progress,
+                           on_event)
+    finally:
+        lock.release()
+
+
+def _run_locked(res_path: Path, inst_path: Path, raw: dict[str, Any], base: Any, sha: str,
+                grid: Grid, meta: dict[str, Any], opts: dict[str, Any], workers: int,
+                scheduler: str | None, resume: bool, overwrite: bool, retry_failed: bool,
+                chunk: int | None, verify: bool, progress: bool,
+                on_event: Callable[[str], None] | None) -> Summary:
     exists = res_path.exists()
     if exists and not resume and not overwrite:
         raise SweepError(
@@ -127,7 +178,10 @@ def run_sweep(instance: str | Path, grid: Grid, results: str | Path, *,
             if retry_failed:
                 store.forget(store.failed())
         else:
-            store.create(grid.paths, meta)
+            try:
+                store.create(grid.paths, meta)
+            except (sqlite3.DatabaseError, OSError) as e:
+                raise SweepError(f"cannot write {res_path} ({type(e).__name__}: {e})") from None
         done = store.done()
         todo = [i for i in range(len(grid.scenarios)) if i not in done]
         size = chunk or default_chunk(len(grid.scenarios))
@@ -143,7 +197,10 @@ def run_sweep(instance: str | Path, grid: Grid, results: str | Path, *,
             sid = res["scenario"]
             if sid in done:
                 return
-            store.commit(res)
+            try:
+                store.commit(res)  # one transaction: rolled back whole if it fails
+            except (sqlite3.DatabaseError, OSError) as e:
+                raise Unwritable(f"{type(e).__name__}: {e}") from None
             done.add(sid)
             st = res["row"]["status"]
             statuses[st] = statuses.get(st, 0) + 1
@@ -158,6 +215,7 @@ def run_sweep(instance: str | Path, grid: Grid, results: str | Path, *,
             on_result({"scenario": item[0], "row": failed_row(item[1], why, worker), "plan": None})
 
         interrupted = False
+        unwritable = None
         ctx_bar = _progress_bar() if progress and todo else None
         try:
             if ctx_bar is not None:
@@ -178,13 +236,20 @@ def run_sweep(instance: str | Path, grid: Grid, results: str | Path, *,
                     f"--scheduler {scheduler}: cannot connect "
                     f"({type(e.original).__name__}: {e.original})"
                 ) from None
-        except KeyboardInterrupt:
+        except KeyboardInterrupt:  # Ctrl-C, or SIGTERM
             interrupted = True
+        except Unwritable as e:
+            # the workers are stopped (run_tasks cleans up on the way out); what
+            # was committed stays, and --resume completes the file
+            hint = "" if "full" in str(e) else "; is the disk full?"
+            unwritable = (f"cannot write {res_path} ({e}{hint}): the sweep stopped "
+                          f"with {len(done)} of {len(grid.scenarios)} scenarios committed, all "
+                          "intact; make room and run again with --resume")
         finally:
             if ctx_bar is not None:
                 ctx_bar.__exit__(None, None, None)
         return Summary(len(grid.scenarios), len(grid.scenarios) - len(todo), sum(statuses.values()),
-                       statuses, time.perf_counter() - t0, interrupted)
+                       statuses, time.perf_counter() - t0, interrupted, unwritable)
     finally:
         store.close()
 

@@ -11,13 +11,13 @@ scenario is one transaction, so a file is never half written.
 from __future__ import annotations
 
 import json
-import os
 import sqlite3
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ..io.jsonfile import atomic_path
 from .paths import SweepError
 
 if TYPE_CHECKING:
@@ -36,6 +36,12 @@ def _q(name: str) -> str:
 def _cell(v: Any) -> Any:
     if isinstance(v, (dict, list)):
         return json.dumps(v, ensure_ascii=False)
+    if isinstance(v, int) and not isinstance(v, bool) and not -(2**63) <= v < 2**63:
+        # beyond SQLite's INTEGER: a REAL if a float holds it, else its digits
+        try:
+            return float(v)
+        except OverflowError:
+            return str(v)
     return v
 
 
@@ -75,7 +81,7 @@ class Store:
             )
             c.execute("COMMIT")
         except BaseException:
-            c.execute("ROLLBACK")
+            _rollback(c)
             raise
 
     def tables(self) -> set[str]:
@@ -124,11 +130,21 @@ class Store:
                 c.execute("INSERT INTO plans VALUES (?, ?)", (res["scenario"], res["plan"]))
             c.execute("COMMIT")
         except BaseException:
-            c.execute("ROLLBACK")
+            _rollback(c)
             raise
 
     def close(self) -> None:
         self.con.close()
+
+
+def _rollback(c: sqlite3.Connection) -> None:
+    """Undo the open transaction, if SQLite has not already (it rolls back by
+    itself on a full disk): the error that got here is the one to report."""
+    if c.in_transaction:
+        try:
+            c.execute("ROLLBACK")
+        except sqlite3.DatabaseError:
+            pass
 
 
 def remove_results(path: Path) -> None:
@@ -262,8 +278,6 @@ def export_parquet(results: str | Path, out: str | Path) -> int:
     md = dict(table.schema.metadata or {})
     md[b"consortium_sweep"] = json.dumps(meta).encode()
     table = table.replace_schema_metadata(md)
-    Path(out).parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(str(out) + ".tmp")
-    pq.write_table(table, tmp)
-    os.replace(tmp, out)
+    with atomic_path(out) as tmp:
+        pq.write_table(table, tmp)
     return len(df)

@@ -45,10 +45,12 @@ from collections.abc import Callable
 
 import numpy as np
 
+from ...errors import interrupt_name
 from ...model.linear import LinearModel
 from ...model.rules import Vars
 from .. import highs as hb
 from ..base import Progress, RawResult, SolverOptions, Status
+from ..runs import GAP, TIME_LIMIT
 from .blocks import NotDecomposable, split
 from .master import Master
 from .pricing import Column, Pricer, PricingPool
@@ -151,6 +153,7 @@ def decompose(lm: LinearModel, V: Vars, n_targets: int, opts: SolverOptions,
     rounds = 0
     lp_val = -INF
     interrupted = False
+    stopped: str | None = None
     converged = False
     # keep time for the last plan search (the master MIP), and to finish
     reserve = 0.0 if limit is None else min(0.15 * limit, 60.0)
@@ -259,6 +262,7 @@ def decompose(lm: LinearModel, V: Vars, n_targets: int, opts: SolverOptions,
                 f"LP {tm - tl:.1f}, plans {te - tm:.1f})"
             )
             if gap() <= gap_goal or not complete or left() <= reserve + 1.0:
+                stopped = GAP if gap() <= gap_goal else TIME_LIMIT
                 break
             if full:
                 chunk = small  # after a full pass, back to chunks
@@ -278,8 +282,9 @@ def decompose(lm: LinearModel, V: Vars, n_targets: int, opts: SolverOptions,
                 and left() - reserve <= 1.5 * full_pass_seconds() + 2.0
             ):
                 chunk, final_pass = nb, True
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as e:  # Ctrl-C, or SIGTERM
         interrupted = True
+        stopped = interrupt_name(e)
         pool.cancel()
     finally:
         pool.close()
@@ -308,7 +313,9 @@ def decompose(lm: LinearModel, V: Vars, n_targets: int, opts: SolverOptions,
             f"decomposition by target: {rounds} pricing rounds, {len(master.columns)} candidate "
             f"consortia, {pricer.solves} target solves, {mc} rows across targets"
             + (", no target offers a better candidate" if converged else "")
-            + (", interrupted" if interrupted else "")
+            + (f", stopped by {stopped}" if stopped in (TIME_LIMIT, "Ctrl-C", "SIGTERM") else "")
+            + (", the gap asked for reached" if stopped == GAP else "")
         ),
         interrupted=interrupted,
+        stopped=None if status == Status.OPTIMAL and stopped == TIME_LIMIT else stopped,
     )

@@ -27,12 +27,14 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 import numpy as np
 
 from ...backends import highs
 from ...backends.base import Progress, RawResult, SolverOptions, Status
 from ...backends.highs_relax import Relaxation
+from ...backends.runs import GAP, INTERRUPTS, TIME_LIMIT
 from ...model.linear import LinearModel
 from . import lagrange
 
@@ -127,11 +129,24 @@ class Engine:
         def left() -> float | None:
             return None if end is None else max(end - time.monotonic(), 0.05)
 
+        stop: list[str | None] = [None]  # what cut a run short (time limit, Ctrl-C, SIGTERM)
+
+        def note(r: Any) -> None:
+            if r.stopped in (TIME_LIMIT, *INTERRUPTS):
+                stop[0] = r.stopped
+
         def result(status, x, z, upper, msg, interrupted=False) -> RawResult:
             bound = None if upper is None or not np.isfinite(upper) else float(upper)
             if bound is not None and z is not None:
                 bound = max(bound, z)
             gap = None if bound is None or z is None else abs(bound - z) / max(abs(z), 1e-9)
+            stopped = stop[0]
+            if status == Status.OPTIMAL:
+                stopped = GAP if opts.gap > 0 and gap is not None and gap > 0 else None
+            elif status == Status.FEASIBLE and stopped is None and end is not None \
+                    and time.monotonic() >= end - 0.1:
+                stopped = TIME_LIMIT
+            interrupted = interrupted or stopped in INTERRUPTS
             return RawResult(
                 status=status,
                 x=x,
@@ -143,10 +158,12 @@ class Engine:
                 version=highs.version(),
                 message=msg,
                 interrupted=interrupted,
+                stopped=stopped,
             )
 
         sub = replace(opts, time_limit=left(), deadline=None, on_progress=None)
         lp = self.relax.solve(lb, ub, sub)
+        note(lp)
         out.lp_s = lp.time_s
         x0 = None  # the given plan, if it satisfies every bound and row here
         if replace(lm, lb=lb, ub=ub).is_feasible(start):
@@ -164,11 +181,12 @@ class Engine:
         if lp.status != "optimal":
             if lp.interrupted or (end is not None and time.monotonic() >= end):
                 st = Status.FEASIBLE if x0 is not None else Status.NO_SOLUTION
+                what = "interrupted" if lp.interrupted else "time limit reached"
                 return result(
-                    st, x0, z0, None, "stopped while solving the LP relaxation", lp.interrupted
+                    st, x0, z0, None, f"{what} while solving the LP relaxation", lp.interrupted
                 )
             # numerical trouble in the LP: the single MILP decides
-            return self._round(lm, lb, ub, opts, x0, z0, None, left, result, out)
+            return self._round(lm, lb, ub, opts, x0, z0, None, left, result, out, note)
         assert lp.row_dual is not None  # an optimal LP has its duals
         bd = lagrange.best_bound(lm, lp.row_dual, lb, ub)
         out.lp_bound = bd.value
@@ -183,6 +201,7 @@ class Engine:
             lbL = np.where(local, lb, np.clip(x0, lb, ub))
             ubL = np.where(local, ub, np.clip(x0, lb, ub))
             r = self._mip(lm, lbL, ubL, opts, x0, -np.inf, upper, left, False)
+            note(r)
             out.mip_s += r.time_s
             out.local = True
             interrupted = interrupted or r.interrupted
@@ -192,7 +211,7 @@ class Engine:
                 x_best, z_best = r.x, _objective(lm, r.x)
             if r.interrupted:
                 return result(
-                    Status.FEASIBLE, x_best, z_best, upper, self._msg("stopped", out), True
+                    Status.FEASIBLE, x_best, z_best, upper, self._msg(r.message, out), True
                 )
         while True:
             if z_best is not None and upper - z_best <= max(
@@ -214,7 +233,7 @@ class Engine:
             free = n_bin - int(to0.sum() + to1.sum())
             if n_bin == 0 or free > MAX_FREE_SHARE * n_bin:
                 return self._round(
-                    lm, lb, ub, opts, x_best, z_best, upper, left, result, out
+                    lm, lb, ub, opts, x_best, z_best, upper, left, result, out, note
                 )
             lbR, ubR = lb.copy(), ub.copy()
             ubR[to0] = 0.0
@@ -231,6 +250,7 @@ class Engine:
                 # 1.16, provincial seed 1: 2.2 s with it against 1.6 s without).
                 x_in = None
             r = self._mip(lm, lbR, ubR, opts, x_in, T - _tol(T), upper, left, proof)
+            note(r)
             out.mip_s += r.time_s
             interrupted = interrupted or r.interrupted
             rx, robj = r.x, r.objective
@@ -284,7 +304,7 @@ class Engine:
                 # a proof round that did not settle (HiGHS stopping on tolerances
                 # of its own, e.g. a profile's mip_abs_gap): the single MILP decides
                 return self._round(
-                    lm, lb, ub, opts, x_best, z_best, upper, left, result, out
+                    lm, lb, ub, opts, x_best, z_best, upper, left, result, out, note
                 )
 
     def _mip(self, lm, lbR, ubR, opts, x_in, floor, upper, left, proof) -> RawResult:
@@ -310,12 +330,14 @@ class Engine:
         sub = replace(opts, time_limit=left(), deadline=None, highs=hopts, on_progress=wrapped)
         return self.model.run_within(lbR, ubR, sub, x_in)
 
-    def _round(self, lm, lb, ub, opts, x_best, z_best, upper, left, result, out) -> RawResult:
+    def _round(self, lm, lb, ub, opts, x_best, z_best, upper, left, result, out,
+               note) -> RawResult:
         """The single MILP within lb..ub (no fixings)."""
         out.rounds += 1
         out.free.append(int((lm.integer & (lb == 0) & (ub == 1)).sum()))
         sub = replace(opts, time_limit=left(), deadline=None)
         r = self.model.run_within(lb, ub, sub, x_best)
+        note(r)
         out.mip_s += r.time_s
         if (
             r.x is not None
