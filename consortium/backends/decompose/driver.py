@@ -52,7 +52,7 @@ from .. import highs as hb
 from ..base import Progress, RawResult, SolverOptions, Status
 from ..runs import GAP, TIME_LIMIT
 from .blocks import NotDecomposable, split
-from .master import Master
+from .master import FINAL_PLAN_WORK, PLAN_WORK, Master
 from .pricing import Column, Pricer, PricingPool
 
 INF = float("inf")
@@ -105,9 +105,12 @@ def decompose(lm: LinearModel, V: Vars, n_targets: int, opts: SolverOptions,
             x[B.cols[c.block]] = c.x
         return x
 
-    def try_plan(time_limit: float) -> None:
+    def try_plan(work: float, time_limit: float | None) -> None:
+        # The plan searches stop on work limits (master.PLAN_WORK), never on
+        # the clock unless the user set a time limit: the plan chosen does not
+        # depend on the machine's speed or load (README, "Determinism").
         nonlocal best_x, best_obj
-        theta = master.solve_mip(time_limit, gap=min(gap_goal, 1e-4) / 4, log=opts.log)
+        theta = master.solve_mip(work, time_limit, gap=min(gap_goal, 1e-4) / 4, log=opts.log)
         if theta is None:
             return
         x = assemble(theta)
@@ -219,7 +222,7 @@ def decompose(lm: LinearModel, V: Vars, n_targets: int, opts: SolverOptions,
             todo = [int(order[i]) for i in picked]
             complete = True
             found: list[tuple[int, int, np.ndarray]] = []
-            dl = time.monotonic() + min(left() - reserve, 1e9)
+            dl = None if deadline is None else deadline - reserve
             tp = time.perf_counter()
             for k, ub, xs, done in pool.price_all(todo, lam, dl):
                 if not done:
@@ -251,7 +254,9 @@ def decompose(lm: LinearModel, V: Vars, n_targets: int, opts: SolverOptions,
                 lam, fresh[:] = pi, False  # the smoothed prices found nothing: use the duals
             tm = time.perf_counter()
             if added and (priced_since_plan >= nb or len(cand) <= chunk):
-                try_plan(min(max(0.25 * (left() - reserve), 0.1), 10.0))  # pricing waits meanwhile
+                # pricing waits meanwhile; under a time limit, a quarter of what is left at most
+                share = None if deadline is None else max(0.25 * (left() - reserve), 0.1)
+                try_plan(PLAN_WORK, share)
                 priced_since_plan = 0
             te = time.perf_counter()
             report(
@@ -292,7 +297,7 @@ def decompose(lm: LinearModel, V: Vars, n_targets: int, opts: SolverOptions,
     # Lagrangian one, which carries the targets' own proven bounds)
     # last chance for a better plan with the candidates found
     if not interrupted and master.columns and gap() > gap_goal and left() > 0.5:
-        try_plan(max(min(left() - 0.5, 300.0), 0.1))
+        try_plan(FINAL_PLAN_WORK, None if deadline is None else max(left() - 0.5, 0.1))
     g_end = gap()
     g = None if not np.isfinite(g_end) else g_end
     status = (

@@ -13,6 +13,25 @@ from .blocks import Blocks
 from .pricing import Column
 
 INF = float("inf")
+# Work limits of a plan search, in branch-and-bound nodes times the master's
+# nonzeros (a node's LP costs about its size): the plan found then does not
+# depend on the machine's speed or load (README, "Determinism"). PLAN_WORK
+# stands for the 10 s cap it replaces, on 2 cores: on a 120-target instance of
+# the national preset (a master of about 400 candidates, 3,300 nonzeros)
+# HiGHS explored 137-780 nodes in those 10 s (0.5-2.6 million node-nonzeros),
+# and would now explore about 600. On the national preset (some 2,000
+# candidates, estimated from its 4,440 target solves at the same 0.5
+# candidates a solve) that is about 125 nodes. The root node (cuts,
+# heuristics) always runs to its end. The last search had 300 s: 30 times
+# as much work.
+PLAN_WORK = 2_000_000
+FINAL_PLAN_WORK = 30 * PLAN_WORK
+MIN_NODES, MAX_NODES = 50, 1_000_000
+
+
+def node_limit(work: float, nonzeros: int) -> int:
+    """Branch-and-bound nodes for ``work`` on a master with ``nonzeros``."""
+    return int(np.clip(work / max(nonzeros, 1), MIN_NODES, MAX_NODES))
 
 
 def _run(h: highspy.Highs) -> None:
@@ -93,8 +112,12 @@ class Master:
         sigma = dual[self.mc :]
         return float(h.getInfo().objective_function_value), lam, sigma
 
-    def solve_mip(self, time_limit: float, gap: float, log: bool = False) -> np.ndarray | None:
-        """Best choice of candidates (one 0/1 per column), or None."""
+    def solve_mip(self, work: float, time_limit: float | None, gap: float,
+                  log: bool = False) -> np.ndarray | None:
+        """Best choice of candidates (one 0/1 per column) within ``work``
+        (see :func:`node_limit`), or None. A work limit, so the plan does not
+        depend on the machine's speed or load; ``time_limit`` (seconds) is
+        given only when the user set a time limit."""
         n = len(self.columns)
         rows, cols, vals = [], [], []
         for j, c in enumerate(self.columns):
@@ -113,7 +136,9 @@ class Master:
         h.setOptionValue("output_flag", bool(log))
         hb.log_to_stderr(h, log)
         h.setOptionValue("random_seed", 0)
-        h.setOptionValue("time_limit", max(0.05, float(time_limit)))
+        h.setOptionValue("mip_max_nodes", node_limit(work, A.nnz))
+        if time_limit is not None:
+            h.setOptionValue("time_limit", max(0.05, float(time_limit)))
         h.setOptionValue("mip_rel_gap", float(gap))
         _run(h)
         if h.getInfo().primal_solution_status != highspy.kSolutionStatusFeasible:

@@ -15,16 +15,27 @@ from .. import highs as hb
 from .blocks import Blocks, block_model
 
 INF = float("inf")
+# A block's solve stops after this many branch-and-bound nodes: a work limit,
+# not a clock, so candidates and bounds do not depend on the machine's load
+# (README, "Determinism"). It replaces a 30 s cap per solve, which did not
+# bind either: national blocks take a median of 0.05 s (BENCHMARKS.md,
+# section 4), and on the provincial preset (seed 1) all 497 block solves
+# closed at the root node (0.5 s at most). At a millisecond or two per node
+# of a block's LP, 20,000 nodes are about what 30 s allowed: a guard against a
+# runaway block. A block stopped by it still gives a valid bound (HiGHS's
+# dual bound) and its best plan; only a user's time limit stops it earlier.
+BLOCK_NODES = 20_000
 # HiGHS options for a block's pricing problem: small models, presolve is not
 # worth its time (on national blocks it sometimes takes a minute on a model of
 # a thousand columns), one thread.
-BLOCK_HIGHS: dict[str, bool | float | str] = {
+BLOCK_HIGHS: dict[str, bool | int | float | str] = {
     "presolve": "off",
     "threads": 1,
     "mip_rel_gap": 1e-7,
     "mip_abs_gap": 1e-7,
     "random_seed": 0,
     "mip_improving_solution_save": True,
+    "mip_max_nodes": BLOCK_NODES,
 }
 EXTRA_COLUMNS = 2  # earlier incumbents of a pricing solve also offered to the master
 # coupling rows whose most a block can use is bounded by an LP: at most this
@@ -108,9 +119,10 @@ class Pricer:
             e.interrupt()
 
     def price(self, k: int, lam: np.ndarray,
-              time_limit: float) -> tuple[float, np.ndarray | None, list[np.ndarray]]:
+              time_limit: float | None) -> tuple[float, np.ndarray | None, list[np.ndarray]]:
         """max (c - lam A_c) x over block k: (upper bound, best x or None,
-        earlier incumbents of the same solve)."""
+        earlier incumbents of the same solve). ``time_limit`` only when the
+        user set one (the solve is otherwise bounded by ``BLOCK_NODES``)."""
         m = self.models[k]
         if m.ub.max(initial=0.0) <= 0.0 and not self.B.forced[k]:
             return 0.0, np.zeros(len(m.lb)), []  # unformable target: only the empty plan
@@ -120,7 +132,7 @@ class Pricer:
         red = m.obj - self.B.AcT[k] @ lam
         n = len(red)
         h.changeColsCost(n, np.arange(n, dtype=np.int32), red)
-        h.setOptionValue("time_limit", max(0.01, float(time_limit)))
+        h.setOptionValue("time_limit", INF if time_limit is None else max(0.01, float(time_limit)))
         prev = self.last[k]
         if prev is not None:
             sol = highspy.HighsSolution()
@@ -181,19 +193,21 @@ class PricingPool:
                 return
             blocks, lam, deadline = job
             for k in blocks:
-                rem = deadline - time.monotonic()
-                if rem <= 0.25 or self.cancelled:
+                # the clock only when the user set a time limit
+                rem = None if deadline is None else deadline - time.monotonic()
+                if (rem is not None and rem <= 0.25) or self.cancelled:
                     self.results.put((k, None, None, False))
                     continue
                 try:
-                    ub, x, extras = self.pricer.price(k, lam, min(rem, 30.0))
+                    ub, x, extras = self.pricer.price(k, lam, rem)
                     self.results.put((k, ub, [x] + extras if x is not None else [], True))
                 except BaseException as e:  # handed to the caller
                     self.results.put((k, e, None, False))
 
-    def price_all(self, blocks: list[int], lam: np.ndarray, deadline: float):
+    def price_all(self, blocks: list[int], lam: np.ndarray, deadline: float | None):
         """Yield (k, upper bound, candidate plans, done) for every block, in
-        completion order."""
+        completion order; ``deadline`` (``time.monotonic()``) only when the
+        user set a time limit."""
         for i in range(self.n):
             self.jobs[i].put(([k for k in blocks if k % self.n == i], lam, deadline))
         for _ in range(len(blocks)):
