@@ -663,7 +663,8 @@ class _Checker:
         assert pr is not None
         start, end = _num(c.get("start")), _num(c.get("end"))
         if start is None or start != int(start):
-            self.add(RULE_YEARS, t.id, f"{where}: 'start' missing or not a year ({c.get('start')!r})")
+            self.add(RULE_YEARS, t.id,
+                     f"{where}: 'start' missing or not a year ({c.get('start')!r})")
             return None
         last = pr.start + pr.years - t.duration
         lo = pr.start if t.earliest is None else t.earliest

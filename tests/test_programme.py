@@ -9,7 +9,6 @@ of instances without section-7 fields unchanged.
 from __future__ import annotations
 
 import copy
-import json
 
 import pytest
 from bruteforce import brute_force
@@ -18,9 +17,6 @@ from hypothesis import HealthCheck, given, settings
 from strategies import programme_instances, staged_instances
 
 from consortium.backends.base import Status
-from consortium.errors import InstanceError
-from consortium.io.instance import from_dict
-from consortium.verify import verify_solution
 
 SETTINGS = settings(max_examples=120, deadline=None, derandomize=True,
                     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])

@@ -10,7 +10,8 @@ Variables beyond those of :mod:`.rules`:
   ``0 <= spend_at[t,k] <= M_t * start[t,k]`` and ``sum_k spend_at[t,k] =
   spend(t)`` make it exact (one start year is chosen);
 - ``busy[a,t,Y]`` (continuous in [0, 1]): a sits in t and t is active in year
-  Y; ``busy >= m[a,t] + active(t,Y) - 1``, made only for actors whose yearly
+  Y; ``busy >= m[a,t] - idle(t,Y)`` with ``idle`` the start columns of t that
+  do not cover Y (``m[a,t] <= y[t]`` makes it ``m + active - y``), made only for actors whose yearly
   capacity can bind and targets whose activity in Y depends on the start.
 
 A target is *active* in Y when it started in one of the years that cover Y;
@@ -19,6 +20,8 @@ possible start covers Y).
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 import numpy as np
 
@@ -132,7 +135,7 @@ def spend_by_start(b: Builder, md: ModelData, V: Vars) -> None:
         st = V.start[v.index]
         b.add_rows("12", "spend in its start year", n, np.concatenate([np.arange(n)] * 2),
                    np.concatenate([q, st]), np.concatenate([np.ones(n), np.full(n, -cap)]),
-                   -INF, 0.0, v.index, lambda i, tid=tid: f"{tid}: spend only from its start",
+                   -INF, 0.0, v.index, _fixed_text(f"{tid}: spend only from its start"),
                    elastic=False)
 
 
@@ -210,24 +213,31 @@ def _capacity_year(b: Builder, md: ModelData, V: Vars, year: int, what: str,
             rows.append(r[own_rows[0]])
             cols.append(own[0])
             continue
-        # busy >= member + active - 1: one column per actor, linked here.
+        # busy >= member - (formed, not active): one column per actor, linked
+        # here. Formed and not active is the sum of the start columns that do
+        # not cover the year (a member is only in a formed target), so this is
+        # busy >= member + active - formed: at least as tight as the textbook
+        # busy >= member + active - 1 (formed <= 1), and much tighter in the
+        # LP relaxation, where formed is fractional.
         n = len(hit)
         busy = b.add_cols(f"busy[{v.target.id},{year}]", n, integer=False)
         V.busy.append((v.index, year, v.actors[hit], busy, lead))
-        act = V.start[v.index][cover]
-        lr = np.concatenate([np.arange(n), own_rows[0], np.repeat(np.arange(n), len(act))])
-        lc = np.concatenate([busy, own[0], np.tile(act, n)])
-        lv = np.concatenate([np.ones(n), -np.ones(len(own[0])), -np.ones(n * len(act))])
+        idle = V.start[v.index][~cover]
+        lr = np.concatenate([np.arange(n), own_rows[0], np.repeat(np.arange(n), len(idle))])
+        lc = np.concatenate([busy, own[0], np.tile(idle, n)])
+        lv = np.concatenate([np.ones(n), -np.ones(len(own[0])), np.ones(n * len(idle))])
         tid = v.target.id
-        b.add_rows("11", f"{what} by year link", n, lr, lc, lv, -1.0, INF, v.index,
-                   lambda i, tid=tid, hit=hit, v=v: (
-                       f"{tid}: {ids[v.actors[hit[i]]]} busy in {year} if a member and active"),
-                   elastic=False)
+        b.add_rows("11", f"{what} by year link", n, lr, lc, lv, 0.0, INF, v.index,
+                   _busy_text(tid, [ids[a] for a in v.actors[hit]], year), elastic=False)
         rows.append(r)
         cols.append(busy)
     b.add_rows("11", f"{what} in {year}", len(binding), np.concatenate(rows),
                np.concatenate(cols), 1.0, -INF, limit[binding].astype(float), -1,
                _capacity_year_rows(ids, binding, what, limit, year))
+
+
+def _busy_text(tid: str, who: list[str], year: int) -> Callable[[int], str]:
+    return lambda i: f"{tid}: {who[i]} busy in {year} if a member and active"
 
 
 def _capacity_year_rows(ids, binding, what, limit, year):

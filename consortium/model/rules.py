@@ -69,8 +69,8 @@ class Vars:
             out[cols] = t
         for t, cols, _ in self.regions:
             out[cols] = t
-        for t, _y, _a, cols, _lead in self.busy:
-            out[cols] = t
+        for ti, _year, _actors, cols, _lead in self.busy:
+            out[cols] = ti
         return out
 
 
