@@ -209,3 +209,174 @@ def test_contracts_export_carries_years(tmp_path):
     assert [f.name for f in files] == ["c.csv", "c.consortia.csv", "c.kpis.csv", "c.by_year.csv"]
     kpis = (tmp_path / "c.kpis.csv").read_text(encoding="utf-8-sig")
     assert "by_year" not in kpis
+
+
+# ---------------------------------------------------------------- sweeps
+
+
+def _rows(path) -> list[dict]:
+    import sqlite3
+
+    con = sqlite3.connect(str(path))
+    con.row_factory = sqlite3.Row
+    try:
+        rows = [dict(r) for r in con.execute("SELECT * FROM scenarios ORDER BY scenario")]
+        kept = {i: json.loads(s) for i, s in con.execute("SELECT scenario, solution FROM plans")}
+    finally:
+        con.close()
+    return [dict(r, plan=kept.get(r["scenario"])) for r in rows]
+
+
+def _check_rows_against_separate_solves(raw: dict, out: Path, n: int) -> list[dict]:
+    from consortium.backends.base import SolverOptions
+    from consortium.solving.solve import solve_instance
+    from consortium.sweep import apply_overrides
+
+    got = _rows(out)
+    assert len(got) == n
+    for r in got:
+        variant = apply_overrides(raw, json.loads(r["overrides"]))
+        ref = solve_instance(from_dict(copy.deepcopy(variant)), SolverOptions(threads=1),
+                             reasons=False)
+        assert r["status"] == ref.status.value, r["overrides"]
+        if ref.objective is None:
+            assert r["objective"] is None
+            continue
+        assert r["objective"] == pytest.approx(ref.objective, rel=1e-6, abs=1e-6)
+        res = verify_solution(variant, r["plan"])
+        assert res.ok, [v.message for v in res.violations]
+        assert res.objective == pytest.approx(r["objective"], rel=1e-6, abs=1e-6)
+        assert len(r["plan"]["kpis"]["by_year"]) == variant["programme"]["years"]
+    return got
+
+
+def test_sweep_over_a_yearly_budget_equals_separate_solves(tmp_path):
+    path = REGRESSION / "r29-yearly-budgets.json"
+    out = tmp_path / "yearly.sqlite"
+    r = CliRunner().invoke(cli, ["sweep", str(path), "--set",
+                                 "sponsors[suzhou].budget_by_year.2026=0:8:1", "-o", str(out),
+                                 "--workers", "1"], catch_exceptions=False)
+    assert r.exit_code == 0, r.output
+    got = _check_rows_against_separate_solves(json.loads(path.read_text()), out, 9)
+    objs = [g["objective"] for g in got]
+    assert objs == sorted(objs)  # a larger yearly budget never lowers the objective
+    assert objs[0] < objs[-1]  # and it binds
+
+
+@pytest.mark.parametrize("path, values", [
+    ("programme.discount_rate", "0,0.05,0.2"),
+    ("policy.total_budget_by_year.2027", "4,8,20"),
+    ("targets[*].duration", "1,2"),
+    ("policy.min_regions", "1,2"),
+    ("sponsors[zhejiang].budget_by_year.2027", "5,11"),
+])
+def test_sweep_accepts_the_programme_paths(tmp_path, path, values):
+    src = REGRESSION / "r34-programme-combined.json"
+    out = tmp_path / "s.sqlite"
+    r = CliRunner().invoke(cli, ["sweep", str(src), "--set", f"{path}={values}", "-o", str(out),
+                                 "--workers", "1"], catch_exceptions=False)
+    assert r.exit_code == 0, r.output
+    _check_rows_against_separate_solves(json.loads(src.read_text()), out, len(values.split(",")))
+
+
+def test_programme_paths_set_the_instance():
+    from consortium.sweep import set_path
+
+    raw = _raw("r34-programme-combined")
+    assert set_path(raw, "programme.discount_rate", 0.2)["programme"]["discount_rate"] == 0.2
+    v = set_path(raw, "sponsors[zhejiang].budget_by_year.2029", 3.0)
+    assert v["sponsors"][0]["budget_by_year"] == {"2026": 3.5, "2027": 11.0, "2029": 3.0}
+    assert raw["sponsors"][0]["budget_by_year"] == {"2026": 3.5, "2027": 11.0}  # a copy
+    v = set_path(raw, "targets[*].duration", 2)
+    assert {t["duration"] for t in v["targets"]} == {2}
+    assert set_path(raw, "policy.min_regions", 2)["policy"]["min_regions"] == 2
+    assert set_path(raw, "policy.total_budget_by_year.2026", 1.0)["policy"][
+        "total_budget_by_year"] == {"2028": 5.0, "2026": 1.0}
+
+
+# ---------------------------------------------------------------- stress and marginal values
+
+
+def _forbid(raw: dict, *, pair: tuple[str, str] | None = None, actors=()) -> dict:
+    r = copy.deepcopy(raw)
+    fx = r.setdefault("fixed", {})
+    if pair is not None:
+        fx.setdefault("forbidden", []).append(list(pair))
+    fa = fx.setdefault("forbidden_actors", [])
+    fa.extend(a for a in actors if a not in fa)
+    return r
+
+
+def _close(a, b) -> bool:
+    return abs(a - b) <= 1e-6 * max(1.0, abs(a), abs(b))
+
+
+@pytest.mark.parametrize("name", ["r34-programme-combined", "r28-durations-capacity",
+                                  "r31-fixed-starts"])
+def test_marginal_values_on_a_programme_match_brute_force(name):
+    from bruteforce import brute_force
+
+    from consortium import analysis as an
+    from consortium.backends.base import SolverOptions
+    from consortium.solving.verified import solve_verified
+
+    raw = _raw(name)
+    inst = from_dict(copy.deepcopy(raw))
+    sol = solve_verified(inst, SolverOptions(), raw=copy.deepcopy(raw)).to_dict()
+    recs = an.marginal_values(inst, sol, SolverOptions(), workers=1, keep_plans=True)
+    assert len(recs) == sum(len(c["members"]) for c in sol["consortia"])
+    for r in recs:
+        mod = _forbid(raw, pair=(r["target"], r["actor"]))
+        bf = brute_force(copy.deepcopy(mod))
+        if bf.objective is None:
+            assert r["objective_without"] is None
+            continue
+        assert _close(r["objective_without"], bf.objective), (r["target"], r["actor"])
+        assert _close(r["marginal_value"], sol["objective"] - bf.objective)
+        if r.get("plan") is not None:
+            res = verify_solution(mod, r["plan"])
+            assert res.ok, [v.message for v in res.violations]
+            assert all(c.get("start") is not None for c in r["plan"]["consortia"])
+
+
+@pytest.mark.parametrize("name", ["r34-programme-combined", "r28-durations-capacity"])
+def test_stress_on_a_programme_matches_brute_force(name):
+    from bruteforce import brute_force
+
+    from consortium import analysis as an
+    from consortium.backends.base import SolverOptions
+    from consortium.solving.verified import solve_verified
+
+    raw = _raw(name)
+    inst = from_dict(copy.deepcopy(raw))
+    sol = solve_verified(inst, SolverOptions(), raw=copy.deepcopy(raw)).to_dict()
+    scen = an.drop_each_scenarios(sol) + [an.scenario_from_spec(inst, {"drop_type": "sme"}, "s")]
+    recs = an.stress_test(inst, sol, scen, SolverOptions(), workers=1, keep_plans=True)
+    assert len(recs) == len(scen)
+    for s, r in zip(scen, recs, strict=True):
+        mod = _forbid(raw, actors=s.drop)
+        bf = brute_force(copy.deepcopy(mod))
+        if bf.objective is None:
+            assert r["status"] == "infeasible" and r["objective_after"] is None, r["name"]
+            continue
+        assert _close(r["objective_after"], bf.objective), r["name"]
+        if r["solved"]:
+            res = verify_solution(mod, r["plan"])
+            assert res.ok, [v.message for v in res.violations]
+
+
+def test_cli_marginal_and_stress_on_a_programme(tmp_path):
+    src = REGRESSION / "r34-programme-combined.json"
+    raw = json.loads(src.read_text())
+    out = tmp_path / "m.json"
+    r = CliRunner().invoke(cli, ["solve", str(src), "--marginal", "-o", str(out)])
+    assert r.exit_code == 0, r.output
+    data = json.loads(out.read_text())
+    assert data["marginal"] and verify_solution(raw, data).ok
+    assert all("start" in c and "end" in c for c in data["consortia"])
+    out = tmp_path / "s.json"
+    r = CliRunner().invoke(cli, ["stress", str(src), "--drop-each", "-o", str(out),
+                                 "--workers", "1", "--no-progress"])
+    assert r.exit_code == 0, r.output
+    data = json.loads(out.read_text())
+    assert len(data["stress"]) == len({a for c in data["consortia"] for a in c["members"]})
