@@ -380,3 +380,185 @@ def test_cli_marginal_and_stress_on_a_programme(tmp_path):
     assert r.exit_code == 0, r.output
     data = json.loads(out.read_text())
     assert len(data["stress"]) == len({a for c in data["consortia"] for a in c["members"]})
+
+
+# ---------------------------------------------------------------- schema and invalid input
+
+
+def _mutated(fn) -> dict:
+    raw = _raw("r34-programme-combined")
+    fn(raw)
+    return raw
+
+
+def _no_programme(d):
+    del d["programme"]
+
+
+def _cycle(d):
+    d["targets"][0]["after"] = ["t-app"]
+
+
+@pytest.mark.parametrize("mutate, where", [
+    (lambda d: d["policy"]["composition"].append({"min": 1}), "policy.composition[2]"),
+    (lambda d: d["policy"]["composition"].append({"types": []}), "policy.composition[2]"),
+    (lambda d: d["policy"]["composition"].append({"types": ["giant"]}), "policy.composition[2]"),
+    (lambda d: d["policy"]["composition"].append({"ownership": ["mixed"]}),
+     "policy.composition[2]"),
+    (lambda d: d["policy"]["composition"].append({"types": ["sme"], "min": -1}),
+     "policy.composition[2].min"),
+    (lambda d: d["policy"]["composition"].append({"types": ["sme"], "min": 3, "max": 2}),
+     "policy.composition[2]"),
+    (lambda d: d["targets"][0].update(composition=[{"types": ["sme"], "min": 1.5}]),
+     "targets[0].composition[0].min"),
+    (lambda d: d["policy"].update(min_regions=0), "policy.min_regions"),
+    (lambda d: d["targets"][1].update(min_regions=0), "targets[1].min_regions"),
+    (lambda d: d["programme"].pop("start"), "programme.start"),
+    (lambda d: d["programme"].update(years=0), "programme.years"),
+    (lambda d: d["programme"].update(discount_rate=-0.1), "programme.discount_rate"),
+    (lambda d: d["programme"]["milestones"].append({"year": 2027}),
+     "programme.milestones[1].min_formed"),
+    (lambda d: d["programme"]["milestones"].append({"year": 2031, "min_formed": 1}),
+     "programme.milestones[1].year"),
+    (lambda d: d["targets"][0].update(duration=0), "targets[0].duration"),
+    (lambda d: d["targets"][0].update(earliest=2025), "targets[0].earliest"),
+    (lambda d: d["targets"][0].update(latest=2030), "targets[0].latest"),
+    (lambda d: d["targets"][1].update(earliest=2029), "targets[1].earliest"),
+    (lambda d: d["targets"][1].update(after=["t-nope"]), "targets[1].after[0]"),
+    (lambda d: d["targets"][1].update(after=["t-dev"]), "targets[1].after[0]"),
+    (_cycle, "targets[0].after"),
+    (lambda d: d["sponsors"][0]["budget_by_year"].update({"y2027": 1.0}),
+     "sponsors[0].budget_by_year.y2027"),
+    (lambda d: d["sponsors"][0]["budget_by_year"].update({"2035": 1.0}),
+     "sponsors[0].budget_by_year.2035"),
+    (lambda d: d["sponsors"][0]["budget_by_year"].update({"2027": -1.0}),
+     "sponsors[0].budget_by_year.2027"),
+    (lambda d: d["policy"]["total_budget_by_year"].update({"2020": 1.0}),
+     "policy.total_budget_by_year.2020"),
+    (lambda d: d.update(fixed={"starts": {"t-nope": 2027}}), "fixed.starts.t-nope"),
+    (lambda d: d.update(fixed={"starts": {"t-mat": 2035}}), "fixed.starts.t-mat"),
+    (_no_programme, "targets[1].after: needs a programme"),
+    (_no_programme, "sponsors[0].budget_by_year: needs a programme"),
+    (_no_programme, "policy.total_budget_by_year: needs a programme"),
+])
+def test_section_7_invalid_input_names_the_path(mutate, where, tmp_path):
+    from consortium.errors import InstanceError
+
+    raw = _mutated(mutate)
+    with pytest.raises(InstanceError) as e:
+        from_dict(raw)
+    assert any(line.startswith(where) for line in e.value.errors), e.value.errors
+    f = tmp_path / "bad.json"
+    f.write_text(json.dumps(raw))
+    r = CliRunner().invoke(cli, ["solve", str(f)])
+    assert r.exit_code == 2 and "Traceback" not in r.output
+
+
+def test_schema_documents_every_section_7_field():
+    r = CliRunner().invoke(cli, ["schema"])
+    assert r.exit_code == 0
+    s = json.loads(r.output)
+    d = s["$defs"]
+    fields = {
+        "Policy": ["composition", "min_regions", "total_budget_by_year"],
+        "Sponsor": ["budget_by_year"],
+        "Target": ["composition", "min_regions", "duration", "earliest", "latest", "after"],
+        "Fixed": ["starts"],
+        "CompositionRule": ["types", "ownership", "min", "max"],
+        "Programme": ["start", "years", "discount_rate", "milestones"],
+        "Milestone": ["year", "min_formed"],
+    }
+    for model, names in fields.items():
+        for n in names:
+            assert d[model]["properties"][n].get("description"), (model, n)
+    assert s["properties"]["programme"]["description"]
+    assert d["Programme"]["required"] == ["start", "years"]
+    assert d["Policy"]["properties"]["min_regions"]["default"] == 1
+    by_year = d["Sponsor"]["properties"]["budget_by_year"]["anyOf"][0]
+    assert by_year["propertyNames"] == {"pattern": "^[0-9]+$"}
+    text = (ROOT / "docs" / "FORMAT.md").read_text()
+    for names in fields.values():
+        for n in names:
+            assert n in text, n
+    for key in ("kpis.by_year", "spend_by_sponsor", "`start` and `end`"):
+        assert key in text
+
+
+# ---------------------------------------------------------------- generate --preset programme
+
+
+@pytest.fixture(scope="module")
+def programme_gen():
+    from consortium.generate.generator import _Gen, _resolve
+
+    cfg, name = _resolve("programme", None, None, None, None, 1)
+    g = _Gen("programme", cfg, 1, name)
+    return g, g.run()
+
+
+def test_programme_preset_is_valid_and_deterministic(programme_gen, tmp_path):
+    from consortium.generate import dumps_instance, generate
+
+    g, inst = programme_gen
+    assert inst["name"] == "programme-seed1"
+    assert (len(inst["targets"]), len(inst["actors"])) == (50, 2000)
+    from_dict(json.loads(json.dumps(inst)))
+    assert dumps_instance(inst) == dumps_instance(generate(preset="programme", seed=1))
+    out = tmp_path / "p.json"
+    r = CliRunner().invoke(cli, ["generate", "--preset", "programme", "--seed", "1", "-o",
+                                 str(out)])
+    assert r.exit_code == 0, r.output
+    assert out.read_text() == dumps_instance(inst)
+
+
+def test_programme_preset_has_every_section_7_feature(programme_gen):
+    from consortium.solving.plan_check import plan_violations
+
+    g, inst = programme_gen
+    pr = inst["programme"]
+    assert (pr["start"], pr["years"]) == (2026, 5) and pr["discount_rate"] > 0
+    assert pr["milestones"] and pr["milestones"][0]["year"] == 2027
+    targets = {t["id"]: t for t in inst["targets"]}
+    chains = [t for t in inst["targets"] if t.get("after")]
+    assert len(chains) >= 5
+    assert any(targets[t["after"][0]].get("after") for t in chains)  # a 3-stage chain
+    for t in chains:
+        u = targets[t["after"][0]]
+        assert u["mode"] == "research" and "stage" in t["name"]
+        assert u.get("duration", 1) + t.get("duration", 1) <= pr["years"]
+        assert not t["mandatory"] and not u["mandatory"]
+    assert {t.get("duration", 1) for t in inst["targets"]} == {1, 2, 3}
+    assert sum(1 for t in inst["targets"] if "latest" in t) >= 20
+    comp = inst["policy"]["composition"]
+    assert {"types": ["enterprise", "sme"], "min": 2} in comp
+    qingdao = [{"types": ["enterprise", "sme"], "min": 3},
+               {"types": ["university", "institute"], "min": 2}]
+    assert any(t.get("composition") == qingdao for t in inst["targets"])
+    assert sum(1 for t in inst["targets"] if t.get("min_regions") == 2) >= 5
+    assert len({a["region"] for a in inst["actors"]}) >= 3
+    budgeted = [s for s in inst["sponsors"] if s.get("budget") is not None]
+    assert budgeted and all(len(s["budget_by_year"]) == 5 for s in budgeted)
+    for s in budgeted:  # a year may pay for only part of the programme budget
+        assert max(s["budget_by_year"].values()) < s["budget"] / 2
+    assert len(inst["policy"]["total_budget_by_year"]) == 5
+    mand = [t["id"] for t in inst["targets"] if t["mandatory"]]
+    assert len(mand) == 2 and set(inst["fixed"]["starts"]) <= set(mand)
+    # the witness schedule behind the milestones and the fixed start is a plan
+    assert g.stage_errors == []
+    plan = [{k: p[k] for k in ("target", "site", "lead", "members", "start")}
+            for p in g.witness_schedule]
+    assert {p["target"] for p in plan} >= set(mand)
+    assert plan_violations(inst, plan) == []
+    by2027 = sum(1 for p in plan if p["start"] <= 2027)
+    assert pr["milestones"][0]["min_formed"] <= by2027
+
+
+@pytest.mark.slow
+def test_national_programme_preset():
+    from consortium.generate import generate
+
+    inst = generate(preset="national-programme", seed=1)
+    assert (len(inst["targets"]), len(inst["actors"])) == (500, 15000)
+    assert inst["programme"]["years"] == 5
+    from_dict(json.loads(json.dumps(inst)))
+    assert sum(1 for t in inst["targets"] if t.get("after")) >= 50

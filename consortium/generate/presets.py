@@ -457,8 +457,8 @@ PRESETS: dict[str, dict[str, Any]] = {
 _PROGRAMME = {
     "start": 2026, "years": 5, "discount_rate": 0.05,
     "durations": ([1, 2, 3], [0.35, 0.4, 0.25]),
-    "chain_share": 0.7, "window_share": 0.15, "regions_share": 0.35,
-    "year_frac": (1.1, 1.35), "milestone_frac": 0.8,
+    "chain_share": 0.7, "call_years": 2, "regions_share": 0.35,
+    "year_frac": (1.1, 1.35), "milestone_frac": 0.5,
 }
 PRESETS["programme"] = {
     **PRESETS["provincial"],

@@ -7,8 +7,11 @@ On top of a drawn instance (population, targets, witnesses, budgets) it adds:
   times a second research target (the *device*) and an economics-driven
   target (the *application*), linked by ``after`` (seed 002: the innovation
   chain runs from research at one end to products at the other);
-* durations of 1-3 years (a chain fits inside the programme), a few start
-  windows (a second batch, an urgent call);
+* durations of 1-3 years (a chain fits inside the programme); each target
+  outside a chain, and each chain's first stage, is published in a call
+  for proposals with a start window of two years (``earliest``/``latest``;
+  the first stages in the programme's first call), the later stages start
+  when their chain allows;
 * composition rules (rule 15): the policy asks every consortium for at least
   two enterprises or smes and at most one foreign member (a scaled Qingdao
   rule); targets whose witness consortium meets Qingdao's full 2025 rule (at
@@ -119,17 +122,19 @@ class _Staging:
             if dur[i] > 1:
                 td[i]["duration"] = dur[i]
         window: dict[int, tuple[int, int]] = {i: (start, start + years - dur[i]) for i in range(T)}
+        call = int(pc["call_years"])
         for i in range(T):
-            if i in mand or i in in_chain:
-                continue
-            u = rng.random()
+            if i in mand or in_chain.get(i, (0, 0))[1] > 0:
+                continue  # downstream stages start when their chain allows
             lo, hi = window[i]
-            if u < pc["window_share"] / 2 and lo + 1 <= hi:  # a second batch
-                td[i]["earliest"] = lo + 1
-                window[i] = (lo + 1, hi)
-            elif u < pc["window_share"] and lo + 1 <= hi:  # an urgent call
-                td[i]["latest"] = lo + 1
-                window[i] = (lo, lo + 1)
+            if hi - lo + 1 <= call:
+                continue
+            # the call for proposals it is published in: a window of call years
+            first = lo if i in in_chain else int(rng.integers(lo, hi - call + 2))
+            if first > lo:
+                td[i]["earliest"] = first
+            td[i]["latest"] = first + call - 1
+            window[i] = (first, first + call - 1)
         # -- composition (rule 15)
         inst["policy"]["composition"] = [dict(r) for r in SCALED]
         for i in range(T):
@@ -203,11 +208,12 @@ class _Staging:
         sched = self._schedule(inst, ok, dur, window, in_chain, chains)
         by2 = sum(1 for p in sched if p["start"] <= start + 1)
         ms = []
-        if by2:
-            ms.append({"year": start + 1, "min_formed": max(1, int(pc["milestone_frac"] * by2))})
-        if len(sched) > by2:
-            ms.append({"year": start + years - 1,
-                       "min_formed": max(1, int(pc["milestone_frac"] * len(sched)))})
+        m1 = int(pc["milestone_frac"] * by2)
+        m2 = int(pc["milestone_frac"] * len(sched))
+        if m1 >= 1:  # Zhejiang: N consortia by 2027, the programme's second year
+            ms.append({"year": start + 1, "min_formed": m1})
+        if m2 > m1:
+            ms.append({"year": start + years - 1, "min_formed": m2})
         inst["programme"]["milestones"] = ms
         fixed_start = next((p for p in sched if p["index"] in mand), None)
         if fixed_start is not None:
