@@ -562,3 +562,28 @@ def test_national_programme_preset():
     assert inst["programme"]["years"] == 5
     from_dict(json.loads(json.dumps(inst)))
     assert sum(1 for t in inst["targets"] if t.get("after")) >= 50
+
+
+def test_shipped_programme_workbook_is_the_programme_demo():
+    raw, warnings = read_workbook(ROOT / "instances" / "workbook" / "suzhou-programme.xlsx")
+    assert warnings == []
+    assert _same(raw, json.loads((ROOT / "instances" / "demo" / "suzhou-programme.json")
+                                 .read_text()))
+
+
+def test_infeasible_mandatory_chain_exits_1_naming_the_chain():
+    r = CliRunner().invoke(cli, ["solve", str(REGRESSION / "r33-infeasible-mandatory-chain.json")])
+    assert r.exit_code == 1, r.output
+    assert "t3" in r.output and "t2 to deliver first" in r.output
+
+
+def test_a_small_generated_programme_solves_and_verifies():
+    from consortium.generate import generate
+    from consortium.solving.verified import solve_verified
+
+    raw = generate(preset="programme", targets=10, actors=300, seed=2)
+    sol = solve_verified(from_dict(copy.deepcopy(raw)), raw=copy.deepcopy(raw))
+    assert sol.status.value == "optimal"
+    d = sol.to_dict()
+    assert verify_solution(raw, d).ok
+    assert len(d["kpis"]["by_year"]) == 5 and all("start" in c for c in d["consortia"])

@@ -458,7 +458,7 @@ _PROGRAMME = {
     "start": 2026, "years": 5, "discount_rate": 0.05,
     "durations": ([1, 2, 3], [0.35, 0.4, 0.25]),
     "chain_share": 0.7, "call_years": 2, "regions_share": 0.35,
-    "year_frac": (1.1, 1.35), "milestone_frac": 0.5,
+    "year_frac": (1.1, 1.35), "total_year_frac": (0.85, 1.05), "milestone_frac": 0.5,
 }
 PRESETS["programme"] = {
     **PRESETS["provincial"],

@@ -20,9 +20,10 @@ On top of a drawn instance (population, targets, witnesses, budgets) it adds:
   gets the part it meets;
 * distinct regions (rule 16): a share of targets whose reachable deliverers
   come from two or more provinces ask for two regions;
-* yearly budgets: each sponsor with a budget and the programme may pay in a
-  year only a share (1.15-1.45 x the even share) of their programme budget,
-  so the early years, which every target would like to start in, bind;
+* yearly budgets: each sponsor with a budget may pay in a year only 1.1-1.35
+  times the even share of its programme budget, the programme 0.85-1.05
+  times the even share of the total budget, so the early years, which every
+  target would like to start in, bind;
 * a feasible *witness schedule*: targets whose witnesses share no actor,
   scheduled greedily (mandatory first, then along the chains) within every
   budget and window; its counts give the milestones (Zhejiang: 50 consortia
@@ -185,7 +186,8 @@ class _Staging:
             by_year[sp["id"]] = {str(y): _r2(b * rng.uniform(lo_f, hi_f) / years)
                                  for y in range(start, start + years)}
         tb = inst["policy"].get("total_budget")
-        total_by_year = ({str(y): _r2(tb * rng.uniform(lo_f, hi_f) / years)
+        lo_t, hi_t = pc["total_year_frac"]
+        total_by_year = ({str(y): _r2(tb * rng.uniform(lo_t, hi_t) / years)
                           for y in range(start, start + years)} if tb is not None else {})
         # the mandatory targets, started as early as possible, always fit
         need: dict[tuple[str | None, int], float] = {}
