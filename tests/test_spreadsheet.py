@@ -209,7 +209,7 @@ def test_cli_error_lines_exit_2_nothing_written(xlsx_copy, tmp_path):
         ("fixed", 2, "actor", "ghost", "fixed.csv, row 2, column actor: unknown actor 'ghost'"),
         ("fixed", 2, "kind", "boss",
          "fixed.csv, row 2, column kind: kind 'boss' is not one of lead, member, "
-                                     "forbidden, forbidden_actor"),
+                                     "forbidden, forbidden_actor, start"),
         ("policy", 12, "key", "weights.costs",
          "policy.csv, row 12, column key: unknown weight 'costs' (expected value, cost, distance, "
          "ties)"),

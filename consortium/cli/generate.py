@@ -10,7 +10,8 @@ from ..generate.presets import PRESETS, SITES
 @click.command("generate")
 @click.option("--preset", type=click.Choice(list(PRESETS)), default="small", show_default=True,
               help="Size and flavour: small (Suzhou-style city), provincial (Zhejiang-style), "
-                   "national.")
+                   "national, programme (a Zhejiang-style five-year programme, SPEC section 7), "
+                   "national-programme.")
 @click.option("--targets", type=click.IntRange(min=0), default=None,
               help="Number of targets (overrides the preset).")
 @click.option("--actors", type=click.IntRange(min=1), default=None,

@@ -22,9 +22,10 @@ from .presets import (
     SITES,
 )
 from .programme import _Programme
+from .staging import _Staging
 
 
-class _Gen(_Programme):
+class _Gen(_Staging, _Programme):
     def __init__(self, preset: str, cfg: dict[str, Any], seed: int, name: str):
         self.preset = preset
         self.cfg = cfg
@@ -341,6 +342,8 @@ class _Gen(_Programme):
                 inst["fixed"].pop("members", None)
             self.mandatory = []
         self.plan_errors = errors
+        if self.cfg.get("programme"):  # SPEC section 7: chains, years, composition
+            inst = self.stage(inst)
         return inst
 
 

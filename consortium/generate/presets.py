@@ -451,6 +451,32 @@ PRESETS: dict[str, dict[str, Any]] = {
     },
 }
 
+# The multi-year presets (SPEC section 7): a provincial and a national
+# programme over five years (consortium.generate.staging adds the chains,
+# durations, composition, regions, yearly budgets and milestones).
+_PROGRAMME = {
+    "start": 2026, "years": 5, "discount_rate": 0.05,
+    "durations": ([1, 2, 3], [0.35, 0.4, 0.25]),
+    "chain_share": 0.7, "call_years": 2, "regions_share": 0.35,
+    "year_frac": (1.1, 1.35), "total_year_frac": (0.85, 1.05), "milestone_frac": 0.5,
+}
+PRESETS["programme"] = {
+    **PRESETS["provincial"],
+    "description": "Zhejiang-style five-year programme with Yangtze delta partners "
+                   "(50 consortia by 2027, seed 002): chains, composition, yearly budgets",
+    # seven Zhejiang clusters and three delta neighbours (regions SH, JS, AH)
+    "site_order": ["hangzhou-binjiang", "hangzhou-future-sci-tech", "ningbo-hitech",
+                   "shaoxing-binhai", "jiaxing-xiuzhou", "huzhou-moganshan", "wenzhou-hitech",
+                   "shanghai-zhangjiang", "suzhou-sip", "hefei-hitech"],
+    "programme": dict(_PROGRAMME),
+}
+PRESETS["national-programme"] = {
+    **PRESETS["national"],
+    "description": "National five-year programme: hundreds of consortia along innovation "
+                   "chains across 35 clusters",
+    "programme": {**_PROGRAMME, "discount_rate": 0.04},
+}
+
 _TYPE_SHARES = {"sme": 0.58, "enterprise": 0.16, "institute": 0.12, "university": 0.11,
                 "lab": 0.03}
 _OWNERSHIP = {  # type -> (state, private, foreign)

@@ -741,8 +741,80 @@ def unknown_keys(inst: Instance) -> list[str]:
     return out
 
 
+# What the section-7 fields of the schema say (``consortium schema``): their
+# meaning, default and what is invalid (docs/FORMAT.md has the same).
+_YEAR_KEYS = {"pattern": "^[0-9]+$"}
+_SECTION7_DOCS: dict[tuple[str, str], str] = {
+    ("Policy", "composition"): (
+        "SPEC 7.1, rule 15: composition rules of every formed target (a target's own "
+        "composition replaces them). Default []"),
+    ("Policy", "min_regions"): (
+        "SPEC 7.2, rule 16: members (the lead included) come from at least this many distinct "
+        "regions. Integer >= 1, default 1"),
+    ("Policy", "total_budget_by_year"): (
+        "SPEC 7.3: year (a decimal string inside the programme, e.g. \"2027\") -> the most "
+        "the programme pays in that year (>= 0); a year not listed has no cap. Needs "
+        "programme. Default: no yearly cap"),
+    ("Sponsor", "budget_by_year"): (
+        "SPEC 7.3: year (a decimal string inside the programme) -> the most this sponsor "
+        "pays in that year (>= 0). Needs programme. Default: no yearly cap"),
+    ("Target", "composition"): (
+        "SPEC 7.1: this target's own composition rules, replacing policy.composition "
+        "([] removes every rule here). Default: the policy's"),
+    ("Target", "min_regions"): (
+        "SPEC 7.2: overrides policy.min_regions for this target (>= 1). Default: the policy's"),
+    ("Target", "duration"): (
+        "SPEC 7.3: consecutive years the consortium runs (>= 1); its spend is paid in equal "
+        "parts in each. Needs programme. Default 1"),
+    ("Target", "earliest"): (
+        "SPEC 7.3: earliest start year, inside the programme. Needs programme. Default: "
+        "programme.start"),
+    ("Target", "latest"): (
+        "SPEC 7.3: latest start year, inside the programme; capped at start + years - "
+        "duration; earliest > latest is invalid. Needs programme. Default: start + years - "
+        "duration"),
+    ("Target", "after"): (
+        "SPEC 7.3, rule 17: target ids that must be formed and have ended before this one "
+        "starts; unknown ids, the target itself and cycles are invalid. Needs programme. "
+        "Default []"),
+    ("Fixed", "starts"): (
+        "SPEC 7.3: target id -> its start year (which also forms it); a year outside the "
+        "programme is invalid, one outside the target's window makes the instance "
+        "infeasible. Needs programme. Default {}"),
+    ("CompositionRule", "types"): (
+        "actor types the rule counts; at least one of types and ownership, neither empty. "
+        "Default: all types"),
+    ("CompositionRule", "ownership"): (
+        "ownerships the rule counts (state, private, foreign). Default: all"),
+    ("CompositionRule", "min"): "fewest matching members, the lead included (>= 0). Default 0",
+    ("CompositionRule", "max"): "most matching members (>= min). Default: no cap",
+    ("Programme", "start"): "SPEC 7.3: the first year of the programme (an integer year)",
+    ("Programme", "years"): "SPEC 7.3: the number of programme years (>= 1)",
+    ("Programme", "discount_rate"): (
+        "SPEC 7.3: value discounted from the start year, spend from each year paid by "
+        "(1 + rate) ** -(year - start); >= 0, default 0"),
+    ("Programme", "milestones"): (
+        "SPEC 7.3, rule 18: at least min_formed targets formed with a start by year. "
+        "Default []"),
+    ("Milestone", "year"): "a year inside the programme",
+    ("Milestone", "min_formed"): "fewest targets formed with a start by that year (>= 0)",
+    ("Instance", "programme"): (
+        "SPEC 7.3: a multi-year programme (start, years, discount_rate, milestones). "
+        "Default: none (one period, SPEC sections 2-4)"),
+}
+
+
 def json_schema() -> dict[str, Any]:
     schema = Instance.model_json_schema()
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     schema["title"] = "consortium-instance/1"
+    defs = schema.get("$defs", {})
+    for (model, name), text in _SECTION7_DOCS.items():
+        node = schema if model == "Instance" else defs[model]
+        prop = node["properties"][name]
+        prop["description"] = text
+        if name in ("budget_by_year", "total_budget_by_year"):
+            for alt in prop.get("anyOf", [prop]):
+                if alt.get("type") == "object":
+                    alt["propertyNames"] = dict(_YEAR_KEYS)
     return schema

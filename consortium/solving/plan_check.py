@@ -1,9 +1,10 @@
 """Does a partial plan satisfy every rule? Checked against the model itself.
 
-A plan here is a list of consortia (target, site, lead, members, as ids);
-every target not in it is unformed. The plan becomes column values of the
-model (:func:`~consortium.result.plan.start_vector`) and every row is checked,
-so the answer is the model's (the generator uses it for the joint plan of
+A plan here is a list of consortia (target, site, lead, members, as ids, and
+with a programme the start year); every target not in it is unformed. The
+plan becomes column values of the model
+(:func:`~consortium.result.plan.start_vector`) and every row is checked, so
+the answer is the model's (the generator uses it for the joint plan of
 the mandatory targets it builds instances around).
 """
 

@@ -19,6 +19,8 @@ def export_contracts(instance: Any, solution: Solution | dict[str, Any],
                      path: str | Path) -> list[Path]:
     """Write the contracts of a solution to ``.xlsx`` (sheets contracts, consortia, kpis)
     or ``.csv`` (contracts; plus ``<stem>.consortia.csv`` and ``<stem>.kpis.csv``).
+    With a programme (SPEC 7.3) contracts and consortia carry start and end
+    years, and a ``by_year`` sheet (``<stem>.by_year.csv``) the spend per year.
 
     ``instance`` is an :class:`Instance` (a raw dict is validated first). One row
     per contract; money columns carry the instance's currency in their header.
@@ -37,8 +39,9 @@ def export_contracts(instance: Any, solution: Solution | dict[str, Any],
         return [p]
     if p.suffix.lower() != ".csv":
         raise ValueError(f"{p.name}: contracts are written as .xlsx or .csv")
-    files = [p, p.with_name(f"{p.stem}.consortia.csv"), p.with_name(f"{p.stem}.kpis.csv")]
-    for f, name in zip(files, ("contracts", "consortia", "kpis"), strict=False):
+    names = [n for n in ("contracts", "consortia", "kpis", "by_year") if n in tabs]
+    files = [p] + [p.with_name(f"{p.stem}.{n}.csv") for n in names[1:]]
+    for f, name in zip(files, names, strict=True):
         _write_csv(f, *tabs[name], digits=12)
     return files
 

@@ -299,6 +299,8 @@ class _Builder:
             tab.header.append(text)
             if tab.name == "actors" and text.lower().startswith("cap:"):
                 key = "cap:" + text[4:].strip()
+            elif tab.name == "sponsors" and text.lower().startswith("budget:"):
+                key = "budget:" + text[7:].strip()  # budget_by_year (SPEC 7.3)
             else:
                 key = _canon(text)
                 if key not in known:
@@ -329,7 +331,8 @@ class _Builder:
             raws: dict[str, Any] = {}
             for col, idx in tab.cols.items():
                 v = cells[idx] if idx < len(cells) else None
-                kind = "int" if col.startswith("cap:") else kinds[col]
+                kind = ("int" if col.startswith("cap:") else "float" if col.startswith("budget:")
+                        else kinds[col])
                 val, err = _cell(v, kind)
                 if err:
                     self.errors.append(f"{tab.loc(num, col)}: {err}")
@@ -360,7 +363,7 @@ class _Builder:
             self.put(f"{key}[{i}]", row)
             obj: dict[str, Any] = {}
             for col, v in vals.items():
-                if col.startswith("cap:"):
+                if col.startswith(("cap:", "budget:")):
                     continue
                 obj[col] = v
                 self.put(f"{key}[{i}].{col}", row.at(col, raws[col]))
@@ -375,8 +378,19 @@ class _Builder:
     def build(self) -> dict[str, Any]:
         self.meta()
         self.policy()
-        for name in ("capabilities", "sites", "sponsors"):
+        self.programme()
+        for name in ("capabilities", "sites"):
             self.entities(name, name)
+        _sponsors, rows = self.entities("sponsors", "sponsors")
+        for i, vals, raws, row in rows:
+            by_year = {}
+            for col, v in vals.items():
+                if col.startswith("budget:"):
+                    by_year[col[7:]] = v
+                    self.put(f"sponsors[{i}].budget_by_year.{col[7:]}", row.at(col, raws[col]))
+            if by_year:
+                self.raw["sponsors"][i]["budget_by_year"] = by_year
+                self.put(f"sponsors[{i}].budget_by_year", row)
         if "sites" not in self.tables:
             what = "sites.csv file" if self.source.is_dir() else "sheet sites"
             self.errors.append(
@@ -395,14 +409,76 @@ class _Builder:
         for i, vals, raws, row in rows:
             for j, _s in enumerate(vals.get("sites", [])):
                 self.put(f"targets[{i}].sites[{j}]", row.at("sites", raws.get("sites")))
+            for j, _s in enumerate(vals.get("after", [])):
+                self.put(f"targets[{i}].after[{j}]", row.at("after", raws.get("after")))
         self.long_capabilities(actors)
         self.bids(actors)
         self.requirements(targets)
         self.pairs("ties")
         self.pairs("conflicts")
         self.exclusive()
+        self.composition(targets)
         self.fixed()
         return self.raw
+
+    def programme(self) -> None:
+        """The ``programme`` sheet (one row: start, years, discount_rate) and the
+        ``milestones`` sheet (year, min_formed) -> ``programme`` (SPEC 7.3)."""
+        pr: dict[str, Any] | None = None
+        for tab, num, vals, raws in self.rows("programme"):
+            if pr is not None:
+                self.errors.append(
+                    f"{tab.loc(num)}: programme has one data row (start, years, discount_rate); "
+                    "found more")
+                continue
+            pr = dict(vals)
+            self.put("programme", tab.loc(num))
+            for col in vals:
+                self.put(f"programme.{col}", tab.loc(num).at(col, raws[col]))
+        ms: list[dict[str, Any]] = []
+        for tab, num, vals, raws in self.rows("milestones"):
+            p = f"programme.milestones[{len(ms)}]"
+            self.put(p, tab.loc(num))
+            for col in vals:
+                self.put(f"{p}.{col}", tab.loc(num).at(col, raws[col]))
+            ms.append(vals)
+        if ms and pr is None:
+            tab = self.tables["milestones"]
+            self.errors.append(f"{tab.loc()}: milestones need the programme sheet (start, years)")
+            return
+        if pr is not None:
+            if "milestones" in self.tables:
+                pr["milestones"] = ms
+            self.raw["programme"] = pr
+
+    def composition(self, targets: dict[str, int]) -> None:
+        """The ``composition`` sheet: rows without a target are the policy's rules
+        (rule 15), rows naming a target that target's own list (SPEC 7.1)."""
+        policy: list[dict[str, Any]] = []
+        own: dict[int, list[dict[str, Any]]] = {}
+        for tab, num, vals, raws in self.rows("composition"):
+            t = vals.pop("target", None)
+            if t is None:
+                lst, p = policy, f"policy.composition[{len(policy)}]"
+            elif t not in targets:
+                self.errors.append(f"{tab.loc(num, 'target')}: unknown target {t!r}")
+                continue
+            else:
+                ti = targets[t]
+                lst = own.setdefault(ti, [])
+                self.put(f"targets[{ti}].composition", tab.loc(num, "target"))
+                if not vals:
+                    continue  # the target alone: no composition rule there
+                p = f"targets[{ti}].composition[{len(lst)}]"
+            self.put(p, tab.loc(num))
+            for col in vals:
+                self.put(f"{p}.{col}", tab.loc(num).at(col, raws[col]))
+            lst.append(vals)
+        if policy:
+            self.raw.setdefault("policy", {})["composition"] = policy
+            self.put("policy.composition", self.tables["composition"].loc())
+        for ti, lst in own.items():
+            self.raw["targets"][ti]["composition"] = lst
 
     def meta(self) -> None:
         tab = self.tables.get("meta")
@@ -444,7 +520,8 @@ class _Builder:
                 and parts[0] == "incentives"
             ):
                 kind = "list"
-            elif parts[0] in ("weights",) or parts[-1] == "bonus_rate":
+            elif (parts[0] in ("weights", "total_budget_by_year")
+                  or parts[-1] == "bonus_rate"):
                 kind = "float"
             else:
                 kind = _POLICY_KINDS.get(key, "any")
@@ -579,8 +656,25 @@ class _Builder:
             if kind is None:
                 self.errors.append(
                     f"{tab.loc(num, 'kind')}: kind {kind_text!r} is not one of "
-                    "lead, member, forbidden, forbidden_actor"
+                    "lead, member, forbidden, forbidden_actor, start"
                 )
+                continue
+            if kind == "start":
+                year = vals.get("year")
+                if t is None or year is None:
+                    miss = "target" if t is None else "year"
+                    self.errors.append(f"{tab.loc(num, miss)}: a fixed start needs a target and "
+                                       "a year")
+                    continue
+                starts = fx.setdefault("starts", {})
+                if t in starts:
+                    self.errors.append(f"{tab.loc(num, 'target')}: target {t!r} has a fixed start "
+                                       "already")
+                    continue
+                starts[t] = year
+                loc = tab.loc(num).at("year", _raws.get("year"))
+                loc.key_column = "target"
+                self.put(f"fixed.starts.{t}", loc)
                 continue
             if a is None:
                 self.errors.append(f"{tab.loc(num, 'actor')}: required field is missing")
@@ -719,4 +813,5 @@ _TOP_ORDER = [
     "exclusive",
     "policy",
     "fixed",
+    "programme",
 ]

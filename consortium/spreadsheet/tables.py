@@ -51,6 +51,9 @@ TABLES: dict[str, list[Col]] = {
         Col("name", "str", False, "readable name", "none"),
         Col("budget", "float", False, "cap on the spend of all its targets (>= 0)", "no cap"),
         Col("region", "str", False, "home region code, for policy min_outside_members", "none"),
+        Col("budget:<year>", "float", False,
+            "one column per programme year, e.g. budget:2027: the most it pays in that year "
+            "(budget_by_year; needs the programme sheet); blank = no yearly cap", "no yearly cap"),
     ],
     "actors": [
         Col("id", "str", True, "actor id (unique)"),
@@ -94,6 +97,38 @@ TABLES: dict[str, list[Col]] = {
             "every member within this distance of the chosen site", "no limit"),
         Col("min_members", "int", False, "fewest members, the lead included", "1"),
         Col("max_members", "int", False, "most members, the lead included", "no cap"),
+        Col("min_regions", "int", False,
+            "fewest distinct member regions (overrides policy min_regions)", "the policy's"),
+        Col("duration", "int", False, "years the consortium runs (needs the programme sheet)",
+            "1"),
+        Col("earliest", "int", False, "earliest start year (needs the programme sheet)",
+            "the programme's start"),
+        Col("latest", "int", False, "latest start year (needs the programme sheet)",
+            "the last year it still ends inside the programme"),
+        Col("after", "list", False,
+            "target ids, separated by ';', that must have delivered before it starts "
+            "(needs the programme sheet)", "none"),
+    ],
+    "composition": [
+        Col("target", "str", False,
+            "blank = a rule of the policy (every target); a target id = that target's own "
+            "rules, which replace the policy's (a row with the target alone and no types or "
+            "ownership: the target has no composition rule)", "the policy"),
+        Col("types", "list", False, "actor types the rule counts, ';'-separated", "all types"),
+        Col("ownership", "list", False, "ownerships the rule counts (state, private, foreign), "
+            "';'-separated", "all ownerships"),
+        Col("min", "int", False, "fewest matching members, the lead included", "0"),
+        Col("max", "int", False, "most matching members, the lead included", "no cap"),
+    ],
+    "programme": [
+        Col("start", "int", True, "first year of a multi-year programme, e.g. 2026"),
+        Col("years", "int", True, "number of years (>= 1)"),
+        Col("discount_rate", "float", False,
+            "yearly discount rate of value and spend (>= 0)", "0"),
+    ],
+    "milestones": [
+        Col("year", "int", True, "a programme year"),
+        Col("min_formed", "int", True, "fewest targets formed with a start by that year"),
     ],
     "requirements": [
         Col("target", "str", True, "target id"),
@@ -117,16 +152,19 @@ TABLES: dict[str, list[Col]] = {
     ],
     "fixed": [
         Col("kind", "str", True, "lead (actor must lead target), member (actor must join target), "
-            "forbidden (actor may not join target) or forbidden_actor (actor joins nothing; "
-            "target blank)"),
+            "forbidden (actor may not join target), forbidden_actor (actor joins nothing; "
+            "target blank) or start (target starts in year; actor blank)"),
         Col("target", "str", False, "target id"),
-        Col("actor", "str", True, "actor id"),
+        Col("actor", "str", True, "actor id (blank for a start)"),
+        Col("year", "int", False, "start year of a fixed start (needs the programme sheet)",
+            "none"),
     ],
 }
 
 # Sheet order in written workbooks (README first).
-ORDER = ["meta", "policy", "capabilities", "sites", "sponsors", "actors", "actor_capabilities",
-         "bids", "targets", "requirements", "ties", "conflicts", "exclusive", "fixed"]
+ORDER = ["meta", "programme", "milestones", "policy", "composition", "capabilities", "sites",
+         "sponsors", "actors", "actor_capabilities", "bids", "targets", "requirements", "ties",
+         "conflicts", "exclusive", "fixed"]
 
 _POLICY_KINDS = {
     "total_budget": "float",
@@ -137,6 +175,7 @@ _POLICY_KINDS = {
     "min_outside_members": "int",
     "chokepoints_domestic_only": "bool",
     "foreign_can_lead": "bool",
+    "min_regions": "int",
 }
 _POLICY_HELP = {
     "total_budget": ("cap on the total spend", "no cap"),
@@ -148,6 +187,10 @@ _POLICY_HELP = {
     "min_outside_members": ("fewest members from outside the sponsor's region", "0"),
     "chokepoints_domestic_only": ("foreign actors may not deliver chokepoint capabilities", "TRUE"),
     "foreign_can_lead": ("foreign actors may lead", "FALSE"),
+    "min_regions": ("fewest distinct regions among a consortium's members (>= 1)", "1"),
+    "total_budget_by_year.<year>": ("the most the programme pays in that year, e.g. "
+                                    "total_budget_by_year.2027 (needs the programme sheet)",
+                                    "no yearly cap"),
     "lead_types.research": ("actor types that may lead research targets, ';'-separated",
                             "institute; lab"),
     "lead_types.economic": ("actor types that may lead economic targets, ';'-separated",
@@ -165,4 +208,5 @@ _FIXED_KINDS = {
     "member": "member", "members": "member",
     "forbidden": "forbidden",
     "forbidden_actor": "forbidden_actor", "forbidden_actors": "forbidden_actor",
+    "start": "start", "starts": "start",
 }

@@ -33,7 +33,24 @@ def _tables_of(inst: Any) -> dict[str, tuple[list[str], list[list[Any]]]]:
     out["policy"] = (["key", "value"], _policy_rows(d["policy"]))
     simple("capabilities", d["capabilities"])
     simple("sites", d["sites"])
-    simple("sponsors", d["sponsors"])
+    years = sorted({y for sp in d["sponsors"] for y in (sp.get("budget_by_year") or {})}, key=int)
+    s_head = [c.name for c in TABLES["sponsors"] if ":" not in c.name]
+    out["sponsors"] = (
+        s_head + [f"budget:{y}" for y in years],
+        [[sp.get(h) for h in s_head] + [(sp.get("budget_by_year") or {}).get(y) for y in years]
+         for sp in d["sponsors"]],
+    )
+    pr = d.get("programme")
+    if pr is not None:
+        out["programme"] = (["start", "years", "discount_rate"],
+                            [[pr["start"], pr["years"], pr["discount_rate"]]])
+        out["milestones"] = (["year", "min_formed"],
+                             [[m["year"], m["min_formed"]] for m in pr["milestones"]])
+    comp: list[list[Any]] = [_rule_row(None, r) for r in d["policy"].get("composition") or []]
+    for t in d["targets"]:
+        if t.get("composition") is not None:
+            comp += [_rule_row(t["id"], r) for r in t["composition"]] or [[t["id"]]]
+    out["composition"] = ([c.name for c in TABLES["composition"]], comp)
     a_head = [c.name for c in TABLES["actors"] if not c.name.startswith("cap:")]
     out["actors"] = (
         a_head + [f"cap:{k}" for k in caps],
@@ -50,7 +67,7 @@ def _tables_of(inst: Any) -> dict[str, tuple[list[str], list[list[Any]]]]:
     out["targets"] = (
         t_head,
         [
-            [("; ".join(t["sites"]) if h == "sites" else t.get(h)) for h in t_head]
+            [("; ".join(t[h]) if h in ("sites", "after") else t.get(h)) for h in t_head]
             for t in d["targets"]
         ],
     )
@@ -73,8 +90,14 @@ def _tables_of(inst: Any) -> dict[str, tuple[list[str], list[list[Any]]]]:
     rows += [["member", t, a] for t, a in fx["members"]]
     rows += [["forbidden", t, a] for t, a in fx["forbidden"]]
     rows += [["forbidden_actor", None, a] for a in fx["forbidden_actors"]]
-    out["fixed"] = (["kind", "target", "actor"], rows)
+    rows += [["start", t, None, y] for t, y in fx["starts"].items()]
+    out["fixed"] = (["kind", "target", "actor", "year"], rows)
     return out
+
+
+def _rule_row(target: str | None, r: dict[str, Any]) -> list[Any]:
+    """A composition rule as a row of the composition sheet."""
+    return [target, r.get("types"), r.get("ownership"), r.get("min"), r.get("max")]
 
 
 def _policy_rows(p: dict[str, Any]) -> list[list[Any]]:
@@ -83,6 +106,8 @@ def _policy_rows(p: dict[str, Any]) -> list[list[Any]]:
         rows.append([k, p.get(k)])
     for mode, types in p.get("lead_types", {}).items():
         rows.append([f"lead_types.{mode}", "; ".join(types)])
+    for y, v in (p.get("total_budget_by_year") or {}).items():
+        rows.append([f"total_budget_by_year.{y}", v])
     for w, v in p.get("weights", {}).items():
         rows.append([f"weights.{w}", v])
     for typ, inc in p.get("incentives", {}).items():
@@ -241,11 +266,11 @@ def write_template(folder: str | Path) -> list[Path]:
     d = Path(folder)
     tables: dict[str, tuple[list[str], list[list[Any]]]] = {}
     for name in ORDER:
-        header = [c.name for c in TABLES[name] if not c.name.startswith("cap:")]
+        header = [c.name for c in TABLES[name] if ":" not in c.name]
         tables[name] = (header, [])
     tables["policy"] = (
         ["key", "value"],
-        [[k, None] for k in _POLICY_HELP if "<type>" not in k]
+        [[k, None] for k in _POLICY_HELP if "<" not in k]
         + [
             [f"incentives.{t}.{f}", None]
             for t in ("enterprise", "sme", "institute", "university", "lab")
