@@ -32,7 +32,7 @@ def build_model(md: ModelData, *, only: set[int] | None = None,
             rules.rule10_conflicts(b, md, V, v, pairs)
     staged = md.programme is not None
     if staged:
-        programme.split_by_start(b, md, V, coupling)
+        programme.spend_by_start(b, md, V)
     if not staged:
         rules.rule11_capacity(b, md, V)
     elif coupling:

@@ -4,12 +4,15 @@ Variables beyond those of :mod:`.rules`:
 
 - ``start[t,k]``: t starts in year ``v.starts[k]`` (the ``y[t]`` column itself
   when t has one possible start year); their sum is ``y[t]``;
-- ``busy[a,t,k]`` (continuous in [0, 1]): a sits in (or leads) t and t starts
-  in ``v.starts[k]``; ``busy <= start[t,k]``, ``sum_k busy = m[a,t]`` (or
-  ``l[a,t]``), exact since one start year is chosen. For every member and lead
-  where the year money is paid in matters (then t's spend in each start year
-  is a linear expression of them, with no big-M), else only for actors whose
-  yearly capacity can bind in a year whose activity depends on t's start.
+- ``spend_at[t,k]`` (continuous): t's spend if it starts in ``v.starts[k]``,
+  else 0. Only for targets with several possible start years, and only when
+  the year money is paid in matters (yearly budgets, or a discounted cost);
+  ``0 <= spend_at[t,k] <= M_t * start[t,k]`` and ``sum_k spend_at[t,k] =
+  spend(t)`` make it exact (one start year is chosen);
+- ``busy[a,t,Y]`` (continuous in [0, 1]): a sits in t and t is active in year
+  Y; ``busy >= m[a,t] - idle(t,Y)`` with ``idle`` the start columns of t that
+  do not cover Y (``m[a,t] <= y[t]`` makes it ``m + active - y``), made only for actors whose yearly
+  capacity can bind and targets whose activity in Y depends on the start.
 
 A target is *active* in Y when it started in one of the years that cover Y;
 ``active(t,Y)`` is the sum of those ``start`` columns (``y[t]`` when every
@@ -78,6 +81,23 @@ def rule18_milestones(b: Builder, md: ModelData, V: Vars) -> None:
                                f"with a start by {m.year}"))
 
 
+def _spend_cap(md: ModelData, V: Vars, v: TargetView, vals: np.ndarray) -> float:
+    """An upper bound on t's spend (one site, one lead)."""
+    n_x = len(V.x[v.index])
+    x_vals, l_vals = vals[:n_x], vals[n_x:]
+    per_actor = np.zeros(v.n)
+    np.maximum.at(per_actor, v.tri_actor, x_vals)
+    cap = float(per_actor.sum() + (l_vals.max() if len(l_vals) else 0.0))
+    inst = md.inst
+    limits = [v.target.budget, inst.policy.total_budget]
+    if v.target.sponsor is not None:
+        limits.append(inst.sponsors[md.sponsor_index[v.target.sponsor]].budget)
+    for lim in limits:
+        if lim is not None:
+            cap = min(cap, float(lim) * (1 + 1e-6) + 1e-9)
+    return cap
+
+
 def _yearly_caps(md: ModelData) -> list[tuple[str, float, int, set[int] | None]]:
     """(description, cap, year, targets or None for all) of every yearly budget."""
     inst = md.inst
@@ -92,104 +112,33 @@ def _yearly_caps(md: ModelData) -> list[tuple[str, float, int, set[int] | None]]
     return out
 
 
-def _binding(md: ModelData, V: Vars, lead: bool) -> dict[int, np.ndarray]:
-    """Per programme year, the actors whose capacity (rule 11) can bind in it:
-    more targets they may join (or lead) could be active than their limit."""
-    pr = md.programme
-    assert pr is not None
-    limit = md.max_lead if lead else md.max_consortia
-    out = {}
-    for year in pr.year_list:
-        count = np.zeros(md.n_actors, np.int64)
-        for v in V.views:
-            if _cover(md, v, year).any():
-                local = V.lead_local[v.index] if lead else np.arange(v.n)
-                np.add.at(count, v.actors[local], 1)
-        out[year] = count > limit
-    return out
-
-
-def split_by_start(b: Builder, md: ModelData, V: Vars, coupling: bool = True) -> None:
-    """The ``busy`` columns: memberships (and leads) of targets with several
-    possible start years, split by start year.
-
-    Every member and lead is split where the year money is paid in matters
-    (yearly budgets that cover the target, or a discounted cost): a start
-    year's spend is then an exact linear expression, as tight in the LP as
-    the start columns themselves (no big-M). Elsewhere only the actors whose
-    yearly capacity can bind are split (``coupling``: the whole plan)."""
+def spend_by_start(b: Builder, md: ModelData, V: Vars) -> None:
+    """The ``spend_at`` columns, where the year of the spend matters."""
     pr = md.programme
     assert pr is not None
     w = md.inst.policy.weights
     caps = _yearly_caps(md)
     discounted = pr.discount_rate > 0 and w.cost != 0
-    ids = md.actor_ids
-    for lead in (False, True):
-        binding = _binding(md, V, lead) if coupling else {}
-        for v in V.views:
-            if len(v.starts) <= 1:
-                continue
-            local = V.lead_local[v.index] if lead else np.arange(v.n)
-            money = discounted or any(ts is None or v.index in ts for _, _, _, ts in caps)
-            if money:
-                keep = np.ones(len(local), bool)
-            else:
-                keep = np.zeros(len(local), bool)
-                for y, mask in binding.items():
-                    cover = _cover(md, v, y)
-                    if cover.any() and not cover.all():
-                        keep |= mask[v.actors[local]]
-            hit = local[keep]
-            if len(hit) == 0:
-                continue
-            n, k = len(hit), len(v.starts)
-            busy = b.add_cols(f"busy[{v.target.id}]", n * k, integer=False).reshape(n, k)
-            V.busy.append((v.index, lead, v.actors[hit], busy))
-            own_cols, own_rows = _own(V, v, hit, lead)
-            what = "lead" if lead else "membership"
-            b.add_rows("11", f"{what} by start year", n,
-                       np.concatenate([np.repeat(np.arange(n), k), own_rows]),
-                       np.concatenate([busy.ravel(), own_cols]),
-                       np.concatenate([np.ones(n * k), -np.ones(len(own_rows))]), 0.0, 0.0,
-                       v.index, _busy_rows(v.target.id, [ids[a] for a in v.actors[hit]], what),
-                       elastic=False)
-            st = V.start[v.index]
-            b.add_rows("11", f"{what} only from its start", n * k,
-                       np.concatenate([np.arange(n * k)] * 2),
-                       np.concatenate([busy.ravel(), np.tile(st, n)]),
-                       np.concatenate([np.ones(n * k), -np.ones(n * k)]), -INF, 0.0, v.index,
-                       _fixed_text(f"{v.target.id}: {what} only in its start year's years"),
-                       elastic=False)
-            if money:
-                V.spend_split.add(v.index)
-
-
-def _split(V: Vars, ti: int, lead: bool) -> tuple[np.ndarray, np.ndarray] | None:
-    """The split columns of target ``ti`` (global actors, columns actors x starts)."""
-    for t, ld, actors, cols in V.busy:
-        if t == ti and ld == lead:
-            return actors, cols
-    return None
-
-
-def spend_by_start(md: ModelData, V: Vars, v: TargetView) -> tuple[np.ndarray, np.ndarray]:
-    """t's spend if it starts in each of ``v.starts``: columns (starts x n) and
-    coefficients (n), from the split memberships and leads."""
-    mult = 1.0 + md.rate
-    cols, coef = [], []
-    for lead in (False, True):
-        got = _split(V, v.index, lead)
-        if got is None:
+    for v in V.views:
+        if len(v.starts) <= 1:
             continue
-        actors, busy = got
-        if lead:
-            c = mult[actors] * np.nan_to_num(md.lead_cost[actors])
-        else:
-            local = np.searchsorted(v.actors, actors)
-            c = mult[actors] * v.base[local]
-        cols.append(busy.T)
-        coef.append(c)
-    return np.concatenate(cols, axis=1), np.concatenate(coef)
+        if not discounted and not any(ts is None or v.index in ts for _, _, _, ts in caps):
+            continue
+        cols, vals = spend_entries(md, V, v)
+        n = len(v.starts)
+        cap = _spend_cap(md, V, v, vals)
+        q = b.add_cols(f"spend_at[{v.target.id}]", n, ub=cap, integer=False)
+        V.spend_at[v.index] = q
+        tid = v.target.id
+        b.add_rows("12", "spend by start year", 1, np.zeros(n + len(cols)),
+                   np.concatenate([q, cols]), np.concatenate([np.ones(n), -vals]), 0.0, 0.0,
+                   v.index, _fixed_text(f"{tid}: its spend, paid from its start year"),
+                   elastic=False)
+        st = V.start[v.index]
+        b.add_rows("12", "spend in its start year", n, np.concatenate([np.arange(n)] * 2),
+                   np.concatenate([q, st]), np.concatenate([np.ones(n), np.full(n, -cap)]),
+                   -INF, 0.0, v.index, _fixed_text(f"{tid}: spend only from its start"),
+                   elastic=False)
 
 
 def paid_in(md: ModelData, V: Vars, v: TargetView, year: int) -> tuple[np.ndarray, np.ndarray]:
@@ -199,12 +148,11 @@ def paid_in(md: ModelData, V: Vars, v: TargetView, year: int) -> tuple[np.ndarra
     cover = _cover(md, v, year)
     if not cover.any():
         return np.zeros(0, np.int64), np.zeros(0)
-    if v.index in V.spend_split:
-        cols, coef = spend_by_start(md, V, v)
-        sel = cols[cover]
-        return sel.ravel(), np.tile(coef, len(sel)) / d
-    cols1, vals = spend_entries(md, V, v)
-    return cols1, vals / d  # one possible start year
+    if v.index in V.spend_at:
+        q = V.spend_at[v.index][cover]
+        return q, np.full(len(q), 1.0 / d)
+    cols, vals = spend_entries(md, V, v)
+    return cols, vals / d  # one possible start year
 
 
 def rule12_by_year(b: Builder, md: ModelData, V: Vars) -> None:
@@ -221,63 +169,77 @@ def rule12_by_year(b: Builder, md: ModelData, V: Vars) -> None:
 
 def rule11_capacity_by_year(b: Builder, md: ModelData, V: Vars) -> None:
     """Rule 11 in each year: an actor sits in at most max_consortia active
-    consortia and leads at most max_lead of them. A target active in the year
-    whenever formed counts its membership; one whose activity depends on its
-    start counts the memberships split by start year (:func:`split_by_start`)."""
+    consortia and leads at most max_lead of them."""
     pr = md.programme
     assert pr is not None
     ids = md.actor_ids
-    for what, limit in (("max_consortia", md.max_consortia), ("max_lead", md.max_lead)):
-        lead = what == "max_lead"
-        binding = _binding(md, V, lead)
-        for y in pr.year_list:
-            actors = np.nonzero(binding[y])[0]
-            if len(actors) == 0:
-                continue
-            row_of = np.full(md.n_actors, -1, np.int64)
-            row_of[actors] = np.arange(len(actors))
-            rows, cols = [], []
-            for v in V.views:
-                cover = _cover(md, v, y)
-                if not cover.any():
-                    continue
-                local = V.lead_local[v.index] if lead else np.arange(v.n)
-                hit = local[row_of[v.actors[local]] >= 0]
-                if len(hit) == 0:
-                    continue
-                if cover.all():
-                    own_cols, own_rows = _own(V, v, hit, lead)
-                    rows.append(row_of[v.actors[hit]][own_rows])
-                    cols.append(own_cols)
-                    continue
-                got = _split(V, v.index, lead)
-                assert got is not None
-                split_actors, busy = got
-                on = row_of[split_actors] >= 0
-                k = np.nonzero(cover)[0]
-                rows.append(np.repeat(row_of[split_actors[on]], len(k)))
-                cols.append(busy[on][:, k].ravel())
-            if rows:
-                b.add_rows("11", f"{what} in {y}", len(actors), np.concatenate(rows),
-                           np.concatenate(cols), 1.0, -INF, limit[actors].astype(float), -1,
-                           _capacity_year_rows(ids, actors, what, limit, y))
+    for year in pr.year_list:
+        for what, limit in (("max_consortia", md.max_consortia), ("max_lead", md.max_lead)):
+            _capacity_year(b, md, V, year, what, limit, ids)
 
 
-def _own(V: Vars, v: TargetView, hit: np.ndarray, lead: bool) -> tuple[np.ndarray, np.ndarray]:
-    """The membership (or lead) columns of local actors ``hit`` of target v, and
-    for each column the position of its actor in ``hit``."""
-    if lead:
-        pos = np.searchsorted(V.lead_local[v.index], hit)
-        return V.lead[v.index][pos], np.arange(len(hit))
-    counts = v.ptr[hit + 1] - v.ptr[hit]
-    from .rules import _ranges
+def _capacity_year(b: Builder, md: ModelData, V: Vars, year: int, what: str,
+                   limit: np.ndarray, ids: list[str]) -> None:
+    lead = what == "max_lead"
+    per_target = []  # (view, local actors, their columns per local actor, cover)
+    count = np.zeros(md.n_actors, np.int64)
+    for v in V.views:
+        cover = _cover(md, v, year)
+        if not cover.any():
+            continue
+        local = V.lead_local[v.index] if lead else np.arange(v.n)
+        per_target.append((v, local, cover))
+        np.add.at(count, v.actors[local], 1)
+    binding = np.nonzero(count > limit)[0]
+    if len(binding) == 0:
+        return
+    row_of = np.full(md.n_actors, -1, np.int64)
+    row_of[binding] = np.arange(len(binding))
+    rows, cols = [], []
+    for v, local, cover in per_target:
+        hit = local[row_of[v.actors[local]] >= 0]
+        if len(hit) == 0:
+            continue
+        r = row_of[v.actors[hit]]
+        if lead:
+            pos = np.searchsorted(V.lead_local[v.index], hit)
+            own = [V.lead[v.index][pos]]
+            own_rows = [np.arange(len(hit))]
+        else:
+            counts = v.ptr[hit + 1] - v.ptr[hit]
+            starts = v.ptr[hit]
+            idx = np.concatenate([np.arange(s, s + c) for s, c in zip(starts, counts, strict=True)])
+            own = [V.x[v.index][idx]]
+            own_rows = [np.repeat(np.arange(len(hit)), counts)]
+        if cover.all():  # active in this year whenever formed: the membership itself
+            rows.append(r[own_rows[0]])
+            cols.append(own[0])
+            continue
+        # busy >= member - (formed, not active): one column per actor, linked
+        # here. Formed and not active is the sum of the start columns that do
+        # not cover the year (a member is only in a formed target), so this is
+        # busy >= member + active - formed: at least as tight as the textbook
+        # busy >= member + active - 1 (formed <= 1), and much tighter in the
+        # LP relaxation, where formed is fractional.
+        n = len(hit)
+        busy = b.add_cols(f"busy[{v.target.id},{year}]", n, integer=False)
+        V.busy.append((v.index, year, v.actors[hit], busy, lead))
+        idle = V.start[v.index][~cover]
+        lr = np.concatenate([np.arange(n), own_rows[0], np.repeat(np.arange(n), len(idle))])
+        lc = np.concatenate([busy, own[0], np.tile(idle, n)])
+        lv = np.concatenate([np.ones(n), -np.ones(len(own[0])), np.ones(n * len(idle))])
+        tid = v.target.id
+        b.add_rows("11", f"{what} by year link", n, lr, lc, lv, 0.0, INF, v.index,
+                   _busy_text(tid, [ids[a] for a in v.actors[hit]], year), elastic=False)
+        rows.append(r)
+        cols.append(busy)
+    b.add_rows("11", f"{what} in {year}", len(binding), np.concatenate(rows),
+               np.concatenate(cols), 1.0, -INF, limit[binding].astype(float), -1,
+               _capacity_year_rows(ids, binding, what, limit, year))
 
-    idx = _ranges(v.ptr[hit], counts)
-    return V.x[v.index][idx], np.repeat(np.arange(len(hit)), counts)
 
-
-def _busy_rows(tid: str, names: list[str], what: str) -> Callable[[int], str]:
-    return lambda i: f"{tid}: {names[i]}'s {what} split by start year"
+def _busy_text(tid: str, who: list[str], year: int) -> Callable[[int], str]:
+    return lambda i: f"{tid}: {who[i]} busy in {year} if a member and active"
 
 
 def _capacity_year_rows(ids, binding, what, limit, year):
@@ -298,9 +260,8 @@ def objective(b: Builder, md: ModelData, V: Vars) -> None:
         d = int(md.duration[ti])
         mean = np.array([np.mean([pr.discount(int(k) + j) for j in range(d)])
                          for k in v.starts])
-        if ti in V.spend_split:
-            cols, coef = spend_by_start(md, V, v)
-            b.set_obj(cols.ravel(), -w.cost * (mean[:, None] * coef[None, :]).ravel())
+        if ti in V.spend_at:
+            b.set_obj(V.spend_at[ti], -w.cost * mean)
         else:
             cols, vals = spend_entries(md, V, v)
             # one possible start year, or no discount (then every mean is 1)

@@ -44,13 +44,13 @@ class Vars:
     # SPEC 7.3, per target: a column per start year in ``v.starts`` (the y
     # column itself when there is one start year; empty without a programme).
     start: list[np.ndarray] = field(default_factory=list)
-    # Targets whose every membership and lead is split by start year (SPEC
-    # 7.3: the year money is paid in matters and the start is not known).
-    spend_split: set[int] = field(default_factory=set)
+    # Per target: the spend if it starts in each of ``v.starts`` (continuous),
+    # only where the year of the spend matters and the start is not known.
+    spend_at: dict[int, np.ndarray] = field(default_factory=dict)
     # Rule 16, per target with min_regions > 1: (target, columns, region names).
     regions: list[tuple[int, np.ndarray, np.ndarray]] = field(default_factory=list)
-    # SPEC 7.3 capacity by year: (target, lead?, global actors, columns actors x starts).
-    busy: list[tuple[int, bool, np.ndarray, np.ndarray]] = field(default_factory=list)
+    # SPEC 7.3 capacity by year: (target, year, global actors, columns, lead?).
+    busy: list[tuple[int, int, np.ndarray, np.ndarray, bool]] = field(default_factory=list)
 
     def column_targets(self, n_cols: int) -> np.ndarray:
         """The target each column was made for (-1: none)."""
@@ -63,12 +63,14 @@ class Vars:
                 out[cols] = t
         for t, _a, _b, _w, c in self.ties:
             out[c] = t
-        for ti, starts in enumerate(self.start):
-            out[starts] = ti
-        for ti, cols, _ in self.regions:
+        for t, cols in enumerate(self.start):
+            out[cols] = t
+        for t, cols in self.spend_at.items():
+            out[cols] = t
+        for t, cols, _ in self.regions:
+            out[cols] = t
+        for ti, _year, _actors, cols, _lead in self.busy:
             out[cols] = ti
-        for ti, _lead, _actors, cols in self.busy:
-            out[cols.ravel()] = ti
         return out
 
 

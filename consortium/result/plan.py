@@ -89,15 +89,27 @@ def start_vector(md: ModelData, V: Vars, n_cols: int, choices: list[Choice]) -> 
 def _programme_columns(md: ModelData, V: Vars, x: np.ndarray, choices: list[Choice]) -> None:
     """The continuous columns of rule 16 and SPEC 7.3 at their values in the plan."""
     by_target = {ch.target: ch for ch in choices}
+    for ti, q in V.spend_at.items():
+        x[q] = 0.0
+        ch = by_target.get(ti)
+        if ch is not None:
+            v = md.views[ti]
+            k = int(np.argmax(v.starts == ch.start))
+            x[q[k]] = float(sum(md.inst.base(md.inst.actors[a], v.target.id) * (1 + md.rate[a])
+                                for a in ch.members)
+                            + (1 + md.rate[ch.lead]) * float(md.inst.actors[ch.lead].lead_cost
+                                                             or 0.0))
     for ti, cols, names in V.regions:
         ch = by_target.get(ti)
         have = {str(md.region[a]) for a in ch.members} if ch else set()
         x[cols] = [1.0 if g in have else 0.0 for g in names]
-    for ti, lead, actors, cols in V.busy:
-        x[cols] = 0.0
+    for ti, year, actors, cols, lead in V.busy:
         ch = by_target.get(ti)
-        if ch is None or ch.start is None:
+        on = ch is not None and ch.start is not None and (
+            ch.start <= year < ch.start + int(md.duration[ti]))
+        if not on:
+            x[cols] = 0.0
             continue
-        k = int(np.argmax(md.views[ti].starts == ch.start))
+        assert ch is not None
         who = {ch.lead} if lead else set(ch.members)
-        x[cols[:, k]] = [1.0 if int(a) in who else 0.0 for a in actors]
+        x[cols] = [1.0 if int(a) in who else 0.0 for a in actors]
