@@ -374,3 +374,31 @@ def test_check_takes_gap_and_profile(tmp_path):
                                  "--workers", "0"])
     assert r.exit_code == 0, r.output
     assert "1 passed" in r.output
+
+
+def test_typos_are_warned_about_by_solve_and_strict_makes_them_errors(tmp_path):
+    """Issue 16: an unknown field is a warning on every command that reads an
+    instance (with a did-you-mean), an error under --strict; `$schema` is fine."""
+    import json as _json
+
+    from click.testing import CliRunner as _Runner
+
+    from consortium.cli import cli as _cli
+
+    inst = _json.loads((ROOT / "instances" / "demo" / "suzhou.json").read_text())
+    inst["$schema"] = "https://example.org/consortium-instance.json"
+    inst["policy"]["wieghts"] = {"value": 2.0}
+    src = tmp_path / "typo.json"
+    src.write_text(_json.dumps(inst))
+    out = tmp_path / "plan.json"
+    r = _Runner().invoke(_cli, ["solve", str(src), "-q", "--no-reasons", "-o", str(out)])
+    assert r.exit_code == 0, r.output
+    assert "warning: policy.wieghts: unknown field (ignored; did you mean 'weights'?)" in r.output
+    assert "$schema" not in r.output
+    r = _Runner().invoke(_cli, ["solve", str(src), "--strict", "-o", str(tmp_path / "x.json")])
+    assert r.exit_code == 2 and not (tmp_path / "x.json").exists()
+    assert "policy.wieghts: unknown field (--strict; did you mean 'weights'?)" in r.output
+    r = _Runner().invoke(_cli, ["validate", str(src), "--quick"])
+    assert r.exit_code == 0 and "1 warning(s)" in r.output
+    r = _Runner().invoke(_cli, ["validate", str(src), "--quick", "--strict"])
+    assert r.exit_code == 2

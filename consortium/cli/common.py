@@ -117,10 +117,11 @@ def exit_for(e: InputError | InternalError) -> NoReturn:
     fail(e.errors[0] if e.errors else str(e))
 
 
-def load_instance(path: str, *, with_raw: bool = False) -> Any:
+def load_instance(path: str, *, with_raw: bool = False, strict: bool = False) -> Any:
     """The validated instance (and, ``with_raw``, the parsed JSON as read);
-    exit 2 with one line on bad input."""
-    from ..io.instance import InstanceError, load_raw
+    exit 2 with one line on bad input. Unknown fields are warned about on
+    stderr (``strict``: they are errors, exit 2)."""
+    from ..io.instance import InstanceError, load_raw, unknown_keys
 
     try:
         inst, raw = load_raw(path)
@@ -130,6 +131,12 @@ def load_instance(path: str, *, with_raw: bool = False) -> Any:
         fail(with_hint(e.errors[0]) + extra)
     if path == "-" and inst.name == "-":
         inst.name = "stdin"
+    unknown = unknown_keys(inst)
+    if unknown and strict:
+        fail(unknown[0].replace("(ignored", "(--strict") + (
+            f" (and {len(unknown) - 1} more)" if len(unknown) > 1 else ""))
+    for w in unknown:
+        click.echo(f"warning: {w}", err=True)
     return (inst, raw) if with_raw else inst
 
 

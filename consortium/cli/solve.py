@@ -57,6 +57,7 @@ from .common import (
               help="Also write the contracts to FILE.xlsx or FILE.csv (with the consortia and "
                    "KPIs beside them).")
 @click.option("--contracts", "contracts_old", type=click.Path(dir_okay=False), hidden=True)
+@click.option("--strict", is_flag=True, help="Unknown fields in INSTANCE are errors (exit 2).")
 @click.option("--marginal", is_flag=True,
               help="Marginal value of every member, critical actors and VCG rewards (re-solves).")
 @click.option("--workers", type=click.IntRange(min=0), default=2, show_default=True,
@@ -66,7 +67,7 @@ def solve_command(instance: str, output: str | None, as_json: bool, tsv: bool, q
                   threads: int | None, profile: str, backend: str, method: str | None, log: bool,
                   progress: bool | None, no_reasons: bool, no_verify: bool,
                   contracts_path: str | None, contracts_old: str | None,
-                  marginal: bool, workers: int) -> None:
+                  marginal: bool, workers: int, strict: bool) -> None:
     """Solve INSTANCE (- for stdin) and report the plan (contracts, incentives, KPIs).
 
     On a terminal the report fits its width; redirected, it is plain text at
@@ -87,7 +88,7 @@ def solve_command(instance: str, output: str | None, as_json: bool, tsv: bool, q
     to_stdout = as_json or output == STDIO
     show_progress = progress if progress is not None else (sys.stderr.isatty() and not log)
     with _progress(show_progress) as line:
-        inst, raw = load_instance(instance, with_raw=True)
+        inst, raw = load_instance(instance, with_raw=True, strict=strict)
         st = profiles.settings(profile, time_limit, gap, threads, method)
         opts = SolverOptions(**st, log=log)
         if opts.time_limit is not None:

@@ -12,7 +12,8 @@ from .common import EXIT_INVALID, EXIT_NO_PLAN, EXIT_OK, with_hint
 @click.command("validate")
 @click.argument("instance", type=click.Path(dir_okay=False, allow_dash=True))
 @click.option("--quick", is_flag=True, help="Skip the per-target feasibility solves.")
-def validate_command(instance: str, quick: bool) -> None:
+@click.option("--strict", is_flag=True, help="Unknown fields are errors (exit 2), not warnings.")
+def validate_command(instance: str, quick: bool, strict: bool) -> None:
     """Validate INSTANCE and diagnose targets that cannot be formed."""
     from ..io.instance import InstanceError, load, unknown_keys
 
@@ -24,8 +25,11 @@ def validate_command(instance: str, quick: bool) -> None:
         sys.exit(EXIT_INVALID)
     from ..solving.validate import validate_instance
 
-    for w in unknown_keys(inst):
+    unknown = unknown_keys(inst)
+    for w in unknown:
         click.echo(f"warning: {w}")
+    if unknown and strict:
+        sys.exit(EXIT_INVALID)
     report = validate_instance(inst, quick)
     for f in report.findings:
         click.echo(str(f))
@@ -33,6 +37,6 @@ def validate_command(instance: str, quick: bool) -> None:
     click.echo(
         f"{instance}: valid; {len(inst.targets)} targets, {len(inst.actors)} actors, "
         f"{len(inst.sites)} sites; model {st['columns']} columns ({st['integer']} integer), "
-        f"{st['rows']} rows; {report.errors} error(s), {report.warnings} warning(s)"
+        f"{st['rows']} rows; {report.errors} error(s), {report.warnings + len(unknown)} warning(s)"
     )
     sys.exit(EXIT_NO_PLAN if report.errors else EXIT_OK)

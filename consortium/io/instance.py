@@ -724,10 +724,16 @@ def unknown_keys(inst: Instance) -> list[str]:
     """Keys the format does not define, as ``path: unknown field`` warnings."""
     out: list[str] = []
 
+    import difflib
+
     def walk(obj: Any, path: str) -> None:
         if isinstance(obj, BaseModel):
             for k in obj.model_extra or {}:
-                out.append(f"{path + '.' if path else ''}{k}: unknown field (ignored)")
+                if not path and k == "$schema":
+                    continue  # editors' JSON Schema reference
+                near = difflib.get_close_matches(k, list(type(obj).model_fields), n=1)
+                hint = f"; did you mean {near[0]!r}?" if near else ""
+                out.append(f"{path + '.' if path else ''}{k}: unknown field (ignored{hint})")
             for name in type(obj).model_fields:
                 walk(getattr(obj, name), f"{path + '.' if path else ''}{name}")
         elif isinstance(obj, list):
