@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 
 from ..model.data import ModelData
-from ..model.rules import Vars
+from ..model.rules import Vars, spend_entries
 
 
 @dataclass
@@ -95,10 +95,8 @@ def _programme_columns(md: ModelData, V: Vars, x: np.ndarray, choices: list[Choi
         if ch is not None:
             v = md.views[ti]
             k = int(np.argmax(v.starts == ch.start))
-            x[q[k]] = float(sum(md.inst.base(md.inst.actors[a], v.target.id) * (1 + md.rate[a])
-                                for a in ch.members)
-                            + (1 + md.rate[ch.lead]) * float(md.inst.actors[ch.lead].lead_cost
-                                                             or 0.0))
+            cols, vals = spend_entries(md, V, v)  # the one definition of a spend
+            x[q[k]] = float(vals @ x[cols])
     for ti, cols, names in V.regions:
         ch = by_target.get(ti)
         have = {str(md.region[a]) for a in ch.members} if ch else set()

@@ -54,7 +54,6 @@ def _reason(b: Built, v: TargetView, opts: SolverOptions, formed: set[str],
             spent_by_sponsor: dict[str, float],
             total_spent: float, used: dict[str, list[str]], sol: Solution) -> str:
     inst, md = b.md.inst, b.md
-    sol_by_year = sol
     t = v.target
     if v.impossible:
         return "cannot be formed: " + "; ".join(v.impossible)
@@ -100,7 +99,7 @@ def _reason(b: Built, v: TargetView, opts: SolverOptions, formed: set[str],
         return (f"total budget exhausted by higher-value targets: it needs {money(c.spend)}, "
                 f"{money(max(tb - total_spent, 0))} of {money(tb)} left")
     if md.programme is not None:
-        yearly = _yearly_reason(b, v, c, sol_by_year)
+        yearly = _yearly_reason(b, v, c, sol)
         if yearly:
             return yearly
     busy = []
