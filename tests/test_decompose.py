@@ -195,3 +195,42 @@ def test_time_limit_of_an_in_process_command_counts_from_its_own_start(tmp_path,
     data = json.loads(out.read_text())
     assert data["status"] == "optimal", data["solver"].get("message")
     assert verify_solution(json.loads(DEMO.read_text()), data).ok
+
+
+def test_the_bound_without_a_solve_holds_on_milestone_rows():
+    """A block not priced again keeps the bound it proved at older prices,
+    corrected for the change of prices (``value_bound``). On a milestone
+    (SPEC 7.3 rule 18, a row across targets written as -sum <= -min_formed)
+    a block's use is negative, so a price that rises there raises what the
+    block is worth: the correction must say so. (It did not: on the programme
+    preset the bound fell below the best plan and a plan 2 % short of the
+    optimum was reported optimal.) Each block solved exactly at new prices
+    stays within the bound."""
+    from consortium.backends.decompose.blocks import value_bound
+    from consortium.backends.decompose.pricing import Pricer
+    from consortium.generate import generate
+
+    raw = generate(preset="programme", targets=8, actors=120, seed=4)
+    raw["programme"]["milestones"] = [{"year": 2027, "min_formed": 2}]
+    b = build(from_dict(raw))
+    B = split(b.lm, b.V, len(b.md.views))
+    milestone = np.array([b.lm.row_hi[r] < 0 for r in B.coupling])
+    assert milestone.any()
+    pricer = Pricer(B)
+    rng = np.random.default_rng(0)
+    checked = rose = 0
+    for k in range(len(B.cols)):
+        if not np.isin(np.nonzero(milestone)[0], B.touch[k]).any():
+            continue
+        assert (B.L[k][milestone] < 0).any() and (B.U[k][milestone] <= 0).all()
+        for _ in range(3):
+            then = rng.uniform(0, 5, len(B.coupling))
+            now = then.copy()
+            now[milestone] += rng.uniform(1, 20)  # only the milestone's price rises
+            ub_then, _, _ = pricer.price(k, then, None)
+            value_now, x, _ = pricer.price(k, now, None)
+            assert x is not None
+            assert value_now <= value_bound(B, k, ub_then, then, now) + 1e-6 * (1 + abs(value_now))
+            checked += 1
+            rose += value_now > ub_then + 1e-6  # what a bound blind to the milestone misses
+    assert checked >= 3 and rose >= 1

@@ -66,7 +66,10 @@ def close_with_mip(b: Built, opts: SolverOptions, raw: RawResult) -> RawResult:
     assert raw.objective is not None  # the decomposition's plan, status feasible
     better = r.x is not None and r.objective is not None and r.objective > raw.objective + 1e-9
     x, obj = (r.x, r.objective) if better and r.objective is not None else (raw.x, raw.objective)
-    bounds = [v for v in (raw.bound, r.bound) if v is not None and np.isfinite(v)]
+    # A bound more than a tolerance below a plan that satisfies every row is
+    # wrong, whoever gave it: it must not make that plan "optimal".
+    bounds = [v for v in (raw.bound, r.bound) if v is not None and np.isfinite(v)
+              and v >= obj - 1e-6 * max(1.0, abs(obj))]
     bound = min(bounds) if bounds else None
     if bound is not None:
         bound = max(

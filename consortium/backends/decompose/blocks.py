@@ -29,6 +29,10 @@ class Blocks:
     U: list[np.ndarray] = field(
         default_factory=list
     )  # per block: its largest use of each coupling row
+    L: list[np.ndarray] = field(
+        default_factory=list
+    )  # per block: its smallest use of each coupling row (below 0 for milestones)
+    touch: list[np.ndarray] = field(default_factory=list)  # per block: coupling rows it touches
     nonneg: bool = True
 
 
@@ -61,11 +65,40 @@ def split(lm: LinearModel, V: Vars, n_targets: int) -> Blocks:
     B = Blocks(lm, block_cols, rows, coupling, forced)
     Ac = A[coupling].tocsc()
     B.AcT = [Ac[:, c].T.tocsr() for c in block_cols]
-    # Most a block can use of each coupling row (all coefficients are >= 0
-    # there: capacities, spend, exclusive groups), for bounds without a solve.
+    # Most and least a block can use of each coupling row, for bounds without
+    # a solve. The coefficients are >= 0 on capacities, spend and exclusive
+    # groups, but -1 on a milestone (SPEC 7.3 rule 18, written as
+    # -sum <= -min_formed), where a block's use lies in [-1, 0].
     B.nonneg = bool(np.all(Ac.data >= 0))
-    B.U = [np.asarray(a.T @ lm.ub[c]).ravel() for a, c in zip(B.AcT, block_cols, strict=True)]
+    B.U, B.L = [], []
+    B.touch = [np.unique(a.indices) for a in B.AcT]
+    for a, c in zip(B.AcT, block_cols, strict=True):
+        at = a.T.tocsr()  # coupling rows x block columns
+        cols = at.indices
+        hi = np.maximum(at.data * lm.lb[c][cols], at.data * lm.ub[c][cols])
+        lo = np.minimum(at.data * lm.lb[c][cols], at.data * lm.ub[c][cols])
+        B.U.append(_row_sums(at, hi))
+        B.L.append(_row_sums(at, lo))
     return B
+
+
+def value_bound(B: Blocks, k: int, ub_then: float, pi_then: np.ndarray, pi: np.ndarray) -> float:
+    """An upper bound on block ``k``'s priced value at prices ``pi``, from
+    ``ub_then``, an upper bound proved at prices ``pi_then``, without a solve:
+
+        value(pi) <= ub_then + sum_i max(d_i U_i, d_i L_i),  d = pi_then - pi,
+
+    valid because the block's use of coupling row i lies in [L_i, U_i]."""
+    idx = B.touch[k]  # only the rows this block touches matter
+    if not len(idx):
+        return float(ub_then)
+    d = pi_then[idx] - pi[idx]
+    return float(ub_then + np.maximum(d * B.U[k][idx], d * B.L[k][idx]).sum())
+
+
+def _row_sums(m: sp.csr_matrix, data: np.ndarray) -> np.ndarray:
+    """Row sums of ``m`` with its entries replaced by ``data``."""
+    return np.asarray(sp.csr_matrix((data, m.indices, m.indptr), shape=m.shape).sum(axis=1)).ravel()
 
 
 def block_model(B: Blocks, k: int) -> LinearModel:

@@ -51,7 +51,7 @@ from ...model.rules import Vars
 from .. import highs as hb
 from ..base import Progress, RawResult, SolverOptions, Status
 from ..runs import GAP, TIME_LIMIT
-from .blocks import NotDecomposable, split
+from .blocks import NotDecomposable, split, value_bound
 from .master import FINAL_PLAN_WORK, PLAN_WORK, Master
 from .pricing import Column, Pricer, PricingPool
 
@@ -129,16 +129,20 @@ def decompose(lm: LinearModel, V: Vars, n_targets: int, opts: SolverOptions,
         if obj > best_obj + 1e-9:
             best_x, best_obj = x, obj
 
+    def bound_valid() -> bool:
+        # a bound below a plan that satisfies every row is wrong: never a gap of it
+        return bool(np.isfinite(best_bound)) and (
+            best_x is None or best_bound >= best_obj - TOL * max(1.0, abs(best_obj)))
+
     def gap() -> float:
-        if best_x is None or not np.isfinite(best_bound):
+        if best_x is None or not bound_valid():
             return INF
         return abs(best_bound - best_obj) / max(abs(best_obj), 1e-9)
 
     # Prices: the master's duals. A block is priced again only if it may offer
     # a candidate that improves the master; for the others, the bound uses
-    # what its last solve proved, corrected for the price changes since:
-    #   value(pi) <= ub(pi_then) + sum_i max(0, pi_then_i - pi_i) * U_i
-    # (valid because a block's use of a coupling row lies in [0, U_i]).
+    # what its last solve proved, corrected for the price changes since
+    # (blocks.value_bound).
     nb = len(B.cols)
     pi = np.zeros(mc)  # the master's duals
     # Prices the targets are priced at: the master's duals smoothed towards
@@ -163,11 +167,7 @@ def decompose(lm: LinearModel, V: Vars, n_targets: int, opts: SolverOptions,
     pool = PricingPool(pricer, opts.threads or min(2, os.cpu_count() or 1))
 
     def estimate(k: int, at: np.ndarray) -> float:
-        drop = pi_then[k] - at
-        idx = B.AcT[k].indices  # only the coupling rows this block touches matter
-        return (
-            ub_then[k] + float(np.maximum(drop[idx], 0.0) @ B.U[k][idx]) if len(idx) else ub_then[k]
-        )
+        return value_bound(B, k, ub_then[k], pi_then[k], at)
 
     def lagrangian_bound(at: np.ndarray) -> None:
         nonlocal best_bound
@@ -309,7 +309,7 @@ def decompose(lm: LinearModel, V: Vars, n_targets: int, opts: SolverOptions,
         status=status,
         x=best_x,
         objective=None if best_x is None else best_obj,
-        bound=best_bound if np.isfinite(best_bound) else None,
+        bound=best_bound if bound_valid() else None,
         gap=g,
         time_s=time.perf_counter() - t0,
         solver="highs",
