@@ -65,6 +65,33 @@ def test_engine_and_decomposition_match_brute_force_on_programmes(inst):
         assert_matches_brute_force(inst, method=method)
 
 
+@settings(max_examples=30, deadline=None, derandomize=True,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(staged_instances())
+def test_the_repair_solve_with_money_rows_tightened_keeps_the_optimum(inst):
+    """The last repair step (a plan within HiGHS's tolerances that the verifier
+    refuses is solved again with money and share rows pulled inward) must not
+    change a programme's answer. It did: the linking rows of limit 0
+    (``spend_at <= cap * start``) were pulled to ``<= -2e-6``, which forbade
+    leaving any staged target unformed, and the repair found every programme
+    infeasible."""
+    from consortium.backends.base import SolverOptions
+    from consortium.solving.solve import solve_instance
+    from consortium.solving.verified import TIGHTEN_ROWS
+
+    expected = brute_force(copy.deepcopy(inst))
+    sol = solve_instance(from_dict(copy.deepcopy(inst)), SolverOptions(gap=0.0),
+                         tighten=TIGHTEN_ROWS, reasons=False)
+    if expected.objective is None:
+        assert sol.status == Status.INFEASIBLE
+        return
+    assert sol.status == Status.OPTIMAL
+    res = verify_solution(copy.deepcopy(inst), sol.to_dict())
+    assert res.ok, [v.message for v in res.violations]
+    # a shade tighter money rows may cost a hair of the optimum, never more
+    assert sol.objective == pytest.approx(expected.objective, rel=1e-4, abs=1e-4)
+
+
 # ---------------------------------------------------------------- metamorphic
 
 

@@ -112,7 +112,12 @@ def tightened(lm: Any, rel: float) -> Any:
     tolerances matter) moved inward by ``rel * max(1, |limit|)``, so a plan
     within the solver's tolerances of the tightened rows satisfies the true
     ones to the verifier's relative 1e-6. Rows of whole numbers (counts,
-    choices) are left exact: whole-number activities meet them exactly."""
+    choices) are left exact: whole-number activities meet them exactly. So
+    are limits of 0: they link columns (a spend paid only from its start
+    year, ``spend_at <= cap * start``; shares written as ``sum (state -
+    share) x <= 0``), where moving the limit would forbid the zero plan of a
+    target not formed, and whole-number memberships meet them within HiGHS's
+    tolerance of 1e-9."""
     A = lm.A.scipy().tocsr()
     frac = np.zeros(lm.n_rows, bool)
     data = np.abs(A.data - np.round(A.data)) > 1e-12
@@ -122,9 +127,9 @@ def tightened(lm: Any, rel: float) -> Any:
         fin = np.isfinite(lim)
         frac[fin] |= np.abs(lim[fin] - np.round(lim[fin])) > 1e-12
     lo, hi = lm.row_lo.copy(), lm.row_hi.copy()
-    up = frac & np.isfinite(hi)
+    up = frac & np.isfinite(hi) & (hi != 0)
     hi[up] -= rel * np.maximum(1.0, np.abs(hi[up]))
-    dn = frac & np.isfinite(lo)
+    dn = frac & np.isfinite(lo) & (lo != 0)
     lo[dn] += rel * np.maximum(1.0, np.abs(lo[dn]))
     both = lo > hi  # an equality row: keep it as it was
     lo[both], hi[both] = lm.row_lo[both], lm.row_hi[both]
