@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import numpy as np
 
 from . import programme, rules
@@ -10,11 +12,13 @@ from .linear import Builder, LinearModel
 from .rules import Vars
 
 
-def build_model(md: ModelData, *, only: set[int] | None = None,
-                coupling: bool = True) -> tuple[LinearModel, Vars]:
+def build_model(md: ModelData, *, only: set[int] | None = None, coupling: bool = True,
+                least_spend: Mapping[int, float] | None = None) -> tuple[LinearModel, Vars]:
     """The whole model; ``only`` restricts it to some targets and ``coupling=False``
     drops the rules that tie targets together (sponsor and total budgets,
-    exclusive groups): together they give a target's stand-alone model."""
+    exclusive groups): together they give a target's stand-alone model.
+    ``least_spend`` (a programme's, by target index): lower bounds on what a
+    formed target spends, added as valid rows (:func:`programme.rule12_least_spend`)."""
     b = Builder()
     V = rules.add_variables(b, md, only)
     for v in md.views:
@@ -33,6 +37,8 @@ def build_model(md: ModelData, *, only: set[int] | None = None,
     staged = md.programme is not None
     if staged:
         programme.spend_by_start(b, md, V)
+        if least_spend:
+            programme.rule12_least_spend(b, md, V, least_spend)
     if not staged:
         rules.rule11_capacity(b, md, V)
     elif coupling:

@@ -21,7 +21,7 @@ possible start covers Y).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 import numpy as np
 
@@ -139,6 +139,36 @@ def spend_by_start(b: Builder, md: ModelData, V: Vars) -> None:
                    np.concatenate([q, st]), np.concatenate([np.ones(n), np.full(n, -cap)]),
                    -INF, 0.0, v.index, _fixed_text(f"{tid}: spend only from its start"),
                    elastic=False)
+
+
+def rule12_least_spend(b: Builder, md: ModelData, V: Vars, least: Mapping[int, float]) -> None:
+    """Rule 12, strengthened: a formed target spends at least ``least[t]``, a
+    lower bound on the spend of any consortium its own rules allow (the LP
+    relaxation of its stand-alone model, :func:`consortium.solving.build.least_spends`).
+
+    Valid, so no plan is lost; what it adds is strength: paid by start year
+    (``spend_at[t,k] >= least * start[t,k]``), it turns the yearly budgets into
+    knapsacks over start years that the LP relaxation cannot dodge by paying
+    a fractional target's spend in whichever year has room (on the programme
+    preset, seed 1, the LP bound falls from 938.4 to 914.6).
+    """
+    for v in V.views:
+        m = float(least.get(v.index, 0.0))
+        if m <= 0.0 or v.impossible:
+            continue
+        tid = v.target.id
+        what = _fixed_text(f"{tid}: spends at least {m:.6g} if formed (its cheapest consortium)")
+        if v.index in V.spend_at:
+            q, st = V.spend_at[v.index], V.start[v.index]
+            n = len(q)
+            b.add_rows("12", "least spend by start year", n, np.concatenate([np.arange(n)] * 2),
+                       np.concatenate([q, st]), np.concatenate([np.ones(n), np.full(n, -m)]),
+                       0.0, INF, v.index, what, elastic=False)
+        else:
+            cols, vals = spend_entries(md, V, v)
+            b.add_rows("12", "least spend", 1, np.zeros(len(cols) + 1),
+                       np.concatenate([cols, [V.y[v.index]]]), np.concatenate([vals, [-m]]),
+                       0.0, INF, v.index, what, elastic=False)
 
 
 def paid_in(md: ModelData, V: Vars, v: TargetView, year: int) -> tuple[np.ndarray, np.ndarray]:

@@ -31,7 +31,7 @@ class Validation:
 
 def validate_instance(inst: Instance, quick: bool = False) -> Validation:
     """Findings for ``inst``; ``quick`` skips the per-target feasibility solves."""
-    b = build(inst)
+    b = build(inst, strengthen=False)
     findings = list(b.findings)
     if not quick:
         for v in b.md.views:
