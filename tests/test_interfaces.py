@@ -402,3 +402,119 @@ def test_typos_are_warned_about_by_solve_and_strict_makes_them_errors(tmp_path):
     assert r.exit_code == 0 and "1 warning(s)" in r.output
     r = _Runner().invoke(_cli, ["validate", str(src), "--quick", "--strict"])
     assert r.exit_code == 2
+
+
+# ---------------------------------------------------------------- every input error at once
+
+
+def _demo_with_errors() -> dict:
+    """The demo with seven mistakes: three field errors and four references."""
+    raw = json.loads(DEMO.read_text())
+    raw["actors"][0]["type"] = "Universty"
+    raw["actors"][1]["lat"] = 95
+    del raw["actors"][2]["ownership"]
+    raw["targets"][0]["sites"][0] = "sipp"
+    raw["targets"][1]["sponsor"] = "jiangsuu"
+    raw["ties"][0]["a"] = raw["actors"][5]["id"] + "x"
+    raw["targets"][2]["requirements"][0]["capability"] = "sic-epii"
+    return raw
+
+
+SEVEN = [
+    "actors[0].type: input should be 'enterprise', 'sme', 'institute', 'university' or 'lab' "
+    "(got 'Universty'): did you mean 'university'?",
+    "actors[1].lat: 95: input should be less than or equal to 90",
+    "actors[2].ownership: required field is missing",
+    "targets[0].sites[0]: unknown site 'sipp' (did you mean 'sip'?)",
+    "targets[1].sponsor: unknown sponsor 'jiangsuu' (did you mean 'jiangsu'?)",
+    "targets[2].requirements[0].capability: unknown capability 'sic-epii' "
+    "(did you mean 'sic-epi'?)",
+    "ties[0].a: unknown actor 'seux' (did you mean 'seu'?)",
+]
+
+
+def test_validate_lists_every_error_and_solve_the_first_few(tmp_path):
+    """Issue 16: the field errors and the cross-references in one run, each one
+    line with its JSON path; validate all of them, solve the first five and
+    the count; exit 2 and nothing written."""
+    from consortium.io.instance import from_dict
+
+    raw = _demo_with_errors()
+    before = json.dumps(raw)
+    with pytest.raises(InstanceError) as e:
+        from_dict(raw)
+    assert e.value.errors == SEVEN
+    assert json.dumps(raw) == before  # the repair works on a copy
+    src = tmp_path / "seven.json"
+    src.write_text(json.dumps(raw))
+    r = CliRunner().invoke(cli, ["validate", str(src)])
+    assert r.exit_code == 2
+    assert [ln.removeprefix("error: ") for ln in r.stderr.splitlines()[:-1]] == SEVEN
+    assert r.stderr.splitlines()[-1] == "7 input errors in all"
+    out = tmp_path / "plan.json"
+    r = CliRunner().invoke(cli, ["solve", str(src), "-o", str(out)])
+    assert r.exit_code == 2 and not out.exists()
+    lines = r.stderr.splitlines()
+    assert [ln.removeprefix("error: ") for ln in lines[:5]] == SEVEN[:5]
+    assert lines[5:] == [f"error: ... and 2 more input error(s), 7 in all; `consortium validate "
+                         f"{src}` lists them all"]
+
+
+def test_an_error_is_not_repeated_by_the_references_to_it():
+    """A broken actor is still known by its id (no 'unknown actor' for the tie
+    and the fixed lead naming it, no 'may not lead' about its stand-in type);
+    a missing sites list makes no site reference unknown."""
+    from consortium.io.instance import from_dict
+
+    raw = json.loads(DEMO.read_text())
+    aid, tid = raw["actors"][0]["id"], raw["targets"][0]["id"]
+    raw["actors"][0]["type"] = "boss"
+    tied = {frozenset((t["a"], t["b"])) for t in raw["ties"]}
+    other = next(a["id"] for a in raw["actors"][1:] if frozenset((aid, a["id"])) not in tied)
+    raw["ties"].append({"a": aid, "b": other})
+    raw["fixed"] = {"leads": {tid: aid}, "members": [[tid, "nobody"]]}
+    with pytest.raises(InstanceError) as e:
+        from_dict(raw)
+    assert [m.split(":")[0] for m in e.value.errors] == ["actors[0].type", "fixed.members[0][1]"]
+    del raw["sites"]
+    raw["actors"][0]["type"] = "lab"
+    with pytest.raises(InstanceError) as e:
+        from_dict(raw)
+    assert [m.split(":")[0] for m in e.value.errors] == ["sites", "fixed.members[0][1]"]
+
+
+def test_did_you_mean_for_ids_types_and_regions(tmp_path):
+    from consortium.io.instance import from_dict, region_warnings
+
+    raw = json.loads(DEMO.read_text())
+    tid = raw["targets"][0]["id"]
+    raw["exclusive"] = [[tid + "s"]]
+    raw["fixed"] = {"forbidden_actors": ["zju_"], "starts": {}}
+    raw["policy"]["incentives"]["Lab"] = {"bonus_rate": 0.1}
+    raw["policy"]["lead_types"] = {"reserch": ["lab"]}
+    raw["actors"][3]["capabilities"] = {"sic-substrat": 5}
+    with pytest.raises(InstanceError) as e:
+        from_dict(raw)
+    got = "\n".join(e.value.errors)
+    for want in (f"exclusive[0][0]: unknown target '{tid}s' (did you mean '{tid}'?)",
+                 "fixed.forbidden_actors[0]: unknown actor 'zju_' (did you mean 'zju'?)",
+                 "policy.incentives.Lab: unknown actor type 'Lab' (did you mean 'lab'?)",
+                 "policy.lead_types.reserch: unknown mode 'reserch' (did you mean 'research'?)",
+                 "capabilities.sic-substrat: unknown capability 'sic-substrat' (did you mean "
+                 "'sic-substrate'?)"):
+        assert want in got, got
+    raw = json.loads(DEMO.read_text())
+    region = raw["actors"][0]["region"]
+    raw["sponsors"][0]["region"] = region.lower()
+    assert region_warnings(from_dict(raw)) == [
+        f"sponsors[0].region: no actor is in region {region.lower()!r} (did you mean {region!r}?); "
+        "every member counts as outside it (rule 9)"]
+    src = tmp_path / "typo.json"
+    src.write_text(json.dumps(raw))
+    r = CliRunner().invoke(cli, ["validate", str(src), "--quick"])
+    assert r.exit_code == 0 and "no actor is in region" in r.output and "1 warning(s)" in r.output
+    r = CliRunner().invoke(cli, ["stress", str(DEMO), "--drop-actor", "zju_", "--workers", "0"])
+    assert r.exit_code == 2 and "unknown actor 'zju_' (did you mean 'zju'?)" in r.stderr
+    r = CliRunner().invoke(cli, ["stress", str(DEMO), "--drop-region", region.lower(),
+                                 "--workers", "0"])
+    assert r.exit_code == 2 and f"(did you mean {region!r}?)" in r.stderr, r.stderr

@@ -42,7 +42,9 @@ from ..spec import (
     REL_TOL,
     RESEARCH_END,
 )
+from .hints import choice_hint, did_you_mean
 from .jsonfile import parse, read_text
+from .repair import clean_loc, path_of, related, repair
 
 __all__ = [
     "ACTOR_TYPES",
@@ -61,6 +63,7 @@ __all__ = [
     "load_raw",
     "parse",
     "read_text",
+    "region_warnings",
     "unknown_keys",
 ]
 
@@ -380,15 +383,7 @@ class Instance(_Model):
 
 
 def _path(loc: tuple[Any, ...]) -> str:
-    out = ""
-    for part in loc:
-        if isinstance(part, int):
-            out += f"[{part}]"
-        elif part == "[key]":
-            out += " (key)"
-        else:
-            out += f".{part}" if out else str(part)
-    return out or "(top level)"
+    return path_of(loc)
 
 
 _MESSAGES = {
@@ -413,13 +408,12 @@ def _as_written(data: Any, loc: tuple[Any, ...], fallback: Any) -> Any:
 def _pydantic_messages(err: ValidationError, data: Any) -> list[str]:
     lines = []
     for e in err.errors():
-        loc = tuple(e["loc"])
         # pydantic appends the type name of the failing union/annotated branch
         # ("function-before[...]"); it means nothing to a planner.
-        loc = tuple(p for p in loc if not (isinstance(p, str) and "[" in p and p != "[key]"))
+        loc = clean_loc(tuple(e["loc"]))
         msg = _MESSAGES.get(e["type"], e["msg"])
         if e["type"] == "literal_error":
-            msg = f"{msg} (got {e['input']!r})"
+            msg = choice_hint(f"{msg} (got {e['input']!r})")
         elif e["type"] in ("greater_than_equal", "less_than_equal", "greater_than"):
             value = _as_written(data, loc, e["input"])
             msg = f"{value!r}: {msg[0].lower()}{msg[1:]}"
@@ -441,7 +435,19 @@ def from_dict(data: Any) -> Instance:
     try:
         inst = Instance.model_validate(data)
     except ValidationError as e:
-        raise InstanceError(_pydantic_messages(e, data)) from None
+        # Every problem at once: the field errors, then the cross-references
+        # of a repaired copy, less those about a repaired place (they would
+        # only repeat a field error).
+        errors = _pydantic_messages(e, data)
+        fixed = repair(Instance, data, e.errors())
+        if fixed is None:
+            raise InstanceError(errors) from None
+        partial, fixed_data, repaired = fixed
+        assert isinstance(partial, Instance)
+        later = _check_references(partial, repaired) + _check_programme(partial, fixed_data,
+                                                                         repaired)
+        raise InstanceError(errors + [m for m in later
+                                      if not related(m.split(": ", 1)[0], repaired)]) from None
     errors = _check_references(inst)
     errors += _check_programme(inst, data)
     if errors:
@@ -468,13 +474,47 @@ def load_raw(path: str | Path) -> tuple[Instance, Any]:
 # ---------------------------------------------------------------- cross-checks
 
 
-def _check_references(inst: Instance) -> list[str]:
-    errs: list[str] = []
+class _Ids(dict[str, int]):
+    """id -> index of a top-level list. ``unknowable``: the list itself was in
+    error (repaired away), so no reference into it is called unknown."""
 
-    def unique(items: list[Any], what: str) -> dict[str, int]:
-        seen: dict[str, int] = {}
+    unknowable = False
+
+    def __contains__(self, key: object) -> bool:
+        return self.unknowable or dict.__contains__(self, key)
+
+    def index(self, key: str) -> int | None:
+        return dict.get(self, key)
+
+
+_HINTS = 25  # did-you-mean hints per file (each scans every id of its kind)
+
+
+def _check_references(inst: Instance, repaired: set[str] | None = None) -> list[str]:
+    """Every cross-reference and cross-field rule of SPEC section 2. On a
+    repaired copy (see :mod:`.repair`), ``repaired`` are the places in error:
+    a list in error makes every reference into it unknowable, and the rules
+    that read a repaired actor, target or policy field are not checked."""
+    errs: list[str] = []
+    repaired = repaired or set()
+    hints = [_HINTS]
+
+    def touched(path: str) -> bool:
+        return related(path, repaired)
+
+    def unknown(what: str, value: str, ids: dict[str, int]) -> str:
+        """``unknown actor 'x'`` with the nearest id of that kind."""
+        hint = ""
+        if hints[0] > 0:
+            hints[0] -= 1
+            hint = did_you_mean(value, ids)
+        return f"unknown {what} {value!r}{hint}"
+
+    def unique(items: list[Any], what: str) -> _Ids:
+        seen = _Ids()
+        seen.unknowable = what in repaired
         for i, it in enumerate(items):
-            if it.id in seen:
+            if dict.__contains__(seen, it.id):
                 errs.append(f"{what}[{i}].id: duplicate id {it.id!r} (also {what}[{seen[it.id]}])")
             else:
                 seen[it.id] = i
@@ -489,19 +529,19 @@ def _check_references(inst: Instance) -> list[str]:
     for i, a in enumerate(inst.actors):
         for k in a.capabilities:
             if k not in caps:
-                errs.append(f"actors[{i}].capabilities.{k}: unknown capability {k!r}")
+                errs.append(f"actors[{i}].capabilities.{k}: {unknown('capability', k, caps)}")
         for tid in a.bids:
             if tid not in targets:
-                errs.append(f"actors[{i}].bids.{tid}: unknown target {tid!r}")
+                errs.append(f"actors[{i}].bids.{tid}: {unknown('target', tid, targets)}")
 
     for i, t in enumerate(inst.targets):
         p = f"targets[{i}]"
         if t.sponsor is not None and t.sponsor not in sponsors:
-            errs.append(f"{p}.sponsor: unknown sponsor {t.sponsor!r}")
+            errs.append(f"{p}.sponsor: {unknown('sponsor', t.sponsor, sponsors)}")
         seen_sites: set[str] = set()
         for j, s in enumerate(t.sites):
             if s not in sites:
-                errs.append(f"{p}.sites[{j}]: unknown site {s!r}")
+                errs.append(f"{p}.sites[{j}]: {unknown('site', s, sites)}")
             elif s in seen_sites:
                 errs.append(f"{p}.sites[{j}]: site {s!r} listed twice")
             seen_sites.add(s)
@@ -512,9 +552,8 @@ def _check_references(inst: Instance) -> list[str]:
         seen_caps: dict[str, int] = {}
         for j, r in enumerate(t.requirements):
             if r.capability not in caps:
-                errs.append(
-                    f"{p}.requirements[{j}].capability: unknown capability {r.capability!r}"
-                )
+                errs.append(f"{p}.requirements[{j}].capability: "
+                            f"{unknown('capability', r.capability, caps)}")
             elif r.capability in seen_caps:
                 errs.append(
                     f"{p}.requirements[{j}].capability: capability {r.capability!r} "
@@ -526,7 +565,7 @@ def _check_references(inst: Instance) -> list[str]:
         ok = True
         for key, v in (("a", a), ("b", b)):
             if v not in actors:
-                errs.append(f"{path}.{key}: unknown actor {v!r}")
+                errs.append(f"{path}.{key}: {unknown('actor', v, actors)}")
                 ok = False
         if ok and a == b:
             errs.append(f"{path}: self-{what} of actor {a!r}")
@@ -550,7 +589,7 @@ def _check_references(inst: Instance) -> list[str]:
         seen: set[str] = set()
         for j, tid in enumerate(group):
             if tid not in targets:
-                errs.append(f"exclusive[{i}][{j}]: unknown target {tid!r}")
+                errs.append(f"exclusive[{i}][{j}]: {unknown('target', tid, targets)}")
             elif tid in seen:
                 errs.append(f"exclusive[{i}][{j}]: target {tid!r} listed twice in the group")
             seen.add(tid)
@@ -558,28 +597,27 @@ def _check_references(inst: Instance) -> list[str]:
     pol = inst.policy
     for mode in pol.lead_types:
         if mode not in MODES:
-            errs.append(
-                f"policy.lead_types.{mode}: unknown mode {mode!r} (expected research or economic)"
-            )
+            errs.append(f"policy.lead_types.{mode}: unknown mode {mode!r}"
+                        f"{did_you_mean(mode, MODES)} (expected research or economic)")
     for typ in pol.incentives:
         if typ not in ACTOR_TYPES:
             errs.append(
-                f"policy.incentives.{typ}: unknown actor type {typ!r} "
-                f"(expected one of {', '.join(ACTOR_TYPES)})"
+                f"policy.incentives.{typ}: unknown actor type {typ!r}"
+                f"{did_you_mean(typ, ACTOR_TYPES)} (expected one of {', '.join(ACTOR_TYPES)})"
             )
 
     fx = inst.fixed
     forbidden_actors = set()
     for i, aid in enumerate(fx.forbidden_actors):
         if aid not in actors:
-            errs.append(f"fixed.forbidden_actors[{i}]: unknown actor {aid!r}")
+            errs.append(f"fixed.forbidden_actors[{i}]: {unknown('actor', aid, actors)}")
         forbidden_actors.add(aid)
     forbidden_pairs: dict[tuple[str, str], int] = {}
     for i, (tid, aid) in enumerate(fx.forbidden):
         if tid not in targets:
-            errs.append(f"fixed.forbidden[{i}][0]: unknown target {tid!r}")
+            errs.append(f"fixed.forbidden[{i}][0]: {unknown('target', tid, targets)}")
         if aid not in actors:
-            errs.append(f"fixed.forbidden[{i}][1]: unknown actor {aid!r}")
+            errs.append(f"fixed.forbidden[{i}][1]: {unknown('actor', aid, actors)}")
         forbidden_pairs.setdefault((tid, aid), i)
 
     def contradiction(path: str, t: str, a: str, what: str) -> None:
@@ -591,28 +629,31 @@ def _check_references(inst: Instance) -> list[str]:
                 f"fixed.forbidden[{forbidden_pairs[(t, a)]}]"
             )
 
+    lead_rules = ("policy.lead_types", "policy.foreign_can_lead")
     for tid, aid in fx.leads.items():
         path = f"fixed.leads.{tid}"
         if tid not in targets:
-            errs.append(f"{path}: unknown target {tid!r}")
+            errs.append(f"{path}: {unknown('target', tid, targets)}")
             continue
         if aid not in actors:
-            errs.append(f"{path}: unknown actor {aid!r}")
+            errs.append(f"{path}: {unknown('actor', aid, actors)}")
             continue
-        actor, target = inst.actors[actors[aid]], inst.targets[targets[tid]]
-        if not inst.may_lead(actor, target):
-            errs.append(
-                f"{path}: actor {aid!r} may not lead {tid!r} ({_why_not_lead(inst, actor, target)})"
-            )
+        ai, ti = actors.index(aid), targets.index(tid)
+        if ai is not None and ti is not None and not any(
+                touched(w) for w in (f"actors[{ai}]", f"targets[{ti}]", *lead_rules)):
+            actor, target = inst.actors[ai], inst.targets[ti]
+            if not inst.may_lead(actor, target):
+                errs.append(f"{path}: actor {aid!r} may not lead {tid!r} "
+                            f"({_why_not_lead(inst, actor, target)})")
         contradiction(path, tid, aid, "fixed lead")
     for i, (tid, aid) in enumerate(fx.members):
         path = f"fixed.members[{i}]"
         bad = False
         if tid not in targets:
-            errs.append(f"{path}[0]: unknown target {tid!r}")
+            errs.append(f"{path}[0]: {unknown('target', tid, targets)}")
             bad = True
         if aid not in actors:
-            errs.append(f"{path}[1]: unknown actor {aid!r}")
+            errs.append(f"{path}[1]: {unknown('actor', aid, actors)}")
             bad = True
         if not bad:
             contradiction(path, tid, aid, "fixed member")
@@ -628,10 +669,16 @@ _PROGRAMME_KEYS = {
 }
 
 
-def _check_programme(inst: Instance, data: dict[str, Any]) -> list[str]:
+def _check_programme(inst: Instance, data: dict[str, Any],
+                     repaired: set[str] | None = None) -> list[str]:
     """SPEC 7.3's cross-field rules: programme fields need a programme, years
-    inside it, ``after`` names known targets without a cycle, windows not empty."""
+    inside it, ``after`` names known targets without a cycle, windows not empty.
+    ``repaired`` (see :func:`_check_references`): a programme in error is not
+    checked against, nor the window of a target whose window fields are."""
     errs: list[str] = []
+    repaired = repaired or set()
+    if related("programme", repaired):
+        return errs
     pr = inst.programme
     if pr is None:
         for where, keys in _PROGRAMME_KEYS.items():
@@ -654,7 +701,8 @@ def _check_programme(inst: Instance, data: dict[str, Any]) -> list[str]:
 
     for i, m in enumerate(pr.milestones):
         inside(f"programme.milestones[{i}].year", m.year)
-    targets = {t.id: i for i, t in enumerate(inst.targets)}
+    targets = _Ids((t.id, i) for i, t in enumerate(inst.targets))
+    targets.unknowable = "targets" in repaired
     for i, t in enumerate(inst.targets):
         p = f"targets[{i}]"
         ok = True
@@ -663,7 +711,8 @@ def _check_programme(inst: Instance, data: dict[str, Any]) -> list[str]:
         if t.latest is not None:
             ok &= inside(f"{p}.latest", t.latest)
         lo, hi = inst.window(t)
-        if ok and lo > hi:
+        if ok and lo > hi and not any(related(f"{p}.{k}", repaired)
+                                      for k in ("earliest", "latest", "duration")):
             d = inst.duration_of(t)
             last = pr.start + pr.years - d
             why = (f" (a {d}-year consortium must start by {last} to end inside the programme)"
@@ -671,7 +720,7 @@ def _check_programme(inst: Instance, data: dict[str, Any]) -> list[str]:
             errs.append(f"{p}.earliest: no start year: earliest {lo} > latest {hi}{why}")
         for j, u in enumerate(t.after):
             if u not in targets:
-                errs.append(f"{p}.after[{j}]: unknown target {u!r}")
+                errs.append(f"{p}.after[{j}]: unknown target {u!r}{did_you_mean(u, targets)}")
             elif u == t.id:
                 errs.append(f"{p}.after[{j}]: target {u!r} cannot come after itself")
     if any(t.after for t in inst.targets):
@@ -702,7 +751,7 @@ def _check_programme(inst: Instance, data: dict[str, Any]) -> list[str]:
     by_year("policy.total_budget_by_year", inst.policy.total_budget_by_year)
     for tid, year in inst.fixed.starts.items():
         if tid not in targets:
-            errs.append(f"fixed.starts.{tid}: unknown target {tid!r}")
+            errs.append(f"fixed.starts.{tid}: unknown target {tid!r}{did_you_mean(tid, targets)}")
         else:
             inside(f"fixed.starts.{tid}", year)
     return errs
@@ -718,6 +767,18 @@ def _why_not_lead(inst: Instance, actor: Actor, target: Target) -> str:
             f"(allowed: {', '.join(allowed)})"
         )
     return "foreign actors may not lead (policy.foreign_can_lead is false)"
+
+
+def region_warnings(inst: Instance) -> list[str]:
+    """A sponsor's region that no actor has (a typo, most likely: rule 9 then
+    counts every member as from outside it), with the nearest actor region."""
+    regions = sorted({a.region for a in inst.actors})
+    if not regions:
+        return []
+    return [f"sponsors[{i}].region: no actor is in region {s.region!r}"
+            f"{did_you_mean(s.region, regions)}; every member counts as outside it (rule 9)"
+            for i, s in enumerate(inst.sponsors)
+            if s.region is not None and s.region not in regions]
 
 
 def unknown_keys(inst: Instance) -> list[str]:

@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import InputError
+from ..io.hints import did_you_mean
 from .tables import _FIXED_KINDS, _POLICY_KINDS, ORDER, TABLES
 
 
@@ -461,7 +462,8 @@ class _Builder:
             if t is None:
                 lst, p = policy, f"policy.composition[{len(policy)}]"
             elif t not in targets:
-                self.errors.append(f"{tab.loc(num, 'target')}: unknown target {t!r}")
+                self.errors.append(f"{tab.loc(num, 'target')}: unknown target {t!r}"
+                                   f"{did_you_mean(t, targets)}")
                 continue
             else:
                 ti = targets[t]
@@ -558,7 +560,8 @@ class _Builder:
                 self.errors.append(f"{tab.loc(num, miss)}: required field is missing")
                 continue
             if a not in actors:
-                self.errors.append(f"{tab.loc(num, 'actor')}: unknown actor {a!r}")
+                self.errors.append(f"{tab.loc(num, 'actor')}: unknown actor {a!r}"
+                                   f"{did_you_mean(a, actors)}")
                 continue
             caps = self.raw["actors"][actors[a]].setdefault("capabilities", {})
             if k in caps:
@@ -585,7 +588,8 @@ class _Builder:
                 self.errors.append(f"{tab.loc(num, miss)}: required field is missing")
                 continue
             if a not in actors:
-                self.errors.append(f"{tab.loc(num, 'actor')}: unknown actor {a!r}")
+                self.errors.append(f"{tab.loc(num, 'actor')}: unknown actor {a!r}"
+                                   f"{did_you_mean(a, actors)}")
                 continue
             if (a, t) in seen:
                 self.errors.append(
@@ -606,7 +610,8 @@ class _Builder:
                 self.errors.append(f"{tab.loc(num, 'target')}: required field is missing")
                 continue
             if t not in targets:
-                self.errors.append(f"{tab.loc(num, 'target')}: unknown target {t!r}")
+                self.errors.append(f"{tab.loc(num, 'target')}: unknown target {t!r}"
+                                   f"{did_you_mean(t, targets)}")
                 continue
             ti = targets[t]
             reqs = self.raw["targets"][ti].setdefault("requirements", [])
