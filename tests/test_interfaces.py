@@ -28,6 +28,7 @@ from consortium.result.money import clean, digits, fmt, rounded
 from consortium.solving.verified import solve_verified
 
 ROOT = Path(__file__).resolve().parents[1]
+DATA = ROOT / "tests" / "data"
 DEMO = ROOT / "instances" / "demo" / "suzhou.json"
 EXE = [sys.executable, "-m", "consortium"]
 ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
@@ -518,3 +519,75 @@ def test_did_you_mean_for_ids_types_and_regions(tmp_path):
     r = CliRunner().invoke(cli, ["stress", str(DEMO), "--drop-region", region.lower(),
                                  "--workers", "0"])
     assert r.exit_code == 2 and f"(did you mean {region!r}?)" in r.stderr, r.stderr
+
+
+# ---------------------------------------------------------------- report, verify, analyses
+
+
+def test_report_without_o_writes_beside_the_solution(tmp_path, monkeypatch):
+    plan = tmp_path / "plan.json"
+    r = CliRunner().invoke(cli, ["solve", str(DEMO), "-q", "-o", str(plan)])
+    assert r.exit_code == 0, r.output
+    r = CliRunner().invoke(cli, ["report", str(DEMO), str(plan)])
+    assert r.exit_code == 0, r.output
+    page = tmp_path / "plan.html"
+    assert page.read_text().startswith("<!DOCTYPE html>") and f"wrote {page}" in r.stderr
+    assert r.stdout == ""
+    (tmp_path / "cwd").mkdir()
+    monkeypatch.chdir(tmp_path / "cwd")
+    r = CliRunner().invoke(cli, ["report", str(DEMO), "-"], input=plan.read_text())
+    assert r.exit_code == 0, r.output
+    assert (tmp_path / "cwd" / "report.html").exists()
+
+
+def test_verify_prints_money_at_the_currency_precision(demo, tmp_path):
+    inst, sol = demo
+    plan = tmp_path / "plan.json"
+    plan.write_text(json.dumps(sol.to_dict()))
+    r = CliRunner().invoke(cli, ["verify", str(DEMO), str(plan)])
+    assert r.exit_code == 0, r.output
+    spend = sum(c.spend for c in sol.consortia)
+    assert f"recomputed total spend: {rounded(spend, 2):,.2f} CNY million" in r.output
+    assert f"recomputed objective: {sol.objective:,.4f} (reported {sol.objective:,.4f})" in r.output
+    raw = json.loads(DEMO.read_text())
+    raw["currency"] = "JPY million"  # no minor unit: whole numbers
+    yen = tmp_path / "yen.json"
+    yen.write_text(json.dumps(raw))
+    r = CliRunner().invoke(cli, ["verify", str(yen), str(plan)])
+    assert r.exit_code == 0, r.output
+    assert f"recomputed total spend: {rounded(spend, 0):,.0f} JPY million" in r.output
+
+
+def test_analysis_tables_show_names_beside_ids(tmp_path):
+    """Issue 16: the analyses' tables (CSV, Parquet, the API's frames) and
+    their terminal tables name each actor and target beside its id."""
+    import pandas as pd
+
+    raw = json.loads(DEMO.read_text())
+    names = {a["id"]: a["name"] for a in raw["actors"]} | {t["id"]: t["name"]
+                                                           for t in raw["targets"]}
+    out = tmp_path / "stress.csv"
+    r = CliRunner().invoke(cli, ["stress", str(DEMO), "--drop-actor", "zju", "--workers", "0",
+                                 "--table", str(out)])
+    assert r.exit_code == 0, r.output
+    df = pd.read_csv(out)
+    assert list(df.columns[:3]) == ["scenario", "drop", "drop_names"]
+    assert df["drop_names"][0] == names["zju"]
+    # the terminal: the changed consortia carry their target's name
+    first_word = names["t-sic"].split()[0]
+    assert first_word in r.stdout
+    tiny = DATA / "valid" / "tiny.json"
+    t = json.loads(tiny.read_text())
+    for i, a in enumerate(t["actors"]):
+        a["name"] = f"Actor number {i}"
+    t["targets"][0]["name"] = "The one target"
+    src = tmp_path / "tiny.json"
+    src.write_text(json.dumps(t))
+    out = tmp_path / "marginal.csv"
+    r = CliRunner().invoke(cli, ["analyse", str(src), "--workers", "0", "--table", str(out)])
+    assert r.exit_code == 0, r.output
+    df = pd.read_csv(out)
+    assert list(df.columns[:4]) == ["target", "target_name", "actor", "actor_name"]
+    assert set(df["target_name"]) == {"The one target"}
+    assert all(n.startswith("Actor number") for n in df["actor_name"])
+    assert "Actor number" in r.stdout and "The one target" in r.stdout
