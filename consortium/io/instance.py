@@ -18,7 +18,7 @@ from __future__ import annotations
 import functools
 import math
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, cast
 
 from pydantic import (
     BaseModel,
@@ -30,6 +30,7 @@ from pydantic import (
     ValidationError,
     model_validator,
 )
+from pydantic_core import PydanticUndefined
 
 from ..errors import InstanceError
 from ..spec import (
@@ -130,56 +131,100 @@ class _Model(BaseModel):
         return frozenset(k for k, f in cls.model_fields.items() if not f.is_required())
 
 
+def _doc(text: str, default: Any = PydanticUndefined, *, shown: str | None = None,
+         example: Any = None, section: str | None = None, ref: str | None = None,
+         **kw: Any) -> Any:
+    """A documented field: ``text`` is its meaning, the one source of the JSON
+    Schema's description (``consortium schema``), docs/FORMAT.md's tables and
+    the spreadsheet template's README sheet (:mod:`.docs`). ``shown``: the
+    default in words where the value says nothing (``None`` = "no cap");
+    ``example``: the value of the template's example row; ``section``: the
+    SPEC section of a programme extension (7.1-7.3); ``ref``: the top-level
+    list whose ids the field names (the template's dropdowns)."""
+    extra = {k: v for k, v in (("x-default", shown), ("x-spec", section), ("x-ref", ref))
+             if v is not None}
+    return Field(default, description=text, examples=None if example is None else [example],
+                 json_schema_extra=cast(Any, extra or None), **kw)
+
+
+_NAME = "readable name (reports show it beside the id)"
+
+
 class Capability(_Model):
-    id: Id
-    name: StrictStr | None = None
-    chokepoint: StrictBool = False
+    id: Id = _doc("capability id (unique), named by actors' capabilities and targets' "
+                  "requirements", example="sic-substrate")
+    name: StrictStr | None = _doc(_NAME, None, shown="none", example="6-inch SiC substrate")
+    chokepoint: StrictBool = _doc(
+        "a technology under foreign chokehold: with policy.chokepoints_domestic_only, foreign "
+        "actors may not deliver it", False, example=True)
 
 
 class Site(_Model):
-    id: Id
-    name: StrictStr | None = None
-    lat: Lat
-    lon: Lon
+    id: Id = _doc("site id (unique): an industrial park or cluster where a consortium may sit",
+                  example="sip")
+    name: StrictStr | None = _doc(_NAME, None, shown="none", example="Suzhou Industrial Park")
+    lat: Lat = _doc("latitude, degrees in [-90, 90]", example=31.32)
+    lon: Lon = _doc("longitude, degrees in [-180, 180]", example=120.72)
 
 
 class Sponsor(_Model):
-    id: Id
-    name: StrictStr | None = None
-    budget: NonNeg | None = None
-    region: StrictStr | None = None
-    budget_by_year: dict[str, NonNeg] | None = None  # SPEC 7.3: year -> cap
+    id: Id = _doc("sponsor id (unique): a province, city or ministry that pays", example="suzhou")
+    name: StrictStr | None = _doc(_NAME, None, shown="none", example="Suzhou municipality")
+    budget: NonNeg | None = _doc("cap on the spend of all its targets (>= 0)", None,
+                                 shown="no cap", example=120.0)
+    region: StrictStr | None = _doc(
+        "its home region, for policy.min_outside_members (rule 9)", None, shown="none",
+        example="JS")
+    budget_by_year: dict[str, NonNeg] | None = _doc(
+        "year (a decimal string inside the programme, e.g. \"2027\") -> the most this sponsor "
+        "pays in that year (>= 0); a year not listed has no cap. Needs programme", None,
+        shown="no yearly cap", section="7.3")
 
 
 class Actor(_Model):
-    id: Id
-    name: StrictStr | None = None
-    type: ActorType
-    ownership: Ownership
-    region: StrictStr
-    lat: Lat
-    lon: Lon
-    capabilities: dict[str, Level] = Field(default_factory=dict)
-    cost: NonNeg
-    lead_cost: NonNeg | None = None
-    max_consortia: Int0 = 1
-    max_lead: Int0 = 1
-    bids: dict[str, NonNeg] = Field(default_factory=dict)
+    id: Id = _doc("actor id (unique)", example="a1")
+    name: StrictStr | None = _doc(_NAME, None, shown="none",
+                                  example="Third-Generation Semiconductor Center")
+    type: ActorType = _doc("enterprise, sme, institute, university or lab", example="institute")
+    ownership: Ownership = _doc("state, private or foreign", example="state")
+    region: StrictStr = _doc("region code (province), e.g. JS", example="JS")
+    lat: Lat = _doc("latitude, degrees in [-90, 90]", example=31.30)
+    lon: Lon = _doc("longitude, degrees in [-180, 180]", example=120.60)
+    capabilities: dict[str, Level] = _doc(
+        "capability id -> the level it holds, an integer 1..9 (technology readiness level)",
+        default_factory=dict, ref="capabilities")
+    cost: NonNeg = _doc("what it must be paid to join one consortium (>= 0)", example=8.0)
+    lead_cost: NonNeg | None = _doc(
+        "extra coordination fee if it leads (>= 0); absent or null: it cannot lead", None,
+        shown="cannot lead", example=3.0)
+    max_consortia: Int0 = _doc("how many consortia it can join (leading one counts)", 1,
+                               example=2)
+    max_lead: Int0 = _doc("how many consortia it can lead", 1, example=1)
+    bids: dict[str, NonNeg] = _doc(
+        "target id -> its cost for that target (replaces cost there)", default_factory=dict,
+        ref="targets")
 
 
 class Requirement(_Model):
-    capability: Id
-    level: Level = 1
-    redundancy: Int1 = 1
+    capability: Id = _doc("capability id to deliver (one requirement per capability and "
+                          "target)", example="sic-substrate", ref="capabilities")
+    level: Level = _doc("the level the deliverer must hold at least, 1..9", 1, example=6)
+    redundancy: Int1 = _doc("how many distinct members must deliver it (>= 1)", 1, example=2)
 
 
 class CompositionRule(_Model):
     """SPEC 7.1 (rule 15): between ``min`` and ``max`` members match."""
 
-    types: list[ActorType] | None = None
-    ownership: list[Ownership] | None = None
-    min: Int0 = 0
-    max: Int0 | None = None
+    types: list[ActorType] | None = _doc(
+        "actor types the rule counts; at least one of types and ownership, neither empty", None,
+        shown="all types", example=["enterprise", "sme"], section="7.1")
+    ownership: list[Ownership] | None = _doc(
+        "ownerships the rule counts (state, private, foreign)", None, shown="all ownerships",
+        section="7.1")
+    min: Int0 = _doc("fewest matching members, the lead included (>= 0)", 0, example=3,
+                     section="7.1")
+    max: Int0 | None = _doc("most matching members, the lead included (>= min)", None,
+                            shown="no cap", section="7.1")
 
     @model_validator(mode="after")
     def _check(self) -> CompositionRule:
@@ -208,67 +253,116 @@ class CompositionRule(_Model):
 
 
 class Target(_Model):
-    id: Id
-    name: StrictStr | None = None
-    mode: Literal["research", "economic"]
-    sponsor: StrictStr | None = None
-    value: Num = 0.0
-    mandatory: StrictBool = False
-    budget: NonNeg | None = None
-    sites: Annotated[list[Id], Field(min_length=1)]
-    max_distance_km: NonNeg | None = None
-    min_members: Int0 = 1
-    max_members: Int0 | None = None
-    requirements: list[Requirement] = Field(default_factory=list)
+    id: Id = _doc("target id (unique)", example="t1")
+    name: StrictStr | None = _doc(_NAME, None, shown="none", example="SiC power module line")
+    mode: Literal["research", "economic"] = _doc(
+        "research (research-driven) or economic (economics-driven); policy.lead_types says who "
+        "may lead each", example="research")
+    sponsor: StrictStr | None = _doc("sponsor id: who pays for it", None, shown="none",
+                                     example="suzhou", ref="sponsors")
+    value: Num = _doc("value of forming this consortium", 0.0, example=100.0)
+    mandatory: StrictBool = _doc("must be formed, else the instance is infeasible", False,
+                                 example=False)
+    budget: NonNeg | None = _doc("cap on this target's spend (>= 0)", None, shown="no cap",
+                                 example=60.0)
+    sites: Annotated[list[Id], Field(min_length=1)] = _doc(
+        "candidate site ids, at least one, none twice", example=["sip"], ref="sites")
+    max_distance_km: NonNeg | None = _doc(
+        "every member within this distance (km) of the chosen site", None, shown="no limit",
+        example=300.0)
+    min_members: Int0 = _doc("fewest members, the lead included", 1, example=3)
+    max_members: Int0 | None = _doc("most members, the lead included (>= min_members)", None,
+                                    shown="no cap", example=12)
+    requirements: list[Requirement] = _doc(
+        "what the consortium must deliver: one capability each, its level and redundancy",
+        default_factory=list)
     # SPEC 7: composition replaces policy.composition; programme fields.
-    composition: list[CompositionRule] | None = None
-    min_regions: Int1 | None = None
-    duration: Int1 | None = None
-    earliest: Year | None = None
-    latest: Year | None = None
-    after: list[Id] = Field(default_factory=list)
+    composition: list[CompositionRule] | None = _doc(
+        "this target's own composition rules, replacing policy.composition ([] removes every "
+        "rule here)", None, shown="the policy's", section="7.1")
+    min_regions: Int1 | None = _doc("overrides policy.min_regions for this target (>= 1)", None,
+                                    shown="the policy's", section="7.2")
+    duration: Int1 | None = _doc(
+        "consecutive years the consortium runs (>= 1); its spend is paid in equal parts in "
+        "each. Needs programme", None, shown="1", section="7.3")
+    earliest: Year | None = _doc("earliest start year, inside the programme. Needs programme",
+                                 None, shown="programme.start", section="7.3")
+    latest: Year | None = _doc(
+        "latest start year, inside the programme; capped at start + years - duration; "
+        "earliest > latest is invalid. Needs programme", None,
+        shown="start + years - duration", section="7.3")
+    after: list[Id] = _doc(
+        "rule 17: target ids that must be formed and have ended before this one starts; "
+        "unknown ids, the target itself and cycles are invalid. Needs programme",
+        default_factory=list, section="7.3", ref="targets")
 
 
 class Tie(_Model):
-    a: Id
-    b: Id
-    weight: Pos = 1.0
+    a: Id = _doc("actor id", example="a1", ref="actors")
+    b: Id = _doc("actor id: a and b collaborated before (undirected; no self-tie, no pair twice)",
+                 example="a2", ref="actors")
+    weight: Pos = _doc("strength of the tie (> 0)", 1.0, example=1.0)
 
 
 class Conflict(_Model):
-    a: Id
-    b: Id
+    a: Id = _doc("actor id", example="a3", ref="actors")
+    b: Id = _doc("actor id: a and b may not sit in the same consortium", example="a4",
+                 ref="actors")
 
 
 class Weights(BaseModel):
     # An unknown weight is an error (SPEC 2), unlike other unknown keys.
     model_config = ConfigDict(extra="forbid")
-    value: Num = 1.0
-    cost: Num = 1.0
-    distance: Num = 0.0
-    ties: Num = 0.0
+    value: Num = _doc("objective weight of the value of formed targets", 1.0)
+    cost: Num = _doc("objective weight of the total spend", 1.0)
+    distance: Num = _doc("objective weight of member-to-site kilometres", 0.0)
+    ties: Num = _doc("objective weight of prior ties inside consortia", 0.0)
 
 
 class Incentive(_Model):
-    bonus_rate: NonNeg = 0.0
-    instruments: list[StrictStr] = Field(default_factory=list)
+    bonus_rate: NonNeg = _doc("bonus on base + lead fee for actors of that type (>= 0)", 0.0)
+    instruments: list[StrictStr] = _doc(
+        "incentive instruments for that type, named in its members' contracts",
+        default_factory=list)
 
 
 class Policy(_Model):
-    total_budget: NonNeg | None = None
-    require_both_ends: StrictBool = True
-    no_free_riders: StrictBool = True
-    max_state_share: NonNeg = 1.0
-    min_private_members: Int0 = 0
-    min_outside_members: Int0 = 0
-    chokepoints_domestic_only: StrictBool = True
-    foreign_can_lead: StrictBool = False
-    lead_types: dict[str, list[ActorType]] = Field(default_factory=dict)
-    weights: Weights = Field(default_factory=Weights)
-    incentives: dict[str, Incentive] = Field(default_factory=dict)
-    composition: list[CompositionRule] = Field(default_factory=list)  # SPEC 7.1
-    min_regions: Int1 = 1  # SPEC 7.2
-    total_budget_by_year: dict[str, NonNeg] | None = None  # SPEC 7.3
+    total_budget: NonNeg | None = _doc("cap on the total spend (>= 0)", None, shown="no cap")
+    require_both_ends: StrictBool = _doc(
+        "rule 5: every consortium has a research-end (institute, university, lab) and a "
+        "market-end (enterprise, sme) member", True)
+    no_free_riders: StrictBool = _doc(
+        "rule 4: every member other than the lead delivers a requirement", True)
+    max_state_share: NonNeg = _doc(
+        "rule 7: most state enterprises per consortium, as a share of its members (0..1)", 1.0)
+    min_private_members: Int0 = _doc("rule 8: fewest private members per consortium", 0)
+    min_outside_members: Int0 = _doc(
+        "rule 9: fewest members from outside the sponsor's region (targets whose sponsor has a "
+        "region)", 0)
+    chokepoints_domestic_only: StrictBool = _doc(
+        "foreign actors may not deliver chokepoint capabilities", True)
+    foreign_can_lead: StrictBool = _doc("foreign actors may lead", False)
+    lead_types: dict[str, list[ActorType]] = _doc(
+        "mode (research, economic) -> the actor types that may lead its targets; a mode not "
+        "named keeps its default", default_factory=dict,
+        shown="research: institute, lab; economic: enterprise")
+    weights: Weights = _doc(
+        "the objective's weights (value, cost, distance, ties); one not named keeps its "
+        "default; an unknown weight is an error", default_factory=Weights,
+        shown="value 1, cost 1, distance 0, ties 0")
+    incentives: dict[str, Incentive] = _doc(
+        "actor type -> its bonus_rate and instruments; a type not listed gets rate 0 and no "
+        "instruments", default_factory=dict)
+    composition: list[CompositionRule] = _doc(
+        "rule 15: composition rules of every formed target (a target's own composition "
+        "replaces them)", default_factory=list, section="7.1")
+    min_regions: Int1 = _doc(
+        "rule 16: members (the lead included) come from at least this many distinct regions "
+        "(>= 1)", 1, section="7.2")
+    total_budget_by_year: dict[str, NonNeg] | None = _doc(
+        "year (a decimal string inside the programme, e.g. \"2027\") -> the most the programme "
+        "pays in that year (>= 0); a year not listed has no cap. Needs programme", None,
+        shown="no yearly cap", section="7.3")
 
     def lead_types_for(self, mode: str) -> tuple[str, ...]:
         """A ``lead_types`` that names one mode keeps the default for the other."""
@@ -289,25 +383,40 @@ Pair = Annotated[list[Id], Field(min_length=2, max_length=2)]
 
 
 class Fixed(_Model):
-    leads: dict[str, Id] = Field(default_factory=dict)
-    members: list[Pair] = Field(default_factory=list)
-    forbidden: list[Pair] = Field(default_factory=list)
-    forbidden_actors: list[Id] = Field(default_factory=list)
-    starts: dict[str, Year] = Field(default_factory=dict)  # SPEC 7.3: target -> start year
+    leads: dict[str, Id] = _doc(
+        "target id -> the actor that must lead it (and may lead it); it forms the target",
+        default_factory=dict)
+    members: list[Pair] = _doc("[target, actor] pairs: the actor must be a member (which forms "
+                               "the target)", default_factory=list)
+    forbidden: list[Pair] = _doc("[target, actor] pairs: the actor may not join that target",
+                                 default_factory=list)
+    forbidden_actors: list[Id] = _doc("actor ids that join nothing", default_factory=list,
+                                      ref="actors")
+    starts: dict[str, Year] = _doc(
+        "target id -> its start year (which also forms it); a year outside the programme is "
+        "invalid, one outside the target's window makes the instance infeasible. Needs "
+        "programme", default_factory=dict, section="7.3", ref="targets")
 
 
 class Milestone(_Model):
-    year: Year
-    min_formed: Int0
+    year: Year = _doc("a year inside the programme", example=2027, section="7.3")
+    min_formed: Int0 = _doc("rule 18: fewest targets formed with a start by that year (>= 0)",
+                            example=5, section="7.3")
 
 
 class Programme(_Model):
     """SPEC 7.3: the programme's years ``start .. start + years - 1``."""
 
-    start: Year
-    years: Int1
-    discount_rate: NonNeg = 0.0
-    milestones: list[Milestone] = Field(default_factory=list)
+    start: Year = _doc("the first year of the programme (an integer year)", example=2026,
+                       section="7.3")
+    years: Int1 = _doc("the number of programme years (>= 1): start .. start + years - 1",
+                       example=3, section="7.3")
+    discount_rate: NonNeg = _doc(
+        "value discounted from the start year, spend from each year paid, by d(y) = "
+        "(1 + rate) ** -(y - start); >= 0", 0.0, example=0.05, section="7.3")
+    milestones: list[Milestone] = _doc(
+        "rule 18: at least min_formed targets formed with a start by year",
+        default_factory=list, section="7.3")
 
     @property
     def end(self) -> int:
@@ -324,20 +433,37 @@ class Programme(_Model):
 
 
 class Instance(_Model):
-    format: Literal["consortium-instance/1"] = "consortium-instance/1"  # FORMAT
-    name: StrictStr | None = None
-    currency: StrictStr | None = None
-    capabilities: list[Capability] = Field(default_factory=list)
-    sites: list[Site]
-    sponsors: list[Sponsor] = Field(default_factory=list)
-    actors: list[Actor] = Field(default_factory=list)
-    targets: list[Target] = Field(default_factory=list)
-    ties: list[Tie] = Field(default_factory=list)
-    conflicts: list[Conflict] = Field(default_factory=list)
-    exclusive: list[list[Id]] = Field(default_factory=list)
-    policy: Policy = Field(default_factory=Policy)
-    fixed: Fixed = Field(default_factory=Fixed)
-    programme: Programme | None = None  # SPEC 7.3
+    format: Literal["consortium-instance/1"] = _doc(
+        "the format; anything else is an error", "consortium-instance/1")  # FORMAT
+    name: StrictStr | None = _doc("name of the instance (reports show it)", None,
+                                  shown="the file name", example="suzhou-demo")
+    currency: StrictStr | None = _doc(
+        "money unit of every cost, budget and reward, e.g. CNY million; its ISO code sets the "
+        "decimals shown (JPY none, KWD three, else two)", None, shown="none",
+        example="CNY million")
+    capabilities: list[Capability] = _doc("technologies that targets require and actors hold",
+                                          default_factory=list)
+    sites: list[Site] = _doc("candidate consortium locations (industrial parks, clusters)")
+    sponsors: list[Sponsor] = _doc("who pays: provinces, cities, ministries",
+                                   default_factory=list)
+    actors: list[Actor] = _doc(
+        "the candidate members: institutes, universities, labs, enterprises, smes",
+        default_factory=list)
+    targets: list[Target] = _doc(
+        "what the sponsors want consortia for: each formed or not, with one lead, a site and "
+        "members", default_factory=list)
+    ties: list[Tie] = _doc("prior collaborations between two actors", default_factory=list)
+    conflicts: list[Conflict] = _doc("pairs of actors that may not sit in one consortium",
+                                     default_factory=list)
+    exclusive: list[list[Id]] = _doc(
+        "groups of target ids of which at most one is formed (duplicate agendas)",
+        default_factory=list, ref="targets")
+    policy: Policy = _doc("the rules every consortium follows, and the objective",
+                          default_factory=Policy, shown="the defaults of its fields")
+    fixed: Fixed = _doc("decisions the planner imposes", default_factory=Fixed, shown="none")
+    programme: Programme | None = _doc(
+        "a multi-year programme (start, years, discount_rate, milestones)", None,
+        shown="none: one period, SPEC sections 2-4", section="7.3")  # SPEC 7.3
 
     # ------------------------------------------------------------ semantics
 
@@ -808,80 +934,21 @@ def unknown_keys(inst: Instance) -> list[str]:
     return out
 
 
-# What the section-7 fields of the schema say (``consortium schema``): their
-# meaning, default and what is invalid (docs/FORMAT.md has the same).
 _YEAR_KEYS = {"pattern": "^[0-9]+$"}
-_SECTION7_DOCS: dict[tuple[str, str], str] = {
-    ("Policy", "composition"): (
-        "SPEC 7.1, rule 15: composition rules of every formed target (a target's own "
-        "composition replaces them). Default []"),
-    ("Policy", "min_regions"): (
-        "SPEC 7.2, rule 16: members (the lead included) come from at least this many distinct "
-        "regions. Integer >= 1, default 1"),
-    ("Policy", "total_budget_by_year"): (
-        "SPEC 7.3: year (a decimal string inside the programme, e.g. \"2027\") -> the most "
-        "the programme pays in that year (>= 0); a year not listed has no cap. Needs "
-        "programme. Default: no yearly cap"),
-    ("Sponsor", "budget_by_year"): (
-        "SPEC 7.3: year (a decimal string inside the programme) -> the most this sponsor "
-        "pays in that year (>= 0). Needs programme. Default: no yearly cap"),
-    ("Target", "composition"): (
-        "SPEC 7.1: this target's own composition rules, replacing policy.composition "
-        "([] removes every rule here). Default: the policy's"),
-    ("Target", "min_regions"): (
-        "SPEC 7.2: overrides policy.min_regions for this target (>= 1). Default: the policy's"),
-    ("Target", "duration"): (
-        "SPEC 7.3: consecutive years the consortium runs (>= 1); its spend is paid in equal "
-        "parts in each. Needs programme. Default 1"),
-    ("Target", "earliest"): (
-        "SPEC 7.3: earliest start year, inside the programme. Needs programme. Default: "
-        "programme.start"),
-    ("Target", "latest"): (
-        "SPEC 7.3: latest start year, inside the programme; capped at start + years - "
-        "duration; earliest > latest is invalid. Needs programme. Default: start + years - "
-        "duration"),
-    ("Target", "after"): (
-        "SPEC 7.3, rule 17: target ids that must be formed and have ended before this one "
-        "starts; unknown ids, the target itself and cycles are invalid. Needs programme. "
-        "Default []"),
-    ("Fixed", "starts"): (
-        "SPEC 7.3: target id -> its start year (which also forms it); a year outside the "
-        "programme is invalid, one outside the target's window makes the instance "
-        "infeasible. Needs programme. Default {}"),
-    ("CompositionRule", "types"): (
-        "actor types the rule counts; at least one of types and ownership, neither empty. "
-        "Default: all types"),
-    ("CompositionRule", "ownership"): (
-        "ownerships the rule counts (state, private, foreign). Default: all"),
-    ("CompositionRule", "min"): "fewest matching members, the lead included (>= 0). Default 0",
-    ("CompositionRule", "max"): "most matching members (>= min). Default: no cap",
-    ("Programme", "start"): "SPEC 7.3: the first year of the programme (an integer year)",
-    ("Programme", "years"): "SPEC 7.3: the number of programme years (>= 1)",
-    ("Programme", "discount_rate"): (
-        "SPEC 7.3: value discounted from the start year, spend from each year paid by "
-        "(1 + rate) ** -(year - start); >= 0, default 0"),
-    ("Programme", "milestones"): (
-        "SPEC 7.3, rule 18: at least min_formed targets formed with a start by year. "
-        "Default []"),
-    ("Milestone", "year"): "a year inside the programme",
-    ("Milestone", "min_formed"): "fewest targets formed with a start by that year (>= 0)",
-    ("Instance", "programme"): (
-        "SPEC 7.3: a multi-year programme (start, years, discount_rate, milestones). "
-        "Default: none (one period, SPEC sections 2-4)"),
-}
 
 
 def json_schema() -> dict[str, Any]:
+    """The JSON Schema of the format: every field's description, default and
+    example come from the models (``_doc``), as do docs/FORMAT.md's tables."""
     schema = Instance.model_json_schema()
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     schema["title"] = "consortium-instance/1"
+    schema["description"] = ("An instance of the consortium formation problem (SPEC sections 2 "
+                             "and 7); docs/FORMAT.md is the same reference as tables.")
     defs = schema.get("$defs", {})
-    for (model, name), text in _SECTION7_DOCS.items():
-        node = schema if model == "Instance" else defs[model]
-        prop = node["properties"][name]
-        prop["description"] = text
-        if name in ("budget_by_year", "total_budget_by_year"):
-            for alt in prop.get("anyOf", [prop]):
-                if alt.get("type") == "object":
-                    alt["propertyNames"] = dict(_YEAR_KEYS)
+    for model, name in (("Sponsor", "budget_by_year"), ("Policy", "total_budget_by_year")):
+        prop = defs[model]["properties"][name]
+        for alt in prop.get("anyOf", [prop]):
+            if alt.get("type") == "object":
+                alt["propertyNames"] = dict(_YEAR_KEYS)
     return schema
