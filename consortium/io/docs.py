@@ -194,7 +194,8 @@ def with_blocks(text: str, blocks: dict[str, str]) -> str:
         pat = re.compile(re.escape(begin) + r"\n.*?\n" + re.escape(end), re.DOTALL)
         if not pat.search(text):
             raise ValueError(f"no generated block {name!r} (the line {begin!r} ... {end!r})")
-        text = pat.sub(lambda _m, b=begin, t=table, e=end: f"{b}\n{t}\n{e}", text, count=1)
+        block = f"{begin}\n{table}\n{end}"
+        text = pat.sub(lambda _m: block, text, count=1)  # noqa: B023 (used at once)
     return text
 
 
