@@ -31,7 +31,7 @@ from typing import Any
 
 from ..errors import InputError
 from ..io.hints import did_you_mean
-from .tables import _FIXED_KINDS, _POLICY_KINDS, ORDER, TABLES
+from .tables import _FIXED_KINDS, _POLICY_KINDS, EXAMPLE_MARK, ORDER, TABLES, example_row
 
 
 class SpreadsheetError(InputError):
@@ -164,6 +164,20 @@ def _read_csv_dir(
     return out
 
 
+def _example_cells(name: str, header: list[Any], cells: list[Any]) -> set[tuple[str, str]]:
+    """(column, text) of a row's cells, the example mark taken off: an example
+    row as the template wrote it, or as the planner left it."""
+    out = set()
+    for h, c in zip(header, cells, strict=False):
+        if _blank(h) or _blank(c):
+            continue
+        text = _fmt_cell(c).strip().removeprefix(EXAMPLE_MARK.strip()).strip()
+        if isinstance(c, bool):
+            text = "TRUE" if c else "FALSE"
+        out.add((_canon(_fmt_cell(h)), text.lower()))
+    return out
+
+
 def _blank(v: Any) -> bool:
     return v is None or (isinstance(v, str) and not v.strip())
 
@@ -287,7 +301,15 @@ class _Builder:
                     continue
                 first = next((c for c in cells if not _blank(c)), None)
                 if isinstance(first, str) and first.strip().startswith("#"):
-                    continue  # a comment row
+                    if first.strip().startswith(EXAMPLE_MARK.strip()) \
+                            and _example_cells(name, header, cells) != _example_cells(
+                                name, header, example_row(name, [_canon(_fmt_cell(h))
+                                                                 for h in header]) or []):
+                        self.warnings.append(
+                            f"{tab.loc(num)}: skipped: its first cell starts with "
+                            f"'{EXAMPLE_MARK.strip()}' (the template's example row, edited?); "
+                            "remove that mark to import the row")
+                    continue  # a comment row (the template's example row among them)
                 tab.rows.append((num, cells))
             self.tables[name] = tab
 
@@ -791,6 +813,11 @@ def read_workbook(source: str | Path) -> tuple[dict[str, Any], list[str]]:
         b.build()
     if b.errors:
         raise SpreadsheetError(b.errors, b.warnings)
+    if not any(b.raw.get(k) for k in ("sites", "actors", "targets")):
+        b.warnings.append(
+            f"{b.source.name}: no sites, actors or targets: the sheets hold no data rows (the "
+            f"template's example rows start with '{EXAMPLE_MARK.strip()}' and are skipped); "
+            "the instance is empty")
     try:
         inst = from_dict(json.loads(json.dumps(b.raw)))
     except InstanceError as e:

@@ -151,6 +151,47 @@ TABLES: dict[str, list[Col]] = {
     ],
 }
 
+EXAMPLE_MARK = "# e.g. "  # the first cell of the template's example rows (a comment row)
+
+
+def example_row(name: str, header: list[str]) -> list[Any] | None:
+    """The template's example row of sheet ``name`` under ``header``: the
+    columns' examples, the first one marked ``# e.g.`` so that the row is a
+    comment row, which import skips. None when the sheet has no example."""
+    cols = {c.name: c for c in TABLES[name]}
+    row = [cols[h].example if h in cols else None for h in header]
+    row = ["; ".join(map(str, v)) if isinstance(v, list) else v for v in row]
+    first = next((i for i, v in enumerate(row) if v is not None), None)
+    if first is None:
+        return None
+    row[first] = f"{EXAMPLE_MARK}{_text(row[first])}"
+    return row
+
+
+def _text(v: Any) -> str:
+    if isinstance(v, bool):
+        return "TRUE" if v else "FALSE"
+    if isinstance(v, float) and v.is_integer():
+        return str(int(v))
+    return str(v)
+
+
+def dropdown(name: str, column: str) -> tuple[str, ...] | str | None:
+    """The template's dropdown of a column: its allowed values (a type, an
+    ownership, a mode, TRUE/FALSE, a fixed kind), or the sheet whose ids it
+    names (capability ids of a requirement, the actor of a tie, ...)."""
+    c = next((c for c in TABLES[name] if c.name == column), None)
+    if c is None:
+        return None
+    if c.choices and c.kind == "str":
+        return c.choices
+    if c.kind == "bool":
+        return ("TRUE", "FALSE")
+    if c.ref and c.kind == "str":
+        return c.ref
+    return None
+
+
 # Sheet order in written workbooks (README first).
 ORDER = ["meta", "programme", "milestones", "policy", "composition", "capabilities", "sites",
          "sponsors", "actors", "actor_capabilities", "bids", "targets", "requirements", "ties",
