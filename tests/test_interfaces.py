@@ -591,3 +591,107 @@ def test_analysis_tables_show_names_beside_ids(tmp_path):
     assert set(df["target_name"]) == {"The one target"}
     assert all(n.startswith("Actor number") for n in df["actor_name"])
     assert "Actor number" in r.stdout and "The one target" in r.stdout
+
+
+# ---------------------------------------------------------------- one source of truth
+
+
+def test_format_md_is_generated_from_the_models():
+    """docs/FORMAT.md's field tables are those the model descriptions give
+    (`consortium schema --markdown --update docs/FORMAT.md` rewrites them)."""
+    from consortium.io.docs import markdown_blocks, walk, with_blocks
+    from consortium.io.instance import Instance
+
+    text = (ROOT / "docs" / "FORMAT.md").read_text()
+    assert with_blocks(text, markdown_blocks(Instance)) == text, \
+        "docs/FORMAT.md is out of date: run consortium schema --markdown --update docs/FORMAT.md"
+    fields = walk(Instance)
+    assert len(fields) > 90 and all(d.description for d in fields)
+    for d in fields:
+        assert f"| `{d.path}` | {d.description.replace('|', chr(92) + '|')} |" in text, d.path
+    r = CliRunner().invoke(cli, ["schema", "--markdown"])
+    assert r.exit_code == 0 and "| `actors[].lead_cost` |" in r.output
+
+
+def test_schema_describes_every_field():
+    r = CliRunner().invoke(cli, ["schema"])
+    schema = json.loads(r.output)
+    objects = [schema, *schema["$defs"].values()]
+    for node in objects:
+        for name, prop in node.get("properties", {}).items():
+            assert prop.get("description"), name
+    actor = schema["$defs"]["Actor"]["properties"]
+    assert actor["lead_cost"]["x-default"] == "cannot lead"
+    assert actor["type"]["examples"] == ["institute"]
+
+
+def test_spreadsheet_columns_come_from_the_models():
+    from consortium.io.instance import Actor, Requirement, Target
+    from consortium.spreadsheet.tables import TABLES
+
+    cols = {c.name: c for c in TABLES["actors"]}
+    assert [c.name for c in TABLES["actors"]] == [
+        n for n in Actor.model_fields if n not in ("capabilities", "bids")] + ["cap:<id>"]
+    assert cols["lead_cost"].help == Actor.model_fields["lead_cost"].description
+    assert cols["type"].req and not cols["lead_cost"].req and cols["max_consortia"].kind == "int"
+    assert [c.name for c in TABLES["targets"]] == [
+        n for n in Target.model_fields if n not in ("requirements", "composition")]
+    assert [c.name for c in TABLES["requirements"]] == ["target", *Requirement.model_fields]
+
+
+def test_template_has_dropdowns_and_an_example_row_import_skips(tmp_path):
+    """Issue 16: the template's dropdowns (type, ownership, mode, capability
+    ids), its example rows, and an untouched template imports to an empty
+    instance with a warning, not a bogus actor."""
+    import csv as _csv
+
+    from openpyxl import load_workbook
+
+    from consortium.spreadsheet import read_workbook, write_template
+
+    xlsx, folder = write_template(tmp_path)
+    wb = load_workbook(xlsx)
+
+    def lists(sheet: str) -> dict[str, str]:
+        ws = wb[sheet]
+        head = [c.value for c in ws[1]]
+        out = {}
+        for dv in ws.data_validations.dataValidation:
+            assert dv.type == "list"
+            col = str(dv.sqref).split(":")[0].rstrip("0123456789")
+            out[head[ord(col) - ord("A")]] = dv.formula1
+        return out
+
+    actors = lists("actors")
+    assert actors["type"] == '"enterprise,sme,institute,university,lab"'
+    assert actors["ownership"] == '"state,private,foreign"'
+    assert lists("targets")["mode"] == '"research,economic"'
+    assert lists("targets")["mandatory"] == '"TRUE,FALSE"'
+    assert lists("requirements")["capability"].startswith("=capabilities!$A$2:$A$")
+    assert lists("ties")["a"].startswith("=actors!$A$2")
+    row2 = [c.value for c in wb["actors"][2]]
+    assert row2[0].startswith("# e.g. ") and row2[2] == "institute"
+    assert wb["actors"]["A2"].font.italic
+    for source in (xlsx, folder):
+        raw, warnings = read_workbook(source)
+        assert raw["actors"] == [] and raw["targets"] == [] and raw["sites"] == []
+        assert any("no sites, actors or targets" in w for w in warnings), warnings
+    # a planner overwrites the example row, first cell included: it is imported
+    rows = list(_csv.reader((folder / "actors.csv").open(encoding="utf-8-sig")))
+    rows[1][0] = "a1"
+    sites = list(_csv.reader((folder / "sites.csv").open(encoding="utf-8-sig")))
+    sites[1][0] = "sip"
+    for name, data in (("actors.csv", rows), ("sites.csv", sites)):
+        with (folder / name).open("w", newline="", encoding="utf-8") as f:
+            _csv.writer(f).writerows(data)
+    raw, warnings = read_workbook(folder)
+    assert [a["id"] for a in raw["actors"]] == ["a1"] and raw["actors"][0]["type"] == "institute"
+    assert warnings == []
+    # one who edits it but leaves the mark is told the row was skipped
+    rows[1][0], rows[1][1] = "# e.g. a1", "Zhejiang University"
+    with (folder / "actors.csv").open("w", newline="", encoding="utf-8") as f:
+        _csv.writer(f).writerows(rows)
+    raw, warnings = read_workbook(folder)
+    assert raw["actors"] == []
+    assert any("actors.csv, row 2: skipped" in w and "example row, edited?" in w
+               for w in warnings), warnings
