@@ -457,8 +457,8 @@ def test_validate_lists_every_error_and_solve_the_first_few(tmp_path):
     assert r.exit_code == 2 and not out.exists()
     lines = r.stderr.splitlines()
     assert [ln.removeprefix("error: ") for ln in lines[:5]] == SEVEN[:5]
-    assert lines[5:] == [f"error: ... and 2 more input error(s), 7 in all; `consortium validate "
-                         f"{src}` lists them all"]
+    assert lines[5:] == [f"... and 2 more input error(s), 7 in all; `consortium validate {src}` "
+                         "lists them all"]
 
 
 def test_an_error_is_not_repeated_by_the_references_to_it():

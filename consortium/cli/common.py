@@ -112,8 +112,7 @@ def fail_all(errors: list[str], validate_hint: str | None = None,
     rest = len(errors) - len(shown)
     if rest:
         where = f"; `{validate_hint}` lists them all" if validate_hint else ""
-        click.echo(f"error: ... and {rest} more input error(s), {len(errors)} in all{where}",
-                   err=True)
+        click.echo(f"... and {rest} more input error(s), {len(errors)} in all{where}", err=True)
     elif limit is None and len(errors) > 1:
         click.echo(f"{len(errors)} input errors in all", err=True)
     sys.exit(EXIT_INVALID)

@@ -565,20 +565,29 @@ def from_dict(data: Any) -> Instance:
         # of a repaired copy, less those about a repaired place (they would
         # only repeat a field error).
         errors = _pydantic_messages(e, data)
-        fixed = repair(Instance, data, e.errors())
-        if fixed is None:
-            raise InstanceError(errors) from None
-        partial, fixed_data, repaired = fixed
-        assert isinstance(partial, Instance)
-        later = _check_references(partial, repaired) + _check_programme(partial, fixed_data,
-                                                                         repaired)
-        raise InstanceError(errors + [m for m in later
-                                      if not related(m.split(": ", 1)[0], repaired)]) from None
+        raise InstanceError(errors + _later_errors(data, e)) from None
     errors = _check_references(inst)
     errors += _check_programme(inst, data)
     if errors:
         raise InstanceError(errors)
     return inst
+
+
+def _later_errors(data: dict[str, Any], err: ValidationError) -> list[str]:
+    """The cross-reference errors of a file with field errors (see :mod:`.repair`),
+    less those about a repaired place. Best effort: the field errors stand on
+    their own, so a file the repair cannot mend gives them alone."""
+    try:
+        fixed = repair(Instance, data, err.errors())
+        if fixed is None:
+            return []
+        partial, fixed_data, repaired = fixed
+        assert isinstance(partial, Instance)
+        later = _check_references(partial, repaired) + _check_programme(partial, fixed_data,
+                                                                         repaired)
+    except Exception:  # noqa: BLE001 -- never worse than the field errors alone
+        return []
+    return [m for m in later if not related(m.split(": ", 1)[0], repaired)]
 
 
 def load(path: str | Path) -> Instance:

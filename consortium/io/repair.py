@@ -66,6 +66,8 @@ def repair(model: type[BaseModel], data: dict[str, Any],
     for _ in range(_ROUNDS):
         for e in errors:
             loc = clean_loc(tuple(e["loc"]))
+            if not loc:  # the file as a whole: nothing to repair
+                return None
             where = _fix(work, model, loc, (), done)
             repaired.add(path_of(where))
         try:
