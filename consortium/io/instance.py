@@ -610,16 +610,22 @@ def load_raw(path: str | Path) -> tuple[Instance, Any]:
 
 
 class _Ids(dict[str, int]):
-    """id -> index of a top-level list. ``unknowable``: the list itself was in
-    error (repaired away), so no reference into it is called unknown."""
-
-    unknowable = False
-
-    def __contains__(self, key: object) -> bool:
-        return self.unknowable or dict.__contains__(self, key)
+    """id -> index of a top-level list."""
 
     def index(self, key: str) -> int | None:
         return dict.get(self, key)
+
+
+class _AnyIds(_Ids):
+    """The ids of a top-level list that was itself in error (repaired away):
+    no reference into it is called unknown."""
+
+    def __contains__(self, key: object) -> bool:
+        return True
+
+
+def _ids(pairs: Any = (), unknowable: bool = False) -> _Ids:
+    return _AnyIds(pairs) if unknowable else _Ids(pairs)
 
 
 _HINTS = 25  # did-you-mean hints per file (each scans every id of its kind)
@@ -646,8 +652,7 @@ def _check_references(inst: Instance, repaired: set[str] | None = None) -> list[
         return f"unknown {what} {value!r}{hint}"
 
     def unique(items: list[Any], what: str) -> _Ids:
-        seen = _Ids()
-        seen.unknowable = what in repaired
+        seen = _ids(unknowable=what in repaired)
         for i, it in enumerate(items):
             if dict.__contains__(seen, it.id):
                 errs.append(f"{what}[{i}].id: duplicate id {it.id!r} (also {what}[{seen[it.id]}])")
@@ -836,8 +841,7 @@ def _check_programme(inst: Instance, data: dict[str, Any],
 
     for i, m in enumerate(pr.milestones):
         inside(f"programme.milestones[{i}].year", m.year)
-    targets = _Ids((t.id, i) for i, t in enumerate(inst.targets))
-    targets.unknowable = "targets" in repaired
+    targets = _ids(((t.id, i) for i, t in enumerate(inst.targets)), "targets" in repaired)
     for i, t in enumerate(inst.targets):
         p = f"targets[{i}]"
         ok = True
