@@ -524,20 +524,18 @@ def test_did_you_mean_for_ids_types_and_regions(tmp_path):
 # ---------------------------------------------------------------- report, verify, analyses
 
 
-def test_report_without_o_writes_beside_the_solution(tmp_path, monkeypatch):
+def test_report_without_o_writes_beside_the_solution(demo, tmp_path):
+    from consortium.cli.report import default_output
+
     plan = tmp_path / "plan.json"
-    r = CliRunner().invoke(cli, ["solve", str(DEMO), "-q", "-o", str(plan)])
-    assert r.exit_code == 0, r.output
+    plan.write_text(json.dumps(demo[1].to_dict()))
     r = CliRunner().invoke(cli, ["report", str(DEMO), str(plan)])
     assert r.exit_code == 0, r.output
     page = tmp_path / "plan.html"
     assert page.read_text().startswith("<!DOCTYPE html>") and f"wrote {page}" in r.stderr
     assert r.stdout == ""
-    (tmp_path / "cwd").mkdir()
-    monkeypatch.chdir(tmp_path / "cwd")
-    r = CliRunner().invoke(cli, ["report", str(DEMO), "-"], input=plan.read_text())
-    assert r.exit_code == 0, r.output
-    assert (tmp_path / "cwd" / "report.html").exists()
+    assert default_output("-") == "report.html"  # the solution read from stdin
+    assert default_output("out/plan.html") == "out/plan.html.report.html"  # never itself
 
 
 def test_verify_prints_money_at_the_currency_precision(demo, tmp_path):
@@ -694,4 +692,21 @@ def test_template_has_dropdowns_and_an_example_row_import_skips(tmp_path):
     raw, warnings = read_workbook(folder)
     assert raw["actors"] == []
     assert any("actors.csv, row 2: skipped" in w and "example row, edited?" in w
+               for w in warnings), warnings
+
+
+def test_misspelt_sheet_and_column_get_a_hint(tmp_path):
+    import shutil
+
+    from consortium.spreadsheet import read_workbook
+
+    d = tmp_path / "book"
+    shutil.copytree(ROOT / "instances" / "workbook" / "suzhou-csv", d)
+    (d / "conflicts.csv").rename(d / "conflict.csv")
+    text = (d / "ties.csv").read_text(encoding="utf-8-sig")
+    (d / "ties.csv").write_text(text.replace("weight", "weigth", 1), encoding="utf-8")
+    _raw, warnings = read_workbook(d)
+    assert any("conflict.csv: not a known table (did you mean 'conflicts'?)" in w
+               for w in warnings), warnings
+    assert any("column weigth: unknown column (ignored; did you mean 'weight'?)" in w
                for w in warnings), warnings

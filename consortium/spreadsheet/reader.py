@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import InputError
-from ..io.hints import did_you_mean
+from ..io.hints import did_you_mean, nearest
 from .tables import _FIXED_KINDS, _POLICY_KINDS, EXAMPLE_MARK, ORDER, TABLES, example_row
 
 
@@ -283,9 +283,11 @@ class _Builder:
             if name == "readme":
                 continue
             if name not in TABLES:
+                near = nearest(name, ORDER)
                 self.warnings.append(
                     f"{file}{', sheet ' + sheet if sheet else ''}: not a known table "
-                    f"(expected one of {', '.join(ORDER)}); ignored"
+                    + (f"(did you mean {near!r}?)" if near
+                       else f"(expected one of {', '.join(ORDER)})") + "; ignored"
                 )
                 continue
             if name in self.tables:
@@ -327,7 +329,9 @@ class _Builder:
             else:
                 key = _canon(text)
                 if key not in known:
-                    self.warnings.append(f"{tab.loc(1, text)}: unknown column (ignored)")
+                    near = nearest(key, sorted(known))
+                    hint = f"; did you mean {near!r}?" if near else ""
+                    self.warnings.append(f"{tab.loc(1, text)}: unknown column (ignored{hint})")
                     continue
             if key in tab.cols:
                 self.errors.append(f"{tab.loc(1, text)}: column given twice")
