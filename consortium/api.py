@@ -152,7 +152,7 @@ def marginal_values(instance: str | Path | dict[str, Any] | Instance,
     inst, base = _base(instance, solution, opts)
     stats: dict[str, Any] = {}
     recs = run(inst, base, opts, workers, scheduler=scheduler, stats=stats)
-    return MarginalAnalysis(base, recs, vcg_rewards(inst, base, recs), stats)
+    return MarginalAnalysis(base, recs, vcg_rewards(inst, base, recs), stats, inst)
 
 
 def stress(instance: str | Path | dict[str, Any] | Instance,
@@ -177,4 +177,4 @@ def stress(instance: str | Path | dict[str, Any] | Instance,
     recs = stress_test(inst, base, scen, opts, workers, scheduler=scheduler, stats=stats)
     each = [r for r, s in zip(recs, scen, strict=True) if s.each]
     ranking = early_warning(each, base) if drop_each else None
-    return StressAnalysis(base, recs, ranking, stats)
+    return StressAnalysis(base, recs, ranking, stats, inst)

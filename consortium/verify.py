@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Callable  # noqa: UP035 (the verifier imports math, dataclasses, typing only)
 
 __all__ = [
     "Violation",
@@ -137,6 +137,12 @@ def _within(value: float, limit: float, tol: float) -> bool:
 def _close(a: float, b: float, tol: float) -> bool:
     """Section 4 equality: relative tolerance plus a tiny absolute one."""
     return abs(a - b) <= tol * max(abs(a), abs(b)) + ABS_TOL
+
+
+def _reported(x: Any, show: Callable[[float], str]) -> str:
+    """The reported objective through ``show`` when it is a number (a file may hold anything)."""
+    v = _num(x)
+    return show(v) if v is not None else _fmt(x)
 
 
 def _fmt(x: Any) -> str:
@@ -1268,8 +1274,16 @@ def _verify(instance: Any, solution: Any, tol: float) -> VerifyResult:
     return VerifyResult(checker.violations, objective, spend_total, status_s, reported)
 
 
-def format_result(result: VerifyResult, reported_objective: float | None = None) -> str:
-    """Human-readable report: one line per violation, then the recomputed figures."""
+def format_result(result: VerifyResult, reported_objective: float | None = None, *,
+                  money: Callable[[float], str] | None = None,
+                  objective: Callable[[float], str] | None = None) -> str:
+    """Human-readable report: one line per violation, then the recomputed
+    figures; ``money`` and ``objective`` format the spend and the objectives
+    (the command line rounds money at the currency's precision, as every
+    output does; the violations keep the verifier's own precision, which a
+    limit exceeded by a cent's fraction needs)."""
+    show_money = money or _fmt
+    show_objective = objective or _fmt
     if reported_objective is None:
         reported_objective = result.reported_objective
     lines: list[str] = []
@@ -1284,9 +1298,9 @@ def format_result(result: VerifyResult, reported_objective: float | None = None)
         for v in result.violations:
             lines.append(f"  [rule {v.rule}] {v.message}")
     if result.objective is not None:
-        line = f"recomputed objective: {_fmt(result.objective)}"
+        line = f"recomputed objective: {show_objective(result.objective)}"
         if reported_objective is not None:
-            line += f" (reported {_fmt(reported_objective)})"
+            line += f" (reported {_reported(reported_objective, show_objective)})"
         lines.append(line)
-        lines.append(f"recomputed total spend: {_fmt(result.spend_total)}")
+        lines.append(f"recomputed total spend: {show_money(result.spend_total)}")
     return "\n".join(lines)

@@ -28,6 +28,7 @@ from consortium.result.money import clean, digits, fmt, rounded
 from consortium.solving.verified import solve_verified
 
 ROOT = Path(__file__).resolve().parents[1]
+DATA = ROOT / "tests" / "data"
 DEMO = ROOT / "instances" / "demo" / "suzhou.json"
 EXE = [sys.executable, "-m", "consortium"]
 ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
@@ -402,3 +403,310 @@ def test_typos_are_warned_about_by_solve_and_strict_makes_them_errors(tmp_path):
     assert r.exit_code == 0 and "1 warning(s)" in r.output
     r = _Runner().invoke(_cli, ["validate", str(src), "--quick", "--strict"])
     assert r.exit_code == 2
+
+
+# ---------------------------------------------------------------- every input error at once
+
+
+def _demo_with_errors() -> dict:
+    """The demo with seven mistakes: three field errors and four references."""
+    raw = json.loads(DEMO.read_text())
+    raw["actors"][0]["type"] = "Universty"
+    raw["actors"][1]["lat"] = 95
+    del raw["actors"][2]["ownership"]
+    raw["targets"][0]["sites"][0] = "sipp"
+    raw["targets"][1]["sponsor"] = "jiangsuu"
+    raw["ties"][0]["a"] = raw["actors"][5]["id"] + "x"
+    raw["targets"][2]["requirements"][0]["capability"] = "sic-epii"
+    return raw
+
+
+SEVEN = [
+    "actors[0].type: input should be 'enterprise', 'sme', 'institute', 'university' or 'lab' "
+    "(got 'Universty'): did you mean 'university'?",
+    "actors[1].lat: 95: input should be less than or equal to 90",
+    "actors[2].ownership: required field is missing",
+    "targets[0].sites[0]: unknown site 'sipp' (did you mean 'sip'?)",
+    "targets[1].sponsor: unknown sponsor 'jiangsuu' (did you mean 'jiangsu'?)",
+    "targets[2].requirements[0].capability: unknown capability 'sic-epii' "
+    "(did you mean 'sic-epi'?)",
+    "ties[0].a: unknown actor 'seux' (did you mean 'seu'?)",
+]
+
+
+def test_validate_lists_every_error_and_solve_the_first_few(tmp_path):
+    """Issue 16: the field errors and the cross-references in one run, each one
+    line with its JSON path; validate all of them, solve the first five and
+    the count; exit 2 and nothing written."""
+    from consortium.io.instance import from_dict
+
+    raw = _demo_with_errors()
+    before = json.dumps(raw)
+    with pytest.raises(InstanceError) as e:
+        from_dict(raw)
+    assert e.value.errors == SEVEN
+    assert json.dumps(raw) == before  # the repair works on a copy
+    src = tmp_path / "seven.json"
+    src.write_text(json.dumps(raw))
+    r = CliRunner().invoke(cli, ["validate", str(src)])
+    assert r.exit_code == 2
+    assert [ln.removeprefix("error: ") for ln in r.stderr.splitlines()[:-1]] == SEVEN
+    assert r.stderr.splitlines()[-1] == "7 input errors in all"
+    out = tmp_path / "plan.json"
+    r = CliRunner().invoke(cli, ["solve", str(src), "-o", str(out)])
+    assert r.exit_code == 2 and not out.exists()
+    lines = r.stderr.splitlines()
+    assert [ln.removeprefix("error: ") for ln in lines[:5]] == SEVEN[:5]
+    assert lines[5:] == [f"... and 2 more input error(s), 7 in all; `consortium validate {src}` "
+                         "lists them all"]
+
+
+def test_an_error_is_not_repeated_by_the_references_to_it():
+    """A broken actor is still known by its id (no 'unknown actor' for the tie
+    and the fixed lead naming it, no 'may not lead' about its stand-in type);
+    a missing sites list makes no site reference unknown."""
+    from consortium.io.instance import from_dict
+
+    raw = json.loads(DEMO.read_text())
+    aid, tid = raw["actors"][0]["id"], raw["targets"][0]["id"]
+    raw["actors"][0]["type"] = "boss"
+    tied = {frozenset((t["a"], t["b"])) for t in raw["ties"]}
+    other = next(a["id"] for a in raw["actors"][1:] if frozenset((aid, a["id"])) not in tied)
+    raw["ties"].append({"a": aid, "b": other})
+    raw["fixed"] = {"leads": {tid: aid}, "members": [[tid, "nobody"]]}
+    with pytest.raises(InstanceError) as e:
+        from_dict(raw)
+    assert [m.split(":")[0] for m in e.value.errors] == ["actors[0].type", "fixed.members[0][1]"]
+    del raw["sites"]
+    raw["actors"][0]["type"] = "lab"
+    with pytest.raises(InstanceError) as e:
+        from_dict(raw)
+    assert [m.split(":")[0] for m in e.value.errors] == ["sites", "fixed.members[0][1]"]
+
+
+def test_did_you_mean_for_ids_types_and_regions(tmp_path):
+    from consortium.io.instance import from_dict, region_warnings
+
+    raw = json.loads(DEMO.read_text())
+    tid = raw["targets"][0]["id"]
+    raw["exclusive"] = [[tid + "s"]]
+    raw["fixed"] = {"forbidden_actors": ["zju_"], "starts": {}}
+    raw["policy"]["incentives"]["Lab"] = {"bonus_rate": 0.1}
+    raw["policy"]["lead_types"] = {"reserch": ["lab"]}
+    raw["actors"][3]["capabilities"] = {"sic-substrat": 5}
+    with pytest.raises(InstanceError) as e:
+        from_dict(raw)
+    got = "\n".join(e.value.errors)
+    for want in (f"exclusive[0][0]: unknown target '{tid}s' (did you mean '{tid}'?)",
+                 "fixed.forbidden_actors[0]: unknown actor 'zju_' (did you mean 'zju'?)",
+                 "policy.incentives.Lab: unknown actor type 'Lab' (did you mean 'lab'?)",
+                 "policy.lead_types.reserch: unknown mode 'reserch' (did you mean 'research'?)",
+                 "capabilities.sic-substrat: unknown capability 'sic-substrat' (did you mean "
+                 "'sic-substrate'?)"):
+        assert want in got, got
+    raw = json.loads(DEMO.read_text())
+    region = raw["actors"][0]["region"]
+    raw["sponsors"][0]["region"] = region.lower()
+    assert region_warnings(from_dict(raw)) == [
+        f"sponsors[0].region: no actor is in region {region.lower()!r} (did you mean {region!r}?); "
+        "every member counts as outside it (rule 9)"]
+    src = tmp_path / "typo.json"
+    src.write_text(json.dumps(raw))
+    r = CliRunner().invoke(cli, ["validate", str(src), "--quick"])
+    assert r.exit_code == 0 and "no actor is in region" in r.output and "1 warning(s)" in r.output
+    r = CliRunner().invoke(cli, ["stress", str(DEMO), "--drop-actor", "zju_", "--workers", "0"])
+    assert r.exit_code == 2 and "unknown actor 'zju_' (did you mean 'zju'?)" in r.stderr
+    r = CliRunner().invoke(cli, ["stress", str(DEMO), "--drop-region", region.lower(),
+                                 "--workers", "0"])
+    assert r.exit_code == 2 and f"(did you mean {region!r}?)" in r.stderr, r.stderr
+
+
+# ---------------------------------------------------------------- report, verify, analyses
+
+
+def test_report_without_o_writes_beside_the_solution(demo, tmp_path):
+    from consortium.cli.report import default_output
+
+    plan = tmp_path / "plan.json"
+    plan.write_text(json.dumps(demo[1].to_dict()))
+    r = CliRunner().invoke(cli, ["report", str(DEMO), str(plan)])
+    assert r.exit_code == 0, r.output
+    page = tmp_path / "plan.html"
+    assert page.read_text().startswith("<!DOCTYPE html>") and f"wrote {page}" in r.stderr
+    assert r.stdout == ""
+    assert default_output("-") == "report.html"  # the solution read from stdin
+    assert default_output("out/plan.html") == "out/plan.html.report.html"  # never itself
+
+
+def test_verify_prints_money_at_the_currency_precision(demo, tmp_path):
+    inst, sol = demo
+    plan = tmp_path / "plan.json"
+    plan.write_text(json.dumps(sol.to_dict()))
+    r = CliRunner().invoke(cli, ["verify", str(DEMO), str(plan)])
+    assert r.exit_code == 0, r.output
+    spend = sum(c.spend for c in sol.consortia)
+    assert f"recomputed total spend: {rounded(spend, 2):,.2f} CNY million" in r.output
+    assert f"recomputed objective: {sol.objective:,.4f} (reported {sol.objective:,.4f})" in r.output
+    raw = json.loads(DEMO.read_text())
+    raw["currency"] = "JPY million"  # no minor unit: whole numbers
+    yen = tmp_path / "yen.json"
+    yen.write_text(json.dumps(raw))
+    r = CliRunner().invoke(cli, ["verify", str(yen), str(plan)])
+    assert r.exit_code == 0, r.output
+    assert f"recomputed total spend: {rounded(spend, 0):,.0f} JPY million" in r.output
+
+
+def test_analysis_tables_show_names_beside_ids(tmp_path):
+    """Issue 16: the analyses' tables (CSV, Parquet, the API's frames) and
+    their terminal tables name each actor and target beside its id."""
+    import pandas as pd
+
+    raw = json.loads(DEMO.read_text())
+    names = {a["id"]: a["name"] for a in raw["actors"]} | {t["id"]: t["name"]
+                                                           for t in raw["targets"]}
+    out = tmp_path / "stress.csv"
+    r = CliRunner().invoke(cli, ["stress", str(DEMO), "--drop-actor", "zju", "--workers", "0",
+                                 "--table", str(out)])
+    assert r.exit_code == 0, r.output
+    df = pd.read_csv(out)
+    assert list(df.columns[:3]) == ["scenario", "drop", "drop_names"]
+    assert df["drop_names"][0] == names["zju"]
+    # the terminal: the changed consortia carry their target's name
+    first_word = names["t-sic"].split()[0]
+    assert first_word in r.stdout
+    tiny = DATA / "valid" / "tiny.json"
+    t = json.loads(tiny.read_text())
+    for i, a in enumerate(t["actors"]):
+        a["name"] = f"Actor number {i}"
+    t["targets"][0]["name"] = "The one target"
+    src = tmp_path / "tiny.json"
+    src.write_text(json.dumps(t))
+    out = tmp_path / "marginal.csv"
+    r = CliRunner().invoke(cli, ["analyse", str(src), "--workers", "0", "--table", str(out)])
+    assert r.exit_code == 0, r.output
+    df = pd.read_csv(out)
+    assert list(df.columns[:4]) == ["target", "target_name", "actor", "actor_name"]
+    assert set(df["target_name"]) == {"The one target"}
+    assert all(n.startswith("Actor number") for n in df["actor_name"])
+    assert "Actor number" in r.stdout and "The one target" in r.stdout
+
+
+# ---------------------------------------------------------------- one source of truth
+
+
+def test_format_md_is_generated_from_the_models():
+    """docs/FORMAT.md's field tables are those the model descriptions give
+    (`consortium schema --markdown --update docs/FORMAT.md` rewrites them)."""
+    from consortium.io.docs import markdown_blocks, walk, with_blocks
+    from consortium.io.instance import Instance
+
+    text = (ROOT / "docs" / "FORMAT.md").read_text()
+    assert with_blocks(text, markdown_blocks(Instance)) == text, \
+        "docs/FORMAT.md is out of date: run consortium schema --markdown --update docs/FORMAT.md"
+    fields = walk(Instance)
+    assert len(fields) > 90 and all(d.description for d in fields)
+    for d in fields:
+        assert f"| `{d.path}` | {d.description.replace('|', chr(92) + '|')} |" in text, d.path
+    r = CliRunner().invoke(cli, ["schema", "--markdown"])
+    assert r.exit_code == 0 and "| `actors[].lead_cost` |" in r.output
+
+
+def test_schema_describes_every_field():
+    r = CliRunner().invoke(cli, ["schema"])
+    schema = json.loads(r.output)
+    objects = [schema, *schema["$defs"].values()]
+    for node in objects:
+        for name, prop in node.get("properties", {}).items():
+            assert prop.get("description"), name
+    actor = schema["$defs"]["Actor"]["properties"]
+    assert actor["lead_cost"]["x-default"] == "cannot lead"
+    assert actor["type"]["examples"] == ["institute"]
+
+
+def test_spreadsheet_columns_come_from_the_models():
+    from consortium.io.instance import Actor, Requirement, Target
+    from consortium.spreadsheet.tables import TABLES
+
+    cols = {c.name: c for c in TABLES["actors"]}
+    assert [c.name for c in TABLES["actors"]] == [
+        n for n in Actor.model_fields if n not in ("capabilities", "bids")] + ["cap:<id>"]
+    assert cols["lead_cost"].help == Actor.model_fields["lead_cost"].description
+    assert cols["type"].req and not cols["lead_cost"].req and cols["max_consortia"].kind == "int"
+    assert [c.name for c in TABLES["targets"]] == [
+        n for n in Target.model_fields if n not in ("requirements", "composition")]
+    assert [c.name for c in TABLES["requirements"]] == ["target", *Requirement.model_fields]
+
+
+def test_template_has_dropdowns_and_an_example_row_import_skips(tmp_path):
+    """Issue 16: the template's dropdowns (type, ownership, mode, capability
+    ids), its example rows, and an untouched template imports to an empty
+    instance with a warning, not a bogus actor."""
+    import csv as _csv
+
+    from openpyxl import load_workbook
+
+    from consortium.spreadsheet import read_workbook, write_template
+
+    xlsx, folder = write_template(tmp_path)
+    wb = load_workbook(xlsx)
+
+    def lists(sheet: str) -> dict[str, str]:
+        ws = wb[sheet]
+        head = [c.value for c in ws[1]]
+        out = {}
+        for dv in ws.data_validations.dataValidation:
+            assert dv.type == "list"
+            col = str(dv.sqref).split(":")[0].rstrip("0123456789")
+            out[head[ord(col) - ord("A")]] = dv.formula1
+        return out
+
+    actors = lists("actors")
+    assert actors["type"] == '"enterprise,sme,institute,university,lab"'
+    assert actors["ownership"] == '"state,private,foreign"'
+    assert lists("targets")["mode"] == '"research,economic"'
+    assert lists("targets")["mandatory"] == '"TRUE,FALSE"'
+    assert lists("requirements")["capability"].startswith("=capabilities!$A$2:$A$")
+    assert lists("ties")["a"].startswith("=actors!$A$2")
+    row2 = [c.value for c in wb["actors"][2]]
+    assert row2[0].startswith("# e.g. ") and row2[2] == "institute"
+    assert wb["actors"]["A2"].font.italic
+    for source in (xlsx, folder):
+        raw, warnings = read_workbook(source)
+        assert raw["actors"] == [] and raw["targets"] == [] and raw["sites"] == []
+        assert any("no sites, actors or targets" in w for w in warnings), warnings
+    # a planner overwrites the example row, first cell included: it is imported
+    rows = list(_csv.reader((folder / "actors.csv").open(encoding="utf-8-sig")))
+    rows[1][0] = "a1"
+    sites = list(_csv.reader((folder / "sites.csv").open(encoding="utf-8-sig")))
+    sites[1][0] = "sip"
+    for name, data in (("actors.csv", rows), ("sites.csv", sites)):
+        with (folder / name).open("w", newline="", encoding="utf-8") as f:
+            _csv.writer(f).writerows(data)
+    raw, warnings = read_workbook(folder)
+    assert [a["id"] for a in raw["actors"]] == ["a1"] and raw["actors"][0]["type"] == "institute"
+    assert warnings == []
+    # one who edits it but leaves the mark is told the row was skipped
+    rows[1][0], rows[1][1] = "# e.g. a1", "Zhejiang University"
+    with (folder / "actors.csv").open("w", newline="", encoding="utf-8") as f:
+        _csv.writer(f).writerows(rows)
+    raw, warnings = read_workbook(folder)
+    assert raw["actors"] == []
+    assert any("actors.csv, row 2: skipped" in w and "example row, edited?" in w
+               for w in warnings), warnings
+
+
+def test_misspelt_sheet_and_column_get_a_hint(tmp_path):
+    import shutil
+
+    from consortium.spreadsheet import read_workbook
+
+    d = tmp_path / "book"
+    shutil.copytree(ROOT / "instances" / "workbook" / "suzhou-csv", d)
+    (d / "conflicts.csv").rename(d / "conflict.csv")
+    text = (d / "ties.csv").read_text(encoding="utf-8-sig")
+    (d / "ties.csv").write_text(text.replace("weight", "weigth", 1), encoding="utf-8")
+    _raw, warnings = read_workbook(d)
+    assert any("conflict.csv: not a known table (did you mean 'conflicts'?)" in w
+               for w in warnings), warnings
+    assert any("column weigth: unknown column (ignored; did you mean 'weight'?)" in w
+               for w in warnings), warnings

@@ -192,7 +192,8 @@ def test_cli_error_lines_exit_2_nothing_written(xlsx_copy, tmp_path):
     "table,row,column,value,expected",
     [
         ("requirements", 4, "capability", "gan-epix",
-         "requirements.csv, row 4, column capability: unknown capability 'gan-epix'"),
+         "requirements.csv, row 4, column capability: unknown capability 'gan-epix' "
+         "(did you mean 'gan-epi'?)"),
         ("bids", 2, "target", "t-nope", "bids.csv, row 2, column target: unknown target 't-nope'"),
         ("bids", 2, "bid", "-1", "bids.csv, row 2, column bid: -1 is not >= 0"),
         ("bids", 2, "actor", "ghost", "bids.csv, row 2, column actor: unknown actor 'ghost'"),

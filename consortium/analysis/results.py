@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from ..io.instance import Instance
 from ..result.solution import Solution
 from .tables import marginal_table, stress_table
 
@@ -20,10 +21,12 @@ class MarginalAnalysis:
     records: list[dict[str, Any]]
     vcg: dict[str, Any]
     stats: dict[str, Any] = field(default_factory=dict)
+    instance: Instance | None = None  # for the names beside the ids
 
     def frame(self) -> pd.DataFrame:
-        """One row per member: reward, marginal value, VCG reward, critical, outcome, ..."""
-        return marginal_table(self.records, self.vcg)
+        """One row per member: target and actor (id and name), reward, marginal
+        value, VCG reward, critical, outcome, ..."""
+        return marginal_table(self.records, self.vcg, self.instance)
 
 
 @dataclass
@@ -34,7 +37,9 @@ class StressAnalysis:
     records: list[dict[str, Any]]
     ranking: list[dict[str, Any]] | None = None
     stats: dict[str, Any] = field(default_factory=dict)
+    instance: Instance | None = None  # for the names beside the ids
 
     def frame(self) -> pd.DataFrame:
-        """One row per scenario: objective change, lost targets, changed leads, uncovered, ..."""
-        return stress_table(self.records, self.ranking)
+        """One row per scenario: actors dropped (ids and names), objective change,
+        lost targets, changed leads, uncovered, ..."""
+        return stress_table(self.records, self.ranking, self.instance)

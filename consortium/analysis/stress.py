@@ -17,6 +17,7 @@ from typing import Any
 
 from ..backends.base import SolverOptions
 from ..errors import InputError
+from ..io.hints import did_you_mean
 from ..io.instance import Instance
 from ..model.data import ModelData
 from ..model.eligibility import may_deliver, within_limit
@@ -62,17 +63,20 @@ def scenario_from_spec(inst: Instance, spec: Any, where: str) -> Scenario:
 
     for i, aid in enumerate(lst("drop")):
         if aid not in ids:
-            raise ScenarioError(f"{where}.drop[{i}]: unknown actor {aid!r}")
+            raise ScenarioError(f"{where}.drop[{i}]: unknown actor {aid!r}"
+                                f"{did_you_mean(aid, ids)}")
         drop.append(aid)
     regions = lst("drop_region")
     have = {a.region for a in inst.actors}
     for i, r in enumerate(regions):
         if r not in have:
-            raise ScenarioError(f"{where}.drop_region[{i}]: no actor in region {r!r}")
+            raise ScenarioError(f"{where}.drop_region[{i}]: no actor in region {r!r}"
+                                f"{did_you_mean(r, sorted(have))}")
     types = lst("drop_type")
     for i, typ in enumerate(types):
         if typ not in ACTOR_TYPES:
-            raise ScenarioError(f"{where}.drop_type[{i}]: unknown actor type {typ!r}")
+            raise ScenarioError(f"{where}.drop_type[{i}]: unknown actor type {typ!r}"
+                                f"{did_you_mean(typ, ACTOR_TYPES)}")
     foreign = spec.get("drop_foreign", False)
     if not isinstance(foreign, bool):
         raise ScenarioError(f"{where}.drop_foreign: must be true or false")

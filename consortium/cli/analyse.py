@@ -162,7 +162,7 @@ def analyse_command(instance: str, output: str | None, as_json: bool, table: str
                                     [r["status"] for r in recs])
     out["marginal"] = recs
     out["vcg"] = vcg
-    _finish(out, output, as_json, marginal_table(recs, vcg) if table else None, table,
+    _finish(out, output, as_json, marginal_table(recs, vcg, inst) if table else None, table,
             lambda: print_marginal(inst, base, recs, vcg), "marginal values")
 
 
@@ -245,5 +245,5 @@ def stress_command(instance: str, drop_actor: tuple[str, ...], drop_foreign: boo
     out["stress"] = recs
     if ranking is not None:
         out["early_warning"] = ranking
-    _finish(out, output, as_json, stress_table(recs, ranking) if table else None, table,
+    _finish(out, output, as_json, stress_table(recs, ranking, inst) if table else None, table,
             lambda: print_stress(inst, base, recs, ranking), f"{len(recs)} stress scenario(s)")

@@ -8,7 +8,6 @@ Only the command line exits the process. The library raises
 
 from __future__ import annotations
 
-import re
 import sys
 import time
 from typing import Any, NoReturn
@@ -89,21 +88,34 @@ def fail(message: str, code: int = EXIT_INVALID) -> NoReturn:
     sys.exit(code)
 
 
-_CHOICE = re.compile(r"input should be (.+) \(got '([^']*)'\)$")
-
-
 def with_hint(message: str) -> str:
     """``message`` with a hint where the value differs from an allowed one only
-    in case or spacing ('University' for 'university')."""
-    m = _CHOICE.search(message)
-    if m:
-        allowed = re.findall(r"'([^']*)'", m.group(1))
-        got = m.group(2).strip().lower().replace(" ", "-").replace("_", "-")
-        near = [a for a in allowed if a.lower() == got or a.replace("_", "-") == got]
-        if near:
-            return (f"{message}: did you mean {near[0]!r}? (these names are lowercase, "
-                    "as listed)")
-    return message
+    in case or spacing ('University' for 'university'), or is close to one
+    (:func:`consortium.io.hints.choice_hint`)."""
+    from ..io.hints import choice_hint
+
+    return choice_hint(message)
+
+
+SHOWN_ERRORS = 5  # input errors a command other than validate prints before the count
+
+
+def fail_all(errors: list[str], validate_hint: str | None = None,
+             limit: int | None = SHOWN_ERRORS) -> NoReturn:
+    """Exit 2 on input errors: one ``error:`` line each, the first ``limit``
+    of them and then how many more (``validate_hint``: the command that lists
+    them all); ``limit`` None prints every one, and their count."""
+    errors = errors or ["invalid input"]
+    shown = errors if limit is None else errors[:limit]
+    for line in shown:
+        click.echo(f"error: {with_hint(line)}", err=True)
+    rest = len(errors) - len(shown)
+    if rest:
+        where = f"; `{validate_hint}` lists them all" if validate_hint else ""
+        click.echo(f"... and {rest} more input error(s), {len(errors)} in all{where}", err=True)
+    elif limit is None and len(errors) > 1:
+        click.echo(f"{len(errors)} input errors in all", err=True)
+    sys.exit(EXIT_INVALID)
 
 
 def exit_for(e: InputError | InternalError) -> NoReturn:
@@ -114,28 +126,26 @@ def exit_for(e: InputError | InternalError) -> NoReturn:
         sys.exit(EXIT_INTERNAL)
     for w in e.warnings:
         click.echo(f"warning: {w}", err=True)
-    fail(e.errors[0] if e.errors else str(e))
+    fail_all(e.errors or [str(e)])
 
 
 def load_instance(path: str, *, with_raw: bool = False, strict: bool = False) -> Any:
     """The validated instance (and, ``with_raw``, the parsed JSON as read);
     exit 2 with one line on bad input. Unknown fields are warned about on
     stderr (``strict``: they are errors, exit 2)."""
-    from ..io.instance import InstanceError, load_raw, unknown_keys
+    from ..io.instance import InstanceError, load_raw, region_warnings, unknown_keys
 
     try:
         inst, raw = load_raw(path)
     except InstanceError as e:
-        extra = (f" (and {len(e.errors) - 1} more problem(s); see `consortium validate`)"
-                 if len(e.errors) > 1 else "")
-        fail(with_hint(e.errors[0]) + extra)
+        fail_all(e.errors, f"consortium validate {path}")
     if path == "-" and inst.name == "-":
         inst.name = "stdin"
     unknown = unknown_keys(inst)
     if unknown and strict:
         fail(unknown[0].replace("(ignored", "(--strict") + (
             f" (and {len(unknown) - 1} more)" if len(unknown) > 1 else ""))
-    for w in unknown:
+    for w in unknown + region_warnings(inst):
         click.echo(f"warning: {w}", err=True)
     return (inst, raw) if with_raw else inst
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 import click
 
@@ -10,13 +11,15 @@ import click
 @click.command("report")
 @click.argument("instance", type=click.Path(dir_okay=False, allow_dash=True))
 @click.argument("solution", type=click.Path(dir_okay=False, allow_dash=True))
-@click.option("-o", "--output", type=click.Path(dir_okay=False, allow_dash=True), required=True,
-              help="HTML file to write (- for stdout).")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, allow_dash=True),
+              help="HTML file to write (- for stdout). Default: the solution's name with .html, "
+                   "beside it (plan.json -> plan.html); report.html when the solution is read "
+                   "from stdin.")
 @click.option("--sweep", "sweep_path", type=click.Path(dir_okay=False),
               help="Results of `consortium sweep` (SQLite): add objective/spend against the swept "
                    "parameter.")
 @click.option("--title", help="Page title (default: the instance name).")
-def report_command(instance: str, solution: str, output: str, sweep_path: str | None,
+def report_command(instance: str, solution: str, output: str | None, sweep_path: str | None,
                    title: str | None) -> None:
     """Write a self-contained HTML report of SOLUTION for INSTANCE (either may be -).
 
@@ -38,7 +41,19 @@ def report_command(instance: str, solution: str, output: str, sweep_path: str | 
     if sweep is not None and sweep.note:
         click.echo(f"warning: {sweep_path}: {sweep.note}; the sweep section says so", err=True)
     page = render_report(inst, sol, sweep=sweep, verify_raw=raw, title=title)
+    if output is None:
+        output = default_output(solution)
     write_atomic(output, page)
     where = "the page to stdout" if output == "-" else output
     click.echo(f"wrote {where} ({len(page.encode()) / 1024:,.0f} KiB)", err=True)
     sys.exit(0)
+
+
+def default_output(solution: str) -> str:
+    """Where ``report`` writes without ``-o``: beside the solution, its name
+    with ``.html`` (never the solution itself); ``report.html`` for stdin."""
+    if solution == "-":
+        return "report.html"
+    p = Path(solution)
+    out = p.with_suffix(".html")
+    return str(out if out != p else p.with_name(p.name + ".report.html"))

@@ -6,7 +6,7 @@ import sys
 
 import click
 
-from .common import EXIT_INVALID, EXIT_NO_PLAN, EXIT_OK, with_hint
+from .common import EXIT_INVALID, EXIT_NO_PLAN, EXIT_OK, fail_all
 
 
 @click.command("validate")
@@ -15,18 +15,17 @@ from .common import EXIT_INVALID, EXIT_NO_PLAN, EXIT_OK, with_hint
 @click.option("--strict", is_flag=True, help="Unknown fields are errors (exit 2), not warnings.")
 def validate_command(instance: str, quick: bool, strict: bool) -> None:
     """Validate INSTANCE and diagnose targets that cannot be formed."""
-    from ..io.instance import InstanceError, load, unknown_keys
+    from ..io.instance import InstanceError, load, region_warnings, unknown_keys
 
     try:
         inst = load(instance)
     except InstanceError as e:
-        for line in e.errors:  # every problem, one line each
-            click.echo(f"error: {with_hint(line)}", err=True)
-        sys.exit(EXIT_INVALID)
+        fail_all(e.errors, limit=None)  # every problem, one line each, and their count
     from ..solving.validate import validate_instance
 
     unknown = unknown_keys(inst)
-    for w in unknown:
+    regions = region_warnings(inst)
+    for w in unknown + regions:
         click.echo(f"warning: {w}")
     if unknown and strict:
         sys.exit(EXIT_INVALID)
@@ -34,9 +33,10 @@ def validate_command(instance: str, quick: bool, strict: bool) -> None:
     for f in report.findings:
         click.echo(str(f))
     st = report.built.lm.stats()
+    warned = report.warnings + len(unknown) + len(regions)
     click.echo(
         f"{instance}: valid; {len(inst.targets)} targets, {len(inst.actors)} actors, "
         f"{len(inst.sites)} sites; model {st['columns']} columns ({st['integer']} integer), "
-        f"{st['rows']} rows; {report.errors} error(s), {report.warnings + len(unknown)} warning(s)"
+        f"{st['rows']} rows; {report.errors} error(s), {warned} warning(s)"
     )
     sys.exit(EXIT_NO_PLAN if report.errors else EXIT_OK)

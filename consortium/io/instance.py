@@ -18,7 +18,7 @@ from __future__ import annotations
 import functools
 import math
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, cast
 
 from pydantic import (
     BaseModel,
@@ -30,6 +30,7 @@ from pydantic import (
     ValidationError,
     model_validator,
 )
+from pydantic_core import PydanticUndefined
 
 from ..errors import InstanceError
 from ..spec import (
@@ -42,7 +43,9 @@ from ..spec import (
     REL_TOL,
     RESEARCH_END,
 )
+from .hints import choice_hint, did_you_mean
 from .jsonfile import parse, read_text
+from .repair import clean_loc, path_of, related, repair
 
 __all__ = [
     "ACTOR_TYPES",
@@ -61,6 +64,7 @@ __all__ = [
     "load_raw",
     "parse",
     "read_text",
+    "region_warnings",
     "unknown_keys",
 ]
 
@@ -127,56 +131,100 @@ class _Model(BaseModel):
         return frozenset(k for k, f in cls.model_fields.items() if not f.is_required())
 
 
+def _doc(text: str, default: Any = PydanticUndefined, *, shown: str | None = None,
+         example: Any = None, section: str | None = None, ref: str | None = None,
+         **kw: Any) -> Any:
+    """A documented field: ``text`` is its meaning, the one source of the JSON
+    Schema's description (``consortium schema``), docs/FORMAT.md's tables and
+    the spreadsheet template's README sheet (:mod:`.docs`). ``shown``: the
+    default in words where the value says nothing (``None`` = "no cap");
+    ``example``: the value of the template's example row; ``section``: the
+    SPEC section of a programme extension (7.1-7.3); ``ref``: the top-level
+    list whose ids the field names (the template's dropdowns)."""
+    extra = {k: v for k, v in (("x-default", shown), ("x-spec", section), ("x-ref", ref))
+             if v is not None}
+    return Field(default, description=text, examples=None if example is None else [example],
+                 json_schema_extra=cast(Any, extra or None), **kw)
+
+
+_NAME = "readable name (reports show it beside the id)"
+
+
 class Capability(_Model):
-    id: Id
-    name: StrictStr | None = None
-    chokepoint: StrictBool = False
+    id: Id = _doc("capability id (unique), named by actors' capabilities and targets' "
+                  "requirements", example="sic-substrate")
+    name: StrictStr | None = _doc(_NAME, None, shown="none", example="6-inch SiC substrate")
+    chokepoint: StrictBool = _doc(
+        "a technology under foreign chokehold: with policy.chokepoints_domestic_only, foreign "
+        "actors may not deliver it", False, example=True)
 
 
 class Site(_Model):
-    id: Id
-    name: StrictStr | None = None
-    lat: Lat
-    lon: Lon
+    id: Id = _doc("site id (unique): an industrial park or cluster where a consortium may sit",
+                  example="sip")
+    name: StrictStr | None = _doc(_NAME, None, shown="none", example="Suzhou Industrial Park")
+    lat: Lat = _doc("latitude, degrees in [-90, 90]", example=31.32)
+    lon: Lon = _doc("longitude, degrees in [-180, 180]", example=120.72)
 
 
 class Sponsor(_Model):
-    id: Id
-    name: StrictStr | None = None
-    budget: NonNeg | None = None
-    region: StrictStr | None = None
-    budget_by_year: dict[str, NonNeg] | None = None  # SPEC 7.3: year -> cap
+    id: Id = _doc("sponsor id (unique): a province, city or ministry that pays", example="suzhou")
+    name: StrictStr | None = _doc(_NAME, None, shown="none", example="Suzhou municipality")
+    budget: NonNeg | None = _doc("cap on the spend of all its targets (>= 0)", None,
+                                 shown="no cap", example=120.0)
+    region: StrictStr | None = _doc(
+        "its home region, for policy.min_outside_members (rule 9)", None, shown="none",
+        example="JS")
+    budget_by_year: dict[str, NonNeg] | None = _doc(
+        "year (a decimal string inside the programme, e.g. \"2027\") -> the most this sponsor "
+        "pays in that year (>= 0); a year not listed has no cap. Needs programme", None,
+        shown="no yearly cap", section="7.3")
 
 
 class Actor(_Model):
-    id: Id
-    name: StrictStr | None = None
-    type: ActorType
-    ownership: Ownership
-    region: StrictStr
-    lat: Lat
-    lon: Lon
-    capabilities: dict[str, Level] = Field(default_factory=dict)
-    cost: NonNeg
-    lead_cost: NonNeg | None = None
-    max_consortia: Int0 = 1
-    max_lead: Int0 = 1
-    bids: dict[str, NonNeg] = Field(default_factory=dict)
+    id: Id = _doc("actor id (unique)", example="a1")
+    name: StrictStr | None = _doc(_NAME, None, shown="none",
+                                  example="Third-Generation Semiconductor Center")
+    type: ActorType = _doc("enterprise, sme, institute, university or lab", example="institute")
+    ownership: Ownership = _doc("state, private or foreign", example="state")
+    region: StrictStr = _doc("region code (province), e.g. JS", example="JS")
+    lat: Lat = _doc("latitude, degrees in [-90, 90]", example=31.30)
+    lon: Lon = _doc("longitude, degrees in [-180, 180]", example=120.60)
+    capabilities: dict[str, Level] = _doc(
+        "capability id -> the level it holds, an integer 1..9 (technology readiness level)",
+        default_factory=dict, ref="capabilities")
+    cost: NonNeg = _doc("what it must be paid to join one consortium (>= 0)", example=8.0)
+    lead_cost: NonNeg | None = _doc(
+        "extra coordination fee if it leads (>= 0); absent or null: it cannot lead", None,
+        shown="cannot lead", example=3.0)
+    max_consortia: Int0 = _doc("how many consortia it can join (leading one counts)", 1,
+                               example=2)
+    max_lead: Int0 = _doc("how many consortia it can lead", 1, example=1)
+    bids: dict[str, NonNeg] = _doc(
+        "target id -> its cost for that target (replaces cost there)", default_factory=dict,
+        ref="targets")
 
 
 class Requirement(_Model):
-    capability: Id
-    level: Level = 1
-    redundancy: Int1 = 1
+    capability: Id = _doc("capability id to deliver (one requirement per capability and "
+                          "target)", example="sic-substrate", ref="capabilities")
+    level: Level = _doc("the level the deliverer must hold at least, 1..9", 1, example=6)
+    redundancy: Int1 = _doc("how many distinct members must deliver it (>= 1)", 1, example=2)
 
 
 class CompositionRule(_Model):
     """SPEC 7.1 (rule 15): between ``min`` and ``max`` members match."""
 
-    types: list[ActorType] | None = None
-    ownership: list[Ownership] | None = None
-    min: Int0 = 0
-    max: Int0 | None = None
+    types: list[ActorType] | None = _doc(
+        "actor types the rule counts; at least one of types and ownership, neither empty", None,
+        shown="all types", example=["enterprise", "sme"], section="7.1")
+    ownership: list[Ownership] | None = _doc(
+        "ownerships the rule counts (state, private, foreign)", None, shown="all ownerships",
+        section="7.1")
+    min: Int0 = _doc("fewest matching members, the lead included (>= 0)", 0, example=3,
+                     section="7.1")
+    max: Int0 | None = _doc("most matching members, the lead included (>= min)", None,
+                            shown="no cap", section="7.1")
 
     @model_validator(mode="after")
     def _check(self) -> CompositionRule:
@@ -205,67 +253,116 @@ class CompositionRule(_Model):
 
 
 class Target(_Model):
-    id: Id
-    name: StrictStr | None = None
-    mode: Literal["research", "economic"]
-    sponsor: StrictStr | None = None
-    value: Num = 0.0
-    mandatory: StrictBool = False
-    budget: NonNeg | None = None
-    sites: Annotated[list[Id], Field(min_length=1)]
-    max_distance_km: NonNeg | None = None
-    min_members: Int0 = 1
-    max_members: Int0 | None = None
-    requirements: list[Requirement] = Field(default_factory=list)
+    id: Id = _doc("target id (unique)", example="t1")
+    name: StrictStr | None = _doc(_NAME, None, shown="none", example="SiC power module line")
+    mode: Literal["research", "economic"] = _doc(
+        "research (research-driven) or economic (economics-driven); policy.lead_types says who "
+        "may lead each", example="research")
+    sponsor: StrictStr | None = _doc("sponsor id: who pays for it", None, shown="none",
+                                     example="suzhou", ref="sponsors")
+    value: Num = _doc("value of forming this consortium", 0.0, example=100.0)
+    mandatory: StrictBool = _doc("must be formed, else the instance is infeasible", False,
+                                 example=False)
+    budget: NonNeg | None = _doc("cap on this target's spend (>= 0)", None, shown="no cap",
+                                 example=60.0)
+    sites: Annotated[list[Id], Field(min_length=1)] = _doc(
+        "candidate site ids, at least one, none twice", example=["sip"], ref="sites")
+    max_distance_km: NonNeg | None = _doc(
+        "every member within this distance (km) of the chosen site", None, shown="no limit",
+        example=300.0)
+    min_members: Int0 = _doc("fewest members, the lead included", 1, example=3)
+    max_members: Int0 | None = _doc("most members, the lead included (>= min_members)", None,
+                                    shown="no cap", example=12)
+    requirements: list[Requirement] = _doc(
+        "what the consortium must deliver: one capability each, its level and redundancy",
+        default_factory=list)
     # SPEC 7: composition replaces policy.composition; programme fields.
-    composition: list[CompositionRule] | None = None
-    min_regions: Int1 | None = None
-    duration: Int1 | None = None
-    earliest: Year | None = None
-    latest: Year | None = None
-    after: list[Id] = Field(default_factory=list)
+    composition: list[CompositionRule] | None = _doc(
+        "this target's own composition rules, replacing policy.composition ([] removes every "
+        "rule here)", None, shown="the policy's", section="7.1")
+    min_regions: Int1 | None = _doc("overrides policy.min_regions for this target (>= 1)", None,
+                                    shown="the policy's", section="7.2")
+    duration: Int1 | None = _doc(
+        "consecutive years the consortium runs (>= 1); its spend is paid in equal parts in "
+        "each. Needs programme", None, shown="1", section="7.3")
+    earliest: Year | None = _doc("earliest start year, inside the programme. Needs programme",
+                                 None, shown="programme.start", section="7.3")
+    latest: Year | None = _doc(
+        "latest start year, inside the programme; capped at start + years - duration; "
+        "earliest > latest is invalid. Needs programme", None,
+        shown="start + years - duration", section="7.3")
+    after: list[Id] = _doc(
+        "rule 17: target ids that must be formed and have ended before this one starts; "
+        "unknown ids, the target itself and cycles are invalid. Needs programme",
+        default_factory=list, section="7.3", ref="targets")
 
 
 class Tie(_Model):
-    a: Id
-    b: Id
-    weight: Pos = 1.0
+    a: Id = _doc("actor id", example="a1", ref="actors")
+    b: Id = _doc("actor id: a and b collaborated before (undirected; no self-tie, no pair twice)",
+                 example="a2", ref="actors")
+    weight: Pos = _doc("strength of the tie (> 0)", 1.0, example=1.0)
 
 
 class Conflict(_Model):
-    a: Id
-    b: Id
+    a: Id = _doc("actor id", example="a3", ref="actors")
+    b: Id = _doc("actor id: a and b may not sit in the same consortium", example="a4",
+                 ref="actors")
 
 
 class Weights(BaseModel):
     # An unknown weight is an error (SPEC 2), unlike other unknown keys.
     model_config = ConfigDict(extra="forbid")
-    value: Num = 1.0
-    cost: Num = 1.0
-    distance: Num = 0.0
-    ties: Num = 0.0
+    value: Num = _doc("objective weight of the value of formed targets", 1.0)
+    cost: Num = _doc("objective weight of the total spend", 1.0)
+    distance: Num = _doc("objective weight of member-to-site kilometres", 0.0)
+    ties: Num = _doc("objective weight of prior ties inside consortia", 0.0)
 
 
 class Incentive(_Model):
-    bonus_rate: NonNeg = 0.0
-    instruments: list[StrictStr] = Field(default_factory=list)
+    bonus_rate: NonNeg = _doc("bonus on base + lead fee for actors of that type (>= 0)", 0.0)
+    instruments: list[StrictStr] = _doc(
+        "incentive instruments for that type, named in its members' contracts",
+        default_factory=list)
 
 
 class Policy(_Model):
-    total_budget: NonNeg | None = None
-    require_both_ends: StrictBool = True
-    no_free_riders: StrictBool = True
-    max_state_share: NonNeg = 1.0
-    min_private_members: Int0 = 0
-    min_outside_members: Int0 = 0
-    chokepoints_domestic_only: StrictBool = True
-    foreign_can_lead: StrictBool = False
-    lead_types: dict[str, list[ActorType]] = Field(default_factory=dict)
-    weights: Weights = Field(default_factory=Weights)
-    incentives: dict[str, Incentive] = Field(default_factory=dict)
-    composition: list[CompositionRule] = Field(default_factory=list)  # SPEC 7.1
-    min_regions: Int1 = 1  # SPEC 7.2
-    total_budget_by_year: dict[str, NonNeg] | None = None  # SPEC 7.3
+    total_budget: NonNeg | None = _doc("cap on the total spend (>= 0)", None, shown="no cap")
+    require_both_ends: StrictBool = _doc(
+        "rule 5: every consortium has a research-end (institute, university, lab) and a "
+        "market-end (enterprise, sme) member", True)
+    no_free_riders: StrictBool = _doc(
+        "rule 4: every member other than the lead delivers a requirement", True)
+    max_state_share: NonNeg = _doc(
+        "rule 7: most state enterprises per consortium, as a share of its members (0..1)", 1.0)
+    min_private_members: Int0 = _doc("rule 8: fewest private members per consortium", 0)
+    min_outside_members: Int0 = _doc(
+        "rule 9: fewest members from outside the sponsor's region (targets whose sponsor has a "
+        "region)", 0)
+    chokepoints_domestic_only: StrictBool = _doc(
+        "foreign actors may not deliver chokepoint capabilities", True)
+    foreign_can_lead: StrictBool = _doc("foreign actors may lead", False)
+    lead_types: dict[str, list[ActorType]] = _doc(
+        "mode (research, economic) -> the actor types that may lead its targets; a mode not "
+        "named keeps its default", default_factory=dict,
+        shown="research: institute, lab; economic: enterprise")
+    weights: Weights = _doc(
+        "the objective's weights (value, cost, distance, ties); one not named keeps its "
+        "default; an unknown weight is an error", default_factory=Weights,
+        shown="value 1, cost 1, distance 0, ties 0")
+    incentives: dict[str, Incentive] = _doc(
+        "actor type -> its bonus_rate and instruments; a type not listed gets rate 0 and no "
+        "instruments", default_factory=dict)
+    composition: list[CompositionRule] = _doc(
+        "rule 15: composition rules of every formed target (a target's own composition "
+        "replaces them)", default_factory=list, section="7.1")
+    min_regions: Int1 = _doc(
+        "rule 16: members (the lead included) come from at least this many distinct regions "
+        "(>= 1)", 1, section="7.2")
+    total_budget_by_year: dict[str, NonNeg] | None = _doc(
+        "year (a decimal string inside the programme, e.g. \"2027\") -> the most the programme "
+        "pays in that year (>= 0); a year not listed has no cap. Needs programme", None,
+        shown="no yearly cap", section="7.3")
 
     def lead_types_for(self, mode: str) -> tuple[str, ...]:
         """A ``lead_types`` that names one mode keeps the default for the other."""
@@ -286,25 +383,40 @@ Pair = Annotated[list[Id], Field(min_length=2, max_length=2)]
 
 
 class Fixed(_Model):
-    leads: dict[str, Id] = Field(default_factory=dict)
-    members: list[Pair] = Field(default_factory=list)
-    forbidden: list[Pair] = Field(default_factory=list)
-    forbidden_actors: list[Id] = Field(default_factory=list)
-    starts: dict[str, Year] = Field(default_factory=dict)  # SPEC 7.3: target -> start year
+    leads: dict[str, Id] = _doc(
+        "target id -> the actor that must lead it (and may lead it); it forms the target",
+        default_factory=dict)
+    members: list[Pair] = _doc("[target, actor] pairs: the actor must be a member (which forms "
+                               "the target)", default_factory=list)
+    forbidden: list[Pair] = _doc("[target, actor] pairs: the actor may not join that target",
+                                 default_factory=list)
+    forbidden_actors: list[Id] = _doc("actor ids that join nothing", default_factory=list,
+                                      ref="actors")
+    starts: dict[str, Year] = _doc(
+        "target id -> its start year (which also forms it); a year outside the programme is "
+        "invalid, one outside the target's window makes the instance infeasible. Needs "
+        "programme", default_factory=dict, section="7.3", ref="targets")
 
 
 class Milestone(_Model):
-    year: Year
-    min_formed: Int0
+    year: Year = _doc("a year inside the programme", example=2027, section="7.3")
+    min_formed: Int0 = _doc("rule 18: fewest targets formed with a start by that year (>= 0)",
+                            example=5, section="7.3")
 
 
 class Programme(_Model):
     """SPEC 7.3: the programme's years ``start .. start + years - 1``."""
 
-    start: Year
-    years: Int1
-    discount_rate: NonNeg = 0.0
-    milestones: list[Milestone] = Field(default_factory=list)
+    start: Year = _doc("the first year of the programme (an integer year)", example=2026,
+                       section="7.3")
+    years: Int1 = _doc("the number of programme years (>= 1): start .. start + years - 1",
+                       example=3, section="7.3")
+    discount_rate: NonNeg = _doc(
+        "value discounted from the start year, spend from each year paid, by d(y) = "
+        "(1 + rate) ** -(y - start); >= 0", 0.0, example=0.05, section="7.3")
+    milestones: list[Milestone] = _doc(
+        "rule 18: at least min_formed targets formed with a start by year",
+        default_factory=list, section="7.3")
 
     @property
     def end(self) -> int:
@@ -321,20 +433,37 @@ class Programme(_Model):
 
 
 class Instance(_Model):
-    format: Literal["consortium-instance/1"] = "consortium-instance/1"  # FORMAT
-    name: StrictStr | None = None
-    currency: StrictStr | None = None
-    capabilities: list[Capability] = Field(default_factory=list)
-    sites: list[Site]
-    sponsors: list[Sponsor] = Field(default_factory=list)
-    actors: list[Actor] = Field(default_factory=list)
-    targets: list[Target] = Field(default_factory=list)
-    ties: list[Tie] = Field(default_factory=list)
-    conflicts: list[Conflict] = Field(default_factory=list)
-    exclusive: list[list[Id]] = Field(default_factory=list)
-    policy: Policy = Field(default_factory=Policy)
-    fixed: Fixed = Field(default_factory=Fixed)
-    programme: Programme | None = None  # SPEC 7.3
+    format: Literal["consortium-instance/1"] = _doc(
+        "the format; anything else is an error", "consortium-instance/1")  # FORMAT
+    name: StrictStr | None = _doc("name of the instance (reports show it)", None,
+                                  shown="the file name", example="suzhou-demo")
+    currency: StrictStr | None = _doc(
+        "money unit of every cost, budget and reward, e.g. CNY million; its ISO code sets the "
+        "decimals shown (JPY none, KWD three, else two)", None, shown="none",
+        example="CNY million")
+    capabilities: list[Capability] = _doc("technologies that targets require and actors hold",
+                                          default_factory=list)
+    sites: list[Site] = _doc("candidate consortium locations (industrial parks, clusters)")
+    sponsors: list[Sponsor] = _doc("who pays: provinces, cities, ministries",
+                                   default_factory=list)
+    actors: list[Actor] = _doc(
+        "the candidate members: institutes, universities, labs, enterprises, smes",
+        default_factory=list)
+    targets: list[Target] = _doc(
+        "what the sponsors want consortia for: each formed or not, with one lead, a site and "
+        "members", default_factory=list)
+    ties: list[Tie] = _doc("prior collaborations between two actors", default_factory=list)
+    conflicts: list[Conflict] = _doc("pairs of actors that may not sit in one consortium",
+                                     default_factory=list)
+    exclusive: list[list[Id]] = _doc(
+        "groups of target ids of which at most one is formed (duplicate agendas)",
+        default_factory=list, ref="targets")
+    policy: Policy = _doc("the rules every consortium follows, and the objective",
+                          default_factory=Policy, shown="the defaults of its fields")
+    fixed: Fixed = _doc("decisions the planner imposes", default_factory=Fixed, shown="none")
+    programme: Programme | None = _doc(
+        "a multi-year programme (start, years, discount_rate, milestones)", None,
+        shown="none: one period, SPEC sections 2-4", section="7.3")  # SPEC 7.3
 
     # ------------------------------------------------------------ semantics
 
@@ -380,15 +509,7 @@ class Instance(_Model):
 
 
 def _path(loc: tuple[Any, ...]) -> str:
-    out = ""
-    for part in loc:
-        if isinstance(part, int):
-            out += f"[{part}]"
-        elif part == "[key]":
-            out += " (key)"
-        else:
-            out += f".{part}" if out else str(part)
-    return out or "(top level)"
+    return path_of(loc)
 
 
 _MESSAGES = {
@@ -413,13 +534,12 @@ def _as_written(data: Any, loc: tuple[Any, ...], fallback: Any) -> Any:
 def _pydantic_messages(err: ValidationError, data: Any) -> list[str]:
     lines = []
     for e in err.errors():
-        loc = tuple(e["loc"])
         # pydantic appends the type name of the failing union/annotated branch
         # ("function-before[...]"); it means nothing to a planner.
-        loc = tuple(p for p in loc if not (isinstance(p, str) and "[" in p and p != "[key]"))
+        loc = clean_loc(tuple(e["loc"]))
         msg = _MESSAGES.get(e["type"], e["msg"])
         if e["type"] == "literal_error":
-            msg = f"{msg} (got {e['input']!r})"
+            msg = choice_hint(f"{msg} (got {e['input']!r})")
         elif e["type"] in ("greater_than_equal", "less_than_equal", "greater_than"):
             value = _as_written(data, loc, e["input"])
             msg = f"{value!r}: {msg[0].lower()}{msg[1:]}"
@@ -441,12 +561,33 @@ def from_dict(data: Any) -> Instance:
     try:
         inst = Instance.model_validate(data)
     except ValidationError as e:
-        raise InstanceError(_pydantic_messages(e, data)) from None
+        # Every problem at once: the field errors, then the cross-references
+        # of a repaired copy, less those about a repaired place (they would
+        # only repeat a field error).
+        errors = _pydantic_messages(e, data)
+        raise InstanceError(errors + _later_errors(data, e)) from None
     errors = _check_references(inst)
     errors += _check_programme(inst, data)
     if errors:
         raise InstanceError(errors)
     return inst
+
+
+def _later_errors(data: dict[str, Any], err: ValidationError) -> list[str]:
+    """The cross-reference errors of a file with field errors (see :mod:`.repair`),
+    less those about a repaired place. Best effort: the field errors stand on
+    their own, so a file the repair cannot mend gives them alone."""
+    try:
+        fixed = repair(Instance, data, err.errors())
+        if fixed is None:
+            return []
+        partial, fixed_data, repaired = fixed
+        assert isinstance(partial, Instance)
+        later = _check_references(partial, repaired) + _check_programme(partial, fixed_data,
+                                                                         repaired)
+    except Exception:  # noqa: BLE001 -- never worse than the field errors alone
+        return []
+    return [m for m in later if not related(m.split(": ", 1)[0], repaired)]
 
 
 def load(path: str | Path) -> Instance:
@@ -468,13 +609,52 @@ def load_raw(path: str | Path) -> tuple[Instance, Any]:
 # ---------------------------------------------------------------- cross-checks
 
 
-def _check_references(inst: Instance) -> list[str]:
-    errs: list[str] = []
+class _Ids(dict[str, int]):
+    """id -> index of a top-level list."""
 
-    def unique(items: list[Any], what: str) -> dict[str, int]:
-        seen: dict[str, int] = {}
+    def index(self, key: str) -> int | None:
+        return dict.get(self, key)
+
+
+class _AnyIds(_Ids):
+    """The ids of a top-level list that was itself in error (repaired away):
+    no reference into it is called unknown."""
+
+    def __contains__(self, key: object) -> bool:
+        return True
+
+
+def _ids(pairs: Any = (), unknowable: bool = False) -> _Ids:
+    return _AnyIds(pairs) if unknowable else _Ids(pairs)
+
+
+_HINTS = 25  # did-you-mean hints per file (each scans every id of its kind)
+
+
+def _check_references(inst: Instance, repaired: set[str] | None = None) -> list[str]:
+    """Every cross-reference and cross-field rule of SPEC section 2. On a
+    repaired copy (see :mod:`.repair`), ``repaired`` are the places in error:
+    a list in error makes every reference into it unknowable, and the rules
+    that read a repaired actor, target or policy field are not checked."""
+    errs: list[str] = []
+    repaired = repaired or set()
+    hints = [_HINTS]
+
+    def touched(path: str) -> bool:
+        return related(path, repaired)
+
+    def unknown(what: str, value: str, ids: dict[str, int]) -> str:
+        """``unknown actor 'x'`` with the nearest id of that kind."""
+        hint = ""
+        if hints[0] > 0:
+            hints[0] -= 1
+            hint = did_you_mean(value, ids)
+        return f"unknown {what} {value!r}{hint}"
+
+    def unique(items: list[Any], what: str) -> _Ids:
+        seen = _ids(unknowable=what in repaired)
         for i, it in enumerate(items):
-            if it.id in seen:
+            if dict.__contains__(seen, it.id):
                 errs.append(f"{what}[{i}].id: duplicate id {it.id!r} (also {what}[{seen[it.id]}])")
             else:
                 seen[it.id] = i
@@ -489,19 +669,19 @@ def _check_references(inst: Instance) -> list[str]:
     for i, a in enumerate(inst.actors):
         for k in a.capabilities:
             if k not in caps:
-                errs.append(f"actors[{i}].capabilities.{k}: unknown capability {k!r}")
+                errs.append(f"actors[{i}].capabilities.{k}: {unknown('capability', k, caps)}")
         for tid in a.bids:
             if tid not in targets:
-                errs.append(f"actors[{i}].bids.{tid}: unknown target {tid!r}")
+                errs.append(f"actors[{i}].bids.{tid}: {unknown('target', tid, targets)}")
 
     for i, t in enumerate(inst.targets):
         p = f"targets[{i}]"
         if t.sponsor is not None and t.sponsor not in sponsors:
-            errs.append(f"{p}.sponsor: unknown sponsor {t.sponsor!r}")
+            errs.append(f"{p}.sponsor: {unknown('sponsor', t.sponsor, sponsors)}")
         seen_sites: set[str] = set()
         for j, s in enumerate(t.sites):
             if s not in sites:
-                errs.append(f"{p}.sites[{j}]: unknown site {s!r}")
+                errs.append(f"{p}.sites[{j}]: {unknown('site', s, sites)}")
             elif s in seen_sites:
                 errs.append(f"{p}.sites[{j}]: site {s!r} listed twice")
             seen_sites.add(s)
@@ -512,9 +692,8 @@ def _check_references(inst: Instance) -> list[str]:
         seen_caps: dict[str, int] = {}
         for j, r in enumerate(t.requirements):
             if r.capability not in caps:
-                errs.append(
-                    f"{p}.requirements[{j}].capability: unknown capability {r.capability!r}"
-                )
+                errs.append(f"{p}.requirements[{j}].capability: "
+                            f"{unknown('capability', r.capability, caps)}")
             elif r.capability in seen_caps:
                 errs.append(
                     f"{p}.requirements[{j}].capability: capability {r.capability!r} "
@@ -526,7 +705,7 @@ def _check_references(inst: Instance) -> list[str]:
         ok = True
         for key, v in (("a", a), ("b", b)):
             if v not in actors:
-                errs.append(f"{path}.{key}: unknown actor {v!r}")
+                errs.append(f"{path}.{key}: {unknown('actor', v, actors)}")
                 ok = False
         if ok and a == b:
             errs.append(f"{path}: self-{what} of actor {a!r}")
@@ -550,7 +729,7 @@ def _check_references(inst: Instance) -> list[str]:
         seen: set[str] = set()
         for j, tid in enumerate(group):
             if tid not in targets:
-                errs.append(f"exclusive[{i}][{j}]: unknown target {tid!r}")
+                errs.append(f"exclusive[{i}][{j}]: {unknown('target', tid, targets)}")
             elif tid in seen:
                 errs.append(f"exclusive[{i}][{j}]: target {tid!r} listed twice in the group")
             seen.add(tid)
@@ -558,28 +737,27 @@ def _check_references(inst: Instance) -> list[str]:
     pol = inst.policy
     for mode in pol.lead_types:
         if mode not in MODES:
-            errs.append(
-                f"policy.lead_types.{mode}: unknown mode {mode!r} (expected research or economic)"
-            )
+            errs.append(f"policy.lead_types.{mode}: unknown mode {mode!r}"
+                        f"{did_you_mean(mode, MODES)} (expected research or economic)")
     for typ in pol.incentives:
         if typ not in ACTOR_TYPES:
             errs.append(
-                f"policy.incentives.{typ}: unknown actor type {typ!r} "
-                f"(expected one of {', '.join(ACTOR_TYPES)})"
+                f"policy.incentives.{typ}: unknown actor type {typ!r}"
+                f"{did_you_mean(typ, ACTOR_TYPES)} (expected one of {', '.join(ACTOR_TYPES)})"
             )
 
     fx = inst.fixed
     forbidden_actors = set()
     for i, aid in enumerate(fx.forbidden_actors):
         if aid not in actors:
-            errs.append(f"fixed.forbidden_actors[{i}]: unknown actor {aid!r}")
+            errs.append(f"fixed.forbidden_actors[{i}]: {unknown('actor', aid, actors)}")
         forbidden_actors.add(aid)
     forbidden_pairs: dict[tuple[str, str], int] = {}
     for i, (tid, aid) in enumerate(fx.forbidden):
         if tid not in targets:
-            errs.append(f"fixed.forbidden[{i}][0]: unknown target {tid!r}")
+            errs.append(f"fixed.forbidden[{i}][0]: {unknown('target', tid, targets)}")
         if aid not in actors:
-            errs.append(f"fixed.forbidden[{i}][1]: unknown actor {aid!r}")
+            errs.append(f"fixed.forbidden[{i}][1]: {unknown('actor', aid, actors)}")
         forbidden_pairs.setdefault((tid, aid), i)
 
     def contradiction(path: str, t: str, a: str, what: str) -> None:
@@ -591,28 +769,31 @@ def _check_references(inst: Instance) -> list[str]:
                 f"fixed.forbidden[{forbidden_pairs[(t, a)]}]"
             )
 
+    lead_rules = ("policy.lead_types", "policy.foreign_can_lead")
     for tid, aid in fx.leads.items():
         path = f"fixed.leads.{tid}"
         if tid not in targets:
-            errs.append(f"{path}: unknown target {tid!r}")
+            errs.append(f"{path}: {unknown('target', tid, targets)}")
             continue
         if aid not in actors:
-            errs.append(f"{path}: unknown actor {aid!r}")
+            errs.append(f"{path}: {unknown('actor', aid, actors)}")
             continue
-        actor, target = inst.actors[actors[aid]], inst.targets[targets[tid]]
-        if not inst.may_lead(actor, target):
-            errs.append(
-                f"{path}: actor {aid!r} may not lead {tid!r} ({_why_not_lead(inst, actor, target)})"
-            )
+        ai, ti = actors.index(aid), targets.index(tid)
+        if ai is not None and ti is not None and not any(
+                touched(w) for w in (f"actors[{ai}]", f"targets[{ti}]", *lead_rules)):
+            actor, target = inst.actors[ai], inst.targets[ti]
+            if not inst.may_lead(actor, target):
+                errs.append(f"{path}: actor {aid!r} may not lead {tid!r} "
+                            f"({_why_not_lead(inst, actor, target)})")
         contradiction(path, tid, aid, "fixed lead")
     for i, (tid, aid) in enumerate(fx.members):
         path = f"fixed.members[{i}]"
         bad = False
         if tid not in targets:
-            errs.append(f"{path}[0]: unknown target {tid!r}")
+            errs.append(f"{path}[0]: {unknown('target', tid, targets)}")
             bad = True
         if aid not in actors:
-            errs.append(f"{path}[1]: unknown actor {aid!r}")
+            errs.append(f"{path}[1]: {unknown('actor', aid, actors)}")
             bad = True
         if not bad:
             contradiction(path, tid, aid, "fixed member")
@@ -628,10 +809,16 @@ _PROGRAMME_KEYS = {
 }
 
 
-def _check_programme(inst: Instance, data: dict[str, Any]) -> list[str]:
+def _check_programme(inst: Instance, data: dict[str, Any],
+                     repaired: set[str] | None = None) -> list[str]:
     """SPEC 7.3's cross-field rules: programme fields need a programme, years
-    inside it, ``after`` names known targets without a cycle, windows not empty."""
+    inside it, ``after`` names known targets without a cycle, windows not empty.
+    ``repaired`` (see :func:`_check_references`): a programme in error is not
+    checked against, nor the window of a target whose window fields are."""
     errs: list[str] = []
+    repaired = repaired or set()
+    if related("programme", repaired):
+        return errs
     pr = inst.programme
     if pr is None:
         for where, keys in _PROGRAMME_KEYS.items():
@@ -654,7 +841,7 @@ def _check_programme(inst: Instance, data: dict[str, Any]) -> list[str]:
 
     for i, m in enumerate(pr.milestones):
         inside(f"programme.milestones[{i}].year", m.year)
-    targets = {t.id: i for i, t in enumerate(inst.targets)}
+    targets = _ids(((t.id, i) for i, t in enumerate(inst.targets)), "targets" in repaired)
     for i, t in enumerate(inst.targets):
         p = f"targets[{i}]"
         ok = True
@@ -663,7 +850,8 @@ def _check_programme(inst: Instance, data: dict[str, Any]) -> list[str]:
         if t.latest is not None:
             ok &= inside(f"{p}.latest", t.latest)
         lo, hi = inst.window(t)
-        if ok and lo > hi:
+        if ok and lo > hi and not any(related(f"{p}.{k}", repaired)
+                                      for k in ("earliest", "latest", "duration")):
             d = inst.duration_of(t)
             last = pr.start + pr.years - d
             why = (f" (a {d}-year consortium must start by {last} to end inside the programme)"
@@ -671,7 +859,7 @@ def _check_programme(inst: Instance, data: dict[str, Any]) -> list[str]:
             errs.append(f"{p}.earliest: no start year: earliest {lo} > latest {hi}{why}")
         for j, u in enumerate(t.after):
             if u not in targets:
-                errs.append(f"{p}.after[{j}]: unknown target {u!r}")
+                errs.append(f"{p}.after[{j}]: unknown target {u!r}{did_you_mean(u, targets)}")
             elif u == t.id:
                 errs.append(f"{p}.after[{j}]: target {u!r} cannot come after itself")
     if any(t.after for t in inst.targets):
@@ -702,7 +890,7 @@ def _check_programme(inst: Instance, data: dict[str, Any]) -> list[str]:
     by_year("policy.total_budget_by_year", inst.policy.total_budget_by_year)
     for tid, year in inst.fixed.starts.items():
         if tid not in targets:
-            errs.append(f"fixed.starts.{tid}: unknown target {tid!r}")
+            errs.append(f"fixed.starts.{tid}: unknown target {tid!r}{did_you_mean(tid, targets)}")
         else:
             inside(f"fixed.starts.{tid}", year)
     return errs
@@ -718,6 +906,18 @@ def _why_not_lead(inst: Instance, actor: Actor, target: Target) -> str:
             f"(allowed: {', '.join(allowed)})"
         )
     return "foreign actors may not lead (policy.foreign_can_lead is false)"
+
+
+def region_warnings(inst: Instance) -> list[str]:
+    """A sponsor's region that no actor has (a typo, most likely: rule 9 then
+    counts every member as from outside it), with the nearest actor region."""
+    regions = sorted({a.region for a in inst.actors})
+    if not regions:
+        return []
+    return [f"sponsors[{i}].region: no actor is in region {s.region!r}"
+            f"{did_you_mean(s.region, regions)}; every member counts as outside it (rule 9)"
+            for i, s in enumerate(inst.sponsors)
+            if s.region is not None and s.region not in regions]
 
 
 def unknown_keys(inst: Instance) -> list[str]:
@@ -747,80 +947,21 @@ def unknown_keys(inst: Instance) -> list[str]:
     return out
 
 
-# What the section-7 fields of the schema say (``consortium schema``): their
-# meaning, default and what is invalid (docs/FORMAT.md has the same).
 _YEAR_KEYS = {"pattern": "^[0-9]+$"}
-_SECTION7_DOCS: dict[tuple[str, str], str] = {
-    ("Policy", "composition"): (
-        "SPEC 7.1, rule 15: composition rules of every formed target (a target's own "
-        "composition replaces them). Default []"),
-    ("Policy", "min_regions"): (
-        "SPEC 7.2, rule 16: members (the lead included) come from at least this many distinct "
-        "regions. Integer >= 1, default 1"),
-    ("Policy", "total_budget_by_year"): (
-        "SPEC 7.3: year (a decimal string inside the programme, e.g. \"2027\") -> the most "
-        "the programme pays in that year (>= 0); a year not listed has no cap. Needs "
-        "programme. Default: no yearly cap"),
-    ("Sponsor", "budget_by_year"): (
-        "SPEC 7.3: year (a decimal string inside the programme) -> the most this sponsor "
-        "pays in that year (>= 0). Needs programme. Default: no yearly cap"),
-    ("Target", "composition"): (
-        "SPEC 7.1: this target's own composition rules, replacing policy.composition "
-        "([] removes every rule here). Default: the policy's"),
-    ("Target", "min_regions"): (
-        "SPEC 7.2: overrides policy.min_regions for this target (>= 1). Default: the policy's"),
-    ("Target", "duration"): (
-        "SPEC 7.3: consecutive years the consortium runs (>= 1); its spend is paid in equal "
-        "parts in each. Needs programme. Default 1"),
-    ("Target", "earliest"): (
-        "SPEC 7.3: earliest start year, inside the programme. Needs programme. Default: "
-        "programme.start"),
-    ("Target", "latest"): (
-        "SPEC 7.3: latest start year, inside the programme; capped at start + years - "
-        "duration; earliest > latest is invalid. Needs programme. Default: start + years - "
-        "duration"),
-    ("Target", "after"): (
-        "SPEC 7.3, rule 17: target ids that must be formed and have ended before this one "
-        "starts; unknown ids, the target itself and cycles are invalid. Needs programme. "
-        "Default []"),
-    ("Fixed", "starts"): (
-        "SPEC 7.3: target id -> its start year (which also forms it); a year outside the "
-        "programme is invalid, one outside the target's window makes the instance "
-        "infeasible. Needs programme. Default {}"),
-    ("CompositionRule", "types"): (
-        "actor types the rule counts; at least one of types and ownership, neither empty. "
-        "Default: all types"),
-    ("CompositionRule", "ownership"): (
-        "ownerships the rule counts (state, private, foreign). Default: all"),
-    ("CompositionRule", "min"): "fewest matching members, the lead included (>= 0). Default 0",
-    ("CompositionRule", "max"): "most matching members (>= min). Default: no cap",
-    ("Programme", "start"): "SPEC 7.3: the first year of the programme (an integer year)",
-    ("Programme", "years"): "SPEC 7.3: the number of programme years (>= 1)",
-    ("Programme", "discount_rate"): (
-        "SPEC 7.3: value discounted from the start year, spend from each year paid by "
-        "(1 + rate) ** -(year - start); >= 0, default 0"),
-    ("Programme", "milestones"): (
-        "SPEC 7.3, rule 18: at least min_formed targets formed with a start by year. "
-        "Default []"),
-    ("Milestone", "year"): "a year inside the programme",
-    ("Milestone", "min_formed"): "fewest targets formed with a start by that year (>= 0)",
-    ("Instance", "programme"): (
-        "SPEC 7.3: a multi-year programme (start, years, discount_rate, milestones). "
-        "Default: none (one period, SPEC sections 2-4)"),
-}
 
 
 def json_schema() -> dict[str, Any]:
+    """The JSON Schema of the format: every field's description, default and
+    example come from the models (``_doc``), as do docs/FORMAT.md's tables."""
     schema = Instance.model_json_schema()
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     schema["title"] = "consortium-instance/1"
+    schema["description"] = ("An instance of the consortium formation problem (SPEC sections 2 "
+                             "and 7); docs/FORMAT.md is the same reference as tables.")
     defs = schema.get("$defs", {})
-    for (model, name), text in _SECTION7_DOCS.items():
-        node = schema if model == "Instance" else defs[model]
-        prop = node["properties"][name]
-        prop["description"] = text
-        if name in ("budget_by_year", "total_budget_by_year"):
-            for alt in prop.get("anyOf", [prop]):
-                if alt.get("type") == "object":
-                    alt["propertyNames"] = dict(_YEAR_KEYS)
+    for model, name in (("Sponsor", "budget_by_year"), ("Policy", "total_budget_by_year")):
+        prop = defs[model]["properties"][name]
+        for alt in prop.get("anyOf", [prop]):
+            if alt.get("type") == "object":
+                alt["propertyNames"] = dict(_YEAR_KEYS)
     return schema

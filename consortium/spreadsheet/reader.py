@@ -30,7 +30,8 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import InputError
-from .tables import _FIXED_KINDS, _POLICY_KINDS, ORDER, TABLES
+from ..io.hints import did_you_mean, nearest
+from .tables import _FIXED_KINDS, _POLICY_KINDS, EXAMPLE_MARK, ORDER, TABLES, example_row
 
 
 class SpreadsheetError(InputError):
@@ -163,6 +164,20 @@ def _read_csv_dir(
     return out
 
 
+def _example_cells(name: str, header: list[Any], cells: list[Any]) -> set[tuple[str, str]]:
+    """(column, text) of a row's cells, the example mark taken off: an example
+    row as the template wrote it, or as the planner left it."""
+    out = set()
+    for h, c in zip(header, cells, strict=False):
+        if _blank(h) or _blank(c):
+            continue
+        text = _fmt_cell(c).strip().removeprefix(EXAMPLE_MARK.strip()).strip()
+        if isinstance(c, bool):
+            text = "TRUE" if c else "FALSE"
+        out.add((_canon(_fmt_cell(h)), text.lower()))
+    return out
+
+
 def _blank(v: Any) -> bool:
     return v is None or (isinstance(v, str) and not v.strip())
 
@@ -268,9 +283,11 @@ class _Builder:
             if name == "readme":
                 continue
             if name not in TABLES:
+                near = nearest(name, ORDER)
                 self.warnings.append(
                     f"{file}{', sheet ' + sheet if sheet else ''}: not a known table "
-                    f"(expected one of {', '.join(ORDER)}); ignored"
+                    + (f"(did you mean {near!r}?)" if near
+                       else f"(expected one of {', '.join(ORDER)})") + "; ignored"
                 )
                 continue
             if name in self.tables:
@@ -286,7 +303,15 @@ class _Builder:
                     continue
                 first = next((c for c in cells if not _blank(c)), None)
                 if isinstance(first, str) and first.strip().startswith("#"):
-                    continue  # a comment row
+                    if first.strip().startswith(EXAMPLE_MARK.strip()) \
+                            and _example_cells(name, header, cells) != _example_cells(
+                                name, header, example_row(name, [_canon(_fmt_cell(h))
+                                                                 for h in header]) or []):
+                        self.warnings.append(
+                            f"{tab.loc(num)}: skipped: its first cell starts with "
+                            f"'{EXAMPLE_MARK.strip()}' (the template's example row, edited?); "
+                            "remove that mark to import the row")
+                    continue  # a comment row (the template's example row among them)
                 tab.rows.append((num, cells))
             self.tables[name] = tab
 
@@ -304,7 +329,9 @@ class _Builder:
             else:
                 key = _canon(text)
                 if key not in known:
-                    self.warnings.append(f"{tab.loc(1, text)}: unknown column (ignored)")
+                    near = nearest(key, sorted(known))
+                    hint = f"; did you mean {near!r}?" if near else ""
+                    self.warnings.append(f"{tab.loc(1, text)}: unknown column (ignored{hint})")
                     continue
             if key in tab.cols:
                 self.errors.append(f"{tab.loc(1, text)}: column given twice")
@@ -461,7 +488,8 @@ class _Builder:
             if t is None:
                 lst, p = policy, f"policy.composition[{len(policy)}]"
             elif t not in targets:
-                self.errors.append(f"{tab.loc(num, 'target')}: unknown target {t!r}")
+                self.errors.append(f"{tab.loc(num, 'target')}: unknown target {t!r}"
+                                   f"{did_you_mean(t, targets)}")
                 continue
             else:
                 ti = targets[t]
@@ -558,7 +586,8 @@ class _Builder:
                 self.errors.append(f"{tab.loc(num, miss)}: required field is missing")
                 continue
             if a not in actors:
-                self.errors.append(f"{tab.loc(num, 'actor')}: unknown actor {a!r}")
+                self.errors.append(f"{tab.loc(num, 'actor')}: unknown actor {a!r}"
+                                   f"{did_you_mean(a, actors)}")
                 continue
             caps = self.raw["actors"][actors[a]].setdefault("capabilities", {})
             if k in caps:
@@ -585,7 +614,8 @@ class _Builder:
                 self.errors.append(f"{tab.loc(num, miss)}: required field is missing")
                 continue
             if a not in actors:
-                self.errors.append(f"{tab.loc(num, 'actor')}: unknown actor {a!r}")
+                self.errors.append(f"{tab.loc(num, 'actor')}: unknown actor {a!r}"
+                                   f"{did_you_mean(a, actors)}")
                 continue
             if (a, t) in seen:
                 self.errors.append(
@@ -606,7 +636,8 @@ class _Builder:
                 self.errors.append(f"{tab.loc(num, 'target')}: required field is missing")
                 continue
             if t not in targets:
-                self.errors.append(f"{tab.loc(num, 'target')}: unknown target {t!r}")
+                self.errors.append(f"{tab.loc(num, 'target')}: unknown target {t!r}"
+                                   f"{did_you_mean(t, targets)}")
                 continue
             ti = targets[t]
             reqs = self.raw["targets"][ti].setdefault("requirements", [])
@@ -786,6 +817,11 @@ def read_workbook(source: str | Path) -> tuple[dict[str, Any], list[str]]:
         b.build()
     if b.errors:
         raise SpreadsheetError(b.errors, b.warnings)
+    if not any(b.raw.get(k) for k in ("sites", "actors", "targets")):
+        b.warnings.append(
+            f"{b.source.name}: no sites, actors or targets: the sheets hold no data rows (the "
+            f"template's example rows start with '{EXAMPLE_MARK.strip()}' and are skipped); "
+            "the instance is empty")
     try:
         inst = from_dict(json.loads(json.dumps(b.raw)))
     except InstanceError as e:

@@ -12,7 +12,7 @@ from typing import Any
 
 from ..io.jsonfile import atomic_path, write_atomic
 from .reader import _fmt_cell
-from .tables import _POLICY_HELP, _POLICY_KINDS, ORDER, TABLES
+from .tables import _POLICY_HELP, _POLICY_KINDS, EXAMPLE_MARK, ORDER, TABLES, dropdown, example_row
 
 # ---------------------------------------------------------------- writing workbooks
 
@@ -137,11 +137,48 @@ _README_INTRO = [
     "actor_capabilities sheet (actor, capability, level).",
     "Convert with: consortium import WORKBOOK.xlsx -o instance.json  (errors name the file, "
     "sheet, row and column).",
+    f"Row 2 of the template's sheets is an example (grey; its first cell starts with "
+    f"'{EXAMPLE_MARK.strip()}', so import skips it): overwrite it, first cell included, or "
+    "write below it.",
+    "Cells with a fixed set of values (type, ownership, mode, TRUE/FALSE, kind) and cells "
+    "naming an id of another sheet (capability, actor, target, sponsor) have a dropdown.",
 ]
 
 
+_DROPDOWN_ROWS = 1000  # data rows a dropdown covers beyond those written
+
+
+def _add_dropdowns(ws: Any, name: str, header: list[str], nrows: int,
+                   sizes: dict[str, int]) -> None:
+    """Data validation lists on the columns that have one (:func:`.tables.dropdown`):
+    a fixed set of values must be one of them; an id of another sheet gets that
+    sheet's ids as the list, and a warning (not a refusal) for one not listed yet."""
+    from openpyxl.utils import get_column_letter
+    from openpyxl.worksheet.datavalidation import DataValidation
+
+    last = nrows + _DROPDOWN_ROWS
+    for i, h in enumerate(header):
+        what = dropdown(name, h)
+        if what is None:
+            continue
+        col = get_column_letter(i + 1)
+        if isinstance(what, tuple):
+            dv = DataValidation(type="list", formula1='"' + ",".join(what) + '"',
+                                allow_blank=True, showErrorMessage=True, errorTitle=h,
+                                error=f"{h}: one of {', '.join(what)}")
+        else:
+            if what not in sizes:
+                continue
+            end = sizes[what] + _DROPDOWN_ROWS
+            dv = DataValidation(type="list", formula1=f"={what}!$A$2:$A${end}",
+                                allow_blank=True, showErrorMessage=True, errorStyle="warning",
+                                errorTitle=h, error=f"{h}: not an id of the {what} sheet (yet)")
+        ws.add_data_validation(dv)
+        dv.add(f"{col}2:{col}{last}")
+
+
 def _write_xlsx(path: Path, tables: dict[str, tuple[list[str], list[list[Any]]]],
-                readme: bool) -> None:
+                readme: bool, examples: bool = False) -> None:
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Font, PatternFill
     from openpyxl.utils import get_column_letter
@@ -150,6 +187,8 @@ def _write_xlsx(path: Path, tables: dict[str, tuple[list[str], list[list[Any]]]]
     wb.remove(wb.active)
     bold = Font(bold=True)
     fill = PatternFill("solid", fgColor="DDE6F0")
+    grey = Font(italic=True, color="808080")
+    sizes = {n: len(rows) for n, (_h, rows) in tables.items()}
 
     def sheet(name: str, header: list[str], rows: list[list[Any]], widths: list[int] | None = None):
         ws = wb.create_sheet(name)
@@ -159,6 +198,11 @@ def _write_xlsx(path: Path, tables: dict[str, tuple[list[str], list[list[Any]]]]
         for r in rows:
             ws.append([_xl(v) for v in r])
         ws.freeze_panes = "A2"
+        if examples and rows and any(isinstance(v, str) and v.startswith(EXAMPLE_MARK)
+                                     for v in rows[0]):
+            for c in ws[2]:
+                c.font = grey
+        _add_dropdowns(ws, name, header, len(rows), sizes)
         for i, h in enumerate(header):
             w = (
                 widths[i]
@@ -262,12 +306,15 @@ def instance_to_workbook(instance: Any, path: str | Path) -> Path:
 
 
 def write_template(folder: str | Path) -> list[Path]:
-    """Empty workbook and CSV folder with headers, default policy rows and a README."""
+    """Empty workbook and CSV folder: headers, an example row per sheet (a
+    comment row, which import skips), the policy keys, dropdowns (the
+    workbook) and a README."""
     d = Path(folder)
     tables: dict[str, tuple[list[str], list[list[Any]]]] = {}
     for name in ORDER:
         header = [c.name for c in TABLES[name] if ":" not in c.name]
-        tables[name] = (header, [])
+        example = example_row(name, header)
+        tables[name] = (header, [example] if example else [])
     tables["policy"] = (
         ["key", "value"],
         [[k, None] for k in _POLICY_HELP if "<" not in k]
@@ -278,6 +325,6 @@ def write_template(folder: str | Path) -> list[Path]:
         ],
     )
     xlsx = d / "template.xlsx"
-    _write_xlsx(xlsx, tables, readme=True)
+    _write_xlsx(xlsx, tables, readme=True, examples=True)
     _write_csv_dir(d / "template-csv", tables, readme=True)
     return [xlsx, d / "template-csv"]

@@ -300,10 +300,14 @@ def set_path(raw: dict[str, Any], path: str, value: Any,
                         ids = [
                             str(it.get("id")) for it in items if isinstance(it, dict) and "id" in it
                         ]
+                        from ..io.hints import nearest
+
+                        near = nearest(sel[1], ids)
                         shown = ", ".join(ids[:8]) + (" ..." if len(ids) > 8 else "")
                         raise SweepError(
                             f"{path}: no item with id {sel[1]!r} in {where}"
-                            + (f" (ids: {shown})" if ids else "")
+                            + (f" (did you mean {near!r}?)" if near
+                               else f" (ids: {shown})" if ids else "")
                         )
                 for i in idx:
                     new.append((items, i, ikind, itp))
