@@ -172,7 +172,27 @@ def print_report(inst: Instance, sol: Solution, console: Console | None = None,
             tab.add_row("mean member-site distance", f"{kp['mean_distance_km']:.1f} km")
         tab.add_row("ties realised", f"{kp['ties_realised']} (weight {kp['ties_weight']:g})")
         con.print(tab)
+        print_objective_terms(kp.get("objective_terms"), con, verbosity)
     print_by_year(inst, sol, con)
+
+
+def print_objective_terms(terms: dict | None, con: Console, verbosity: int = NORMAL) -> None:
+    """Where the objective comes from: its value, cost, distance and ties terms
+    (weighted, signed: they add up to the objective), per consortium and in total."""
+    if not terms:
+        return
+    con.print()
+    con.print(Text("Objective by term (weighted; value - cost - distance + ties)", "bold"))
+    tab = _table(("consortium", "text"), ("value", "money"), ("cost", "money"),
+                 ("distance", "money"), ("ties", "money"), ("total", "money"))
+    if verbosity >= NORMAL:
+        for r in terms.get("by_consortium", []):
+            tab.add_row(r["target"], *(f"{r[k]:,.4f}" for k in OBJECTIVE_TERMS))
+    tab.add_row("total", *(f"{terms[k]:,.4f}" for k in OBJECTIVE_TERMS), style="bold")
+    con.print(tab)
+
+
+OBJECTIVE_TERMS = ("value", "cost", "distance", "ties", "total")
 
 
 def print_by_year(inst: Instance, sol: Solution, con: Console) -> None:
