@@ -76,11 +76,10 @@ def explain_command(instance: str, plan: str | None, targets: tuple[str, ...],
     if as_json:
         click.echo(dumps(data), nl=False)
     elif not output or sys.stdout.isatty():
-        from ..report.whatif import print_alternatives, print_explain
-
         from rich.console import Console
 
         from ..report.terminal import plain_console
+        from ..report.whatif import print_alternatives, print_explain
 
         con = Console() if sys.stdout.isatty() else plain_console()
         if alt_target is not None:
@@ -149,11 +148,10 @@ def frontier_command(instance: str, path: str, start: float, stop: float | None,
     if as_json:
         click.echo(dumps(data), nl=False)
     elif not output or sys.stdout.isatty():
-        from ..report.whatif import print_frontier
-
         from rich.console import Console
 
         from ..report.terminal import plain_console
+        from ..report.whatif import print_frontier
 
         print_frontier(inst, data, Console() if sys.stdout.isatty() else plain_console())
     if not fr.steps:

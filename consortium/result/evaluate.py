@@ -42,10 +42,9 @@ def objective_terms(inst: Instance, md: ModelData, consortia: list[Consortium]) 
         spend += s
         km += k
         ties += tw
-        row = {"target": c.target, "value": w.value * v, "cost": -w.cost * s,
-               "distance": -w.distance * k, "ties": w.ties * tw}
-        row["total"] = row["value"] + row["cost"] + row["distance"] + row["ties"]
-        rows.append(row)
+        terms = {"value": w.value * v, "cost": -w.cost * s, "distance": -w.distance * k,
+                 "ties": w.ties * tw}
+        rows.append({"target": c.target, **terms, "total": sum(terms.values())})
     out: dict[str, Any] = {"value": w.value * value, "cost": -w.cost * spend,
                            "distance": -w.distance * km, "ties": w.ties * ties}
     out["total"] = w.value * value - w.cost * spend - w.distance * km + w.ties * ties

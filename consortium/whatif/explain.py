@@ -75,7 +75,8 @@ class ExplainResult:
 
         rows = []
         for t in self.targets:
-            base = {"target": t.target, "status": t.status, "reason": t.reason}
+            base: dict[str, Any] = {"target": t.target, "status": t.status,
+                                    "reason": t.reason}
             reps = [(r, None) for r in t.repairs] + [(r, 1) for r in (t.repair_set or [])]
             if not reps:
                 rows.append({**base, "kind": None, "path": None, "from": None, "to": None,

@@ -46,12 +46,12 @@ def change_expression(b: Built, incumbent: list[dict[str, Any]]) -> ChangeCost:
     c = np.zeros(lm.n_cols)
     const = 0.0
     with_cols = {v.index for v in V.views}
-    for tid, k in inc.items():
+    for tid, kk in inc.items():
         if tid not in md.target_index or md.target_index[tid] not in with_cols:
-            const += len(k["members"]) + 2  # it cannot be formed now: all of it changes
+            const += len(kk["members"]) + 2  # it cannot be formed now: all of it changes
     for v in V.views:
         ti = v.index
-        k = inc.get(v.target.id)
+        k: dict[str, Any] | None = inc.get(v.target.id)
         members = set(k["members"]) if k else set()
         here = set()
         for i, a in enumerate(v.actors):
@@ -250,3 +250,25 @@ def replan(inst: Any, incumbent: Any, penalty: float | None = None,
         check_plan(raw if raw is not None else raw_of(inst), sol)
     sol.inst = inst
     return sol
+
+
+def least_change_repairs(inst: Any, incumbent: Solution, records: list[dict[str, Any]],
+                         opts: SolverOptions | None = None) -> None:
+    """``stress --incumbent``: beside each scenario's re-optimised plan, the
+    least-change repair of the plan in force (``least_change`` in each record:
+    status, objective, the number of changes and the changes)."""
+    from ..solving.session import Session
+
+    sess = Session(inst, opts or SolverOptions())
+    b = sess.b
+    cons = incumbent_consortia(incumbent)
+    for rec in records:
+        if not rec.get("solved"):
+            rec["least_change"] = {"status": rec["status"], "objective": rec["objective_after"],
+                                   "changes": 0, "list": []}
+            continue
+        cols = sess.barred_columns([(-1, b.md.actor_index[a]) for a in rec["drop"]])
+        sol = solve_from_incumbent(b, cons, None, opts, barred=cols)
+        ch = sol.extra.get("changes", [])
+        rec["least_change"] = {"status": sol.status.value, "objective": sol.objective,
+                               "changes": count_changes(ch), "list": ch}

@@ -31,7 +31,6 @@ the smallest set of levers (each at its least given the others) that does.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -89,7 +88,7 @@ def levers_for(inst: Instance, b: Built, target: str, base: Answer) -> list[Leve
     md = b.md
     ti = md.target_index[target]
     t = inst.targets[ti]
-    v = md.views[ti]
+    md.views[ti]
     pol = inst.policy
     out: list[Lever] = []
     tp = lambda f: target_path(t.id, f)  # noqa: E731
@@ -168,7 +167,7 @@ def _capacity_levers(inst: Instance, b: Built, target: str, base: Answer) -> lis
     ti = md.target_index[target]
     if md.views[ti].impossible:
         return []
-    alone = solve_target_alone(b, ti, base.solution and _opts(b))
+    alone = solve_target_alone(b, ti, _opts(b))
     if alone.raw.x is None:
         return []
     from ..result.plan import extract
@@ -178,16 +177,16 @@ def _capacity_levers(inst: Instance, b: Built, target: str, base: Answer) -> lis
     for c in base.solution.consortia:
         for a in c.members:
             used[a] = used.get(a, 0) + 1
-    out = []
+    out: list[Lever] = []
     for choice in ch[:1]:
         for ai in choice.members:
-            a = inst.actors[ai]
-            if used.get(a.id, 0) >= a.max_consortia and len(out) < MAX_ACTORS:
+            act = inst.actors[ai]
+            if used.get(act.id, 0) >= act.max_consortia and len(out) < MAX_ACTORS:
                 n = sum(1 for v in md.views if ai in set(v.actors.tolist()))
-                vals = list(range(a.max_consortia + 1, max(n, a.max_consortia + 1) + 1))
-                out.append(Lever("max_consortia", f"actors[{_sel(a.id)}].max_consortia",
-                                 a.max_consortia, vals[-1], values=vals,
-                                 label=f"{a.id}'s max_consortia"))
+                vals = list(range(act.max_consortia + 1, max(n, act.max_consortia + 1) + 1))
+                out.append(Lever("max_consortia", f"actors[{_sel(act.id)}].max_consortia",
+                                 act.max_consortia, vals[-1], values=vals,
+                                 label=f"{act.id}'s max_consortia"))
     return out
 
 
