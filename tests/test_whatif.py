@@ -87,6 +87,12 @@ def test_explain_demo_repairs_are_confirmed_by_fresh_solves():
     df = res.to_frame()
     assert {"target", "path", "from", "to", "objective", "formed"} <= set(df.columns)
     assert len(df) == sum(len(t.repairs) for t in res.targets)
+    # the HTML report: "what would form it" beside each unformed target's reason
+    from consortium.report.page import render_report
+
+    page = render_report(inst, solve_verified(raw).to_dict(), verify_raw=raw,
+                         explain=res.to_dict())
+    assert "what would form it" in page and "sponsors[suzhou].budget" in page
 
 
 @settings(max_examples=6, deadline=None, derandomize=True,
