@@ -201,7 +201,6 @@ def stress_command(instance: str, drop_actor: tuple[str, ...], drop_foreign: boo
         analysis_meta,
         drop_each_scenarios,
         early_warning,
-        print_stress,
         scenario_from_spec,
         scenarios_from_file,
         stress_table,
