@@ -28,6 +28,10 @@ _LAZY = {
     "read_sweep": ("consortium.api", "read_sweep"),
     "marginal_values": ("consortium.api", "marginal_values"),
     "stress": ("consortium.api", "stress"),
+    "explain": ("consortium.api", "explain"),
+    "alternatives": ("consortium.api", "alternatives"),
+    "frontier": ("consortium.api", "frontier"),
+    "replan": ("consortium.api", "replan"),
     "Instance": ("consortium.io.instance", "Instance"),
     "Solution": ("consortium.result.solution", "Solution"),
     "Status": ("consortium.backends.base", "Status"),
@@ -45,6 +49,10 @@ __all__ = [
     "read_sweep",
     "marginal_values",
     "stress",
+    "explain",
+    "alternatives",
+    "frontier",
+    "replan",
     "Instance",
     "Solution",
     "Status",
@@ -55,7 +63,18 @@ __all__ = [
 ]
 
 if TYPE_CHECKING:
-    from .api import load, marginal_values, read_sweep, run_sweep, solve, stress
+    from .api import (
+        alternatives,
+        explain,
+        frontier,
+        load,
+        marginal_values,
+        read_sweep,
+        replan,
+        run_sweep,
+        solve,
+        stress,
+    )
     from .backends.base import SolverOptions, Status
     from .errors import InputError, InternalError
     from .io.instance import Instance

@@ -21,6 +21,9 @@ if TYPE_CHECKING:
     from .io.instance import Instance
     from .result.solution import Solution
     from .sweep.store import SweepResults
+    from .whatif.alternatives import AlternativesResult
+    from .whatif.explain import ExplainResult
+    from .whatif.frontier import Frontier
 
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm")
 
@@ -178,3 +181,68 @@ def stress(instance: str | Path | dict[str, Any] | Instance,
     each = [r for r, s in zip(recs, scen, strict=True) if s.each]
     ranking = early_warning(each, base) if drop_each else None
     return StressAnalysis(base, recs, ranking, stats, inst)
+
+
+def explain(instance: str | Path | dict[str, Any] | Instance,
+            plan: Solution | dict[str, Any] | None = None,
+            targets: Sequence[str] | None = None, *, sets: bool = True) -> ExplainResult:
+    """What would form each target ``plan`` (default: the optimum) leaves
+    unformed, as ``consortium explain``: per target its reason and its repairs,
+    each the least change of one kind (a dotted ``path`` as ``consortium sweep``
+    writes it, ``current`` -> ``to``) after which the target is formed in an
+    optimal plan, confirmed by a re-solve (``objective``: that optimum;
+    ``plan``: the verified plan that forms it), or ``repair_set`` when only a
+    set of changes does. ``.to_frame()``: one row per repair; ``.to_dict()``:
+    the JSON of ``explain --json``."""
+    from .whatif import explain as run
+
+    inst, raw = _load(instance)
+    base = None
+    if plan is not None:
+        from .result.solution import Solution
+        from .solving.verified import check_plan, raw_of
+
+        base = Solution.coerce(plan, inst)
+        check_plan(raw if raw is not None else raw_of(inst), base)
+    return run(inst, base, targets, raw=raw, sets=sets)
+
+
+def alternatives(instance: str | Path | dict[str, Any] | Instance, target: str,
+                 plan: Solution | dict[str, Any] | None = None, *,
+                 top: int | None = None) -> AlternativesResult:
+    """Every alternative lead and member of formed ``target`` (in ``plan``,
+    default the optimum), ranked by the exact optimum with that choice fixed
+    (``.to_frame()``: one row per alternative, ``difference`` to the plan)."""
+    from .result.solution import Solution
+    from .whatif import Probe
+    from .whatif.alternatives import alternatives as run
+
+    inst, raw = _load(instance)
+    base = Solution.coerce(plan, inst) if plan is not None else None
+    return run(Probe(inst, raw), target, base, top)
+
+
+def frontier(instance: str | Path | dict[str, Any] | Instance,
+             path: str = "policy.total_budget", start: float = 0.0,
+             stop: float | None = None) -> Frontier:
+    """The exact budget frontier (``consortium frontier``): every budget at
+    which the optimum steps up, with the targets each step adds
+    (``.to_frame()``; ``.objective_at(budget)``)."""
+    from .whatif import Probe
+    from .whatif.frontier import frontier as run
+
+    inst, raw = _load(instance)
+    return run(Probe(inst, raw), path, start, stop)
+
+
+def replan(instance: str | Path | dict[str, Any] | Instance,
+           incumbent: Solution | dict[str, Any], *,
+           change_penalty: float | None = None) -> Solution:
+    """``consortium solve --incumbent``: the verified plan re-planned from the
+    plan in force, each change costing ``change_penalty`` (None: nothing changes
+    without need). ``sol.extra["changes"]``: target, kind, actor, before, after;
+    as a table: ``pandas.DataFrame(sol.extra["changes"])``."""
+    from .whatif.incumbent import replan as run
+
+    inst, raw = _load(instance)
+    return run(inst, incumbent, change_penalty, raw=raw)

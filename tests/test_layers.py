@@ -5,7 +5,7 @@ inside functions included (those under ``if TYPE_CHECKING:`` serve
 annotations only and are not counted).
 
     cli, the public API  ->  features (analysis, sweep, generate, report,
-    spreadsheet, check)  ->  solving  ->  back ends, model, result, verify
+    spreadsheet, check, whatif)  ->  solving  ->  back ends, model, result, verify
     ->  instance I/O, errors, SPEC constants
 """
 
@@ -27,7 +27,7 @@ LAYERS = [
     ("consortium.solving", 2),
     ("consortium.analysis", 3), ("consortium.sweep", 3), ("consortium.generate", 3),
     ("consortium.report", 3),
-    ("consortium.spreadsheet", 3), ("consortium.check", 3),
+    ("consortium.spreadsheet", 3), ("consortium.check", 3), ("consortium.whatif", 3),
     ("consortium.cli", 4), ("consortium.api", 4), ("consortium.__main__", 4), ("consortium", 4),
 ]
 NAMES = {0: "instance I/O", 1: "back ends / model / result", 2: "solving", 3: "features",

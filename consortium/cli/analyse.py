@@ -178,12 +178,16 @@ def analyse_command(instance: str, output: str | None, as_json: bool, table: str
 @click.option("--scenarios", "scenarios_file", type=click.Path(dir_okay=False, allow_dash=True),
               help='JSON list of {"name": ..., "drop": [ids]} / {"drop_region": "JS"} / '
                    '{"drop_foreign": true} / {"drop_type": "sme"}.')
+@click.option("--incumbent", "incumbent_path", type=click.Path(dir_okay=False, allow_dash=True),
+              help="The plan in force (a solution file; the base plan): also report each "
+                   "scenario's least-change repair of it beside the re-optimised plan.")
 @_common
 def stress_command(instance: str, drop_actor: tuple[str, ...], drop_foreign: bool,
                    drop_region: tuple[str, ...], drop_each: bool, scenarios_file: str | None,
                    output: str | None, as_json: bool, table: str | None, workers: int,
                    scheduler: str | None, time_limit: float | None, gap: float | None, profile: str,
-                   solution_path: str | None, plans: bool, progress: bool | None) -> None:
+                   solution_path: str | None, plans: bool, progress: bool | None,
+                   incumbent_path: str | None = None) -> None:
     """Re-plan after actors disappear: lost targets, changed consortia, chokepoints.
 
     Per scenario: which targets are lost, which consortia change lead or
@@ -197,7 +201,6 @@ def stress_command(instance: str, drop_actor: tuple[str, ...], drop_foreign: boo
         analysis_meta,
         drop_each_scenarios,
         early_warning,
-        print_stress,
         scenario_from_spec,
         scenarios_from_file,
         stress_table,
@@ -228,7 +231,9 @@ def stress_command(instance: str, drop_actor: tuple[str, ...], drop_foreign: boo
     if scenarios_file:
         scen.extend(scenarios_from_file(inst, scenarios_file))
     show = progress if progress is not None else sys.stderr.isatty()
-    base = _base(instance, inst, opts, show, solution_path)
+    if incumbent_path and solution_path and incumbent_path != solution_path:
+        fail("--incumbent is the base plan: give it or --solution, not both")
+    base = _base(instance, inst, opts, show, incumbent_path or solution_path)
     if drop_each:
         scen.extend(drop_each_scenarios(base))
     in_plan = {a for c in base.consortia for a in c.members}
@@ -237,6 +242,10 @@ def stress_command(instance: str, drop_actor: tuple[str, ...], drop_foreign: boo
     recs = _run_with_bar(show, "stress scenarios", n, scheduler, lambda cb: stress_test(
         inst, base, scen, opts, workers, scheduler=scheduler, progress=cb, keep_plans=plans,
         stats=stats))
+    if incumbent_path:
+        from ..whatif.incumbent import least_change_repairs
+
+        least_change_repairs(inst, base, recs, opts)
     each = [r for r, s in zip(recs, scen, strict=True) if s.each]
     ranking = early_warning(each, base) if drop_each else None
     out = base.to_dict()
@@ -246,4 +255,33 @@ def stress_command(instance: str, drop_actor: tuple[str, ...], drop_foreign: boo
     if ranking is not None:
         out["early_warning"] = ranking
     _finish(out, output, as_json, stress_table(recs, ranking, inst) if table else None, table,
-            lambda: print_stress(inst, base, recs, ranking), f"{len(recs)} stress scenario(s)")
+            lambda: _print_stress(inst, base, recs, ranking, bool(incumbent_path)),
+            f"{len(recs)} stress scenario(s)")
+
+
+def _print_stress(inst: Any, base: Any, recs: list[dict[str, Any]], ranking: Any,
+                  least: bool) -> None:
+    from ..analysis import print_stress
+
+    print_stress(inst, base, recs, ranking)
+    if least:
+        from rich.console import Console
+        from rich.markup import escape
+
+        from ..report.terminal import _table, plain_console
+
+        con = Console() if sys.stdout.isatty() else plain_console()
+        con.print()
+        con.print("[bold]Least-change repair of the plan in force, beside the re-optimised plan"
+                  "[/bold]")
+        tab = _table(("scenario", "text"), ("re-optimised", "money"), ("least change", "money"),
+                     ("changes", "money"), ("what changes", "text"))
+        for r in recs:
+            lc = r.get("least_change") or {}
+            fmt = lambda z: "-" if z is None else f"{z:,.4f}"  # noqa: E731
+            what = "; ".join(f"{c['target']} {c['kind'].replace('_', ' ')}"
+                             + (f" {c['actor']}" if c.get("actor") else "")
+                             for c in lc.get("list", [])[:6])
+            tab.add_row(escape(r["name"]), fmt(r["objective_after"]), fmt(lc.get("objective")),
+                        str(lc.get("changes", "-")), escape(what or "none"))
+        con.print(tab)

@@ -34,6 +34,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "stress": ("analyse", "stress_command"),
     "import": ("spreadsheet", "import_command"),
     "report": ("report", "report_command"),
+    "explain": ("explain", "explain_command"),
+    "frontier": ("explain", "frontier_command"),
 }
 
 

@@ -19,8 +19,10 @@ import click
               help="Results of `consortium sweep` (SQLite): add objective/spend against the swept "
                    "parameter.")
 @click.option("--title", help="Page title (default: the instance name).")
+@click.option("--explain", "with_explain", is_flag=True,
+              help="Add what would form each unformed target (`consortium explain`, re-solves).")
 def report_command(instance: str, solution: str, output: str | None, sweep_path: str | None,
-                   title: str | None) -> None:
+                   title: str | None, with_explain: bool) -> None:
     """Write a self-contained HTML report of SOLUTION for INSTANCE (either may be -).
 
     Summary KPIs, contracts per consortium, a map of sites and members, the
@@ -40,7 +42,21 @@ def report_command(instance: str, solution: str, output: str | None, sweep_path:
     sweep = read_sweep(sweep_path) if sweep_path else None
     if sweep is not None and sweep.note:
         click.echo(f"warning: {sweep_path}: {sweep.note}; the sweep section says so", err=True)
-    page = render_report(inst, sol, sweep=sweep, verify_raw=raw, title=title)
+    explained = None
+    if with_explain:
+        from ..errors import InputError
+        from ..result.solution import Solution
+        from ..solving.verified import check_plan
+        from ..whatif import explain
+
+        if not isinstance(sol, dict) or sol.get("status") not in ("optimal", "feasible"):
+            common.fail(f"--explain: {solution} holds no plan to explain")
+        try:
+            check_plan(raw, sol)
+        except Exception as e:  # the report itself shows the verifier's findings
+            raise InputError(f"--explain: {solution} is not a valid plan of {instance}") from e
+        explained = explain(inst, Solution.from_dict(sol, inst), raw=raw).to_dict()
+    page = render_report(inst, sol, sweep=sweep, verify_raw=raw, title=title, explain=explained)
     if output is None:
         output = default_output(solution)
     write_atomic(output, page)

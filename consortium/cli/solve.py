@@ -62,12 +62,19 @@ from .common import (
               help="Marginal value of every member, critical actors and VCG rewards (re-solves).")
 @click.option("--workers", type=click.IntRange(min=0), default=2, show_default=True,
               help=f"For --marginal: {WORKERS_HELP}")
+@click.option("--incumbent", "incumbent_path", type=click.Path(dir_okay=False, allow_dash=True),
+              help="The plan in force (a solution file): re-plan from it, changing as little "
+                   "as needed; the solution lists the changes.")
+@click.option("--change-penalty", type=click.FloatRange(min=0),
+              help="With --incumbent: each member removed or added, lead or site changed costs "
+                   "this much in the objective (default: nothing changes without need).")
 def solve_command(instance: str, output: str | None, as_json: bool, tsv: bool, quiet: bool,
                   verbose: bool, time_limit: float | None, gap: float | None,
                   threads: int | None, profile: str, backend: str, method: str | None, log: bool,
                   progress: bool | None, no_reasons: bool, no_verify: bool,
                   contracts_path: str | None, contracts_old: str | None,
-                  marginal: bool, workers: int, strict: bool) -> None:
+                  marginal: bool, workers: int, strict: bool, incumbent_path: str | None,
+                  change_penalty: float | None) -> None:
     """Solve INSTANCE (- for stdin) and report the plan (contracts, incentives, KPIs).
 
     On a terminal the report fits its width; redirected, it is plain text at
@@ -86,6 +93,15 @@ def solve_command(instance: str, output: str | None, as_json: bool, tsv: bool, q
         fail(f"--table: {contracts_path}: expected a .xlsx or .csv file name (it writes a "
              "workbook or three CSV files; --tsv prints the contracts on stdout)")
     to_stdout = as_json or output == STDIO
+    if change_penalty is not None and not incumbent_path:
+        fail("--change-penalty needs --incumbent PLAN.json")
+    incumbent = None
+    if incumbent_path:
+        from .common import read_json_or_fail
+
+        incumbent = read_json_or_fail(incumbent_path)
+        if backend != "highs":
+            fail("--incumbent solves with the highs back end")
     show_progress = progress if progress is not None else (sys.stderr.isatty() and not log)
     with _progress(show_progress) as line:
         inst, raw = load_instance(instance, with_raw=True, strict=strict)
@@ -98,8 +114,14 @@ def solve_command(instance: str, output: str | None, as_json: bool, tsv: bool, q
             opts.on_phase, opts.on_progress = line.on_phase, line.on_progress
         from ..solving.verified import solve_verified
 
-        sol = solve_verified(inst, opts, raw=raw, backend=backend, reasons=not no_reasons,
-                             verify=not no_verify)
+        if incumbent is not None:
+            from ..whatif.incumbent import replan
+
+            sol = replan(inst, incumbent, change_penalty, opts, raw, reasons=not no_reasons,
+                         verify=not no_verify)
+        else:
+            sol = solve_verified(inst, opts, raw=raw, backend=backend, reasons=not no_reasons,
+                                 verify=not no_verify)
         opts.on_phase = opts.on_progress = None
         if marginal and sol.status.has_plan:
             from ..analysis import marginal_values, vcg_rewards

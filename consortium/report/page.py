@@ -80,8 +80,10 @@ def _markup(svg: str | None) -> Any:
 
 def render_report(inst: Instance, solution: Solution | dict[str, Any],
                   sweep: SweepResults | None = None, verify_raw: dict[str, Any] | None = None,
-                  title: str | None = None) -> str:
-    """The report as one HTML string. ``verify_raw``: the raw instance, to re-check the plan."""
+                  title: str | None = None, explain: dict[str, Any] | None = None) -> str:
+    """The report as one HTML string. ``verify_raw``: the raw instance, to re-check the plan.
+    ``explain``: the result of ``consortium explain`` (its JSON) for the plan: the
+    table of unformed targets gets a column "what would form it"."""
     from markupsafe import Markup
 
     data = solution.to_dict() if isinstance(solution, Solution) else solution
@@ -236,6 +238,14 @@ def render_report(inst: Instance, solution: Solution | dict[str, Any],
         ]
         for u in sol.unformed
     ]
+    explain = explain if explain is not None else data.get("explain")
+    if explain:
+        from .whatif import explain_lines
+
+        forms = {e["target"]: "; ".join(e["repairs"]) or e["note"] or "–"
+                 for e in explain_lines(explain)}
+        for row in unformed:
+            row.append(forms.get(row[0], "–"))
 
     sweep_ctx = None
     if sweep is not None:
@@ -316,6 +326,7 @@ def render_report(inst: Instance, solution: Solution | dict[str, Any],
             groups=list(plan.groups.items()) if plan.large else [],
             top_networks=len(top_consortia(plan)) if plan.large else 0,
             unformed=unformed,
+            explained=bool(explain),
             sweep=sweep_ctx,
             inst_name_display=inst.display_name,
         )

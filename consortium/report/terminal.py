@@ -146,6 +146,7 @@ def print_report(inst: Instance, sol: Solution, console: Console | None = None,
             for u in sol.unformed:
                 tab.add_row(named(targets, u["target"]), u["reason"])
             con.print(tab)
+    print_changes(sol, con)
     kp = sol.kpis
     if kp:
         con.print()
@@ -172,7 +173,48 @@ def print_report(inst: Instance, sol: Solution, console: Console | None = None,
             tab.add_row("mean member-site distance", f"{kp['mean_distance_km']:.1f} km")
         tab.add_row("ties realised", f"{kp['ties_realised']} (weight {kp['ties_weight']:g})")
         con.print(tab)
+        print_objective_terms(kp.get("objective_terms"), con, verbosity)
     print_by_year(inst, sol, con)
+
+
+def print_changes(sol: Solution, con: Console) -> None:
+    """``solve --incumbent``: the changes from the plan in force."""
+    changes = sol.extra.get("changes")
+    if changes is None:
+        return
+    info = sol.extra.get("incumbent") or {}
+    con.print()
+    pen = info.get("penalty")
+    how = "least change" if pen is None else f"each at {pen:g}"
+    con.print(Text(f"Changes from the plan in force ({info.get('changes', len(changes))}; "
+                   f"{how})", "bold"))
+    if not changes:
+        con.print("none: the plan in force stands")
+        return
+    tab = _table(("target", "text"), ("change", "text"), ("before", "text"), ("after", "text"))
+    for c in changes:
+        tab.add_row(c["target"], c["kind"].replace("_", " "), c["before"] or "-",
+                    c["after"] or "-")
+    con.print(tab)
+
+
+def print_objective_terms(terms: dict | None, con: Console, verbosity: int = NORMAL) -> None:
+    """Where the objective comes from: its value, cost, distance and ties terms
+    (weighted, signed: they add up to the objective), per consortium and in total."""
+    if not terms:
+        return
+    con.print()
+    con.print(Text("Objective by term (weighted; value - cost - distance + ties)", "bold"))
+    tab = _table(("consortium", "text"), ("value", "money"), ("cost", "money"),
+                 ("distance", "money"), ("ties", "money"), ("total", "money"))
+    if verbosity >= NORMAL:
+        for r in terms.get("by_consortium", []):
+            tab.add_row(r["target"], *(f"{r[k]:,.4f}" for k in OBJECTIVE_TERMS))
+    tab.add_row("total", *(f"{terms[k]:,.4f}" for k in OBJECTIVE_TERMS), style="bold")
+    con.print(tab)
+
+
+OBJECTIVE_TERMS = ("value", "cost", "distance", "ties", "total")
 
 
 def print_by_year(inst: Instance, sol: Solution, con: Console) -> None:

@@ -14,25 +14,42 @@ from .solution import Consortium
 
 def objective_of(inst: Instance, md: ModelData, consortia: list[Consortium]) -> float:
     """SPEC 3 objective of a plan, from the plan alone."""
+    return float(objective_terms(inst, md, consortia)["total"])
+
+
+def objective_terms(inst: Instance, md: ModelData, consortia: list[Consortium]) -> dict[str, Any]:
+    """Where the objective comes from (SPEC 3, 7.3): its value, cost, distance
+    and ties terms, each with its weight and sign (``total`` is their sum), in
+    total and per consortium (``by_consortium``)."""
     w = inst.policy.weights
     pr = inst.programme
-    value = spend = 0.0
+    rows = []
+    value = spend = km = ties = 0.0
     for c in consortia:
         t = inst.targets[md.target_index[c.target]]
         if pr is None or c.start is None:
-            value += t.value
-            spend += c.spend
+            v, s = t.value, c.spend
         else:  # SPEC 7.3: discounted from the start year, and from each year paid
             d = inst.duration_of(t)
-            value += t.value * pr.discount(c.start)
-            spend += sum(c.spend / d * pr.discount(c.start + j) for j in range(d))
-    km = sum(member_km(md, c).sum() for c in consortia)
-    ties = 0.0
-    if w.ties != 0:
-        for c in consortia:
-            s = set(c.members)
-            ties += sum(t.weight for t in inst.ties if t.a in s and t.b in s)
-    return w.value * value - w.cost * spend - w.distance * km + w.ties * ties
+            v = t.value * pr.discount(c.start)
+            s = sum(c.spend / d * pr.discount(c.start + j) for j in range(d))
+        k = float(member_km(md, c).sum())
+        tw = 0.0
+        if w.ties != 0:
+            m = set(c.members)
+            tw = sum(x.weight for x in inst.ties if x.a in m and x.b in m)
+        value += v
+        spend += s
+        km += k
+        ties += tw
+        terms = {"value": w.value * v, "cost": -w.cost * s, "distance": -w.distance * k,
+                 "ties": w.ties * tw}
+        rows.append({"target": c.target, **terms, "total": sum(terms.values())})
+    out: dict[str, Any] = {"value": w.value * value, "cost": -w.cost * spend,
+                           "distance": -w.distance * km, "ties": w.ties * ties}
+    out["total"] = w.value * value - w.cost * spend - w.distance * km + w.ties * ties
+    out["by_consortium"] = rows
+    return out
 
 
 def member_km(md: ModelData, c: Consortium) -> np.ndarray:
@@ -91,6 +108,7 @@ def kpis(inst: Instance, md: ModelData, consortia: list[Consortium]) -> dict[str
         "mean_distance_km": float(np.mean(km)) if km else None,
         "ties_realised": ties_n,
         "ties_weight": ties_w,
+        "objective_terms": objective_terms(inst, md, consortia),
         **({"by_year": by_year(inst, md, consortia)} if inst.programme is not None else {}),
     }
 

@@ -88,6 +88,8 @@ def solution_tables(sol: Solution, inst: Instance | None = None) -> dict[str, Ta
     def flat(prefix: str, v: Any) -> None:
         if isinstance(v, dict):
             for k2, v2 in v.items():
+                if k2 == "by_consortium":  # the objective's terms per consortium: its own rows
+                    continue
                 flat(f"{prefix}.{k2}" if prefix else str(k2), v2)
         elif isinstance(v, list):
             krows.append([prefix, "; ".join(map(str, v))])

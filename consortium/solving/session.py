@@ -213,6 +213,32 @@ class Session:
             local = self.target_columns(affected)
         return self._exact(opts or self.opts, start, lb, ub, local)
 
+    def solve_fixed(self, zeros: np.ndarray, ones: np.ndarray, around: np.ndarray | None = None,
+                    local: Iterable[int] | None = None,
+                    opts: SolverOptions | None = None) -> RawResult:
+        """Re-solve with the columns ``zeros`` at 0 and ``ones`` at 1 (a choice
+        fixed: a lead, a member), exactly; the model is left as it is. With
+        ``around`` (a plan of the model) and ``local`` (targets), the targets are
+        first re-planned alone with every other column held at ``around``: the
+        plan that gives, when there is one, is where the exact solve starts."""
+        lm = self.b.lm
+        o = opts or self.opts
+        lb, ub = lm.lb.copy(), lm.ub.copy()
+        ub[np.asarray(zeros, np.int64)] = 0.0
+        lb[np.asarray(ones, np.int64)] = 1.0
+        if np.any(lb > ub):
+            return RawResult(status=Status.INFEASIBLE, x=None, objective=None, bound=None,
+                             gap=None, time_s=0.0, solver="highs", version=highs.version(),
+                             message="the fixed choice contradicts the model's own bounds")
+        start = None
+        if around is not None and local is not None:
+            mask = self.target_columns(local)
+            held = np.clip(around, lb, ub)
+            r = self.model.run_within(np.where(mask, lb, held), np.where(mask, ub, held), o)
+            if r.x is not None and replace(lm, lb=lb, ub=ub).is_feasible(r.x):
+                start = r.x
+        return self._exact(o, start, lb, ub)
+
     # ------------------------------------------------ what earlier solves proved
 
     def _known(self, lb: np.ndarray, ub: np.ndarray
