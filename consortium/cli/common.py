@@ -106,6 +106,15 @@ def with_hint(message: str) -> str:
     return message
 
 
+def error_line(e: InputError) -> str:
+    """The one line (without ``error: ``) a command prints for an invalid
+    instance: the first problem, with its hint, and how many more there are
+    (``consortium serve`` shows uploads the same line)."""
+    extra = (f" (and {len(e.errors) - 1} more problem(s); see `consortium validate`)"
+             if len(e.errors) > 1 else "")
+    return with_hint(e.errors[0] if e.errors else str(e)) + extra
+
+
 def exit_for(e: InputError | InternalError) -> NoReturn:
     """The exit of a command that met a library error."""
     if isinstance(e, InternalError):
@@ -126,9 +135,7 @@ def load_instance(path: str, *, with_raw: bool = False, strict: bool = False) ->
     try:
         inst, raw = load_raw(path)
     except InstanceError as e:
-        extra = (f" (and {len(e.errors) - 1} more problem(s); see `consortium validate`)"
-                 if len(e.errors) > 1 else "")
-        fail(with_hint(e.errors[0]) + extra)
+        fail(error_line(e))
     if path == "-" and inst.name == "-":
         inst.name = "stdin"
     unknown = unknown_keys(inst)

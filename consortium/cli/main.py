@@ -34,6 +34,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "stress": ("analyse", "stress_command"),
     "import": ("spreadsheet", "import_command"),
     "report": ("report", "report_command"),
+    "serve": ("serve", "serve_command"),
 }
 
 
