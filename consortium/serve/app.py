@@ -90,7 +90,7 @@ def layout(server: Server) -> html.Div:
                   html.Button("Solve", id="solve", className="primary")], className="row"),
         html.Div(id="progress", className="progress"),
     )
-    plan_tab = dcc.Tab(label="Plan", value="plan", children=[
+    plan_tab = dcc.Tab(label="Plan", value="plan", id="tab-plan", children=[
         html.Div([html.Label("scenario"),
                   dcc.Dropdown(id="shown", clearable=False, className="grow"),
                   html.Button("Remove scenario", id="remove-scenario")], className="row"),
@@ -116,13 +116,13 @@ def layout(server: Server) -> html.Div:
                                     "paginationPageSize": 20},
                    style={"width": "100%"}, className="ag-theme-quartz"),
     ])
-    unformed_tab = dcc.Tab(label="Not formed", value="unformed", children=[
+    unformed_tab = dcc.Tab(label="Not formed", value="unformed", id="tab-unformed", children=[
         html.Div(id="unformed"),
         html.Div([html.Button("What would form them? (repairs)", id="repairs")],
                  className="row"),
         html.Div(id="repairs-out"),
     ])
-    whatif_tab = dcc.Tab(label="What-if", value="whatif", children=[
+    whatif_tab = dcc.Tab(label="What-if", value="whatif", id="tab-whatif", children=[
         html.P("Change budgets, weights or policy rules and re-solve: the workers re-solve the "
                "model they built for this instance (as a sweep does). Up to "
                f"{MAX_SCENARIOS} scenarios are kept; compare them on the next tab.",
@@ -136,8 +136,9 @@ def layout(server: Server) -> html.Div:
                  className="row"),
         html.Div([html.Button("Re-solve", id="resolve", className="primary")], className="row"),
     ])
-    compare_tab = dcc.Tab(label="Compare", value="compare", children=[html.Div(id="compare")])
-    sweep_tab = dcc.Tab(label="Sweep", value="sweep", children=[
+    compare_tab = dcc.Tab(label="Compare", value="compare", id="tab-compare",
+                          children=[html.Div(id="compare")])
+    sweep_tab = dcc.Tab(label="Sweep", value="sweep", id="tab-sweep", children=[
         html.Div([html.Label("path"), dcc.Dropdown(id="sweep-path", className="grow"),
                   html.Label("values"),
                   dcc.Input(id="sweep-values", type="text", placeholder="80:240:20",
@@ -147,7 +148,7 @@ def layout(server: Server) -> html.Div:
         html.Div(id="sweep-status", className="hint"),
         dcc.Graph(id="sweep-graph", config={"displaylogo": False}),
     ])
-    downloads_tab = dcc.Tab(label="Downloads", value="downloads", children=[
+    downloads_tab = dcc.Tab(label="Downloads", value="downloads", id="tab-downloads", children=[
         html.P("The scenario shown on the Plan tab:", className="hint"),
         html.Div([html.Button("Plan (JSON)", id="dl-plan"),
                   html.Button("Contracts workbook (XLSX)", id="dl-workbook"),
@@ -178,7 +179,8 @@ class Server:
         self.initial = initial
         self.sessions = Sessions()
         self.locks: dict[str, threading.Lock] = {}
-        self.app = Dash(__name__, title="consortium", update_title=None, serve_locally=True,
+        self.app = Dash(__name__, title="consortium", update_title=None,  # type: ignore[arg-type]
+                        serve_locally=True,
                         assets_folder=str(Path(__file__).parent / "assets"),
                         suppress_callback_exceptions=True)
         self.app.server.config["MAX_CONTENT_LENGTH"] = (2 * MAX_UPLOAD_MB + 1) * 1024 * 1024
@@ -199,6 +201,7 @@ OUTPUTS = [
     ("repairs-out", "children"), ("whatif-form", "children"), ("compare", "children"),
     ("sweep-path", "options"), ("sweep-status", "children"), ("sweep-graph", "figure"),
     ("upload", "contents"), ("custom-path", "value"), ("custom-value", "value"),
+    ("progress", "children"),
 ]
 
 
@@ -219,11 +222,6 @@ def _callbacks(server: Server) -> None:
     @app.callback([Output(c, p) for c, p in OUTPUTS], inputs, states)
     def _act(*args: Any) -> list[Any]:
         return act(server, callback_context, *args)
-
-    @app.callback(Output("progress", "children"), Input("tick", "n_intervals"),
-                  State("sid", "data"))
-    def _progress(_n: Any, sid: str) -> Any:
-        return progress_line(server, server.sessions.get(sid))
 
     @app.callback(Output("download", "data"),
                   [Input("contracts-csv", "n_clicks"), Input("contracts-xlsx", "n_clicks"),
@@ -248,8 +246,10 @@ def act(server: Server, ctx: Any, contents: Any, _ex: Any, _solve: Any, _resolve
     with server.lock(s.id):
         try:
             if trig == "tick":
-                if not _collect(server, s):
-                    return [no_update] * len(OUTPUTS)
+                if not _collect(server, s):  # under way: the progress line only
+                    busy: list[Any] = [no_update] * len(OUTPUTS)
+                    busy[-1] = progress_line(server, s)
+                    return busy
             elif trig == "upload" and contents:
                 _open_upload(server, s, filename or "upload.json", contents)
             elif trig == "open-example" and example:
@@ -294,7 +294,7 @@ def act(server: Server, ctx: Any, contents: Any, _ex: Any, _solve: Any, _resolve
         except Exception as e:  # never a broken page: say what happened
             s.message = f"error: {type(e).__name__}: {e}".splitlines()[0]
             traceback.print_exc()
-            out = [no_update] * len(OUTPUTS)
+            out: list[Any] = [no_update] * len(OUTPUTS)
             out[1] = s.message
             return out
 
@@ -349,7 +349,8 @@ def _submit_solve(server: Server, s: UserSession, overrides: dict[str, Any], pro
     if not fresh:
         s.opened.variant(overrides)  # a bad path is refused here, before any job
     o = s.opened
-    s.job = server.jobs.submit("solve", work.solve_scenario, o.text, o.sha, overrides, st, fresh)
+    s.job = server.jobs.submit("solve", work.solve_scenario, o.text, o.sha, overrides, st, fresh,
+                               affinity=o.sha)
     label = name or ("plan as opened" if fresh else s.next_name())
     s.job_kind = "solve"
     s.job_meta = {"name": label, "overrides": overrides, "settings": st, "fresh": fresh}
@@ -468,10 +469,10 @@ def _collect(server: Server, s: UserSession) -> bool:
     if not job.over:
         return False
     kind, meta = s.job_kind, s.job_meta
-    s.job = None
+    s.job, s.last_job = None, s.job
     if job.state == "failed":
-        s.message = job.error if (job.error or "").startswith(("error:", "warning:")) \
-            else f"error: {job.error}"
+        why = job.error or "the job failed"
+        s.message = why if why.startswith(("error:", "warning:")) else f"error: {why}"
         if kind == "validation":
             s.message = f"{meta['source']}: not opened\n{s.message}"
         return True
@@ -499,11 +500,11 @@ def _collect(server: Server, s: UserSession) -> bool:
 
 
 def progress_line(server: Server, s: UserSession) -> Any:
-    job = server.jobs.get(s.job)
+    job = server.jobs.get(s.job or s.last_job)
     if job is None:
         return ""
     what = s.job_kind or job.kind
-    parts = [html.B(f"{what}: {job.phase}"), f" {job.elapsed:5.1f} s"]
+    parts: list[Any] = [html.B(f"{what}: {job.phase}"), f" {job.elapsed:5.1f} s"]
     if job.incumbent is not None or job.bound is not None:
         inc = "-" if job.incumbent is None else f"{job.incumbent:,.4f}"
         bnd = "-" if job.bound is None else f"{job.bound:,.4f}"
@@ -696,7 +697,7 @@ def render(server: Server, s: UserSession) -> list[Any]:
     out["message.children"] = s.message
     out["upload.contents"] = None
     out["map.clickData"] = None
-    out["custom-path.value"] = out["custom-value.value"] = no_update
+    out["progress.children"] = progress_line(server, s)
     empty = figures.go.Figure()
     figures._layout(empty, height=300, xaxis={"visible": False}, yaxis={"visible": False})
     if s.opened is None:

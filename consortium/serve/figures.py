@@ -87,15 +87,20 @@ def map_figure(inst: Any, plan: dict[str, Any] | None, selected: str | None = No
         hovertext=[f"site {s.id}: {s.name or s.id}"
                    + (f"<br>consortia: {', '.join(chosen[s.id])}" if s.id in chosen else "")
                    for s in ss], hoverinfo="text"))
-    lats = [a.lat for a in inst.actors] + [s.lat for s in inst.sites]
-    lat0 = (min(lats) + max(lats)) / 2 if lats else 0.0
+    # the first view frames the sites and the members (pan or zoom out for the rest)
+    pts = [(s.lon, s.lat) for s in inst.sites] + [(actors[a].lon, actors[a].lat) for a in used]
+    if not pts:
+        pts = [(a.lon, a.lat) for a in inst.actors] or [(0.0, 0.0)]
+    (x0, x1), (y0, y1) = ((min(v), max(v)) for v in zip(*pts, strict=True))
+    pad = max(x1 - x0, y1 - y0, 0.2) * 0.08
+    lat0 = (y0 + y1) / 2
     _layout(fig, height=520, legend={"orientation": "h", "y": -0.12},
             xaxis={"title": "longitude (°E)", "showgrid": True, "gridcolor": "#eee",
-                   "zeroline": False},
+                   "zeroline": False, "range": [x0 - pad, x1 + pad]},
             yaxis={"title": "latitude (°N)", "showgrid": True, "gridcolor": "#eee",
-                   "zeroline": False, "scaleanchor": "x",
+                   "zeroline": False, "scaleanchor": "x", "range": [y0 - pad, y1 + pad],
                    "scaleratio": 1 / max(math.cos(math.radians(lat0)), 0.1)},
-            clickmode="event", dragmode="pan", uirevision="map")
+            clickmode="event", dragmode="pan", uirevision=inst.display_name)
     return fig
 
 
@@ -122,7 +127,7 @@ def network_figure(inst: Any, plan: dict[str, Any], target: str | None) -> go.Fi
     for a, b, _w in ties:
         g.add_edge(("a", a), ("a", b))
     pos = nx.spring_layout(g, seed=1, k=1.2 / max(1, len(g)) ** 0.5)
-    col = colours(plan)[target]
+    col = colours(plan)[c["target"]]
     for a in c["members"]:
         (x0, y0), (x1, y1) = pos[("t", target)], pos[("a", a)]
         fig.add_trace(go.Scatter(x=[x0, x1], y=[y0, y1], mode="lines", hoverinfo="skip",

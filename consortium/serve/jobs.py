@@ -8,10 +8,13 @@ events on a topic. A worker that dies (a solve killed by the kernel, a
 crashing parser) fails its job with the reason and the pool is made anew;
 the server goes on.
 
-Local workers are ``spawn``-ed processes of a ``ProcessPoolExecutor``. Each
-keeps what it builds in the one per-worker cache of the project
-(:data:`consortium.solving.runner.CACHE`): a what-if scenario re-solves the
-model the worker built for the instance before, as sweep workers do.
+Local workers are ``spawn``-ed processes, each a ``ProcessPoolExecutor`` of
+one process. Each keeps what it builds in the one per-worker cache of the
+project (:data:`consortium.solving.runner.CACHE`): a what-if scenario
+re-solves the model the worker built for the instance before, as sweep
+workers do. A job with an ``affinity`` (the instance's sha256) goes to the
+worker that ran the last job of that key when that worker is free, else to
+the least busy one.
 """
 
 from __future__ import annotations
@@ -122,7 +125,9 @@ class Jobs:
         self._lock = threading.Lock()
         self._ids = itertools.count(1)
         self._closed = False
-        self._pool: ProcessPoolExecutor | None = None
+        self._pools: list[ProcessPoolExecutor | None] = [None] * self.workers
+        self._load = [0] * self.workers  # jobs queued or running on each local worker
+        self._home: dict[str, int] = {}  # affinity key -> the worker of its last job
         self._client: Any = None
         self._topic = f"consortium-serve-{uuid.uuid4().hex}"
         if scheduler is not None:
@@ -146,7 +151,8 @@ class Jobs:
 
     # ------------------------------------------------------------ submitting
 
-    def submit(self, kind: str, fn: Callable[..., Any], *args: Any) -> str:
+    def submit(self, kind: str, fn: Callable[..., Any], *args: Any,
+               affinity: str | None = None) -> str:
         """Run ``fn(*args, emit)`` in a worker; ``emit`` is the job's :class:`Emitter`."""
         jid = f"{kind}-{next(self._ids)}-{uuid.uuid4().hex[:8]}"
         job = Job(jid, kind)
@@ -155,19 +161,41 @@ class Jobs:
             self._jobs[jid] = job
         emit = Emitter(jid, self._topic if self._client is not None else None)
         fut: Any
-        try:
-            if self._client is not None:
-                fut = self._client.submit(_run, fn, args, emit, pure=False)
-            else:
-                fut = self._executor().submit(_run, fn, args, emit)
-        except Exception as e:  # a pool broken under us: make it anew once
-            self._reset_pool()
+        if self._client is not None:
             try:
-                fut = self._executor().submit(_run, fn, args, emit)
-            except Exception:
+                fut = self._client.submit(_run, fn, args, emit, pure=False)
+            except Exception as e:
                 self._fail(job, f"the job could not be started ({type(e).__name__}: {e})")
                 return jid
-        fut.add_done_callback(lambda f: self._done(job, f))
+            fut.add_done_callback(lambda f: self._done(job, f))
+            return jid
+        with self._lock:
+            home = self._home.get(affinity) if affinity is not None else None
+            if home is not None and self._load[home] == 0:
+                i = home
+            else:
+                i = min(range(self.workers), key=lambda k: (self._load[k], k != home, k))
+            self._load[i] += 1
+            if affinity is not None:
+                self._home[affinity] = i
+        try:
+            fut = self._executor(i).submit(_run, fn, args, emit)
+        except Exception as e:  # a pool broken under us: make it anew once
+            self._reset_pool(i)
+            try:
+                fut = self._executor(i).submit(_run, fn, args, emit)
+            except Exception:
+                with self._lock:
+                    self._load[i] -= 1
+                self._fail(job, f"the job could not be started ({type(e).__name__}: {e})")
+                return jid
+
+        def done(f: Any) -> None:
+            with self._lock:
+                self._load[i] -= 1
+            self._done(job, f, i)
+
+        fut.add_done_callback(done)
         return jid
 
     def submit_thread(self, kind: str, fn: Callable[..., Any], *args: Any) -> str:
@@ -218,33 +246,40 @@ class Jobs:
             except Exception:
                 pass
             self._client.close()
-        if self._pool is not None:
-            self._pool.shutdown(wait=False, cancel_futures=True)
-            for p in list(getattr(self._pool, "_processes", {}).values()):
-                p.kill()  # solves under way are not waited for
+        for pool in self._pools:
+            if pool is not None:
+                procs = list((getattr(pool, "_processes", None) or {}).values())
+                pool.shutdown(wait=False, cancel_futures=True)
+                for p in procs:
+                    p.kill()  # solves under way are not waited for
         if self._client is None:
             self._queue.put(None)
 
     # ------------------------------------------------------------ internals
 
-    def _executor(self) -> ProcessPoolExecutor:
-        if self._pool is None:
-            self._pool = ProcessPoolExecutor(self.workers, mp_context=self._ctx,
-                                             initializer=_init_worker, initargs=(self._queue,))
-        return self._pool
+    def _executor(self, i: int) -> ProcessPoolExecutor:
+        with self._lock:
+            pool = self._pools[i]
+            if pool is None:
+                pool = self._pools[i] = ProcessPoolExecutor(
+                    1, mp_context=self._ctx, initializer=_init_worker, initargs=(self._queue,))
+            return pool
 
-    def _reset_pool(self) -> None:
-        old, self._pool = self._pool, None
+    def _reset_pool(self, i: int) -> None:
+        with self._lock:
+            old, self._pools[i] = self._pools[i], None
+            self._home = {k: v for k, v in self._home.items() if v != i}
         if old is not None:
             old.shutdown(wait=False, cancel_futures=True)
 
-    def _done(self, job: Job, fut: Future[Any] | Any) -> None:
+    def _done(self, job: Job, fut: Future[Any] | Any, worker: int | None = None) -> None:
         try:
             if getattr(fut, "status", "finished") == "cancelled":
                 raise RuntimeError("cancelled")
             ok, value = fut.result()
         except BrokenProcessPool:
-            self._reset_pool()
+            if worker is not None:
+                self._reset_pool(worker)
             self._fail(job, "the worker process died while running this job (the server "
                             "goes on; try again, or a smaller instance)")
             return
@@ -311,5 +346,7 @@ def _run(fn: Callable[..., Any], args: tuple[Any, ...], emit: Emitter) -> tuple[
         from ..errors import InputError
 
         if isinstance(e, InputError) and e.errors:
+            if e.errors[0].startswith("error: "):  # the lines as the command line prints them
+                return False, "\n".join(e.warnings + e.errors)
             return False, e.errors[0]
         return False, f"{type(e).__name__}: {e}".splitlines()[0]

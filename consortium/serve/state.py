@@ -17,6 +17,7 @@ import threading
 import time
 import uuid
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -50,11 +51,11 @@ class Opened:
     warnings: list[str] = field(default_factory=list)
     _inst: Any = None
 
-    @property
+    @cached_property
     def text(self) -> str:
         return json.dumps(self.raw, ensure_ascii=False, allow_nan=False, sort_keys=True)
 
-    @property
+    @cached_property
     def sha(self) -> str:
         return hashlib.sha256(self.text.encode()).hexdigest()
 
@@ -84,6 +85,7 @@ class UserSession:
     shown: int = 0  # the scenario the plan pages show
     selected: str | None = None  # the consortium (target id) highlighted
     job: str | None = None  # the job under way (open, solve, sweep)
+    last_job: str | None = None  # the last one finished (its line stays on the page)
     job_kind: str | None = None
     job_meta: dict[str, Any] = field(default_factory=dict)
     message: str = ""  # the last error or notice (one block of lines)

@@ -126,6 +126,7 @@ def solve_scenario(raw_text: str, sha: str, overrides: dict[str, Any], settings:
         if first:
             st.session = SweepSession(inst, st.opts)
         sess = st.session
+        assert sess is not None
         # a scenario's plan depends on the scenario alone, not on the ones
         # asked before it (as a sweep forgets at each chunk)
         sess.forget()
