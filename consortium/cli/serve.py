@@ -27,11 +27,18 @@ def serve_command(instance: str | None, port: int, host: str, workers: int,
     (no CDN, no map tiles). Solves run in worker processes; each browser session
     keeps its own scenarios. Ctrl-C stops the server.
     """
+    import sys
+
     from ..serve import serve
+    from ..serve.work import UploadError
     from ..solving.runner import SchedulerUnreachable
 
     try:
         serve(instance, host=host, port=port, workers=workers, scheduler=scheduler)
+    except UploadError as e:  # the lines `solve` (or `import`, a workbook) prints for it
+        for line in e.warnings + e.errors:
+            click.echo(line, err=True)
+        sys.exit(2)
     except KeyboardInterrupt:
         click.echo("stopped", err=True)
     except (SchedulerUnreachable, OSError) as e:

@@ -1,0 +1,195 @@
+"""``consortium serve`` without a browser: uploads validated with the command
+line's messages, what-if re-solves on the worker's loaded model against fresh
+solves, scenarios and their comparison, the repairs hook of issue 15, and
+jobs whose worker dies (the server goes on). The page itself is driven in a
+real browser by tests/test_serve_browser.py."""
+
+from __future__ import annotations
+
+import copy
+import json
+import os
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from consortium.cli import cli
+from consortium.errors import InputError
+from consortium.serve import work
+from consortium.serve.jobs import Jobs
+from consortium.serve.state import Scenario, UserSession, compare, overrides_from
+from consortium.verify import verify_solution
+from conftest import DATA, ROOT, solve_verified
+
+DEMO = ROOT / "instances" / "demo" / "suzhou.json"
+BOOK = ROOT / "instances" / "workbook" / "suzhou.xlsx"
+
+
+def _run_in(folder: Path, *args: str):
+    here = os.getcwd()
+    os.chdir(folder)
+    try:
+        return CliRunner().invoke(cli, list(args))
+    finally:
+        os.chdir(here)
+
+
+@pytest.mark.parametrize("name", ["not-json.json", "empty.json", "level-above-9.json",
+                                  "duplicate-key.json", "p7-after-cycle.json"])
+def test_a_broken_upload_gets_the_command_lines_message(name):
+    path = DATA / "invalid" / name
+    r = _run_in(path.parent, "solve", name)
+    assert r.exit_code == 2
+    with pytest.raises(work.UploadError) as e:
+        work.open_instance(name, path.read_bytes())
+    assert "\n".join(e.value.errors) == r.stderr.strip()
+    with pytest.raises(work.UploadError) as e:
+        work.open_instance(name, b"\xff\xfe{")
+    assert e.value.errors == [f"error: {name}: not UTF-8 text (invalid start byte at byte 0)"]
+
+
+def test_a_workbook_upload_reads_as_import_does(tmp_path):
+    import openpyxl
+
+    good = work.open_instance("suzhou.xlsx", BOOK.read_bytes())
+    r = CliRunner().invoke(cli, ["import", str(BOOK)])
+    assert r.exit_code == 0
+    assert good["raw"] == json.loads(r.stdout)
+    wb = openpyxl.load_workbook(BOOK)
+    ws = wb["actors"]
+    col = [c.value for c in ws[1]].index("lat") + 1
+    ws.cell(row=5, column=col, value=95)
+    ws.cell(row=6, column=[c.value for c in ws[1]].index("cost") + 1, value="twelve")
+    bad = tmp_path / "broken.xlsx"
+    wb.save(bad)
+    r = _run_in(tmp_path, "import", "broken.xlsx")
+    assert r.exit_code == 2
+    with pytest.raises(work.UploadError) as e:
+        work.open_instance("broken.xlsx", bad.read_bytes())
+    lines = e.value.warnings + e.value.errors
+    assert "\n".join(lines) == r.stderr.strip() and "row 6, column cost" in lines[-1]
+    with pytest.raises(work.UploadError) as e:
+        work.open_instance("junk.xlsx", b"PK\x03\x04 not a zip")
+    assert e.value.errors[0].startswith("error: junk.xlsx: not a readable .xlsx workbook")
+
+
+class _Quiet:
+    def __call__(self, *a, **k):
+        pass
+
+    phase = progress = __call__
+
+
+def test_whatif_resolves_reuse_the_model_and_match_fresh_solves():
+    raw = json.loads(DEMO.read_text())
+    text = json.dumps(raw, sort_keys=True)
+    st = {"time_limit": None, "gap": 0.0, "highs": {}, "method": "auto", "threads": 1}
+    base = work.solve_scenario(text, "sha-demo-test", {}, st, True, _Quiet())
+    expected = json.loads((DEMO.parent / "suzhou.expected.json").read_text())
+    assert base["objective"] == pytest.approx(expected["objective"], abs=1e-6)
+    seen = []
+    for budget in (75, 80, 65):
+        ov = {"sponsors[suzhou].budget": budget}
+        plan = work.solve_scenario(text, "sha-demo-test", ov, st, False, _Quiet())
+        variant = copy.deepcopy(raw)
+        variant["sponsors"][0]["budget"] = budget
+        assert verify_solution(copy.deepcopy(variant), plan).ok
+        fresh = solve_verified(variant)  # the single MILP proves the same optimum
+        assert plan["objective"] == pytest.approx(fresh.objective, abs=1e-6)
+        assert all(u["reason"] != "not formed" for u in plan["unformed"])  # reasons given
+        seen.append(plan["solver"]["reused_model"])
+    assert seen == [False, True, True]
+    assert "t-wear" in plan_targets(work.solve_scenario(
+        text, "sha-demo-test", {"sponsors[suzhou].budget": 75}, st, False, _Quiet()))
+    # infeasible: the command line's diagnosis
+    bad = work.solve_scenario(text, "sha-demo-test", {"policy.total_budget": 50}, st, False,
+                              _Quiet())
+    assert bad["status"] == "infeasible" and bad["diagnosis"]
+
+
+def plan_targets(plan):
+    return {c["target"] for c in plan["consortia"]}
+
+
+def test_scenarios_overrides_and_who_moved():
+    raw = json.loads(DEMO.read_text())
+    assert overrides_from(raw, {"sponsors[suzhou].budget": 75, "policy.total_budget": "170",
+                                "policy.require_both_ends": False,
+                                "policy.weights.cost": 1.0}) == {
+        "sponsors[suzhou].budget": 75, "policy.require_both_ends": False}
+    assert overrides_from(raw, {"policy.total_budget": ""}) == {"policy.total_budget": None}
+    a = {"status": "optimal", "objective": 10.0, "kpis": {"formed": 1, "targets": 2},
+         "consortia": [{"target": "t1", "lead": "x", "members": ["x", "y"]}], "unformed": []}
+    b = {"status": "optimal", "objective": 12.0, "kpis": {"formed": 2, "targets": 2},
+         "consortia": [{"target": "t1", "lead": "x", "members": ["x", "z"]},
+                       {"target": "t2", "lead": "y", "members": ["y"]}], "unformed": []}
+    sess = UserSession("s")
+    for i, p in enumerate([a, b, b, a]):
+        sess.add(Scenario(f"s{i}", {}, p, {}))
+    assert [s.name for s in sess.scenarios] == ["s0", "s2", "s3"]  # the oldest what-if went
+    cmp = compare(sess.scenarios[:2], {"targets": [{"id": "t1"}, {"id": "t2"}]})
+    moved = {r["actor"]: r for r in cmp["moved"]}
+    assert set(moved) == {"y", "z"}
+    assert moved["y"]["s0"] == "t1" and moved["y"]["s2"] == "t2 (lead)"
+    assert moved["z"]["s0"] == "—"
+    assert cmp["formed"][1] == {"target": "t2", "s0": "not formed",
+                                "s2": "formed: lead y, 1 members"}
+
+
+def test_repairs_come_from_explain_when_it_exists(monkeypatch):
+    import consortium.api as api
+
+    if not hasattr(api, "explain"):
+        assert not work.explain_available()
+        with pytest.raises(InputError):
+            work.explain_job({}, {}, [], _Quiet())
+    calls = []
+
+    def fake_explain(instance, plan, targets=None):
+        calls.append((instance["name"], targets))
+        return {"targets": [{"target": "t-wear", "reason": "budget", "repairs": [
+            {"path": "sponsors[suzhou].budget", "from": 65, "to": 72.3, "objective": 210.0,
+             "formed": True, "extra": 1}]}]}
+
+    monkeypatch.setattr(api, "explain", fake_explain, raising=False)
+    assert work.explain_available()
+    out = work.explain_job({"name": "demo"}, {}, ["t-wear"], _Quiet())
+    assert calls == [("demo", ["t-wear"])]
+    assert out == [{"target": "t-wear", "reason": "budget", "repairs": [
+        {"path": "sponsors[suzhou].budget", "from": 65, "to": 72.3, "objective": 210.0,
+         "formed": True}]}]
+
+
+def _die(emit):
+    os._exit(3)
+
+
+def _fail(emit):
+    raise InputError("targets[0].value: must be a number")
+
+
+def _answer(x, emit):
+    emit.phase("thinking")
+    return x * 2
+
+
+def test_a_dying_worker_fails_its_job_and_the_rest_goes_on():
+    jobs = Jobs(workers=1)
+    try:
+        with pytest.raises(RuntimeError, match="worker process died"):
+            jobs.run("die", _die, timeout=60)
+        with pytest.raises(RuntimeError, match=r"targets\[0\]\.value: must be a number"):
+            jobs.run("fail", _fail, timeout=60)
+        assert jobs.run("ok", _answer, 21, timeout=60) == 42
+    finally:
+        jobs.close()
+
+
+def test_serve_refuses_a_bad_instance_before_serving(tmp_path):
+    r = CliRunner().invoke(cli, ["serve", str(tmp_path / "missing.json")])
+    assert r.exit_code == 2 and r.stderr.count("\n") == 1 and "no such file" in r.stderr
+    path = DATA / "invalid" / "level-above-9.json"
+    want = _run_in(path.parent, "solve", path.name).stderr
+    got = _run_in(path.parent, "serve", path.name)
+    assert got.exit_code == 2 and got.stderr == want
