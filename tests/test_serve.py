@@ -193,3 +193,43 @@ def test_serve_refuses_a_bad_instance_before_serving(tmp_path):
     want = _run_in(path.parent, "solve", path.name).stderr
     got = _run_in(path.parent, "serve", path.name)
     assert got.exit_code == 2 and got.stderr == want
+
+
+def test_a_sweep_from_the_page_and_its_figure(tmp_path):
+    from consortium.serve.figures import sweep_figure
+
+    text = DEMO.read_text()
+    st = {"time_limit": None, "gap": 0.0, "highs": {}, "method": "auto"}
+    out = work.run_sweep_job(text, [("policy.total_budget", [80, 90, 170])],
+                             str(tmp_path / "s" / "sweep.sqlite"), st, None, _Quiet())
+    by = {r["policy.total_budget"]: r for r in out["rows"]}
+    assert by[80]["status"] == "infeasible" and by[90]["status"] == "optimal"
+    expected = json.loads((DEMO.parent / "suzhou.expected.json").read_text())
+    assert by[170]["objective"] == pytest.approx(expected["objective"], abs=1e-6)
+    fig = sweep_figure(out["rows"], "policy.total_budget")
+    names = [t.name for t in fig.data]
+    assert names[:2] == ["objective", "spend"] and "no plan (infeasible)" in names
+
+
+def test_jobs_on_a_dask_cluster_report_progress():
+    from distributed import LocalCluster
+
+    with LocalCluster(n_workers=1, processes=False, threads_per_worker=1,
+                      dashboard_address=None) as cluster:
+        jobs = Jobs(scheduler=cluster.scheduler_address)
+        try:
+            raw = json.loads(DEMO.read_text())
+            text = json.dumps(raw, sort_keys=True)
+            st = {"time_limit": None, "gap": 0.0, "highs": {}, "method": "auto", "threads": 1}
+            jid = jobs.submit("solve", work.solve_scenario, text, "sha-dask", {}, st, True)
+            import time
+
+            end = time.monotonic() + 60
+            while not jobs.get(jid).over and time.monotonic() < end:
+                time.sleep(0.05)
+            job = jobs.get(jid)
+            assert job.state == "done", job.error
+            assert job.phase == "done" and job.started is not None  # events arrived
+            assert verify_solution(copy.deepcopy(raw), job.result).ok
+        finally:
+            jobs.close()

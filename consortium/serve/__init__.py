@@ -58,6 +58,7 @@ def serve(instance: str | None = None, *, host: str = "127.0.0.1", port: int = 8
             print(w, file=sys.stderr)
         initial = Opened(r["raw"], r["name"], p.name, r["warnings"])
     jobs = Jobs(workers=workers, scheduler=scheduler)
+    srv = None
     try:
         srv = Server(jobs, initial)
         wsgi = create_server(srv.app.server, host=host, port=port, threads=threads,
@@ -70,3 +71,5 @@ def serve(instance: str | None = None, *, host: str = "127.0.0.1", port: int = 8
         wsgi.run()
     finally:
         jobs.close()
+        if srv is not None:
+            srv.sessions.close()

@@ -168,6 +168,13 @@ class Sessions:
             s.touched = time.monotonic()
             return s
 
+    def close(self) -> None:
+        """Every session's scratch folder removed (the server stops)."""
+        with self._lock:
+            for s in self._items.values():
+                s.close()
+            self._items.clear()
+
     def lock(self) -> threading.RLock:
         return self._lock
 
