@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from conftest import DATA, ROOT, solve_verified
 
 from consortium.cli import cli
 from consortium.errors import InputError
@@ -20,7 +21,6 @@ from consortium.serve import work
 from consortium.serve.jobs import Jobs
 from consortium.serve.state import Scenario, UserSession, compare, overrides_from
 from consortium.verify import verify_solution
-from conftest import DATA, ROOT, solve_verified
 
 DEMO = ROOT / "instances" / "demo" / "suzhou.json"
 BOOK = ROOT / "instances" / "workbook" / "suzhou.xlsx"
