@@ -146,19 +146,47 @@ def test_repairs_come_from_explain_when_it_exists(monkeypatch):
             work.explain_job({}, {}, [], _Quiet())
     calls = []
 
-    def fake_explain(instance, plan, targets=None):
+    class Result:  # as issue 15's ExplainResult: .to_dict() is `explain --json`
+        def to_dict(self):
+            return {"instance": "demo", "targets": [
+                {"target": "t-wear", "reason": "budget", "status": "unformed", "repairs": [
+                    {"kind": "budget", "path": "sponsors[suzhou].budget", "from": 65,
+                     "to": 72.3, "objective": 210.0, "formed": True, "label": "raise it"}],
+                 "repair_set": None},
+                {"target": "t-gan-sz", "reason": "exclusive", "status": "unformed",
+                 "repairs": [], "repair_set": {"changes": [
+                     {"kind": "a", "path": "policy.total_budget", "from": 170, "to": 200,
+                      "label": None},
+                     {"kind": "b", "path": "targets[t-gan-sz].value", "from": 1, "to": 2,
+                      "label": None}], "objective": 230.0, "formed": True}}]}
+
+    def fake_explain(instance, plan=None, targets=None, *, sets=True):
         calls.append((instance["name"], targets))
-        return {"targets": [{"target": "t-wear", "reason": "budget", "repairs": [
-            {"path": "sponsors[suzhou].budget", "from": 65, "to": 72.3, "objective": 210.0,
-             "formed": True, "extra": 1}]}]}
+        return Result()
 
     monkeypatch.setattr(api, "explain", fake_explain, raising=False)
     assert work.explain_available()
-    out = work.explain_job({"name": "demo"}, {}, ["t-wear"], _Quiet())
-    assert calls == [("demo", ["t-wear"])]
-    assert out == [{"target": "t-wear", "reason": "budget", "repairs": [
-        {"path": "sponsors[suzhou].budget", "from": 65, "to": 72.3, "objective": 210.0,
-         "formed": True}]}]
+    out = work.explain_job({"name": "demo"}, {}, ["t-wear", "t-gan-sz"], _Quiet())
+    assert calls == [("demo", ["t-wear", "t-gan-sz"])]
+    assert out[0]["repairs"] == [{"kind": "budget", "path": "sponsors[suzhou].budget",
+                                  "from": 65, "to": 72.3, "objective": 210.0, "formed": True,
+                                  "label": "raise it"}]
+    opts = work.repair_options(out)
+    assert [o["changes"] for o in opts] == [
+        {"sponsors[suzhou].budget": 72.3},
+        {"policy.total_budget": 200, "targets[t-gan-sz].value": 2}]
+    assert opts[1]["text"].startswith("together: policy.total_budget: 170 → 200")
+    # the page offers each as a what-if to try
+    from consortium.serve.app import repairs_view
+    from consortium.serve.state import Opened
+
+    sess = UserSession("r")
+    sess.open(Opened(json.loads(DEMO.read_text()), "demo", "test"))
+    sc = Scenario("plan as opened", {}, {"status": "optimal", "unformed": []}, {})
+    sess.add(sc)
+    sess.repairs[sc.name] = out
+    view = str(repairs_view(sess, sc))
+    assert view.count("'type': 'apply-repair'") == 2 and "raise it" in view
 
 
 def _die(emit):

@@ -450,10 +450,9 @@ def _submit_repairs(server: Server, s: UserSession) -> None:
 def _apply_repair(server: Server, s: UserSession, index: int, profile: Any,
                   time_limit: Any) -> list[Any]:
     sc = s.scenario()
-    reps = [r for t in s.repairs.get(sc.name if sc else "", []) for r in t["repairs"]]
-    if sc is not None and 0 <= index < len(reps) and reps[index].get("path"):
-        ov = dict(sc.overrides)
-        ov[reps[index]["path"]] = reps[index]["to"]
+    opts = work.repair_options(s.repairs.get(sc.name if sc else "", []))
+    if sc is not None and 0 <= index < len(opts):
+        ov = {**sc.overrides, **opts[index]["changes"]}
         _check_variant(s, ov)
         if not s.message:
             _submit_solve(server, s, ov, profile, time_limit, fresh=False)
@@ -631,20 +630,17 @@ def repairs_view(s: UserSession, sc: Scenario) -> Any:
     if got is None:
         return html.P("Ask for the repairs with the button above.", className="hint")
     out: list[Any] = []
-    i = 0
+    opts = work.repair_options(got)
     for t in got:
         out.append(html.H4(f"{t['target']}: {t.get('reason', '')}"))
-        if not t["repairs"]:
-            out.append(html.P("no single change forms it", className="hint"))
-        items = []
-        for r in t["repairs"]:
-            items.append(html.Li([f"{r.get('path')}: {_fmt(r.get('from'))} → {_fmt(r.get('to'))}"
-                                  f" (objective {_fmt(r.get('objective'), 4)}) ",
-                                  html.Button("try it", id={"type": "apply-repair",
-                                                            "index": i})]))
-            i += 1
-        out.append(html.Ul(items))
-    return html.Div(out)
+        mine = [(i, o) for i, o in enumerate(opts) if o["target"] == t["target"]]
+        if not mine:
+            out.append(html.P("no change found that forms it", className="hint"))
+        out.append(html.Ul([html.Li([f"{o['text']} (objective {_fmt(o['objective'], 4)}) ",
+                                     html.Button("try it", id={"type": "apply-repair",
+                                                               "index": i})])
+                            for i, o in mine]))
+    return html.Div(out, id="repairs-view")
 
 
 def whatif_form(s: UserSession, sc: Scenario | None) -> Any:

@@ -193,9 +193,8 @@ def explain_available() -> bool:
 
 def explain_job(raw: dict[str, Any], plan: dict[str, Any], targets: list[str],
                 emit: Any) -> list[dict[str, Any]]:
-    """The repairs of the unformed ``targets``: ``[{"target", "reason",
-    "repairs": [{"path", "from", "to", "objective", "formed"}]}]``, from
-    ``consortium.api.explain`` (issue 15)."""
+    """The repairs of the unformed ``targets`` from ``consortium.api.explain``
+    (issue 15), as :func:`normalise_repairs` gives them."""
     from .. import api
 
     explain = getattr(api, "explain", None)
@@ -226,12 +225,39 @@ def normalise_repairs(result: Any) -> list[dict[str, Any]]:
         data = data["targets"]
     elif not isinstance(data, list) and hasattr(result, "targets"):
         data = plain(result.targets)
+    keys = ("kind", "path", "from", "to", "objective", "formed", "label")
     out = []
     for t in data if isinstance(data, list) else []:
         if not isinstance(t, dict) or "target" not in t:
             continue
-        reps = [r for r in (t.get("repairs") or []) if isinstance(r, dict)]
+        reps = [r for r in (t.get("repairs") or []) if isinstance(r, dict) and r.get("path")]
+        rs = t.get("repair_set")
+        changes = [c for c in (rs.get("changes") or []) if isinstance(c, dict) and c.get("path")
+                   ] if isinstance(rs, dict) else []
         out.append({"target": t["target"], "reason": t.get("reason", ""),
-                    "repairs": [{k: r.get(k) for k in ("path", "from", "to", "objective",
-                                                       "formed")} for r in reps]})
+                    "repairs": [{k: r.get(k) for k in keys} for r in reps],
+                    "repair_set": {"changes": [{k: c.get(k) for k in ("path", "from", "to",
+                                                                      "label")}
+                                               for c in changes],
+                                   "objective": rs.get("objective")} if changes else None})
     return out
+
+
+def repair_options(targets: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Every repair of :func:`normalise_repairs`' targets as one list of
+    options, each ``{"target", "changes": {path: to}, "text", "objective"}``:
+    the single changes, then each target's set of changes."""
+    opts = []
+    for t in targets:
+        for r in t["repairs"]:
+            opts.append({"target": t["target"], "changes": {r["path"]: r["to"]},
+                         "text": r.get("label") or f"{r['path']}: {r.get('from')} → {r['to']}",
+                         "objective": r.get("objective")})
+        rs = t.get("repair_set")
+        if rs:
+            opts.append({"target": t["target"],
+                         "changes": {c["path"]: c["to"] for c in rs["changes"]},
+                         "text": "together: " + "; ".join(
+                             c.get("label") or f"{c['path']}: {c.get('from')} → {c['to']}"
+                             for c in rs["changes"]), "objective": rs.get("objective")})
+    return opts
