@@ -232,8 +232,8 @@ def normalise_repairs(result: Any) -> list[dict[str, Any]]:
             continue
         reps = [r for r in (t.get("repairs") or []) if isinstance(r, dict) and r.get("path")]
         rs = t.get("repair_set")
-        changes = [c for c in (rs.get("changes") or []) if isinstance(c, dict) and c.get("path")
-                   ] if isinstance(rs, dict) else []
+        rs = rs if isinstance(rs, dict) else {}
+        changes = [c for c in (rs.get("changes") or []) if isinstance(c, dict) and c.get("path")]
         out.append({"target": t["target"], "reason": t.get("reason", ""),
                     "repairs": [{k: r.get(k) for k in keys} for r in reps],
                     "repair_set": {"changes": [{k: c.get(k) for k in ("path", "from", "to",
