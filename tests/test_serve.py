@@ -81,7 +81,19 @@ class _Quiet:
     phase = progress = __call__
 
 
-def test_whatif_resolves_reuse_the_model_and_match_fresh_solves():
+@pytest.fixture
+def own_cache():
+    """The worker cache of this process as it was: what a test leaves in it
+    (a session for its instance) is dropped after (other tests inspect it)."""
+    from consortium.solving.runner import CACHE
+
+    before = set(CACHE._items)
+    yield CACHE
+    for key in set(CACHE._items) - before:
+        CACHE.drop(key)
+
+
+def test_whatif_resolves_reuse_the_model_and_match_fresh_solves(own_cache):
     raw = json.loads(DEMO.read_text())
     text = json.dumps(raw, sort_keys=True)
     st = {"time_limit": None, "gap": 0.0, "highs": {}, "method": "auto", "threads": 1}
@@ -223,7 +235,7 @@ def test_serve_refuses_a_bad_instance_before_serving(tmp_path):
     assert got.exit_code == 2 and got.stderr == want
 
 
-def test_a_sweep_from_the_page_and_its_figure(tmp_path):
+def test_a_sweep_from_the_page_and_its_figure(tmp_path, own_cache):
     from consortium.serve.figures import sweep_figure
 
     text = DEMO.read_text()
@@ -239,7 +251,7 @@ def test_a_sweep_from_the_page_and_its_figure(tmp_path):
     assert names[:2] == ["objective", "spend"] and "no plan (infeasible)" in names
 
 
-def test_jobs_on_a_dask_cluster_report_progress():
+def test_jobs_on_a_dask_cluster_report_progress(own_cache):
     from distributed import LocalCluster
 
     with LocalCluster(n_workers=1, processes=False, threads_per_worker=1,
