@@ -187,7 +187,9 @@ def test_repairs_come_from_explain_when_it_exists(monkeypatch):
     assert [o["changes"] for o in opts] == [
         {"sponsors[suzhou].budget": 72.3},
         {"policy.total_budget": 200, "targets[t-gan-sz].value": 2}]
-    assert opts[1]["text"].startswith("together: policy.total_budget: 170 → 200")
+    assert opts[0]["text"] == "raise it (sponsors[suzhou].budget): 65 → 72.3"
+    assert opts[1]["text"] == ("together: policy.total_budget: 170 → 200; "
+                               "targets[t-gan-sz].value: 1 → 2")
     # the page offers each as a what-if to try
     from consortium.serve.app import repairs_view
     from consortium.serve.state import Opened

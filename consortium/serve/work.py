@@ -251,13 +251,23 @@ def repair_options(targets: list[dict[str, Any]]) -> list[dict[str, Any]]:
     for t in targets:
         for r in t["repairs"]:
             opts.append({"target": t["target"], "changes": {r["path"]: r["to"]},
-                         "text": r.get("label") or f"{r['path']}: {r.get('from')} → {r['to']}",
+                         "text": _change_text(r),
                          "objective": r.get("objective")})
         rs = t.get("repair_set")
         if rs:
             opts.append({"target": t["target"],
                          "changes": {c["path"]: c["to"] for c in rs["changes"]},
-                         "text": "together: " + "; ".join(
-                             c.get("label") or f"{c['path']}: {c.get('from')} → {c['to']}"
-                             for c in rs["changes"]), "objective": rs.get("objective")})
+                         "text": "together: " + "; ".join(_change_text(c)
+                                                          for c in rs["changes"]),
+                         "objective": rs.get("objective")})
     return opts
+
+
+def _change_text(c: dict[str, Any]) -> str:
+    """``sponsor suzhou's budget (sponsors[suzhou].budget): 65 → 70.605``"""
+
+    def fmt(v: Any) -> str:
+        return f"{v:.6g}" if isinstance(v, float) else json.dumps(v)
+
+    where = f"{c['label']} ({c['path']})" if c.get("label") else c["path"]
+    return f"{where}: {fmt(c.get('from'))} → {fmt(c.get('to'))}"
