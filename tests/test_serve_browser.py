@@ -28,6 +28,7 @@ from click.testing import CliRunner
 from conftest import DATA, ROOT, solve_verified
 
 from consortium.cli import cli
+from consortium.serve import work
 from consortium.verify import verify_solution
 
 DEMO = ROOT / "instances" / "demo" / "suzhou.json"
@@ -189,6 +190,24 @@ def test_serve_in_headless_chromium(server, tmp_path):
             row = next(line for line in formed.splitlines() if line.startswith("t-wear"))
             assert "not formed" in row and "formed: lead" in row
             assert page.locator(".moved tbody tr").count() >= 1
+
+            # ---- repairs, where issue 15's what-if engine is installed: one tried
+            if work.explain_available():
+                page.click("#tab-plan")
+                page.click("#shown")
+                page.keyboard.type("plan as opened")
+                page.keyboard.press("Enter")
+                page.click("#tab-unformed")
+                page.click("#repairs")
+                page.wait_for_selector("#repairs-view li", timeout=120_000)
+                page.locator("#repairs-view li", has_text="sponsors[suzhou].budget").locator(
+                    "button").first.click()
+                page.click("#tab-plan")
+                page.wait_for_function("() => document.querySelector('#shown')"
+                                       ".innerText.includes('what-if 2')")
+                page.click("#tab-unformed")
+                page.wait_for_selector("#unformed")
+                assert "t-wear" not in page.inner_text("#unformed")
 
             # ---- a broken upload: the command line's message, the server goes on
             broken = DATA / "invalid" / "not-json.json"
