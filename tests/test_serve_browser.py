@@ -195,8 +195,9 @@ def test_serve_in_headless_chromium(server, tmp_path):
             if work.explain_available():
                 page.click("#tab-plan")
                 page.click("#shown")
-                page.keyboard.type("plan as opened")
-                page.keyboard.press("Enter")
+                page.get_by_text("plan as opened: the instance as opened").click()
+                page.wait_for_function("() => document.querySelector('#shown')"
+                                       ".innerText.includes('plan as opened')")
                 page.click("#tab-unformed")
                 page.click("#repairs")
                 page.wait_for_selector("#repairs-view li", timeout=120_000)
