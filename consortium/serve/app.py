@@ -504,7 +504,12 @@ def progress_line(server: Server, s: UserSession) -> Any:
         return ""
     what = s.job_kind or job.kind
     parts: list[Any] = [html.B(f"{what}: {job.phase}"), f" {job.elapsed:5.1f} s"]
-    if job.incumbent is not None or job.bound is not None:
+    plan = job.result if job.state == "done" and isinstance(job.result, dict) else None
+    if plan is not None and "status" in plan:  # the plan's own figures, not the last report
+        gap = plan.get("gap")
+        parts.append(f"   {plan['status']}, objective {_fmt(plan.get('objective'), 4)}"
+                     + ("" if gap is None else f", gap {gap:.2%}"))
+    elif job.incumbent is not None or job.bound is not None:
         inc = "-" if job.incumbent is None else f"{job.incumbent:,.4f}"
         bnd = "-" if job.bound is None else f"{job.bound:,.4f}"
         gap = "-" if job.gap is None or job.gap > 1e20 else f"{job.gap:.2%}"
