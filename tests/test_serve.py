@@ -275,3 +275,44 @@ def test_jobs_on_a_dask_cluster_report_progress(own_cache):
             assert verify_solution(copy.deepcopy(raw), job.result).ok
         finally:
             jobs.close()
+
+
+@pytest.mark.parametrize("name", ["r15-infeasible-mandatory.json", "r25-composition-min-max.json"])
+def test_the_page_renders_any_plan(name, own_cache):
+    """The whole page rendered from a session's state, for an infeasible plan
+    (the diagnosis shown) and a regression instance's plan."""
+    from consortium.serve.app import OUTPUTS, Server, _collect, render
+    from consortium.serve.state import Opened
+
+    path = ROOT / "instances" / "regression" / name
+    if not path.exists():
+        pytest.skip(f"{name} not in the regression set")
+    opened = work.open_instance(name, path.read_bytes())
+    st = {"time_limit": None, "gap": 0.0, "highs": {}, "method": "auto", "threads": 1}
+    plan = work.solve_scenario(json.dumps(opened["raw"]), "sha-" + name, {}, st, True, _Quiet())
+
+    from consortium.serve.jobs import Job
+
+    done = Job("j", "solve", state="done", phase="done", result=plan, started=0.0, finished=1.0)
+
+    class FakeJobs:  # the runner, its job finished
+        mode, scheduler = "test", None
+
+        def get(self, jid):
+            return done if jid else None
+
+    server = Server.__new__(Server)
+    server.jobs = FakeJobs()
+    sess = UserSession("x")
+    sess.open(Opened(opened["raw"], opened["name"], name))
+    sess.job, sess.job_kind = "j", "solve"
+    sess.job_meta = {"name": "plan as opened", "overrides": {}, "settings": st, "fresh": True}
+    assert _collect(server, sess)
+    out = dict(zip([f"{c}.{p}" for c, p in OUTPUTS], render(server, sess), strict=True))
+    assert out["shown.value"] == "plan as opened"
+    if plan["status"] == "infeasible":
+        assert plan["diagnosis"] and plan["diagnosis"][0] in sess.message
+        assert out["contracts.rowData"] == []
+    else:
+        rows = out["contracts.rowData"]
+        assert len(rows) == sum(len(c["contracts"]) for c in plan["consortia"])

@@ -4,9 +4,10 @@ The real server (``consortium serve`` as a subprocess, on a free port, two
 worker processes) driven by the system's Chromium through playwright: open
 the demo, solve, click a consortium on the map, change a sponsor's budget and
 re-solve, compare the two scenarios, download the plan (verified), upload a
-broken file and see the command line's message, and check that a second
-browser session sees none of the first one's scenarios and that nothing was
-fetched from anywhere but the server.
+broken file and see the command line's message, check that a second
+browser session sees none of the first one's scenarios (and solves its own)
+and that nothing was fetched from anywhere but the server; where issue 15's
+``consortium.api.explain`` exists, ask for the repairs and try one.
 
 ``CONSORTIUM_SCREENSHOT=1`` also writes the README's screenshot, docs/img/serve.png.
 """
@@ -226,7 +227,15 @@ def test_serve_in_headless_chromium(server, tmp_path):
             other.wait_for_selector("text=suzhou-demo")
             other.click("#tab-compare")
             other.wait_for_selector("text=Solve, then re-solve a what-if")
+            other.click("#tab-plan")
             assert other.locator("#kpis .status-optimal").count() == 0
+            other.click("#solve")  # its own solve, its own scenario
+            other.wait_for_selector("#kpis .status-optimal")
+            other.click("#tab-compare")
+            theirs = other.inner_text(".cmp-kpis")
+            assert "plan as opened" in theirs and "what-if" not in theirs
+            page.click("#tab-compare")
+            assert "what-if 1" in page.inner_text(".cmp-kpis")  # the first session's stay
         finally:
             browser.close()
     assert proc.poll() is None, log.read_text()

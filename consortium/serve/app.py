@@ -545,6 +545,10 @@ def _fmt(x: Any, nd: int = 2) -> str:
     return str(x)
 
 
+def _pct(x: Any) -> str:
+    return f"{x:.1%}" if isinstance(x, (int, float)) and not isinstance(x, bool) else "–"
+
+
 def _card(label: str, value: str, cls: str = "") -> html.Div:
     return html.Div([html.Div(value, className="kv"), html.Div(label, className="kl")],
                     className=f"card {cls}")
@@ -572,10 +576,11 @@ def kpi_cards(plan: dict[str, Any], currency: str) -> list[Any]:
                                f"{_fmt(u.get('budget'))}"
                                + (f" ({use:.0%})" if isinstance(use, (int, float)) else "")))
         cards += [_card("members (distinct)", f"{k.get('members')} ({k.get('distinct_actors')})"),
-                  _card("state-enterprise share", f"{k.get('state_share', 0):.1%}"),
+                  _card("state-enterprise share", _pct(k.get("state_share"))),
                   _card("private members", _fmt(k.get("private_members"))),
-                  _card("outside-region share", f"{k.get('outside_region_share', 0):.1%}"),
-                  _card("mean member-site distance", f"{k.get('mean_distance_km', 0):.1f} km"),
+                  _card("outside-region share", _pct(k.get("outside_region_share"))),
+                  _card("mean member-site distance", _fmt(k.get("mean_distance_km"), 1)
+                        + " km"),
                   _card("ties realised", f"{k.get('ties_realised')} (weight "
                         f"{_fmt(k.get('ties_weight'), 1)})")]
     msg = (plan.get("solver") or {}).get("message")
