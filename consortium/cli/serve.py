@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import click
 
-from .common import WORKERS_HELP
-
 
 @click.command("serve")
 @click.argument("instance", required=False, type=click.Path(dir_okay=False))
@@ -15,7 +13,8 @@ from .common import WORKERS_HELP
               help="Address to listen on (0.0.0.0 serves other machines too: there is no "
                    "login).")
 @click.option("--workers", type=click.IntRange(min=1), default=2, show_default=True,
-              help=f"Worker processes solving at once ({WORKERS_HELP.split(';')[0]}).")
+              help="Worker processes running solves, uploads and reports at once (at least "
+                   "1: the server itself never solves).")
 @click.option("--scheduler", metavar="ADDRESS",
               help="Solve on this dask.distributed cluster instead of local workers.")
 def serve_command(instance: str | None, port: int, host: str, workers: int,
