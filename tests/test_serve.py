@@ -131,6 +131,8 @@ def test_scenarios_overrides_and_who_moved():
                                 "policy.weights.cost": 1.0}) == {
         "sponsors[suzhou].budget": 75, "policy.require_both_ends": False}
     assert overrides_from(raw, {"policy.total_budget": ""}) == {"policy.total_budget": None}
+    with pytest.raises(InputError, match=r"policy.min_private_members: 1.5 is not a whole"):
+        overrides_from(raw, {"policy.min_private_members": 1.5})
     a = {"status": "optimal", "objective": 10.0, "kpis": {"formed": 1, "targets": 2},
          "consortia": [{"target": "t1", "lead": "x", "members": ["x", "y"]}], "unformed": []}
     b = {"status": "optimal", "objective": 12.0, "kpis": {"formed": 2, "targets": 2},
@@ -316,3 +318,41 @@ def test_the_page_renders_any_plan(name, own_cache):
     else:
         rows = out["contracts.rowData"]
         assert len(rows) == sum(len(c["contracts"]) for c in plan["consortia"])
+
+
+def test_bad_page_input_gets_one_line_and_changes_nothing(tmp_path):
+    """A what-if or sweep the page cannot run: the command line's line, no job."""
+    from types import SimpleNamespace
+
+    from consortium.serve.app import OUTPUTS, Server, act
+    from consortium.serve.state import Opened
+
+    server = Server.__new__(Server)
+    server.jobs = SimpleNamespace(get=lambda jid: None, mode="test", scheduler=None)
+    from consortium.serve.state import Sessions
+
+    server.sessions, server.locks = Sessions(), {}
+    sid = server.sessions.new()
+    sess = server.sessions.get(sid)
+    sess.open(Opened(json.loads(DEMO.read_text()), "demo", "test"))
+
+    def press(trig, **kw):
+        args = dict(contents=None, _ex=None, _solve=None, _resolve=None, _tick=None, shown=None,
+                    click=None, consortium=None, _sweep=None, _remove=None, _repairs=None,
+                    _apply=[], sid=sid, filename=None, example=None, profile="default",
+                    time_limit=60, wi_values=[], custom_path=None, custom_value=None,
+                    sweep_path=None, sweep_values=None) | kw
+        ctx = SimpleNamespace(triggered_id=trig, triggered=[], states_list=[[]] * 10)
+        out = act(server, ctx, *args.values())
+        return dict(zip([f"{c}.{p}" for c, p in OUTPUTS], out, strict=True))
+
+    r = CliRunner().invoke(cli, ["sweep", str(DEMO), "--set", "policy.total_budget=80:x",
+                                 "-o", str(tmp_path / "x.sqlite")])
+    out = press("run-sweep", sweep_path="policy.total_budget", sweep_values="80:x")
+    assert out["message.children"] == r.stderr.strip() and sess.job is None
+    out = press("resolve", custom_path="targets[nope].value", custom_value="3")
+    assert out["message.children"].startswith("error: what-if: ") and sess.job is None
+    out = press("resolve", custom_path="policy.max_state_share", custom_value="-1")
+    assert "policy.max_state_share" in out["message.children"] and sess.job is None
+    out = press("solve", profile="no-such-profile")
+    assert out["message.children"].startswith("error: --profile: unknown profile")

@@ -21,6 +21,7 @@ from typing import Any
 import dash_ag_grid as dag
 from dash import ALL, Dash, Input, Output, State, callback_context, dcc, html, no_update
 
+from ..errors import InputError
 from ..result.money import digits, rounded
 from . import figures, work
 from .jobs import Jobs
@@ -230,7 +231,11 @@ def _callbacks(server: Server) -> None:
                   [State("contracts", "virtualRowData"), State("contracts", "columnDefs"),
                    State("sid", "data")], prevent_initial_call=True)
     def _download(*args: Any) -> Any:
-        return download(server, callback_context.triggered_id, *args[5:])
+        try:
+            return download(server, callback_context.triggered_id, *args[5:])
+        except Exception:  # the page stays as it is
+            traceback.print_exc()
+            return no_update
 
 
 # ====================================================================== actions
@@ -291,12 +296,16 @@ def act(server: Server, ctx: Any, contents: Any, _ex: Any, _solve: Any, _resolve
                 if fired:
                     return _apply_repair(server, s, int(trig["index"]), profile, time_limit)
             return render(server, s)
+        except InputError as e:  # a bad path, value or option: the command line's line
+            from ..cli.common import error_line
+
+            s.message = f"error: {error_line(e)}"
         except Exception as e:  # never a broken page: say what happened
             s.message = f"error: {type(e).__name__}: {e}".splitlines()[0]
             traceback.print_exc()
-            out: list[Any] = [no_update] * len(OUTPUTS)
-            out[1] = s.message
-            return out
+        out: list[Any] = [no_update] * len(OUTPUTS)
+        out[1] = s.message
+        return out
 
 
 def _busy(server: Server, s: UserSession) -> bool:
@@ -410,11 +419,9 @@ def _submit_sweep(server: Server, s: UserSession, path: Any, values: Any, profil
         s.message = (f"error: sweep: {len(vals)} points; the page runs at most "
                      f"{MAX_SWEEP_POINTS} (use `consortium sweep` for more)")
         return
-    for v in vals:  # every scenario valid before anything is solved
-        _check_variant(s, {path: v})
-        if s.message:
-            s.message = s.message.replace("what-if:", f"sweep {path}={v}:")
-            return
+    from ..sweep import expand, validate
+
+    validate(json.loads(json.dumps(s.opened.raw)), expand([(path, vals)], False))  # as `sweep`
     if _busy(server, s):
         return
     st = _settings(profile, time_limit)

@@ -21,6 +21,8 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
+from ..errors import InputError
+
 MAX_SCENARIOS = 3
 IDLE_S = 6 * 3600.0
 MAX_SESSIONS = 200
@@ -246,7 +248,13 @@ def overrides_from(raw: dict[str, Any], values: dict[str, Any]) -> dict[str, Any
         if c.kind == "bool":
             v = bool(v) if v is not None else c.value
         elif v is not None:
-            v = float(v) if c.kind != "integer" else int(v)
+            try:
+                f = float(v)
+            except ValueError:
+                raise InputError.at(path, f"{v!r} is not a number") from None
+            if c.kind == "integer" and not f.is_integer():
+                raise InputError.at(path, f"{v!r} is not a whole number")
+            v = int(f) if c.kind == "integer" else f
             if c.kind != "integer" and float(v).is_integer() and isinstance(c.value, int):
                 v = int(v)
         if v is None and c.value is None:
