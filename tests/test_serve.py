@@ -237,6 +237,10 @@ def test_serve_refuses_a_bad_instance_before_serving(tmp_path):
     want = _run_in(path.parent, "solve", path.name).stderr
     got = _run_in(path.parent, "serve", path.name)
     assert got.exit_code == 2 and got.stderr == want
+    broken = (DATA / "invalid" / "not-json.json").read_bytes()
+    want = CliRunner().invoke(cli, ["solve", "-"], input=broken).stderr
+    got = CliRunner().invoke(cli, ["serve", "-"], input=broken)
+    assert got.exit_code == 2 and got.stderr == want and want.startswith("error: -: ")
 
 
 def test_a_sweep_from_the_page_and_its_figure(tmp_path, own_cache):

@@ -6,7 +6,7 @@ import click
 
 
 @click.command("serve")
-@click.argument("instance", required=False, type=click.Path(dir_okay=False))
+@click.argument("instance", required=False, type=click.Path(dir_okay=False, allow_dash=True))
 @click.option("--port", type=click.IntRange(0, 65535), default=8050, show_default=True,
               help="Port to listen on (0: any free port; the address is printed).")
 @click.option("--host", default="127.0.0.1", show_default=True,

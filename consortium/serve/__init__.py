@@ -42,21 +42,27 @@ def serve(instance: str | None = None, *, host: str = "127.0.0.1", port: int = 8
     initial = None
     if instance is not None:
         p = Path(instance)
-        if p.is_dir():
+        if instance == "-":  # standard input, as every command takes it
+            r = open_instance("-", sys.stdin.buffer.read())  # messages name it "-", as solve's
+            if r["name"] == "-":
+                r["raw"]["name"] = r["name"] = "stdin"
+            initial = Opened(r["raw"], r["name"], "standard input", r["warnings"])
+        elif p.is_dir():
             from ..errors import InputError
 
             raise InputError(f"{instance}: give an instance file (.json) or a workbook (.xlsx)")
-        try:
-            data = p.read_bytes()
-        except OSError as e:
-            from ..errors import InputError
+        else:
+            try:
+                data = p.read_bytes()
+            except OSError as e:
+                from ..errors import InputError
 
-            raise InputError(f"{instance}: {'no such file' if not p.exists() else e.strerror}"
-                             ) from None
-        r = open_instance(p.name, data)
-        for w in r["warnings"]:
+                raise InputError(f"{instance}: "
+                                 f"{'no such file' if not p.exists() else e.strerror}") from None
+            r = open_instance(p.name, data)
+            initial = Opened(r["raw"], r["name"], p.name, r["warnings"])
+        for w in initial.warnings:
             print(w, file=sys.stderr)
-        initial = Opened(r["raw"], r["name"], p.name, r["warnings"])
     jobs = Jobs(workers=workers, scheduler=scheduler)
     srv = None
     try:
