@@ -28,7 +28,8 @@ LAYERS = [
     ("consortium.analysis", 3), ("consortium.sweep", 3), ("consortium.generate", 3),
     ("consortium.report", 3),
     ("consortium.spreadsheet", 3), ("consortium.check", 3), ("consortium.whatif", 3),
-    ("consortium.cli", 4), ("consortium.api", 4), ("consortium.__main__", 4), ("consortium", 4),
+    ("consortium.cli", 4), ("consortium.api", 4), ("consortium.serve", 4),
+    ("consortium.__main__", 4), ("consortium", 4),
 ]
 NAMES = {0: "instance I/O", 1: "back ends / model / result", 2: "solving", 3: "features",
          4: "command line / API"}

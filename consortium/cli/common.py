@@ -100,21 +100,29 @@ def with_hint(message: str) -> str:
 SHOWN_ERRORS = 5  # input errors a command other than validate prints before the count
 
 
-def fail_all(errors: list[str], validate_hint: str | None = None,
-             limit: int | None = SHOWN_ERRORS) -> NoReturn:
-    """Exit 2 on input errors: one ``error:`` line each, the first ``limit``
-    of them and then how many more (``validate_hint``: the command that lists
-    them all); ``limit`` None prints every one, and their count."""
+def error_lines(errors: list[str], validate_hint: str | None = None,
+                limit: int | None = SHOWN_ERRORS) -> list[str]:
+    """The lines a command prints for input errors: one ``error:`` line each,
+    the first ``limit`` of them and then how many more (``validate_hint``:
+    the command that lists them all); ``limit`` None gives every one, and
+    their count. ``consortium serve`` shows an upload the same lines."""
     errors = errors or ["invalid input"]
     shown = errors if limit is None else errors[:limit]
-    for line in shown:
-        click.echo(f"error: {with_hint(line)}", err=True)
+    out = [f"error: {with_hint(line)}" for line in shown]
     rest = len(errors) - len(shown)
     if rest:
         where = f"; `{validate_hint}` lists them all" if validate_hint else ""
-        click.echo(f"... and {rest} more input error(s), {len(errors)} in all{where}", err=True)
+        out.append(f"... and {rest} more input error(s), {len(errors)} in all{where}")
     elif limit is None and len(errors) > 1:
-        click.echo(f"{len(errors)} input errors in all", err=True)
+        out.append(f"{len(errors)} input errors in all")
+    return out
+
+
+def fail_all(errors: list[str], validate_hint: str | None = None,
+             limit: int | None = SHOWN_ERRORS) -> NoReturn:
+    """Exit 2 on input errors, printing :func:`error_lines`."""
+    for line in error_lines(errors, validate_hint, limit):
+        click.echo(line, err=True)
     sys.exit(EXIT_INVALID)
 
 

@@ -36,6 +36,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "report": ("report", "report_command"),
     "explain": ("explain", "explain_command"),
     "frontier": ("explain", "frontier_command"),
+    "serve": ("serve", "serve_command"),
 }
 
 

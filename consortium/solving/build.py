@@ -12,10 +12,10 @@ import time
 from collections import OrderedDict
 from dataclasses import dataclass, field, replace
 
-import highspy
 import numpy as np
 
 from ..backends import highs
+from ..backends.base import SolverOptions, Status
 from ..io.instance import Instance
 from ..model.build import build_model
 from ..model.data import ModelData
@@ -85,18 +85,15 @@ def least_spends(md: ModelData) -> dict[int, float]:
 
 
 def _least_spend(lp: LinearModel) -> float | None:
-    h = highs.to_highs(lp)
-    for k, val in LEAST_HIGHS.items():
-        h.setOptionValue(k, val)
-    h.run()
-    if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+    r = highs.run_highs(lp, SolverOptions(threads=1, highs=LEAST_HIGHS))
+    if r.status != Status.OPTIMAL or r.objective is None:
         return None  # cannot be formed alone: the pre-solve findings and the MILP say why
-    m = -float(h.getInfo().objective_function_value)
+    m = -float(r.objective)
     return m - 1e-6 * max(1.0, abs(m))
 
 
-# One target's LP: small, one thread, no presolve (as its stand-alone MILP).
-LEAST_HIGHS: dict[str, str | int] = {"presolve": "off", "threads": 1}
+# One target's LP: small, no presolve (as its stand-alone MILP).
+LEAST_HIGHS: dict[str, bool | int | float | str] = {"presolve": "off"}
 
 
 def _digest(lm: LinearModel) -> bytes:

@@ -48,17 +48,19 @@ def check_plan(raw: dict[str, Any], solution: Solution | dict[str, Any]) -> None
 
 
 def resolve_verified(session: Session, inst: Instance | None, raw: dict[str, Any], *,
-                     verify: bool = True) -> Solution:
+                     verify: bool = True, reasons: bool = False,
+                     opts: SolverOptions | None = None) -> Solution:
     """:meth:`Session.resolve` of a variant (``inst``; None: the loaded one), then
     the verifier against ``raw``, the variant's JSON: the re-solve counterpart of
-    :func:`solve_verified` (sweeps)."""
-    sol = session.resolve(inst)
+    :func:`solve_verified` (sweeps; the what-if scenarios of ``consortium serve``,
+    with ``reasons`` for the unformed targets and their own ``opts``)."""
+    sol = session.resolve(inst, reasons=reasons, opts=opts)
     if verify and sol.status.has_plan:
         try:
             check_plan(raw, sol)
         except PlanFailsVerifier as first:  # a fresh, tighter solve (see _repair)
-            return _repair(inst or session.b.md.inst, session.opts, raw, first,
-                           backend="highs", reasons=False, diagnose=True)
+            return _repair(inst or session.b.md.inst, opts or session.opts, raw, first,
+                           backend="highs", reasons=reasons, diagnose=True)
     return sol
 
 
