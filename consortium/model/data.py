@@ -8,6 +8,7 @@ consortium at all are found (and explained) here rather than by the solver.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -59,6 +60,15 @@ class TargetView:
 
 class ModelData:
     """Instance as arrays, with every target's eligibility worked out."""
+
+    @functools.cached_property
+    def tie_arrays(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The ties as actor indices (a, b) and weights, once (a target's
+        stand-alone model is built for each of hundreds of targets)."""
+        ties = self.inst.ties
+        return (np.array([self.actor_index[t.a] for t in ties], np.int64),
+                np.array([self.actor_index[t.b] for t in ties], np.int64),
+                np.array([t.weight for t in ties], float))
 
     def __init__(self, inst: Instance):
         self.inst = inst

@@ -99,7 +99,15 @@ def _spend_cap(md: ModelData, V: Vars, v: TargetView, vals: np.ndarray) -> float
 
 
 def _yearly_caps(md: ModelData) -> list[tuple[str, float, int, set[int] | None]]:
-    """(description, cap, year, targets or None for all) of every yearly budget."""
+    """(description, cap, year, targets or None for all) of every yearly budget
+    (worked out once per instance: stand-alone models ask for each target)."""
+    cached = md.__dict__.get("_yearly_caps")
+    if cached is None:
+        cached = md.__dict__["_yearly_caps"] = _yearly_caps_of(md)
+    return cached
+
+
+def _yearly_caps_of(md: ModelData) -> list[tuple[str, float, int, set[int] | None]]:
     inst = md.inst
     out: list[tuple[str, float, int, set[int] | None]] = []
     for s in inst.sponsors:

@@ -520,9 +520,7 @@ def ties(b: Builder, md: ModelData, V: Vars) -> None:
     wt = md.inst.policy.weights.ties
     if wt == 0 or not md.inst.ties:
         return
-    ta = np.array([md.actor_index[t.a] for t in md.inst.ties])
-    tb = np.array([md.actor_index[t.b] for t in md.inst.ties])
-    tw = np.array([t.weight for t in md.inst.ties])
+    ta, tb, tw = md.tie_arrays
     for v in V.views:
         local = np.full(md.n_actors, -1, np.int64)
         local[v.actors] = np.arange(v.n)
