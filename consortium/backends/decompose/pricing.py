@@ -42,6 +42,9 @@ EXTRA_COLUMNS = 2  # earlier incumbents of a pricing solve also offered to the m
 # many per block, and only where coefficients x bounds exceed the largest
 # coefficient this many times
 TIGHTEN_ROWS, TIGHTEN_RATIO = 8, 4.0
+# simplex iterations per such LP (a programme's blocks of 8,000 columns took
+# up to 5 s for their 8 LPs, longer than pricing the block itself)
+TIGHTEN_ITERATIONS = 2000
 
 
 @dataclass
@@ -90,6 +93,9 @@ class Pricer:
         h = hb.to_highs(relaxed)
         h.setOptionValue("threads", 1)
         h.setOptionValue("presolve", "off")
+        # a work limit: a bound is only tightened, never needed (an LP stopped
+        # by it leaves U[j] as it was, still valid)
+        h.setOptionValue("simplex_iteration_limit", TIGHTEN_ITERATIONS)
         n = len(m.lb)
         for j in many:
             cost = np.zeros(n)
