@@ -76,6 +76,7 @@ class Priced:
     xs: list[np.ndarray]  # its best plan first, then earlier incumbents of the solve
     U: np.ndarray | None  # the tightened most-use of each coupling row (first pricing only)
     seconds: float
+    solved: bool = True  # HiGHS ran (not an unformable target's empty plan)
 
 
 @dataclass
@@ -165,7 +166,7 @@ class Pricer:
         m = b.model
         if m.ub.max(initial=0.0) <= 0.0 and not b.forced:
             # unformable target: only the empty plan
-            return Priced(k, 0.0, [np.zeros(len(m.lb))], None, time.perf_counter() - t)
+            return Priced(k, 0.0, [np.zeros(len(m.lb))], None, time.perf_counter() - t, False)
         U = None
         if k not in self.tight:
             self.tight.add(k)
@@ -209,14 +210,14 @@ class Pricer:
 
 class Pool(Protocol):
     """Where the blocks are priced: :class:`PricingPool` (threads of this
-    process) or the dask pool of ``consortium.solving.cluster``. A result's
-    ``U`` has been written to ``B.U`` before it is yielded."""
+    process) or the dask pool of ``consortium.solving.cluster``.
+    ``price_all(blocks, lam, deadline)`` yields (k, upper bound, candidate
+    plans, done) for every block asked for; a block's tightened use of the
+    coupling rows is in ``B.U`` by then (see :class:`Answers`)."""
 
     n: int  # blocks priced at once
-    times: list[tuple[int, float]]
-
-    @property
-    def solves(self) -> int: ...
+    times: list[tuple[int, float]]  # (block, seconds) of every solve
+    solves: int
 
     def price_all(self, blocks: list[int], lam: np.ndarray,
                   deadline: float | None) -> Any: ...
@@ -226,7 +227,30 @@ class Pool(Protocol):
     def close(self) -> None: ...
 
 
-class PricingPool:
+class Answers:
+    """What a pool keeps of the answers: each block's last plan (its next warm
+    start), the solve times and count; :meth:`accept` takes one in."""
+
+    def __init__(self, B: Blocks):
+        self.B = B
+        self.last: dict[int, np.ndarray] = {}
+        self.times: list[tuple[int, float]] = []
+        self.solves = 0
+
+    def accept(self, r: Priced) -> tuple[float, list[np.ndarray]]:
+        """Its tightened use into ``B.U``, its plan as the block's next warm
+        start; returns (upper bound, plans)."""
+        if r.U is not None:
+            self.B.U[r.k] = r.U
+        if r.xs:
+            self.last[r.k] = r.xs[0]
+        if r.solved:
+            self.times.append((r.k, r.seconds))
+            self.solves += 1
+        return r.ub, r.xs
+
+
+class PricingPool(Answers):
     """Prices the blocks on ``n`` persistent threads (HiGHS releases the GIL and
     keeps one task scheduler per calling thread, so each block always runs on
     the same thread: block k on thread k mod n)."""
@@ -235,10 +259,8 @@ class PricingPool:
         import queue
         import threading
 
-        self.B = B
+        super().__init__(B)
         self.pricer = pricer if pricer is not None else Pricer.of(B)
-        self.last: dict[int, np.ndarray] = {}
-        self.times: list[tuple[int, float]] = []
         self.cancelled = False
         self.n = max(1, int(n))
         self.jobs: list[queue.Queue[Any]] = [queue.Queue() for _ in range(self.n)]
@@ -249,10 +271,6 @@ class PricingPool:
         ]
         for t in self.threads:
             t.start()
-
-    @property
-    def solves(self) -> int:
-        return self.pricer.solves
 
     def _loop(self, i: int) -> None:
         while True:
@@ -284,7 +302,7 @@ class PricingPool:
             if r is None:
                 yield k, None, [], False
                 continue
-            yield k, *accept(self.B, r, self.last, self.times), True
+            yield k, *self.accept(r), True
 
     def cancel(self) -> None:
         self.cancelled = True
@@ -298,14 +316,3 @@ class PricingPool:
         for t in self.threads:
             t.join(60.0)
 
-
-def accept(B: Blocks, r: Priced, last: dict[int, np.ndarray],
-           times: list[tuple[int, float]]) -> tuple[float, list[np.ndarray]]:
-    """Take a block's answer in: its tightened use into ``B.U``, its plan as
-    the block's next warm start, its time; returns (upper bound, plans)."""
-    if r.U is not None:
-        B.U[r.k] = r.U
-    if r.xs:
-        last[r.k] = r.xs[0]
-    times.append((r.k, r.seconds))
-    return r.ub, r.xs
