@@ -46,6 +46,9 @@ from .runner import _pack as pack
 from .runner import _unpack as unpack
 
 GROUPS_PER_WORKER = 2
+RETRIES = 2  # a group's task submitted again this many times before this process prices it
+RESULT_TIMEOUT = 60.0  # seconds to fetch a finished task's (small) result
+NO_WORKER_WAIT = 60.0  # seconds without any worker before this process prices a group itself
 # A worker's pricers (its blocks' HiGHS objects), by (run, group). Dropped at
 # the end of a run (:meth:`ClusterPricing.close`); the oldest go first beyond this.
 PRICERS = WorkerCache(keep=256)
@@ -140,6 +143,7 @@ class ClusterPricing(Answers):
     def __init__(self, B: Blocks, client: Any, own: bool, cluster: Any,
                  say: Callable[[str], None] | None):
         super().__init__(B)
+        self.U0 = list(B.U)  # the blocks' use of the coupling rows before any tightening
         self.client, self.own, self.cluster, self.say = client, own, cluster, say
         try:
             client.wait_for_workers(1, timeout=60)
@@ -153,17 +157,30 @@ class ClusterPricing(Answers):
         self.run = uuid.uuid4().hex
         self.tasks = 0
         self.local: Pricer | None = None
-        self.data = []
-        for g in range(self.G):
-            packed = pack({k: block_of(B, k) for k in range(g, nb, self.G)})
-            self.data.append(client.submit(
-                _blocks, packed, key=f"consortium-blocks-{g}-{self.run}", pure=False,
-                workers=[addrs[g % len(addrs)]], allow_other_workers=True,
-            ))
+        self.addrs = addrs
+        self.data = [self._blocks_future(g, pin=True) for g in range(self.G)]
         self.futures: list[Any] = []
         if say is not None:
             say(f"decomposition: pricing on {len(addrs)} dask workers ({self.n} threads), "
                 f"{nb} targets in {self.G} groups")
+
+    def _blocks_future(self, g: int, pin: bool = False) -> Any:
+        """Group ``g``'s blocks, sent to (and kept by) a worker (``pin``: the
+        ``g mod n``-th at the start, to spread them; later, any)."""
+        nb = len(self.B.cols)
+        # B.U as first found (the workers tighten it themselves, always alike)
+        packed = pack({k: block_of(self.B, k, self.U0[k]) for k in range(g, nb, self.G)})
+        return self.client.submit(
+            _blocks, packed, key=f"consortium-blocks-{g}-{uuid.uuid4().hex}", pure=False,
+            **({"workers": [self.addrs[g % len(self.addrs)]], "allow_other_workers": True}
+               if pin else {}),
+        )
+
+    def _submit(self, g: int, ks: list[int], lam: np.ndarray, budget: float | None,
+                tag: str) -> Any:
+        last = {k: self.last[k] for k in ks if k in self.last}
+        return self.client.submit(_price_group, self.data[g], self.run, g, ks, lam, last, budget,
+                                  tag, pure=False)
 
     def price_all(self, blocks: list[int], lam: np.ndarray, deadline: float | None):
         by_group: dict[int, list[int]] = {}
@@ -173,24 +190,12 @@ class ClusterPricing(Answers):
         subs = []
         for g, ks in sorted(by_group.items()):
             self.tasks += 1
-            last = {k: self.last[k] for k in ks if k in self.last}
-            subs.append((g, ks, self.client.submit(
-                _price_group, self.data[g], self.run, g, ks, lam, last, budget,
-                f"pricing-{self.tasks}", pure=False,
-            )))
-        self.futures = [f for _g, _ks, f in subs]
+            tag = f"pricing-{self.tasks}"
+            subs.append((g, ks, tag, self._submit(g, ks, lam, budget, tag)))
+        self.futures = [f for *_, f in subs]
         answers: dict[int, Priced | None] = {}
-        for g, ks, f in subs:  # in a fixed order, whichever worker finishes first
-            try:
-                got = unpack(f.result())
-            except Exception as e:
-                # failed for good (KilledWorker after repeated deaths, a lost
-                # connection): this process prices them, with the same answers
-                if self.say is not None:
-                    self.say(f"decomposition: pricing of group {g} failed on the cluster "
-                             f"({type(e).__name__}: {str(e)[:120]}); priced here")
-                got = self._price_here(ks, lam, deadline)
-            answers.update(zip(ks, got, strict=True))
+        for g, ks, tag, f in subs:  # in a fixed order, whichever worker finishes first
+            answers.update(zip(ks, self._answers(g, ks, tag, f, lam, deadline), strict=True))
         self.futures = []
         for k in blocks:
             r = answers[k]
@@ -199,6 +204,47 @@ class ClusterPricing(Answers):
             else:
                 yield k, *self.accept(r), True
 
+    def _answers(self, g: int, ks: list[int], tag: str, f: Any, lam: np.ndarray,
+                 deadline: float | None) -> list[Priced | None]:
+        """The answers of one group's task. A task whose result is lost (its
+        worker died), or that failed, is submitted again (its blocks remade
+        if they were lost too); after RETRIES, this process prices them."""
+        from distributed import wait
+
+        why = ""
+        for attempt in range(RETRIES + 1):
+            if attempt:
+                if self.data[g].status != "finished":
+                    self.data[g] = self._blocks_future(g)
+                budget = None if deadline is None else deadline - time.monotonic()
+                f = self._submit(g, ks, lam, budget, tag)
+                self.futures.append(f)
+            try:
+                alone = None  # since when the cluster has had no worker
+                while f.status not in ("finished", "error", "cancelled", "lost"):
+                    try:
+                        wait([f], timeout=1.0)
+                    except TimeoutError:  # still running (or lost: looked at again above)
+                        if self.client.scheduler_info()["workers"]:
+                            alone = None
+                        elif alone is None:
+                            alone = time.monotonic()
+                        elif time.monotonic() - alone > NO_WORKER_WAIT:
+                            raise ClusterError(f"no worker for {NO_WORKER_WAIT:g} s") from None
+                if f.status == "finished":
+                    return list(unpack(f.result(timeout=RESULT_TIMEOUT)))
+                why = f.status
+                if f.status == "error":
+                    e = f.exception()
+                    why = f"{type(e).__name__}: {str(e)[:120]}"
+            except Exception as e:  # lost on the way, or the connection
+                why = f"{type(e).__name__}: {str(e)[:120]}"
+            if self.say is not None:
+                self.say(f"decomposition: pricing group {g} on the cluster: {why}"
+                         + ("; again" if attempt < RETRIES else "; priced here"))
+        # failed for good: this process prices them, with the same answers
+        return self._price_here(ks, lam, deadline)
+
     def _price_here(self, ks: list[int], lam: np.ndarray,
                     deadline: float | None) -> list[Priced | None]:
         if self.local is None:
@@ -206,7 +252,7 @@ class ClusterPricing(Answers):
         out: list[Priced | None] = []
         for k in ks:
             if k not in self.local.blocks:
-                self.local.blocks[k] = block_of(self.B, k)
+                self.local.blocks[k] = block_of(self.B, k, self.U0[k])
             rem = None if deadline is None else deadline - time.monotonic()
             if rem is not None and rem <= 0.25:
                 out.append(None)

@@ -63,8 +63,9 @@ class Block:
     forced: bool  # must be formed
 
 
-def block_of(B: Blocks, k: int) -> Block:
-    return Block(k, block_model(B, k), B.AcT[k], B.U[k], bool(B.forced[k]))
+def block_of(B: Blocks, k: int, U: np.ndarray | None = None) -> Block:
+    """Block ``k`` of ``B`` (with ``U`` for its use of the coupling rows, default ``B.U[k]``)."""
+    return Block(k, block_model(B, k), B.AcT[k], B.U[k] if U is None else U, bool(B.forced[k]))
 
 
 @dataclass
