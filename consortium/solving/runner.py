@@ -472,14 +472,16 @@ def connect(scheduler: Any) -> tuple[Any, bool]:
 
 def local_cluster(workers: int, processes: bool = True) -> Any:
     """A dask ``LocalCluster`` of ``workers`` single-threaded workers on this
-    machine (worker processes unless ``processes`` is false; no dashboard,
-    quiet logs); close it when done."""
+    machine (worker processes unless ``processes`` is false; quiet logs);
+    close it when done. Its scheduler's HTTP server (dask starts one even
+    without a dashboard) takes a free port of this host only, not 8787, which
+    another cluster on the machine may hold."""
     import logging
 
     from distributed import LocalCluster
 
     return LocalCluster(n_workers=max(1, int(workers)), threads_per_worker=1,
-                        processes=processes, dashboard_address=None,
+                        processes=processes, dashboard_address="127.0.0.1:0",
                         silence_logs=logging.ERROR)
 
 
