@@ -437,6 +437,9 @@ def eligibility_stats(inst: dict[str, Any]) -> dict[str, Any]:
 
     ``deliver``: actor within the target's distance of the site and able to
     deliver at least one requirement; ``any``: ``deliver`` or able to lead it.
+    ``reach_mean`` and ``reach_median``: a target's reachable actors (within
+    its distance of one of its sites, and able to deliver a requirement or
+    to lead it), over the targets.
     """
     actors = inst["actors"]
     N = len(actors)
@@ -459,6 +462,7 @@ def eligibility_stats(inst: dict[str, Any]) -> dict[str, Any]:
     sites = {s["id"]: s for s in inst["sites"]}
     deliver_total = any_total = 0
     per_target = []
+    reach = []
     for t in inst["targets"]:
         can = np.zeros(N, dtype=bool)
         for r in t["requirements"]:
@@ -467,6 +471,7 @@ def eligibility_stats(inst: dict[str, Any]) -> dict[str, Any]:
         lead = may_lead(types, has_lead, foreign, lt[t["mode"]], fcl)
         md = t.get("max_distance_km")
         nd = na = 0
+        anywhere = np.zeros(N, dtype=bool)
         for sid in t["sites"]:
             s = sites[sid]
             near = (
@@ -476,6 +481,8 @@ def eligibility_stats(inst: dict[str, Any]) -> dict[str, Any]:
             )
             nd += int((near & can).sum())
             na += int((near & (can | lead)).sum())
+            anywhere |= near & (can | lead)
+        reach.append(int(anywhere.sum()))
         deliver_total += nd
         any_total += na
         per_target.append(nd)
@@ -486,4 +493,6 @@ def eligibility_stats(inst: dict[str, Any]) -> dict[str, Any]:
         "any": any_total,
         "per_target_median": float(np.median(pt)),
         "per_target_max": int(pt.max()),
+        "reach_mean": float(np.mean(reach)) if reach else 0.0,
+        "reach_median": float(np.median(reach)) if reach else 0.0,
     }

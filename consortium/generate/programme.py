@@ -68,8 +68,11 @@ class _Programme(_Population):
         scaps = self.scaps[j]
         if len(pool) == 0 or len(scaps) == 0:
             return None
-        ok = self._able(j)[pool]
-        supply = ok.sum(axis=0)
+        able, able_sp = self._able(j)
+        inpool = np.zeros(self.N)
+        inpool[pool] = 1.0
+        # holders in the pool of each capability (a sparse product: exact counts)
+        supply = np.rint(able_sp.T @ inpool).astype(np.int64)
         avail = np.flatnonzero(supply > 0)
         if len(avail) == 0:
             return None
@@ -97,7 +100,7 @@ class _Programme(_Population):
         reqs = []
         for a in first + more:
             c = int(scaps[a])
-            col = self.lev_sec[j][pool, a][ok[:, a]]
+            col = self.lev_sec[j][pool, a][able[pool, a]]
             lv = np.sort(col)[::-1]
             if flagship:
                 r = int(_pick(rng, [1, 2, 3], [0.3, 0.5, 0.2]))
@@ -122,14 +125,17 @@ class _Programme(_Population):
             return None
         return (int(fo[int(self.rng.integers(len(fo)))]), int(self.rng.integers(5, 8)), 1)
 
-    def _able(self, j: int) -> np.ndarray:
+    def _able(self, j: int) -> tuple[np.ndarray, Any]:
         """Actors x sector ``j``'s capabilities: may deliver it at level 4 (the
-        floor of a requirement), computed once per sector."""
+        floor of a requirement), dense and as a sparse matrix, computed once
+        per sector."""
         cache = self.__dict__.setdefault("_able_cache", {})
         if j not in cache:
+            import scipy.sparse as sp
+
             scaps = self.scaps[j]
-            cache[j] = may_deliver(self.lev_sec[j], 4, self.choke[scaps][None, :], self.foreign,
-                                   True)
+            ok = may_deliver(self.lev_sec[j], 4, self.choke[scaps][None, :], self.foreign, True)
+            cache[j] = (ok, sp.csr_matrix(ok, dtype=np.float64))
         return cache[j]
 
     def _elig(self, reqs, pool):
