@@ -90,9 +90,12 @@ def generate(preset: str, seed: int, path: Path, extra: list[str]) -> dict[str, 
             "triples": st.get("any"), "targets": st.get("targets")}
 
 
+PROFILE = "national"  # --profile (a temporary TOML with --highs-option values)
+
+
 def solve(inst: Path, out: Path, args: list[str], timeout: float | None) -> dict[str, Any]:
     out.unlink(missing_ok=True)
-    cmd = consortium_exe() + ["solve", str(inst), "--profile", "national", "--no-reasons",
+    cmd = consortium_exe() + ["solve", str(inst), "--profile", PROFILE, "--no-reasons",
                               "-o", str(out), "--log", *args]
     log("running: " + " ".join(cmd))
     r = run_child(cmd, timeout=timeout)
@@ -138,7 +141,8 @@ def run_kind(kind: str, a, work: Path) -> list[dict[str, Any]]:
         log(f"{kind} seed {seed}: generated in {g['generate_s']:.1f} s, "
             f"{g['generate_rss_mb']:.0f} MB, reach {g['reach_mean']}")
         r = solve(inst, work / f"{kind}-seed{seed}.out.json",
-                  ["--gap", str(gap), "--time-limit", str(limit)], limit * 2 + 300)
+                  ["--gap", str(gap), "--time-limit", str(limit)]
+                  + (["--method", a.method] if a.method else []), limit * 2 + 300)
         r.update(g, kind=kind, seed=seed, gap_asked=gap, time_limit=limit, mem_limit_gb=mem)
         n = g["targets"] or 1
         r["s_per_target"] = r["wall_s"] / n
@@ -226,8 +230,13 @@ def main() -> None:
     ap.add_argument("--seeds", default="1", help="comma-separated seeds (default 1)")
     ap.add_argument("--time-limit", type=float, help="seconds per solve (default: the kind's)")
     ap.add_argument("--gap", type=float, help="gap asked for (default: the kind's target)")
-    ap.add_argument("--cut", nargs="*", metavar="ARG",
-                    help="extra generate arguments for the kinds, e.g. --cut --targets 50")
+    ap.add_argument("--method", choices=["auto", "mip", "decompose"],
+                    help="for the kinds (default: the profile's, decompose)")
+    ap.add_argument("--profile", default="national")
+    ap.add_argument("--highs-option", action="append", metavar="K=V",
+                    help="a HiGHS option for the single MILP (a temporary profile)")
+    ap.add_argument("--cut", metavar="ARGS",
+                    help="extra generate arguments for the kinds, e.g. --cut='--targets 50'")
     ap.add_argument("--cluster-preset", default="national")
     ap.add_argument("--cluster-targets", type=int, default=120)
     ap.add_argument("--cluster-actors", type=int, default=3600)
@@ -246,6 +255,7 @@ def main() -> None:
     if bad:
         ap.error(f"unknown kind(s) {', '.join(bad)}")
     a.seeds = [int(s) for s in a.seeds.split(",")]
+    a.cut = a.cut.split() if a.cut else None
     if a.quick:
         a.cut = a.cut or ["--targets", "30", "--actors", "2000"]
         a.time_limit = a.time_limit or 60.0
@@ -253,6 +263,10 @@ def main() -> None:
     work = Path(a.keep) if a.keep else Path(tempfile.mkdtemp(prefix="bench_national_"))
     work.mkdir(parents=True, exist_ok=True)
     log(machine_line())
+    global PROFILE
+    from bench_overhead import profile_file
+
+    PROFILE = profile_file(a, work)
     try:
         rows = [r for k in kinds if k != "cluster" for r in run_kind(k, a, work)]
         cl = run_cluster(a, work) if "cluster" in kinds else None
