@@ -589,7 +589,7 @@ def test_national(provincial):
     assert dumps_instance(inst) == dumps_instance(generate(preset="national", seed=0))
 
 
-# ---------------------------------------------------------------- dense and large national (issue 19)
+# ---------------------------------------------------------------- dense and xl national (issue 19)
 def test_mandatory_plan_checked_on_its_own_targets():
     """The generator checks the mandatory plan on the instance cut to the
     mandatory targets (generator._only_targets): the same verdict as on the
