@@ -34,6 +34,7 @@ from __future__ import annotations
 import os
 import time
 import uuid
+import warnings
 from collections.abc import Callable
 from typing import Any
 
@@ -170,11 +171,15 @@ class ClusterPricing(Answers):
         nb = len(self.B.cols)
         # B.U as first found (the workers tighten it themselves, always alike)
         packed = pack({k: block_of(self.B, k, self.U0[k]) for k in range(g, nb, self.G)})
-        return self.client.submit(
-            _blocks, packed, key=f"consortium-blocks-{g}-{uuid.uuid4().hex}", pure=False,
-            **({"workers": [self.addrs[g % len(self.addrs)]], "allow_other_workers": True}
-               if pin else {}),
-        )
+        with warnings.catch_warnings():
+            # the blocks are meant to travel inside this task (so that the
+            # scheduler can remake them): dask's "large graph" advice is not for it
+            warnings.filterwarnings("ignore", message="Sending large graph")
+            return self.client.submit(
+                _blocks, packed, key=f"consortium-blocks-{g}-{uuid.uuid4().hex}", pure=False,
+                **({"workers": [self.addrs[g % len(self.addrs)]], "allow_other_workers": True}
+                   if pin else {}),
+            )
 
     def _submit(self, g: int, ks: list[int], lam: np.ndarray, budget: float | None,
                 tag: str) -> Any:
