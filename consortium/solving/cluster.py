@@ -50,6 +50,7 @@ GROUPS_PER_WORKER = 2
 RETRIES = 2  # a group's task submitted again this many times before this process prices it
 RESULT_TIMEOUT = 60.0  # seconds to fetch a finished task's (small) result
 NO_WORKER_WAIT = 60.0  # seconds without any worker before this process prices a group itself
+LATE = 2.0  # seconds past the time limit's deadline before a group's task is given up
 # A worker's pricers (its blocks' HiGHS objects), by (run, group). Dropped at
 # the end of a run (:meth:`ClusterPricing.close`); the oldest go first beyond this.
 PRICERS = WorkerCache(keep=256)
@@ -230,6 +231,9 @@ class ClusterPricing(Answers):
                     try:
                         wait([f], timeout=1.0)
                     except TimeoutError:  # still running (or lost: looked at again above)
+                        if deadline is not None and time.monotonic() > deadline + LATE:
+                            f.cancel()  # the user's time limit: these targets stay unpriced
+                            return [None] * len(ks)
                         if self.client.scheduler_info()["workers"]:
                             alone = None
                         elif alone is None:
