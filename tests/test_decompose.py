@@ -159,7 +159,7 @@ def test_completion_gets_only_the_time_left(monkeypatch):
     b = build(load(DEMO))
     exact = solve_mod.run_backend(b, SolverOptions(method="mip"))
 
-    def slow_decompose(lm, V, n, opts, start=None, say=None):
+    def slow_decompose(lm, V, n, opts, start=None, say=None, pool=None):
         time.sleep(1.0)
         return RawResult(Status.FEASIBLE, exact.x, exact.objective, exact.objective * 1.5, 0.5, 1.0,
                          "highs", "")

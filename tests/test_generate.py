@@ -35,6 +35,9 @@ R_END = {"institute", "university", "lab"}
 E_END = {"enterprise", "sme"}
 OWNERSHIP = {"state", "private", "foreign"}
 RADIUS = 6371.0088
+# the distance limits the presets draw from (150-1500 km; national-dense up
+# to 2,000 km, national-xl down to 80 km)
+DISTANCES = {d for cfg in PRESETS.values() for d in cfg["distances"][0] if d is not None}
 
 
 # ---------------------------------------------------------------- helpers
@@ -126,7 +129,7 @@ def validate(inst: dict) -> list[str]:
         if len(set(t["sites"])) != len(t["sites"]):
             e.append(f"{p}: duplicate sites")
         md = t.get("max_distance_km")
-        if md is not None and not 150 <= md <= 1500:
+        if md is not None and md not in DISTANCES:
             e.append(f"{p}: max_distance_km {md}")
         lo, hi = t.get("min_members", 1), t.get("max_members")
         if not _is_int(lo) or lo < 1 or (hi is not None and (not _is_int(hi) or lo > hi)):
@@ -584,3 +587,59 @@ def test_national(provincial):
     assert plan_violations(inst, [dict(target=t, **wit[t]) for t in mand]) == []
     _check_coverage([generate(preset="small"), provincial[0], inst])
     assert dumps_instance(inst) == dumps_instance(generate(preset="national", seed=0))
+
+
+# ---------------------------------------------------------------- dense and xl national (issue 19)
+def test_mandatory_plan_checked_on_its_own_targets():
+    """The generator checks the mandatory plan on the instance cut to the
+    mandatory targets (generator._only_targets): the same verdict as on the
+    whole instance, for a plan that holds and for one that breaks a rule."""
+    from consortium.generate.generator import _only_targets
+
+    for preset, seed in (("small", 3), ("provincial", 1)):
+        inst, wit = _generate(preset=preset, seed=seed)
+        mand = [t["id"] for t in inst["targets"] if t["mandatory"]]
+        plan = [dict(target=t, **wit[t]) for t in mand]
+        cut = _only_targets(inst, set(mand))
+        assert len(cut["targets"]) == len(mand) < len(inst["targets"])
+        assert plan_violations(cut, plan) == plan_violations(inst, plan) == []
+        tight = dict(inst, policy=dict(inst["policy"], total_budget=1.0))  # rule 12 broken
+        assert plan_violations(_only_targets(tight, set(mand)), plan)
+        assert plan_violations(tight, plan)
+
+
+@pytest.mark.parametrize("preset,kw", [("national-dense", dict(targets=12, actors=5500)),
+                                       ("national-xl", dict(targets=12, actors=6000))])
+def test_dense_and_xl_presets_cut_down_are_valid(preset, kw):
+    inst = generate(preset=preset, seed=1, **kw)
+    assert validate(inst) == []
+    assert (len(inst["targets"]), len(inst["actors"])) == (kw["targets"], kw["actors"])
+
+
+@pytest.mark.slow
+def test_national_dense():
+    t0 = time.perf_counter()
+    inst, wit = _generate(preset="national-dense", seed=1)
+    assert time.perf_counter() - t0 < 60.0
+    assert validate(inst) == []
+    assert (len(inst["targets"]), len(inst["actors"])) == (500, 55000)
+    st = eligibility_stats(inst)
+    assert 3800 <= st["reach_mean"] <= 5000, st  # about 4,400 reachable actors per target
+    mand = [t["id"] for t in inst["targets"] if t["mandatory"]]
+    assert len(mand) == PRESETS["national-dense"]["mandatory"]
+    assert plan_violations(inst, [dict(target=t, **wit[t]) for t in mand]) == []
+
+
+@pytest.mark.slow
+def test_national_xl():
+    t0 = time.perf_counter()
+    inst, wit = _generate(preset="national-xl", seed=1)
+    assert time.perf_counter() - t0 < 120.0
+    assert validate(inst) == []
+    assert (len(inst["targets"]), len(inst["actors"]), len(inst["capabilities"]),
+            len(inst["sites"])) == (2000, 60000, 1200, 35)
+    st = eligibility_stats(inst)
+    assert 400 <= st["reach_median"] <= 1000, st
+    mand = [t["id"] for t in inst["targets"] if t["mandatory"]]
+    assert len(mand) == PRESETS["national-xl"]["mandatory"]
+    assert plan_violations(inst, [dict(target=t, **wit[t]) for t in mand]) == []

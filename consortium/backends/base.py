@@ -58,6 +58,12 @@ class SolverOptions:
     # the latter for models too large for the former (see
     # consortium.solving.dispatch.AUTO_DECOMPOSE_COLUMNS).
     method: str = "auto"
+    # Where the decomposition prices its targets: a dask scheduler (an address
+    # or a distributed.Client), else a local dask cluster of ``workers``
+    # single-threaded worker processes; neither: threads of this process
+    # (consortium.solving.cluster). The result is the same.
+    scheduler: Any = None
+    workers: int | None = None
 
     def phase(self, name: str) -> None:
         if self.on_phase is not None:

@@ -60,8 +60,14 @@ from .common import (
 @click.option("--strict", is_flag=True, help="Unknown fields in INSTANCE are errors (exit 2).")
 @click.option("--marginal", is_flag=True,
               help="Marginal value of every member, critical actors and VCG rewards (re-solves).")
-@click.option("--workers", type=click.IntRange(min=0), default=2, show_default=True,
-              help=f"For --marginal: {WORKERS_HELP}")
+@click.option("--workers", type=click.IntRange(min=0),
+              help="Worker processes: the decomposition by target prices its targets on a local "
+                   "dask cluster of N single-threaded workers (default: threads of this process); "
+                   f"--marginal: {WORKERS_HELP} (default 2).")
+@click.option("--scheduler", metavar="ADDRESS",
+              help="Price the decomposition's targets (and --marginal's re-solves) on this "
+                   "dask.distributed cluster (tcp://host:8786); the plan is the one a local run "
+                   "finds.")
 @click.option("--incumbent", "incumbent_path", type=click.Path(dir_okay=False, allow_dash=True),
               help="The plan in force (a solution file): re-plan from it, changing as little "
                    "as needed; the solution lists the changes.")
@@ -73,16 +79,14 @@ def solve_command(instance: str, output: str | None, as_json: bool, tsv: bool, q
                   threads: int | None, profile: str, backend: str, method: str | None, log: bool,
                   progress: bool | None, no_reasons: bool, no_verify: bool,
                   contracts_path: str | None, contracts_old: str | None,
-                  marginal: bool, workers: int, strict: bool, incumbent_path: str | None,
-                  change_penalty: float | None) -> None:
+                  marginal: bool, workers: int | None, scheduler: str | None,
+                  strict: bool, incumbent_path: str | None, change_penalty: float | None) -> None:
     """Solve INSTANCE (- for stdin) and report the plan (contracts, incentives, KPIs).
 
     On a terminal the report fits its width; redirected, it is plain text at
     full width (--tsv: the contracts as TSV; --json: the solution file).
     """
-    from ..backends.base import SolverOptions, Status
-    from ..io.jsonfile import STDIO, dumps, write_atomic
-    from ..solving import profiles
+    from ..io.jsonfile import STDIO
 
     contracts_path = contracts_path or contracts_old  # --contracts: its name before --table
     if quiet and verbose:
@@ -92,7 +96,8 @@ def solve_command(instance: str, output: str | None, as_json: bool, tsv: bool, q
     if contracts_path and not contracts_path.lower().endswith((".xlsx", ".csv")):
         fail(f"--table: {contracts_path}: expected a .xlsx or .csv file name (it writes a "
              "workbook or three CSV files; --tsv prints the contracts on stdout)")
-    to_stdout = as_json or output == STDIO
+    if scheduler and workers is not None:
+        fail("--workers is for local runs; a --scheduler run uses the cluster's workers")
     if change_penalty is not None and not incumbent_path:
         fail("--change-penalty needs --incumbent PLAN.json")
     incumbent = None
@@ -102,11 +107,42 @@ def solve_command(instance: str, output: str | None, as_json: bool, tsv: bool, q
         incumbent = read_json_or_fail(incumbent_path)
         if backend != "highs":
             fail("--incumbent solves with the highs back end")
+    to_stdout = as_json or output == STDIO
+    client = None
+    if scheduler:  # reached before anything is built: a wrong address fails at once
+        from ..solving.runner import SchedulerUnreachable, connect
+
+        try:
+            client, _own = connect(scheduler)
+        except SchedulerUnreachable as e:
+            fail(f"--scheduler {scheduler}: cannot connect "
+                 f"({type(e.original).__name__}: {e.original})")
+    try:
+        code = _solve(instance, output, as_json, tsv, quiet, verbose, time_limit, gap, threads,
+                      profile, backend, method, log, progress, no_reasons, no_verify,
+                      contracts_path, marginal, workers, client, strict, to_stdout,
+                      incumbent, change_penalty)
+    finally:
+        if client is not None:
+            client.close()
+    sys.exit(code)
+
+
+def _solve(instance: str, output: str | None, as_json: bool, tsv: bool, quiet: bool,
+           verbose: bool, time_limit: float | None, gap: float | None, threads: int | None,
+           profile: str, backend: str, method: str | None, log: bool, progress: bool | None,
+           no_reasons: bool, no_verify: bool, contracts_path: str | None, marginal: bool,
+           workers: int | None, client: Any, strict: bool, to_stdout: bool,
+           incumbent: Any = None, change_penalty: float | None = None) -> int:
+    from ..backends.base import SolverOptions, Status
+    from ..io.jsonfile import STDIO, dumps, write_atomic
+    from ..solving import profiles
+
     show_progress = progress if progress is not None else (sys.stderr.isatty() and not log)
     with _progress(show_progress) as line:
         inst, raw = load_instance(instance, with_raw=True, strict=strict)
         st = profiles.settings(profile, time_limit, gap, threads, method)
-        opts = SolverOptions(**st, log=log)
+        opts = SolverOptions(**st, log=log, scheduler=client, workers=workers or None)
         if opts.time_limit is not None:
             opts.deadline = started() + opts.time_limit
             time_limited()
@@ -130,7 +166,8 @@ def solve_command(instance: str, output: str | None, as_json: bool, tsv: bool, q
                 line.on_phase("marginal")
             records = marginal_values(inst, sol, SolverOptions(gap=opts.gap, threads=1,
                                                                highs=opts.highs),
-                                      workers=workers)
+                                      workers=2 if workers is None else workers,
+                                      scheduler=client)
             sol.extra["marginal"] = records
             sol.extra["vcg"] = vcg_rewards(inst, sol, records)
     data = sol.to_dict()
@@ -162,7 +199,7 @@ def solve_command(instance: str, output: str | None, as_json: bool, tsv: bool, q
         if sol.solver.get("stopped_by") == "memory limit":
             click.echo(f"error: {OUT_OF_MEMORY}", err=True)
             code = EXIT_OUT_OF_MEMORY
-    sys.exit(code)
+    return code
 
 
 def _print_report(inst: Any, sol: Any, marginal: bool, verbosity: int) -> None:

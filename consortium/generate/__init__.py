@@ -109,6 +109,13 @@ Assumptions made by this generator (not from the literature)
   deliver a requirement or lead it.  This keeps the solver's eligible
   (actor, target, site) triples at about 250k (70k of them deliverers).  See
   ``eligibility_stats``.
+* ``national-dense`` (benchmarks of the decomposition on denser candidate
+  pools): 55,000 actors, limits of 1,000-2,000 km or none, shrunk only above
+  5,500 actors near the first site, so that a target reaches about 4,400
+  actors (``eligibility_stats``' ``reach_mean``; about 400 in ``national``).
+  ``national-xl``: 2,000 targets, 60,000 actors, 1,200 capabilities, limits
+  from 80 km, shrunk to about 500 actors near the first site as in
+  ``national``.
 """
 
 from __future__ import annotations

@@ -451,6 +451,32 @@ PRESETS: dict[str, dict[str, Any]] = {
     },
 }
 
+# Denser and larger national instances (issue 19), for the benchmarks of the
+# decomposition by target. Dense: the candidate pools of a ministry that
+# lets every target reach far (most limits 1,000 km to none) in a population
+# of 55,000 actors, so that each target has about 4,400 reachable actors
+# (deliverers or possible leads within its distance of one of its sites,
+# seed 1: mean 4,400) against about 400 in ``national``; its monolithic
+# MILP is some 10 times the national one. Larger: 2,000 targets over 60,000
+# actors and 1,200 capabilities (four times the national programme), the
+# radius of each target shrunk (down to 80 km) until about 500 actors near
+# its first site may deliver or lead it, as in ``national``.
+PRESETS["national-dense"] = {
+    **PRESETS["national"],
+    "description": "National programme with dense candidate pools: about 4,400 reachable "
+                   "actors per target (55,000 actors, wide distance limits)",
+    "actors": 55000, "pool_cap": 5500,
+    "distances": ([1000, 1500, 2000, None], [0.2, 0.25, 0.25, 0.3]),
+}
+PRESETS["national-xl"] = {
+    **PRESETS["national"],
+    "description": "Large national programme: 2,000 consortia, 60,000 actors, 1,200 "
+                   "capabilities across 35 clusters",
+    "targets": 2000, "actors": 60000, "capabilities": 1200,
+    "distances": ([80, 100, 150, 200, 250, 300, 400, 500, 800, 1000, 1500, None],
+                  [0.04, 0.06, 0.12, 0.12, 0.1, 0.12, 0.1, 0.1, 0.08, 0.06, 0.05, 0.05]),
+}
+
 # The multi-year presets (SPEC section 7): a provincial and a national
 # programme over five years (consortium.generate.staging adds the chains,
 # durations, composition, regions, yearly budgets and milestones).

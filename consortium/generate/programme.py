@@ -68,9 +68,11 @@ class _Programme(_Population):
         scaps = self.scaps[j]
         if len(pool) == 0 or len(scaps) == 0:
             return None
-        sub = self.lev_sec[j][pool]
-        ok = may_deliver(sub, 4, self.choke[scaps][None, :], self.foreign[pool], True)
-        supply = ok.sum(axis=0)
+        able, able_sp = self._able(j)
+        inpool = np.zeros(self.N)
+        inpool[pool] = 1.0
+        # holders in the pool of each capability (a sparse product: exact counts)
+        supply = np.rint(able_sp.T @ inpool).astype(np.int64)
         avail = np.flatnonzero(supply > 0)
         if len(avail) == 0:
             return None
@@ -91,13 +93,14 @@ class _Programme(_Population):
         if ch and rng.random() < (0.5 if mode == "research" else 0.3):
             first = [ch[int(rng.integers(len(ch)))]]
         rest = [a for a in avail if a not in first]
-        wr = np.array([w[list(avail).index(a)] for a in rest])
+        at = {int(a): i for i, a in enumerate(avail)}
+        wr = np.array([w[at[int(a)]] for a in rest])
         n_more = min(len(rest), n_req - len(first))
         more = list(rng.choice(rest, size=n_more, replace=False, p=wr / wr.sum())) if n_more else []
         reqs = []
         for a in first + more:
             c = int(scaps[a])
-            col = sub[:, a][ok[:, a]]
+            col = self.lev_sec[j][pool, a][able[pool, a]]
             lv = np.sort(col)[::-1]
             if flagship:
                 r = int(_pick(rng, [1, 2, 3], [0.3, 0.5, 0.2]))
@@ -122,11 +125,26 @@ class _Programme(_Population):
             return None
         return (int(fo[int(self.rng.integers(len(fo)))]), int(self.rng.integers(5, 8)), 1)
 
+    def _able(self, j: int) -> tuple[np.ndarray, Any]:
+        """Actors x sector ``j``'s capabilities: may deliver it at level 4 (the
+        floor of a requirement), dense and as a sparse matrix, computed once
+        per sector."""
+        cache = self.__dict__.setdefault("_able_cache", {})
+        if j not in cache:
+            import scipy.sparse as sp
+
+            scaps = self.scaps[j]
+            ok = may_deliver(self.lev_sec[j], 4, self.choke[scaps][None, :], self.foreign, True)
+            cache[j] = (ok, sp.csr_matrix(ok, dtype=np.float64))
+        return cache[j]
+
     def _elig(self, reqs, pool):
+        if "_levT" not in self.__dict__:  # capabilities x actors: one row per capability
+            self._levT = np.ascontiguousarray(self.lev.T)
         out = []
         for c, L, _ in reqs:
             out.append(
-                pool[may_deliver(self.lev[pool, c], L, self.choke[c], self.foreign[pool], True)]
+                pool[may_deliver(self._levT[c][pool], L, self.choke[c], self.foreign[pool], True)]
             )
         return out
 

@@ -108,7 +108,12 @@ def run_backend(b: Built, opts: SolverOptions, backend: str = "highs",
             opts = replace(opts, deadline=end if opts.deadline is None else min(opts.deadline, end))
         try:
             say = (lambda m: print(m, file=sys.stderr, flush=True)) if opts.log else None
-            raw = dec.decompose(b.lm, b.V, len(b.md.views), opts, start, say=say)
+            pool = None
+            if opts.scheduler is not None or opts.workers:
+                from .cluster import cluster_pool
+
+                pool = cluster_pool(opts.scheduler, opts.workers, say)
+            raw = dec.decompose(b.lm, b.V, len(b.md.views), opts, start, say=say, pool=pool)
             if raw.status == Status.FEASIBLE and not raw.interrupted:
                 return close_with_mip(b, opts, raw)
             # No combination of the candidates satisfies the rules across

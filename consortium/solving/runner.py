@@ -456,17 +456,40 @@ def _dask_chunk(task: Task, chunk: list[tuple[int, Any]], topic: str) -> dict[st
 _DASK_LOCK = threading.Lock()
 
 
+def connect(scheduler: Any) -> tuple[Any, bool]:
+    """A ``distributed.Client`` of ``scheduler`` (an address; a Client is used
+    as it is) and whether it was made here (then the caller closes it).
+    :class:`SchedulerUnreachable` if the scheduler cannot be reached."""
+    from distributed import Client
+
+    if isinstance(scheduler, Client):
+        return scheduler, False
+    try:
+        return Client(scheduler, timeout="20s"), True
+    except Exception as e:
+        raise SchedulerUnreachable(e) from None
+
+
+def local_cluster(workers: int, processes: bool = True) -> Any:
+    """A dask ``LocalCluster`` of ``workers`` single-threaded workers on this
+    machine (worker processes unless ``processes`` is false; quiet logs);
+    close it when done. Its scheduler's HTTP server (dask starts one even
+    without a dashboard) takes a free port of this host only, not 8787, which
+    another cluster on the machine may hold."""
+    import logging
+
+    from distributed import LocalCluster
+
+    return LocalCluster(n_workers=max(1, int(workers)), threads_per_worker=1,
+                        processes=processes, dashboard_address="127.0.0.1:0",
+                        silence_logs=logging.ERROR)
+
+
 def run_dask(task: Task, chunks: list[list[Any]], on_result: Callable[[Any, Any], None],
              scheduler: Any, on_lost: Callable[[Any, str, str | None], None],
              is_done: Callable[[Any], bool], on_event: Callable[[str], None] | None,
              stats: RunStats) -> None:
-    from distributed import Client
-
-    own = not isinstance(scheduler, Client)
-    try:
-        client = Client(scheduler, timeout="20s") if own else scheduler
-    except Exception as e:
-        raise SchedulerUnreachable(e) from None
+    client, own = connect(scheduler)
     stats.mode = "dask"
     items: list[Any] = []
     spans: list[list[int]] = []

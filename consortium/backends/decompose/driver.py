@@ -51,9 +51,9 @@ from ...model.rules import Vars
 from .. import highs as hb
 from ..base import Progress, RawResult, SolverOptions, Status
 from ..runs import GAP, TIME_LIMIT
-from .blocks import NotDecomposable, split, value_bound
+from .blocks import Blocks, NotDecomposable, split, value_bound
 from .master import FINAL_PLAN_WORK, PLAN_WORK, Master
-from .pricing import Column, Pricer, PricingPool
+from .pricing import Column, Pool, PricingPool
 
 INF = float("inf")
 TOL = 1e-6
@@ -62,14 +62,18 @@ SMOOTHING = 0.5  # weight of the previous prices (0: price at the master's duals
 
 def decompose(lm: LinearModel, V: Vars, n_targets: int, opts: SolverOptions,
               start: np.ndarray | None = None,
-              say: Callable[[str], None] | None = None) -> RawResult:
-    """Solve ``lm`` by column generation over its targets (see the module text)."""
+              say: Callable[[str], None] | None = None,
+              pool: Callable[[Blocks], Pool] | None = None) -> RawResult:
+    """Solve ``lm`` by column generation over its targets (see the module text).
+    ``pool(B)`` makes where the targets are priced (default: threads of this
+    process; ``consortium.solving.cluster``: a dask cluster). The result does
+    not depend on it."""
     t0 = time.perf_counter()
     limit = opts.remaining()
     deadline = None if limit is None else time.monotonic() + limit
     gap_goal = max(float(opts.gap), 1e-9)
     B = split(lm, V, n_targets)
-    pricer = Pricer(B)
+    objs = [lm.obj[c] for c in B.cols]  # each block's true costs
     master = Master(B)
     mc = len(B.coupling)
     caps = master.cap
@@ -96,7 +100,7 @@ def decompose(lm: LinearModel, V: Vars, n_targets: int, opts: SolverOptions,
 
     def column(k: int, x: np.ndarray) -> Column:
         use = B.AcT[k].T @ x
-        return Column(k, x, float(pricer.models[k].obj @ x), np.asarray(use).ravel())
+        return Column(k, x, float(objs[k] @ x), np.asarray(use).ravel())
 
     def assemble(theta: np.ndarray) -> np.ndarray:
         x = np.zeros(lm.n_cols)
@@ -164,7 +168,7 @@ def decompose(lm: LinearModel, V: Vars, n_targets: int, opts: SolverOptions,
     converged = False
     # keep time for the last plan search (the master MIP), and to finish
     reserve = 0.0 if limit is None else min(0.15 * limit, 60.0)
-    pool = PricingPool(pricer, opts.threads or min(2, os.cpu_count() or 1))
+    pool_ = (pool or (lambda B: PricingPool(B, opts.threads or min(2, os.cpu_count() or 1))))(B)
 
     def estimate(k: int, at: np.ndarray) -> float:
         return value_bound(B, k, ub_then[k], pi_then[k], at)
@@ -177,10 +181,10 @@ def decompose(lm: LinearModel, V: Vars, n_targets: int, opts: SolverOptions,
 
     def full_pass_seconds() -> float:
         """What pricing every target once more would take, from the solves so far."""
-        ts = pricer.times[-4 * nb :]
+        ts = pool_.times[-4 * nb :]
         if not ts:
             return INF
-        return float(np.mean([t for _k, t in ts])) * nb / pool.n
+        return float(np.mean([t for _k, t in ts])) * nb / pool_.n
 
     # Chunked pricing: the master is re-solved after every chunk of targets,
     # so later targets are priced at fresher duals (a pass over all targets
@@ -224,7 +228,7 @@ def decompose(lm: LinearModel, V: Vars, n_targets: int, opts: SolverOptions,
             found: list[tuple[int, int, np.ndarray]] = []
             dl = None if deadline is None else deadline - reserve
             tp = time.perf_counter()
-            for k, ub, xs, done in pool.price_all(todo, lam, dl):
+            for k, ub, xs, done in pool_.price_all(todo, lam, dl):
                 if not done:
                     complete = False
                     continue
@@ -238,7 +242,7 @@ def decompose(lm: LinearModel, V: Vars, n_targets: int, opts: SolverOptions,
             added = 0
             for k, _i, x in sorted(found, key=lambda f: f[:2]):  # deterministic order
                 # a new candidate if it improves the master at its duals
-                red = float((pricer.models[k].obj - B.AcT[k] @ pi) @ x) - sigma[k]
+                red = float((objs[k] - B.AcT[k] @ pi) @ x) - sigma[k]
                 if red > TOL:
                     added += master.add(column(k, x))
             tl = time.perf_counter()
@@ -290,9 +294,9 @@ def decompose(lm: LinearModel, V: Vars, n_targets: int, opts: SolverOptions,
     except KeyboardInterrupt as e:  # Ctrl-C, or SIGTERM
         interrupted = True
         stopped = interrupt_name(e)
-        pool.cancel()
+        pool_.cancel()
     finally:
-        pool.close()
+        pool_.close()
     # (no shortcut to the master's LP value when converged: the bound stays the
     # Lagrangian one, which carries the targets' own proven bounds)
     # last chance for a better plan with the candidates found
@@ -316,7 +320,7 @@ def decompose(lm: LinearModel, V: Vars, n_targets: int, opts: SolverOptions,
         version=hb.version(),
         message=(
             f"decomposition by target: {rounds} pricing rounds, {len(master.columns)} candidate "
-            f"consortia, {pricer.solves} target solves, {mc} rows across targets"
+            f"consortia, {pool_.solves} target solves, {mc} rows across targets"
             + (", no target offers a better candidate" if converged else "")
             + (f", stopped by {stopped}" if stopped in (TIME_LIMIT, "Ctrl-C", "SIGTERM") else "")
             + (", the gap asked for reached" if stopped == GAP else "")

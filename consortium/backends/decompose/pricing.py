@@ -1,14 +1,22 @@
 """Pricing: each target's block solved alone under prices on the coupling rows,
-on persistent HiGHS objects and threads; its optimum is a candidate consortium."""
+on persistent HiGHS objects and threads; its optimum is a candidate consortium.
+
+A block's pricing problem (:class:`Block`) is all a worker needs: the solve of
+block ``k`` at prices ``lam`` from the warm start ``last`` gives the same
+answer wherever it runs (each solve starts from a cleared HiGHS solver, with
+the same options and seed), so :class:`PricingPool` (threads of this
+process) and the dask pool of ``consortium.solving.cluster`` give the same
+candidates and bounds."""
 
 from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 import highspy
 import numpy as np
+import scipy.sparse as sp
 
 from ...model.linear import LinearModel
 from .. import highs as hb
@@ -48,6 +56,34 @@ TIGHTEN_ITERATIONS = 2000
 
 
 @dataclass
+class Block:
+    """One target's pricing problem: what a worker is sent once and keeps."""
+
+    k: int
+    model: LinearModel  # its columns and rows (true costs)
+    AcT: sp.csr_matrix  # its columns x the coupling rows
+    U: np.ndarray  # its largest use of each coupling row
+    forced: bool  # must be formed
+
+
+def block_of(B: Blocks, k: int, U: np.ndarray | None = None) -> Block:
+    """Block ``k`` of ``B`` (with ``U`` for its use of the coupling rows, default ``B.U[k]``)."""
+    return Block(k, block_model(B, k), B.AcT[k], B.U[k] if U is None else U, bool(B.forced[k]))
+
+
+@dataclass
+class Priced:
+    """One block's answer at one set of prices."""
+
+    k: int
+    ub: float  # upper bound on max (c - lam A_c) x (-inf: the block is infeasible)
+    xs: list[np.ndarray]  # its best plan first, then earlier incumbents of the solve
+    U: np.ndarray | None  # the tightened most-use of each coupling row (first pricing only)
+    seconds: float
+    solved: bool = True  # HiGHS ran (not an unformable target's empty plan)
+
+
+@dataclass
 class Column:
     block: int
     x: np.ndarray  # values of the block's columns
@@ -56,26 +92,28 @@ class Column:
 
 
 class Pricer:
-    """One persistent HiGHS object per block; re-solved under new prices."""
+    """One persistent HiGHS object per block; re-solved under new prices.
+    Holds the blocks it is given (all of them in this process, a group of them
+    on a dask worker)."""
 
-    def __init__(self, B: Blocks):
-        self.B = B
-        self.models = [block_model(B, k) for k in range(len(B.cols))]
-        self.h: list[highspy.Highs | None] = [None] * len(B.cols)
-        self.last: list[np.ndarray | None] = [None] * len(B.cols)
+    def __init__(self, blocks: dict[int, Block]):
+        self.blocks = blocks
+        self.h: dict[int, highspy.Highs] = {}
+        self.tight: set[int] = set()
         self.solves = 0
-        self.times: list[tuple[int, float]] = []
-        self.tight = np.zeros(len(B.cols), dtype=bool)
         self.stop = False
 
-    def tighten_use(self, k: int) -> None:
-        """Replace ``U[k]`` (coefficients times upper bounds) by the most block
-        ``k``'s LP relaxation can use of its largest coupling rows (a target's
-        spend is capped by its own budget row, far below the sum of all its
-        candidates' costs). Bounds built on ``U`` stay valid, and get tighter."""
-        self.tight[k] = True
-        a = self.B.AcT[k].tocsc()  # block columns x coupling rows
-        U = self.B.U[k].copy()
+    @classmethod
+    def of(cls, B: Blocks) -> Pricer:
+        return cls({k: block_of(B, k) for k in range(len(B.cols))})
+
+    def tighten_use(self, b: Block) -> np.ndarray:
+        """The most block ``b``'s LP relaxation can use of its largest coupling
+        rows, in place of coefficients times upper bounds (a target's spend is
+        capped by its own budget row, far below the sum of all its candidates'
+        costs). Bounds built on ``U`` stay valid, and get tighter."""
+        a = b.AcT.tocsc()  # block columns x coupling rows
+        U = b.U.copy()
         # Only rows where much can be gained, e.g. budget rows (a sum over
         # hundreds of candidates' costs); an actor's capacity row within one
         # target (one column per site) is not worth an LP each.
@@ -85,8 +123,8 @@ class Pricer:
         many = np.nonzero(U > TIGHTEN_RATIO * top)[0]
         many = many[np.argsort(-U[many], kind="stable")][:TIGHTEN_ROWS]
         if not len(many):
-            return
-        m = self.models[k]
+            return U
+        m = b.model
         relaxed = LinearModel(lb=m.lb, ub=m.ub, obj=np.zeros(len(m.lb)),
                               integer=np.zeros(len(m.lb), bool), A=m.A, row_lo=m.row_lo,
                               row_hi=m.row_hi, col_blocks=[], row_blocks=[])
@@ -102,16 +140,17 @@ class Pricer:
             lo, hi = a.indptr[j], a.indptr[j + 1]
             cost[a.indices[lo:hi]] = a.data[lo:hi]
             h.changeColsCost(n, np.arange(n, dtype=np.int32), cost)
+            h.clearSolver()  # the same answer whatever was solved before
             h.run()
             if h.getModelStatus() == highspy.HighsModelStatus.kOptimal:
                 v = float(h.getInfo().objective_function_value)
                 U[j] = min(U[j], v + 1e-6 * (1.0 + abs(v)))
-        self.B.U[k] = U
+        return U
 
     def _highs(self, k: int) -> highspy.Highs:
-        h = self.h[k]
+        h = self.h.get(k)
         if h is None:
-            h = hb.to_highs(self.models[k])
+            h = hb.to_highs(self.blocks[k].model)
             for key, val in BLOCK_HIGHS.items():
                 h.setOptionValue(key, val)
             # stop a running solve when the pool is cancelled (Ctrl-C)
@@ -124,63 +163,111 @@ class Pricer:
         if self.stop:
             e.interrupt()
 
-    def price(self, k: int, lam: np.ndarray,
-              time_limit: float | None) -> tuple[float, np.ndarray | None, list[np.ndarray]]:
-        """max (c - lam A_c) x over block k: (upper bound, best x or None,
-        earlier incumbents of the same solve). ``time_limit`` only when the
-        user set one (the solve is otherwise bounded by ``BLOCK_NODES``)."""
-        m = self.models[k]
-        if m.ub.max(initial=0.0) <= 0.0 and not self.B.forced[k]:
-            return 0.0, np.zeros(len(m.lb)), []  # unformable target: only the empty plan
-        if not self.tight[k]:
-            self.tighten_use(k)
+    def price(self, k: int, lam: np.ndarray, last: np.ndarray | None,
+              time_limit: float | None) -> Priced:
+        """max (c - lam A_c) x over block k, warm-started from ``last`` (its
+        previous plan). ``time_limit`` only when the user set one (the solve
+        is otherwise bounded by ``BLOCK_NODES``)."""
+        t = time.perf_counter()
+        b = self.blocks[k]
+        m = b.model
+        if m.ub.max(initial=0.0) <= 0.0 and not b.forced:
+            # unformable target: only the empty plan
+            return Priced(k, 0.0, [np.zeros(len(m.lb))], None, time.perf_counter() - t, False)
+        U = None
+        if k not in self.tight:
+            self.tight.add(k)
+            U = b.U = self.tighten_use(b)
         h = self._highs(k)
-        red = m.obj - self.B.AcT[k] @ lam
+        red = m.obj - b.AcT @ lam
         n = len(red)
         h.changeColsCost(n, np.arange(n, dtype=np.int32), red)
         h.setOptionValue("time_limit", INF if time_limit is None else max(0.01, float(time_limit)))
-        prev = self.last[k]
-        if prev is not None:
+        # A cleared solver: the solve depends on the block, the prices and the
+        # warm start only, never on what this object (or worker) solved before.
+        h.clearSolver()
+        if last is not None:
             sol = highspy.HighsSolution()
-            sol.col_value = prev
+            sol.col_value = last
             sol.value_valid = True
             h.setSolution(sol)
-        t = time.perf_counter()
         h.run()
-        self.times.append((k, time.perf_counter() - t))
         self.solves += 1
         info = h.getInfo()
         ms = h.getModelStatus()
         if ms == highspy.HighsModelStatus.kInfeasible:
-            return -INF, None, []
+            return Priced(k, -INF, [], U, time.perf_counter() - t)
         has = info.primal_solution_status == highspy.kSolutionStatusFeasible
         x = np.asarray(h.getSolution().col_value) if has else None
-        extras = []
+        xs = []
         if x is not None:
             x = np.where(m.integer, np.round(x), x)
-            self.last[k] = x
+            xs.append(x)
             for s in h.getSavedMipSolutions()[-1 - EXTRA_COLUMNS : -1]:
-                xs = np.asarray(s.col_value)
-                if len(xs) == n:
-                    extras.append(np.where(m.integer, np.round(xs), xs))
+                v = np.asarray(s.col_value)
+                if len(v) == n:
+                    xs.append(np.where(m.integer, np.round(v), v))
         ub = info.mip_dual_bound
         if not np.isfinite(ub):
             ub = INF
         if x is not None:
             ub = max(ub, float(red @ x))
-        return float(ub), x, extras
+        return Priced(k, float(ub), xs, U, time.perf_counter() - t)
 
 
-class PricingPool:
+class Pool(Protocol):
+    """Where the blocks are priced: :class:`PricingPool` (threads of this
+    process) or the dask pool of ``consortium.solving.cluster``.
+    ``price_all(blocks, lam, deadline)`` yields (k, upper bound, candidate
+    plans, done) for every block asked for; a block's tightened use of the
+    coupling rows is in ``B.U`` by then (see :class:`Answers`)."""
+
+    n: int  # blocks priced at once
+    times: list[tuple[int, float]]  # (block, seconds) of every solve
+    solves: int
+
+    def price_all(self, blocks: list[int], lam: np.ndarray,
+                  deadline: float | None) -> Any: ...
+
+    def cancel(self) -> None: ...
+
+    def close(self) -> None: ...
+
+
+class Answers:
+    """What a pool keeps of the answers: each block's last plan (its next warm
+    start), the solve times and count; :meth:`accept` takes one in."""
+
+    def __init__(self, B: Blocks):
+        self.B = B
+        self.last: dict[int, np.ndarray] = {}
+        self.times: list[tuple[int, float]] = []
+        self.solves = 0
+
+    def accept(self, r: Priced) -> tuple[float, list[np.ndarray]]:
+        """Its tightened use into ``B.U``, its plan as the block's next warm
+        start; returns (upper bound, plans)."""
+        if r.U is not None:
+            self.B.U[r.k] = r.U
+        if r.xs:
+            self.last[r.k] = r.xs[0]
+        if r.solved:
+            self.times.append((r.k, r.seconds))
+            self.solves += 1
+        return r.ub, r.xs
+
+
+class PricingPool(Answers):
     """Prices the blocks on ``n`` persistent threads (HiGHS releases the GIL and
     keeps one task scheduler per calling thread, so each block always runs on
     the same thread: block k on thread k mod n)."""
 
-    def __init__(self, pricer: Pricer, n: int):
+    def __init__(self, B: Blocks, n: int, pricer: Pricer | None = None):
         import queue
         import threading
 
-        self.pricer = pricer
+        super().__init__(B)
+        self.pricer = pricer if pricer is not None else Pricer.of(B)
         self.cancelled = False
         self.n = max(1, int(n))
         self.jobs: list[queue.Queue[Any]] = [queue.Queue() for _ in range(self.n)]
@@ -202,13 +289,12 @@ class PricingPool:
                 # the clock only when the user set a time limit
                 rem = None if deadline is None else deadline - time.monotonic()
                 if (rem is not None and rem <= 0.25) or self.cancelled:
-                    self.results.put((k, None, None, False))
+                    self.results.put((k, None))
                     continue
                 try:
-                    ub, x, extras = self.pricer.price(k, lam, rem)
-                    self.results.put((k, ub, [x] + extras if x is not None else [], True))
+                    self.results.put((k, self.pricer.price(k, lam, self.last.get(k), rem)))
                 except BaseException as e:  # handed to the caller
-                    self.results.put((k, e, None, False))
+                    self.results.put((k, e))
 
     def price_all(self, blocks: list[int], lam: np.ndarray, deadline: float | None):
         """Yield (k, upper bound, candidate plans, done) for every block, in
@@ -217,10 +303,13 @@ class PricingPool:
         for i in range(self.n):
             self.jobs[i].put(([k for k in blocks if k % self.n == i], lam, deadline))
         for _ in range(len(blocks)):
-            k, ub, x, done = self.results.get()
-            if isinstance(ub, BaseException):
-                raise ub
-            yield k, ub, x, done
+            k, r = self.results.get()
+            if isinstance(r, BaseException):
+                raise r
+            if r is None:
+                yield k, None, [], False
+                continue
+            yield k, *self.accept(r), True
 
     def cancel(self) -> None:
         self.cancelled = True
@@ -233,3 +322,4 @@ class PricingPool:
             q.put(None)
         for t in self.threads:
             t.join(60.0)
+

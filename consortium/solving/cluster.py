@@ -1,0 +1,289 @@
+"""The decomposition's pricing on a dask.distributed cluster (``consortium
+solve --scheduler ADDRESS``, or ``--workers N`` on a local cluster).
+
+The decomposition by target (``consortium.backends.decompose``) prices every
+target's block under the master's prices; here those block solves run on the
+workers of a cluster, through the one connection code of
+:mod:`consortium.solving.runner` (:func:`~consortium.solving.runner.connect`,
+:func:`~consortium.solving.runner.local_cluster`). The master, the plans and
+the bound stay in the calling process.
+
+* **What crosses the network.** Each target's block (its columns, rows and
+  use of the rows across targets: a :class:`~consortium.backends.decompose.
+  pricing.Block`) goes to a worker once, in groups: group ``g`` holds the
+  targets ``k`` with ``k mod G == g``, ``G`` twice the number of workers.
+  Each pricing step then sends, per group, the prices and the targets' last
+  plans (their warm starts), and gets back bounds and candidate plans.
+* **Workers keep their blocks.** A group's blocks are a dask task's result
+  held in the worker's memory; its HiGHS objects live in the worker's
+  :data:`PRICERS` cache, keyed by the run and the group, between steps.
+* **A lost worker.** The scheduler holds how to remake a group's blocks (the
+  task that made them), so when a worker dies, its groups are remade on
+  another worker and its pricing tasks run there. A task that fails for good
+  (dask's ``KilledWorker`` after repeated deaths) is priced in this process
+  instead. No target is ever left without its answer: the bound stays honest.
+* **The same result.** A block's answer depends on the block, the prices and
+  its warm start only (each solve starts from a cleared HiGHS solver,
+  ``pricing.Pricer``), and the answers of a step are taken in a fixed order,
+  never in the order the workers finish: plan and bound are those of the
+  run in one process.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+import uuid
+import warnings
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from ..backends.decompose.blocks import Blocks
+from ..backends.decompose.pricing import Answers, Priced, Pricer, block_of
+from .runner import WorkerCache, call_worker_hook, connect, local_cluster
+from .runner import _pack as pack
+from .runner import _unpack as unpack
+
+GROUPS_PER_WORKER = 2
+RETRIES = 2  # a group's task submitted again this many times before this process prices it
+RESULT_TIMEOUT = 60.0  # seconds to fetch a finished task's (small) result
+NO_WORKER_WAIT = 60.0  # seconds without any worker before this process prices a group itself
+LATE = 2.0  # seconds past the time limit's deadline before a group's task is given up
+# A worker's pricers (its blocks' HiGHS objects), by (run, group). Dropped at
+# the end of a run (:meth:`ClusterPricing.close`); the oldest go first beyond this.
+PRICERS = WorkerCache(keep=256)
+
+
+class ClusterError(RuntimeError):
+    """The cluster cannot price (no worker joined in time)."""
+
+
+def cluster_pool(scheduler: Any = None, workers: int | None = None,
+                 say: Callable[[str], None] | None = None,
+                 processes: bool = True) -> Callable[[Blocks], ClusterPricing]:
+    """What ``decompose(..., pool=)`` takes: a cluster for the blocks, made
+    when the decomposition starts. ``scheduler``: an address or a
+    ``distributed.Client``; else a local cluster of ``workers`` single-threaded
+    workers (processes, unless ``processes`` is false)."""
+
+    def make(B: Blocks) -> ClusterPricing:
+        cluster = None
+        if scheduler is None:
+            cluster = local_cluster(workers or 1, processes=processes)
+            target: Any = cluster
+        else:
+            target = scheduler
+        try:
+            client, own = connect(target)
+        except BaseException:
+            if cluster is not None:
+                cluster.close()
+            raise
+        try:
+            return ClusterPricing(B, client, own, cluster, say)
+        except BaseException:
+            if own:
+                client.close()
+            if cluster is not None:
+                cluster.close()
+            raise
+
+    return make
+
+
+# ---------------------------------------------------------------- on a worker
+
+
+def _blocks(packed: bytes) -> dict[int, Any]:
+    """A group's blocks, kept in the worker's memory as this task's result."""
+    return dict(unpack(packed))
+
+
+def _price_group(blocks: dict[int, Any], run: str, g: int, ks: list[int], lam: np.ndarray,
+                 last: dict[int, np.ndarray], budget: float | None, tag: str) -> bytes:
+    """Price targets ``ks`` of group ``g`` on this worker, in that order."""
+    worker = _worker_label()
+    call_worker_hook(tag, worker)  # the tests' fault injection (a killed worker)
+    pricer = PRICERS.get((run, g), lambda: Pricer(blocks))
+    end = None if budget is None else time.monotonic() + budget
+    out: list[Priced | None] = []
+    for k in ks:
+        rem = None if end is None else end - time.monotonic()
+        if rem is not None and rem <= 0.25:
+            out.append(None)
+            continue
+        out.append(pricer.price(k, lam, last.get(k), rem))
+    return pack(out)
+
+
+def _forget(run: str) -> int:
+    """Drop a finished run's pricers on this worker."""
+    n = 0
+    for key in [k for k in list(PRICERS._items) if isinstance(k, tuple) and k[0] == run]:
+        PRICERS.drop(key)
+        n += 1
+    return n
+
+
+def _worker_label() -> str:
+    try:
+        from distributed import get_worker
+
+        return str(get_worker().address)
+    except ValueError:
+        return f"dask:pid{os.getpid()}"
+
+
+# ---------------------------------------------------------------- the caller
+
+
+class ClusterPricing(Answers):
+    """The pricing pool of the decomposition on a dask cluster (see the module text)."""
+
+    def __init__(self, B: Blocks, client: Any, own: bool, cluster: Any,
+                 say: Callable[[str], None] | None):
+        super().__init__(B)
+        self.U0 = list(B.U)  # the blocks' use of the coupling rows before any tightening
+        self.client, self.own, self.cluster, self.say = client, own, cluster, say
+        try:
+            client.wait_for_workers(1, timeout=60)
+        except Exception as e:
+            raise ClusterError(f"no dask worker joined the cluster within 60 s ({e})") from None
+        info = client.scheduler_info()["workers"]
+        addrs = sorted(info)
+        self.n = max(1, sum(int(w.get("nthreads", 1)) for w in info.values()))
+        nb = len(B.cols)
+        self.G = max(1, min(nb, GROUPS_PER_WORKER * len(addrs)))
+        self.run = uuid.uuid4().hex
+        self.tasks = 0
+        self.local: Pricer | None = None
+        self.addrs = addrs
+        self.data = [self._blocks_future(g, pin=True) for g in range(self.G)]
+        self.futures: list[Any] = []
+        if say is not None:
+            say(f"decomposition: pricing on {len(addrs)} dask workers ({self.n} threads), "
+                f"{nb} targets in {self.G} groups")
+
+    def _blocks_future(self, g: int, pin: bool = False) -> Any:
+        """Group ``g``'s blocks, sent to (and kept by) a worker (``pin``: the
+        ``g mod n``-th at the start, to spread them; later, any)."""
+        nb = len(self.B.cols)
+        # B.U as first found (the workers tighten it themselves, always alike)
+        packed = pack({k: block_of(self.B, k, self.U0[k]) for k in range(g, nb, self.G)})
+        with warnings.catch_warnings():
+            # the blocks are meant to travel inside this task (so that the
+            # scheduler can remake them): dask's "large graph" advice is not for it
+            warnings.filterwarnings("ignore", message="Sending large graph")
+            return self.client.submit(
+                _blocks, packed, key=f"consortium-blocks-{g}-{uuid.uuid4().hex}", pure=False,
+                **({"workers": [self.addrs[g % len(self.addrs)]], "allow_other_workers": True}
+                   if pin else {}),
+            )
+
+    def _submit(self, g: int, ks: list[int], lam: np.ndarray, budget: float | None,
+                tag: str) -> Any:
+        last = {k: self.last[k] for k in ks if k in self.last}
+        return self.client.submit(_price_group, self.data[g], self.run, g, ks, lam, last, budget,
+                                  tag, pure=False)
+
+    def price_all(self, blocks: list[int], lam: np.ndarray, deadline: float | None):
+        by_group: dict[int, list[int]] = {}
+        for k in blocks:
+            by_group.setdefault(k % self.G, []).append(k)
+        budget = None if deadline is None else deadline - time.monotonic()
+        subs = []
+        for g, ks in sorted(by_group.items()):
+            self.tasks += 1
+            tag = f"pricing-{self.tasks}"
+            subs.append((g, ks, tag, self._submit(g, ks, lam, budget, tag)))
+        self.futures = [f for *_, f in subs]
+        answers: dict[int, Priced | None] = {}
+        for g, ks, tag, f in subs:  # in a fixed order, whichever worker finishes first
+            answers.update(zip(ks, self._answers(g, ks, tag, f, lam, deadline), strict=True))
+        self.futures = []
+        for k in blocks:
+            r = answers[k]
+            if r is None:
+                yield k, None, [], False
+            else:
+                yield k, *self.accept(r), True
+
+    def _answers(self, g: int, ks: list[int], tag: str, f: Any, lam: np.ndarray,
+                 deadline: float | None) -> list[Priced | None]:
+        """The answers of one group's task. A task whose result is lost (its
+        worker died), or that failed, is submitted again (its blocks remade
+        if they were lost too); after RETRIES, this process prices them."""
+        from distributed import wait
+
+        why = ""
+        for attempt in range(RETRIES + 1):
+            if attempt:
+                if self.data[g].status != "finished":
+                    self.data[g] = self._blocks_future(g)
+                budget = None if deadline is None else deadline - time.monotonic()
+                f = self._submit(g, ks, lam, budget, tag)
+                self.futures.append(f)
+            try:
+                alone = None  # since when the cluster has had no worker
+                while f.status not in ("finished", "error", "cancelled", "lost"):
+                    try:
+                        wait([f], timeout=1.0)
+                    except TimeoutError:  # still running (or lost: looked at again above)
+                        if deadline is not None and time.monotonic() > deadline + LATE:
+                            f.cancel()  # the user's time limit: these targets stay unpriced
+                            return [None] * len(ks)
+                        if self.client.scheduler_info()["workers"]:
+                            alone = None
+                        elif alone is None:
+                            alone = time.monotonic()
+                        elif time.monotonic() - alone > NO_WORKER_WAIT:
+                            raise ClusterError(f"no worker for {NO_WORKER_WAIT:g} s") from None
+                if f.status == "finished":
+                    return list(unpack(f.result(timeout=RESULT_TIMEOUT)))
+                why = f.status
+                if f.status == "error":
+                    e = f.exception()
+                    why = f"{type(e).__name__}: {str(e)[:120]}"
+            except Exception as e:  # lost on the way, or the connection
+                why = f"{type(e).__name__}: {str(e)[:120]}"
+            if self.say is not None:
+                self.say(f"decomposition: pricing group {g} on the cluster: {why}"
+                         + ("; again" if attempt < RETRIES else "; priced here"))
+        # failed for good: this process prices them, with the same answers
+        return self._price_here(ks, lam, deadline)
+
+    def _price_here(self, ks: list[int], lam: np.ndarray,
+                    deadline: float | None) -> list[Priced | None]:
+        if self.local is None:
+            self.local = Pricer({})
+        out: list[Priced | None] = []
+        for k in ks:
+            if k not in self.local.blocks:
+                self.local.blocks[k] = block_of(self.B, k, self.U0[k])
+            rem = None if deadline is None else deadline - time.monotonic()
+            if rem is not None and rem <= 0.25:
+                out.append(None)
+                continue
+            out.append(self.local.price(k, lam, self.last.get(k), rem))
+        return out
+
+    def cancel(self) -> None:
+        for f in self.futures:
+            f.cancel()
+        if self.local is not None:
+            self.local.stop = True
+
+    def close(self) -> None:
+        try:
+            for f in self.futures + self.data:
+                f.release()
+            self.client.run(_forget, self.run)
+        except Exception:
+            pass  # a cluster going away: nothing more to drop
+        finally:
+            if self.own:
+                self.client.close()
+            if self.cluster is not None:
+                self.cluster.close()
