@@ -216,7 +216,7 @@ def test_the_bound_without_a_solve_holds_on_milestone_rows():
     B = split(b.lm, b.V, len(b.md.views))
     milestone = np.array([b.lm.row_hi[r] < 0 for r in B.coupling])
     assert milestone.any()
-    pricer = Pricer(B)
+    pricer = Pricer.of(B)
     rng = np.random.default_rng(0)
     checked = rose = 0
     for k in range(len(B.cols)):
@@ -227,9 +227,10 @@ def test_the_bound_without_a_solve_holds_on_milestone_rows():
             then = rng.uniform(0, 5, len(B.coupling))
             now = then.copy()
             now[milestone] += rng.uniform(1, 20)  # only the milestone's price rises
-            ub_then, _, _ = pricer.price(k, then, None)
-            value_now, x, _ = pricer.price(k, now, None)
-            assert x is not None
+            ub_then = pricer.price(k, then, None, None).ub
+            now_priced = pricer.price(k, now, None, None)
+            value_now = now_priced.ub
+            assert now_priced.xs
             assert value_now <= value_bound(B, k, ub_then, then, now) + 1e-6 * (1 + abs(value_now))
             checked += 1
             rose += value_now > ub_then + 1e-6  # what a bound blind to the milestone misses
