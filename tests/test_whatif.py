@@ -351,3 +351,67 @@ def test_stress_least_change_repair_never_changes_more_than_the_reoptimised_plan
         again = Solution.from_dict(r["plan"], inst)
         assert lc["changes"] <= count_changes(plan_changes(cons, again))
         assert lc["objective"] <= r["objective_after"] + 1e-6
+
+
+def _programme(seed: int = 2) -> dict:
+    """A small programme (SPEC 7.3) whose sponsors have no yearly budgets (the
+    generator's yearly budgets leave no single change that forms a target)."""
+    from consortium.generate import generate
+
+    raw = generate(preset="programme", targets=4, actors=60, seed=seed)
+    for s in raw["sponsors"]:
+        s.pop("budget_by_year", None)
+    return raw
+
+
+def test_explain_on_a_programme_repairs_are_confirmed_by_fresh_solves():
+    raw = _programme()
+    inst = from_dict(copy.deepcopy(raw))
+    res = explain(inst, raw=raw, sets=False)
+    assert res.targets and _check_repairs(raw, res) >= 1
+    # the levers of a programme include the programme's yearly budgets of the
+    # years the target could run in
+    from consortium.whatif.repairs import levers_for
+
+    probe = Probe(inst, raw)
+    t = res.targets[0].target
+    paths = {lv.path for lv in levers_for(inst, probe.base_loaded().b, t, probe.solve())}
+    assert any(p.startswith("policy.total_budget_by_year.") for p in paths), paths
+
+
+def test_incumbent_counts_a_changed_start_year():
+    raw = _programme()
+    raw["policy"].pop("total_budget_by_year", None)  # room to start in other years
+    inst = from_dict(copy.deepcopy(raw))
+    plan = solve_verified(raw).to_dict()
+    fixed = (raw.get("fixed") or {}).get("starts", {})
+    kept = None
+    for i, c in enumerate(plan["consortia"]):
+        if c["target"] in fixed:
+            continue
+        lo, hi = inst.window(next(t for t in inst.targets if t.id == c["target"]))
+        for y in range(lo, hi + 1):
+            if y == c["start"]:
+                continue
+            trial = copy.deepcopy(plan)
+            trial["consortia"][i]["start"] = y
+            again = replan(inst, trial, raw=raw)
+            if again.extra["changes"] == []:
+                kept = (i, y, trial, again)
+                break
+        if kept:
+            break
+    assert kept, "no consortium of the plan can start in another year"
+    i, y, trial, again = kept
+    # the plan in force (one consortium started in year y) is kept as it is,
+    # though an earlier start is worth more (discounting): moving it would be
+    # a change
+    assert again.consortia[i].start == y
+    assert again.objective < plan["objective"] - 1e-6
+    # at no cost for changes, the optimum: the start moves, as one change
+    free = replan(inst, trial, penalty=0.0, raw=raw)
+    assert free.objective == pytest.approx(plan["objective"], rel=1e-6)
+    ch = [c for c in free.extra["changes"] if c["kind"] == "start_changed"]
+    assert any(c["target"] == trial["consortia"][i]["target"] and c["before"] == y
+               and c["after"] != y for c in ch), free.extra["changes"]
+    assert free.extra["incumbent"]["changes"] == count_changes(free.extra["changes"])

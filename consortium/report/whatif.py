@@ -119,10 +119,11 @@ def print_frontier(inst: Instance, data: dict[str, Any], con: Console) -> None:
                             f": {len(data['steps'])} step(s), exact "
                             f"({data['solves']} solves, {data['time_s']:.2f} s)"))
     tab = _table(("from budget", "money"), ("objective", "money"), ("spend", "money"),
-                 ("added", "text"), ("removed", "text"))
+                 ("added", "text"), ("removed", "text"), ("start moved", "text"))
     for s in data["steps"]:
         tab.add_row(f"{s['budget']:,.6g}", f"{s['objective']:,.4f}", f"{s['spend']:,.4f}",
-                    escape(", ".join(s["added"]) or "-"), escape(", ".join(s["removed"]) or "-"))
+                    escape(", ".join(s["added"]) or "-"), escape(", ".join(s["removed"]) or "-"),
+                    escape(", ".join(s.get("restarted", [])) or "-"))
     con.print(tab)
     if not data.get("complete", True):
         con.print(Text("stopped at the step limit: the frontier goes on", "yellow"))
