@@ -209,10 +209,12 @@ def explain(instance: str | Path | dict[str, Any] | Instance,
 
 def alternatives(instance: str | Path | dict[str, Any] | Instance, target: str,
                  plan: Solution | dict[str, Any] | None = None, *,
-                 top: int | None = None) -> AlternativesResult:
+                 top: int | None = 10) -> AlternativesResult:
     """Every alternative lead and member of formed ``target`` (in ``plan``,
     default the optimum), ranked by the exact optimum with that choice fixed
-    (``.to_frame()``: one row per alternative, ``difference`` to the plan)."""
+    (``.to_frame()``: one row per alternative, ``difference`` to the plan):
+    the best ``top`` exact and every other proven below them (``top=None``:
+    every one exact)."""
     from .result.solution import Solution
     from .whatif import Probe
     from .whatif.alternatives import alternatives as run

@@ -153,25 +153,70 @@ def _fixed_variant(raw: dict, tid: str, a) -> dict:
     return out
 
 
+def _check_alternative(raw: dict, tid: str, a) -> None:
+    """One alternative fixed in the instance and solved afresh: its exact
+    optimum, no plan, or (bounded) at most its bound."""
+    sol = solve_verified(_fixed_variant(raw, tid, a), reasons=False)
+    if a.status == "infeasible":
+        assert sol.status.value == "infeasible", a
+    elif a.status == "optimal":
+        assert sol.objective == pytest.approx(a.objective, rel=1e-6, abs=1e-6), a
+    else:
+        assert a.status == "bounded"
+        assert not sol.status.has_plan or sol.objective <= a.bound + 1e-6 * abs(a.bound), a
+
+
 @pytest.mark.parametrize("tid", ["t-euv"])
 def test_alternatives_match_fresh_solves_with_the_choice_fixed(tid):
     raw = _raw()
     inst = from_dict(copy.deepcopy(raw))
-    res = alternatives(Probe(inst, raw), tid)
-    assert res.exact and res.alternatives
-    objs = [a.objective for a in res.alternatives if a.objective is not None]
+    res = alternatives(Probe(inst, raw), tid, top=3)
+    assert not res.exact and res.alternatives
+    exact = [a for a in res.alternatives if a.status == "optimal"]
+    assert len(exact) >= 3 and res.alternatives[:3] == exact[:3]
+    objs = [a.objective for a in exact]
     assert objs == sorted(objs, reverse=True)
     assert all(z <= res.objective + 1e-6 for z in objs)
-    # every choice fixed in the instance and solved afresh (the first ones and
-    # one of each kind and status)
-    picked = res.alternatives[:2] + [a for a in res.alternatives if a.status == "infeasible"][:1]
-    picked += [a for a in res.alternatives if a.kind == "lead"][:1]
-    for a in picked:
-        sol = solve_verified(_fixed_variant(raw, tid, a), reasons=False)
-        if a.status == "infeasible":
-            assert sol.status.value == "infeasible", a
+    cut = exact[2].objective
+    bounded = [a for a in res.alternatives if a.status == "bounded"]
+    assert bounded and all(a.bound <= cut + 1e-6 for a in bounded)
+    # every exact one and two bounded ones fixed in the instance and solved afresh
+    for a in exact + bounded[:2]:
+        _check_alternative(raw, tid, a)
+    df = res.to_frame()
+    assert len(df) == len(res.alternatives) and set(df["status"]) == {"optimal", "bounded"}
+
+
+def test_alternatives_top_prunes_by_certificate_on_a_generated_instance():
+    """A mid-size generated instance: the best three exact, the rest proven
+    below them by the certificate (several rounds here: the local plans of
+    some choices are not their optima); against every alternative solved
+    exactly one by one (top=None) and against fresh solves."""
+    from consortium.generate import generate
+
+    raw = generate(preset="provincial", targets=8, actors=120, seed=1)
+    inst = from_dict(copy.deepcopy(raw))
+    probe = Probe(inst, raw)
+    tid = probe.solve().solution.consortia[0].target
+    res = alternatives(probe, tid, top=3)
+    assert res.certificates >= 2 and not res.exact
+    every = alternatives(Probe(inst, raw), tid, top=None)
+    assert every.exact and len(every.alternatives) == len(res.alternatives)
+    value = {(a.kind, a.replaces, a.actor): a for a in every.alternatives}
+    ranked = [a for a in every.alternatives if a.status == "optimal"]
+    for i, a in enumerate(res.alternatives):
+        b = value[(a.kind, a.replaces, a.actor)]
+        if a.status == "optimal":
+            assert a.objective == pytest.approx(b.objective, rel=1e-6, abs=1e-6)
+            assert a.objective == pytest.approx(ranked[i].objective, rel=1e-6, abs=1e-6)
+        elif a.status == "bounded":
+            assert b.status == "infeasible" or b.objective <= a.bound + 1e-6 * abs(a.bound)
         else:
-            assert sol.objective == pytest.approx(a.objective, rel=1e-6, abs=1e-6), a
+            assert b.status == "infeasible"
+    top3 = [a for a in res.alternatives if a.status == "optimal"][:3]
+    assert [round(a.objective, 6) for a in top3] == [round(a.objective, 6) for a in ranked[:3]]
+    for a in top3 + [a for a in res.alternatives if a.status == "bounded"][:1]:
+        _check_alternative(raw, tid, a)
 
 
 @settings(max_examples=6, deadline=None, derandomize=True,
@@ -183,7 +228,8 @@ def test_alternatives_on_tiny_instances(inst):
         return
     c = base.consortia[0]
     i = from_dict(copy.deepcopy(inst))
-    res = alternatives(Probe(i, inst), c.target)
+    res = alternatives(Probe(i, inst), c.target, top=None)
+    assert res.exact
     for a in res.alternatives:
         if a.kind == "lead" and c.target in (inst.get("fixed") or {}).get("leads", {}):
             assert a.status == "infeasible"
@@ -305,3 +351,67 @@ def test_stress_least_change_repair_never_changes_more_than_the_reoptimised_plan
         again = Solution.from_dict(r["plan"], inst)
         assert lc["changes"] <= count_changes(plan_changes(cons, again))
         assert lc["objective"] <= r["objective_after"] + 1e-6
+
+
+def _programme(seed: int = 2) -> dict:
+    """A small programme (SPEC 7.3) whose sponsors have no yearly budgets (the
+    generator's yearly budgets leave no single change that forms a target)."""
+    from consortium.generate import generate
+
+    raw = generate(preset="programme", targets=4, actors=60, seed=seed)
+    for s in raw["sponsors"]:
+        s.pop("budget_by_year", None)
+    return raw
+
+
+def test_explain_on_a_programme_repairs_are_confirmed_by_fresh_solves():
+    raw = _programme()
+    inst = from_dict(copy.deepcopy(raw))
+    res = explain(inst, raw=raw, sets=False)
+    assert res.targets and _check_repairs(raw, res) >= 1
+    # the levers of a programme include the programme's yearly budgets of the
+    # years the target could run in
+    from consortium.whatif.repairs import levers_for
+
+    probe = Probe(inst, raw)
+    t = res.targets[0].target
+    paths = {lv.path for lv in levers_for(inst, probe.base_loaded().b, t, probe.solve())}
+    assert any(p.startswith("policy.total_budget_by_year.") for p in paths), paths
+
+
+def test_incumbent_counts_a_changed_start_year():
+    raw = _programme()
+    raw["policy"].pop("total_budget_by_year", None)  # room to start in other years
+    inst = from_dict(copy.deepcopy(raw))
+    plan = solve_verified(raw).to_dict()
+    fixed = (raw.get("fixed") or {}).get("starts", {})
+    kept = None
+    for i, c in enumerate(plan["consortia"]):
+        if c["target"] in fixed:
+            continue
+        lo, hi = inst.window(next(t for t in inst.targets if t.id == c["target"]))
+        for y in range(lo, hi + 1):
+            if y == c["start"]:
+                continue
+            trial = copy.deepcopy(plan)
+            trial["consortia"][i]["start"] = y
+            again = replan(inst, trial, raw=raw)
+            if again.extra["changes"] == []:
+                kept = (i, y, trial, again)
+                break
+        if kept:
+            break
+    assert kept, "no consortium of the plan can start in another year"
+    i, y, trial, again = kept
+    # the plan in force (one consortium started in year y) is kept as it is,
+    # though an earlier start is worth more (discounting): moving it would be
+    # a change
+    assert again.consortia[i].start == y
+    assert again.objective < plan["objective"] - 1e-6
+    # at no cost for changes, the optimum: the start moves, as one change
+    free = replan(inst, trial, penalty=0.0, raw=raw)
+    assert free.objective == pytest.approx(plan["objective"], rel=1e-6)
+    ch = [c for c in free.extra["changes"] if c["kind"] == "start_changed"]
+    assert any(c["target"] == trial["consortia"][i]["target"] and c["before"] == y
+               and c["after"] != y for c in ch), free.extra["changes"]
+    assert free.extra["incumbent"]["changes"] == count_changes(free.extra["changes"])

@@ -40,22 +40,25 @@ def _plan(instance: str, inst: Any, raw: Any, plan: str | None) -> Any:
               help="For a formed target: every alternative lead and member, ranked by the "
                    "exact optimum with it fixed.")
 @click.option("--top", type=click.IntRange(min=1),
-              help="With --alternatives: solve until the best N are proven (the rest are "
-                   "shown with their LP bound).")
+              help="With --alternatives: the best N exact, every other proven below them "
+                   "(default: 10).")
+@click.option("--all", "all_", is_flag=True,
+              help="With --alternatives: every alternative exact (one solve each: slow on "
+                   "large instances).")
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON to stdout.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, allow_dash=True),
               help="Write the result JSON here.")
 @click.option("--no-sets", is_flag=True,
               help="Do not look for a set of changes when no single change forms a target.")
 def explain_command(instance: str, plan: str | None, targets: tuple[str, ...],
-                    alt_target: str | None, top: int | None, as_json: bool, output: str | None,
-                    no_sets: bool) -> None:
+                    alt_target: str | None, top: int | None, all_: bool, as_json: bool,
+                    output: str | None, no_sets: bool) -> None:
     """For each target PLAN (default: the optimum) leaves unformed, the least
     change of each kind that forms it in an optimal plan, each confirmed by a
     re-solve; or --alternatives TARGET for a formed one."""
     from ..io.jsonfile import dumps, write_atomic
     from ..whatif import Probe, explain
-    from ..whatif.alternatives import alternatives
+    from ..whatif.alternatives import DEFAULT_TOP, alternatives
 
     inst, raw = load_instance(instance, with_raw=True)
     base = _plan(instance, inst, raw, plan)
@@ -63,12 +66,15 @@ def explain_command(instance: str, plan: str | None, targets: tuple[str, ...],
     if alt_target is not None:
         if targets:
             fail("give --target or --alternatives, not both")
+        if top is not None and all_:
+            fail("give --top or --all, not both")
         if probe.solve().status.value == "infeasible":
             fail("the instance is infeasible: no plan to find alternatives in", EXIT_NO_PLAN)
-        res: Any = alternatives(probe, alt_target, base, top)
+        res: Any = alternatives(probe, alt_target, base,
+                                None if all_ else (top or DEFAULT_TOP))
     else:
-        if top is not None:
-            fail("--top goes with --alternatives")
+        if top is not None or all_:
+            fail("--top and --all go with --alternatives")
         res = explain(inst, base, list(targets) or None, raw=raw, probe=probe, sets=not no_sets)
     data = res.to_dict()
     if output:

@@ -90,11 +90,13 @@ def print_alternatives(inst: Instance, data: dict[str, Any], con: Console) -> No
                             f": lead {data['lead']}, members {', '.join(data['members'])}; "
                             f"objective now {now:,.4f}" if now is not None else ""))
     n = len(data["alternatives"])
-    done = sum(1 for a in data["alternatives"] if a["status"] != "unsolved")
-    con.print(Text(f"{n} alternative(s), {done} solved exactly ({data['solves']} re-solves, "
-                   f"{data['time_s']:.2f} s)" + ("" if data["exact"] else
-                                                "; the others are at most their LP bound"),
-                   "dim"))
+    done = sum(1 for a in data["alternatives"] if a["status"] != "bounded")
+    top = data.get("top")
+    con.print(Text(f"{n} alternative(s), {done} exact ({data['solves']} solves, "
+                   f"{data.get('certificates', 0)} certificate(s), {data['time_s']:.2f} s)"
+                   + ("" if data["exact"] else
+                      f"; the others are proven at most the {top}th best (--all: every one "
+                      "exact)"), "dim"))
     tab = _table(("rank", "text"), ("choice", "text"), ("objective", "money"),
                  ("difference", "money"), ("lead / members then", "text"))
     for i, a in enumerate(data["alternatives"], 1):
@@ -107,7 +109,7 @@ def print_alternatives(inst: Instance, data: dict[str, Any], con: Console) -> No
         elif a["status"] == "infeasible":
             z, diff, then = "no plan", "-", "-"
         else:
-            z, diff, then = f"<= {a['bound']:,.4f}", "-", "(not solved: below the top)"
+            z, diff, then = f"<= {a['bound']:,.4f}", "-", "(below the top: at most this)"
         tab.add_row(str(i), escape(what), z, diff, escape(then))
     con.print(tab)
 
@@ -117,10 +119,11 @@ def print_frontier(inst: Instance, data: dict[str, Any], con: Console) -> None:
                             f": {len(data['steps'])} step(s), exact "
                             f"({data['solves']} solves, {data['time_s']:.2f} s)"))
     tab = _table(("from budget", "money"), ("objective", "money"), ("spend", "money"),
-                 ("added", "text"), ("removed", "text"))
+                 ("added", "text"), ("removed", "text"), ("start moved", "text"))
     for s in data["steps"]:
         tab.add_row(f"{s['budget']:,.6g}", f"{s['objective']:,.4f}", f"{s['spend']:,.4f}",
-                    escape(", ".join(s["added"]) or "-"), escape(", ".join(s["removed"]) or "-"))
+                    escape(", ".join(s["added"]) or "-"), escape(", ".join(s["removed"]) or "-"),
+                    escape(", ".join(s.get("restarted", [])) or "-"))
     con.print(tab)
     if not data.get("complete", True):
         con.print(Text("stopped at the step limit: the frontier goes on", "yellow"))

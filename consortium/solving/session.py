@@ -215,12 +215,14 @@ class Session:
 
     def solve_fixed(self, zeros: np.ndarray, ones: np.ndarray, around: np.ndarray | None = None,
                     local: Iterable[int] | None = None,
-                    opts: SolverOptions | None = None) -> RawResult:
+                    opts: SolverOptions | None = None,
+                    start: np.ndarray | None = None) -> RawResult:
         """Re-solve with the columns ``zeros`` at 0 and ``ones`` at 1 (a choice
         fixed: a lead, a member), exactly; the model is left as it is. With
         ``around`` (a plan of the model) and ``local`` (targets), the targets are
         first re-planned alone with every other column held at ``around``: the
-        plan that gives, when there is one, is where the exact solve starts."""
+        plan that gives, when there is one, is where the exact solve starts;
+        ``start``: such a plan, given."""
         lm = self.b.lm
         o = opts or self.opts
         lb, ub = lm.lb.copy(), lm.ub.copy()
@@ -230,8 +232,9 @@ class Session:
             return RawResult(status=Status.INFEASIBLE, x=None, objective=None, bound=None,
                              gap=None, time_s=0.0, solver="highs", version=highs.version(),
                              message="the fixed choice contradicts the model's own bounds")
-        start = None
-        if around is not None and local is not None:
+        if start is not None and not replace(lm, lb=lb, ub=ub).is_feasible(start):
+            start = None
+        if start is None and around is not None and local is not None:
             mask = self.target_columns(local)
             held = np.clip(around, lb, ub)
             r = self.model.run_within(np.where(mask, lb, held), np.where(mask, ub, held), o)

@@ -44,6 +44,8 @@ class Step:
     formed: list[str]
     added: list[str]
     removed: list[str]
+    # targets formed at both steps whose start year moved (a programme, SPEC 7.3)
+    restarted: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -74,9 +76,10 @@ class Frontier:
         import pandas as pd
 
         rows = [{**s.__dict__, "formed": ", ".join(s.formed), "added": ", ".join(s.added),
-                 "removed": ", ".join(s.removed)} for s in self.steps]
+                 "removed": ", ".join(s.removed), "restarted": ", ".join(s.restarted)}
+                for s in self.steps]
         return pd.DataFrame(rows, columns=["budget", "objective", "spend", "formed", "added",
-                                           "removed"])
+                                           "removed", "restarted"])
 
 
 def budget_targets(probe: Probe, path: str) -> list[str]:
@@ -118,6 +121,7 @@ def frontier(probe: Probe, path: str = "policy.total_budget", start: float = 0.0
     n0 = probe.solves
     budget = float(start)
     prev: list[str] = []
+    starts: dict[str, int | None] = {}
     for _ in range(MAX_STEPS):
         ans = probe.solve({path: budget})
         if not ans.has_plan or ans.objective is None:
@@ -127,10 +131,12 @@ def frontier(probe: Probe, path: str = "policy.total_budget", start: float = 0.0
         else:
             formed = [c.target for c in ans.solution.consortia]
             spend = float(sum(c.spend for c in ans.solution.consortia if c.target in set(who)))
+            now = {c.target: c.start for c in ans.solution.consortia}
             out.steps.append(Step(budget, ans.objective, spend, formed,
                                   [t for t in formed if t not in prev],
-                                  [t for t in prev if t not in formed]))
-            prev = formed
+                                  [t for t in prev if t not in formed],
+                                  [t for t in formed if t in starts and starts[t] != now[t]]))
+            prev, starts = formed, now
             floor = ans.objective + 2 * tol(ans.objective)
             x = least_need(relaxed, cols, coef, False, floor, probe.opts,
                            _plan_vector(relaxed, ans))
@@ -168,8 +174,9 @@ def plot_frontier(fr: Frontier, path: str | Path, currency: str | None = None) -
         ax.step(xs + [end], ys + [ys[-1]], where="post", color="#1f77b4")
         ax.plot(xs, ys, "o", color="#1f77b4", markersize=4)
         for s in fr.steps:
-            if s.added or s.removed:
-                text = " ".join([f"+{t}" for t in s.added] + [f"-{t}" for t in s.removed])
+            if s.added or s.removed or s.restarted:
+                text = " ".join([f"+{t}" for t in s.added] + [f"-{t}" for t in s.removed]
+                                + [f"~{t}" for t in s.restarted])
                 ax.annotate(text, (s.budget, s.objective), textcoords="offset points",
                             xytext=(4, -10), fontsize=7, rotation=-30)
     ax.set_xlabel(param_label(fr.path, cur))

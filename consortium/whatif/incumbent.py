@@ -2,8 +2,9 @@
 
 The changes of a plan relative to the plan in force (the *incumbent*), per
 target: each member removed, each member added (the members of a newly
-formed target too), the lead changed and the site changed (a target of the
-incumbent left unformed has its lead and site changed). In the model they are
+formed target too), the lead changed, the site changed and, in a programme
+(SPEC 7.3), the start year changed (a target of the incumbent left unformed
+has its lead, site and start year changed). In the model they are
 one linear expression ``C(x) = const + c.x`` over the membership, lead and
 site columns.
 
@@ -30,7 +31,8 @@ from ..solving.dispatch import ENGINE_MIN_COLUMNS
 from ..solving.engine.exact import Engine
 from ..solving.solve import solution_from_raw
 
-CHANGE_KINDS = ("member_removed", "member_added", "lead_changed", "site_changed")
+CHANGE_KINDS = ("member_removed", "member_added", "lead_changed", "site_changed",
+                "start_changed")
 
 
 @dataclass
@@ -48,7 +50,8 @@ def change_expression(b: Built, incumbent: list[dict[str, Any]]) -> ChangeCost:
     with_cols = {v.index for v in V.views}
     for tid, kk in inc.items():
         if tid not in md.target_index or md.target_index[tid] not in with_cols:
-            const += len(kk["members"]) + 2  # it cannot be formed now: all of it changes
+            # it cannot be formed now: all of it changes
+            const += len(kk["members"]) + 2 + (kk.get("start") is not None)
     for v in V.views:
         ti = v.index
         k: dict[str, Any] | None = inc.get(v.target.id)
@@ -76,6 +79,12 @@ def change_expression(b: Built, incumbent: list[dict[str, Any]]) -> ChangeCost:
         const += 1.0
         if len(sj):
             c[V.site[ti][sj[0]]] -= 1.0
+        if k.get("start") is not None:
+            # the start year changed unless the target starts in the same year
+            const += 1.0
+            yj = np.nonzero(np.asarray(v.starts) == int(k["start"]))[0]
+            if len(yj) and len(V.start[ti]):
+                c[V.start[ti][yj[0]]] -= 1.0
     return ChangeCost(const, c)
 
 
@@ -107,6 +116,9 @@ def plan_changes(incumbent: list[dict[str, Any]], new: Solution) -> list[dict[st
         if a is not None and (b is None or b.site != a["site"]):
             out.append({"target": t, "kind": "site_changed", "actor": None,
                         "before": a["site"], "after": b.site if b else None})
+        if a is not None and a.get("start") is not None and (b is None or b.start != a["start"]):
+            out.append({"target": t, "kind": "start_changed", "actor": None,
+                        "before": a["start"], "after": b.start if b else None})
     return out
 
 

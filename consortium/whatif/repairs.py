@@ -45,9 +45,10 @@ from .probe import Answer, Changes, Probe, _sel, at_least, target_path, tol
 # Rounds of a search whose floor keeps rising (each round is a proven optimum
 # strictly higher than the last: a work limit, never reached on the presets).
 MAX_ROUNDS = 12
-# At most this many actors at full capacity are tried as max_consortia levers,
-# and sets of at most this many levers when no single change forms a target.
-MAX_ACTORS = 6
+# At most this many actors at full capacity are tried as max_consortia levers
+# (a work limit: every member of a stand-alone consortium on the presets), and
+# sets of at most this many levers when no single change forms a target.
+MAX_ACTORS = 40
 MAX_SET = 3
 
 
@@ -58,9 +59,10 @@ class Lever:
     current: Any
     relaxed: Any  # the most relaxed value (None: no limit)
     values: list[Any] | None = None  # discrete levers: the values past ``current``, in order
-    need: str | None = None  # limits: "spend" of these targets or "distance"
+    need: str | None = None  # limits: "spend" (of need_targets), "year" (paid then), "distance"
     need_targets: list[str] = field(default_factory=list)
     label: str = ""
+    year: int | None = None  # the year of a yearly budget (SPEC 7.3)
 
 
 @dataclass
@@ -102,6 +104,7 @@ def levers_for(inst: Instance, b: Built, target: str, base: Answer) -> list[Leve
         out.append(Lever("total_budget", "policy.total_budget", pol.total_budget, None,
                          need="spend", need_targets=[x.id for x in inst.targets],
                          label="the total budget"))
+    out.extend(_yearly_levers(inst, md, t))
     if t.budget is not None:
         out.append(Lever("target_budget", tp("budget"), t.budget, None, need="spend",
                          need_targets=[t.id], label=f"{t.id}'s own budget"))
@@ -156,12 +159,45 @@ def levers_for(inst: Instance, b: Built, target: str, base: Answer) -> list[Leve
     return out
 
 
+# A yearly budget lifted "without limit" (the format wants a number there):
+# far above any spend, so the model drops the year's row.
+NO_YEARLY_LIMIT = 1e12
+
+
+def _yearly_levers(inst: Instance, md: Any, t: Any) -> list[Lever]:
+    """The yearly budgets (SPEC 7.3) of the years the target could run in: its
+    sponsor's and the programme's."""
+    if inst.programme is None:
+        return []
+    lo, hi = inst.window(t)
+    years = set(range(int(lo), int(hi) + int(md.duration[md.target_index[t.id]])))
+    out: list[Lever] = []
+    if t.sponsor is not None:
+        s = inst.sponsors[md.sponsor_index[t.sponsor]]
+        for key, cap in sorted((s.budget_by_year or {}).items()):
+            if int(key) in years:
+                out.append(Lever("sponsor_budget_year", f"sponsors[{_sel(s.id)}].budget_by_year."
+                                 f"{key}", cap, NO_YEARLY_LIMIT, need="year", year=int(key),
+                                 need_targets=[x.id for x in inst.targets if x.sponsor == s.id],
+                                 label=f"sponsor {s.id}'s {key} budget"))
+    for key, cap in sorted((inst.policy.total_budget_by_year or {}).items()):
+        if int(key) in years:
+            out.append(Lever("total_budget_year", f"policy.total_budget_by_year.{key}", cap,
+                             NO_YEARLY_LIMIT, need="year", year=int(key),
+                             need_targets=[x.id for x in inst.targets],
+                             label=f"the programme's {key} budget"))
+    return out
+
+
 def _capacity_levers(inst: Instance, b: Built, target: str, base: Answer) -> list[Lever]:
     """max_consortia of the actors at full capacity in the base plan that the
-    target's best consortium alone would use (its stand-alone optimum)."""
+    target's best consortium alone would use (its stand-alone optimum). In a
+    programme (SPEC 7.3) capacity counts the consortia running in one year:
+    an actor is at full capacity when some year of the target's window has
+    max_consortia of its consortia running."""
     from ..solving.standalone import solve_target_alone
 
-    if inst.programme is not None or not base.has_plan:
+    if not base.has_plan:
         return []
     md = b.md
     ti = md.target_index[target]
@@ -173,20 +209,44 @@ def _capacity_levers(inst: Instance, b: Built, target: str, base: Answer) -> lis
     from ..result.plan import extract
 
     ch = extract(md, alone.V, alone.raw.x)
-    used: dict[str, int] = {}
-    for c in base.solution.consortia:
-        for a in c.members:
-            used[a] = used.get(a, 0) + 1
+    busy = _busy(inst, md, base, ti)
     out: list[Lever] = []
     for choice in ch[:1]:
         for ai in choice.members:
             act = inst.actors[ai]
-            if used.get(act.id, 0) >= act.max_consortia and len(out) < MAX_ACTORS:
+            if busy.get(act.id, 0) >= act.max_consortia and len(out) < MAX_ACTORS:
                 n = sum(1 for v in md.views if ai in set(v.actors.tolist()))
                 vals = list(range(act.max_consortia + 1, max(n, act.max_consortia + 1) + 1))
                 out.append(Lever("max_consortia", f"actors[{_sel(act.id)}].max_consortia",
                                  act.max_consortia, vals[-1], values=vals,
                                  label=f"{act.id}'s max_consortia"))
+    return out
+
+
+def _busy(inst: Instance, md: Any, base: Answer, ti: int) -> dict[str, int]:
+    """Per actor, the most consortia of the base plan it is in at once (without a
+    programme: in all; with one: in any one year the target could run)."""
+    cons = base.solution.consortia
+    if inst.programme is None:
+        used: dict[str, int] = {}
+        for c in cons:
+            for a in c.members:
+                used[a] = used.get(a, 0) + 1
+        return used
+    lo, hi = inst.window(inst.targets[ti])
+    years = range(int(lo), int(hi) + int(md.duration[ti]))
+    per: dict[tuple[str, int], int] = {}
+    for c in cons:
+        if c.start is None:
+            continue
+        run = md.active(md.target_index[c.target], int(c.start))
+        for a in c.members:
+            for y in run:
+                if y in years:
+                    per[(a, y)] = per.get((a, y), 0) + 1
+    out: dict[str, int] = {}
+    for (a, _y), k in per.items():
+        out[a] = max(out.get(a, 0), k)
     return out
 
 
@@ -261,7 +321,7 @@ class Searcher:
         key = repr(sorted(fixed.items())) + lever.path
         b = self._relaxed.get(key)
         if b is None:
-            raw = self.p.variant({**fixed, lever.path: None}, forced=self.t)
+            raw = self.p.variant({**fixed, lever.path: lever.relaxed}, forced=self.t)
             b = build(from_dict(raw))
             self._relaxed[key] = b
         return b
@@ -277,7 +337,13 @@ class Searcher:
         want = {md.target_index[x] for x in lever.need_targets}
         for v in V.views:
             if v.index in want:
-                c, k = spend_entries(md, V, v)
+                if lever.need == "year":
+                    from ..model.programme import paid_in
+
+                    assert lever.year is not None
+                    c, k = paid_in(md, V, v, lever.year)
+                else:
+                    c, k = spend_entries(md, V, v)
                 cols.append(c)
                 coefs.append(k)
         if not cols:
@@ -290,7 +356,7 @@ class Searcher:
         floor = self.p.solve(fixed).objective
         if floor is None:
             return None
-        start = self.p.solve({**fixed, lever.path: None}, forced=self.t)
+        start = self.p.solve({**fixed, lever.path: lever.relaxed}, forced=self.t)
         if not (start.has_plan and at_least(start.objective, floor)):
             return None  # not even without the limit
         x0 = _plan_vector(b, start)

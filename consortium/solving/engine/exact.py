@@ -109,13 +109,17 @@ class Engine:
         ub: np.ndarray | None = None,
         upper: float | None = None,
         local: np.ndarray | None = None,
+        prove: bool = False,
     ) -> RawResult:
         """The exact optimum of the loaded model with column bounds ``lb``/``ub``
         (default: the model's own), within ``opts.gap``. ``upper``: a bound
         already proven for it (e.g. by a scenario whose rules it only tightens).
         ``local`` (with ``start``): the columns a good plan is likely to change
         (the consortia an actor dropped out of); a first, small MILP with every
-        other column held at ``start`` gives the plan the proof round starts from."""
+        other column held at ``start`` gives the plan the proof round starts from.
+        ``prove``: ``start`` is expected to be optimal (or nearly): the first round
+        is the proof round at its value, not one just under the LP bound (the
+        answer is still the exact optimum)."""
         t0 = time.perf_counter()
         lm = self.lm
         lb = lm.lb if lb is None else lb
@@ -228,6 +232,8 @@ class Engine:
             T = upper - step * scale
             if z_best is not None:
                 T = z_best if found_last else max(T, z_best)
+            if prove and out.rounds == 0 and z_best is not None:
+                T = z_best
             step *= FIRST_GROWTH
             to0, to1 = lagrange.fixings(lm, bd, lb, ub, T - _tol(T))
             free = n_bin - int(to0.sum() + to1.sum())
