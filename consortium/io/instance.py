@@ -924,17 +924,18 @@ def unknown_keys(inst: Instance) -> list[str]:
     """Keys the format does not define, as ``path: unknown field`` warnings."""
     out: list[str] = []
 
-    import difflib
-
     def walk(obj: Any, path: str) -> None:
         if isinstance(obj, BaseModel):
+            cls = type(obj)
             for k in obj.model_extra or {}:
                 if not path and k == "$schema":
                     continue  # editors' JSON Schema reference
-                near = difflib.get_close_matches(k, list(type(obj).model_fields), n=1)
+                import difflib
+
+                near = difflib.get_close_matches(k, list(cls.model_fields), n=1)
                 hint = f"; did you mean {near[0]!r}?" if near else ""
                 out.append(f"{path + '.' if path else ''}{k}: unknown field (ignored{hint})")
-            for name in type(obj).model_fields:
+            for name in _nested_fields(cls):
                 walk(getattr(obj, name), f"{path + '.' if path else ''}{name}")
         elif isinstance(obj, list):
             for i, v in enumerate(obj):
@@ -945,6 +946,21 @@ def unknown_keys(inst: Instance) -> list[str]:
 
     walk(inst, "")
     return out
+
+
+@functools.cache
+def _nested_fields(cls: type[BaseModel]) -> tuple[str, ...]:
+    """The fields of ``cls`` whose values can hold a model (whose unknown keys
+    :func:`unknown_keys` reports), in field order: the others (numbers, ids,
+    lists of ids, levels by capability) are not walked."""
+    return tuple(name for name, f in cls.model_fields.items() if _holds_model(f.annotation))
+
+
+def _holds_model(annotation: Any) -> bool:
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return True
+    return any(_holds_model(a) for a in getattr(annotation, "__args__", ()) or ()
+               if not isinstance(a, (str, int, float, bool)))
 
 
 _YEAR_KEYS = {"pattern": "^[0-9]+$"}
