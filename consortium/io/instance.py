@@ -89,6 +89,13 @@ def _integral(v: Any) -> Any:
     return v
 
 
+def _empty_list() -> list[Any]:
+    """``[]``, as the default of a list field: a Python function, so that
+    pydantic's look at the factory's signature does not parse the text
+    signature of the builtin ``list`` (which loads :mod:`tokenize`'s patterns)."""
+    return []
+
+
 Num = Annotated[float, Field(strict=True, allow_inf_nan=False)]
 NonNeg = Annotated[float, Field(strict=True, allow_inf_nan=False, ge=0)]
 Pos = Annotated[float, Field(strict=True, allow_inf_nan=False, gt=0)]
@@ -278,7 +285,7 @@ class Target(_Model):
                                     shown="no cap", example=12)
     requirements: list[Requirement] = _doc(
         "what the consortium must deliver: one capability each, its level and redundancy",
-        default_factory=list)
+        default_factory=_empty_list)
     # SPEC 7: composition replaces policy.composition; programme fields.
     composition: list[CompositionRule] | None = _doc(
         "this target's own composition rules, replacing policy.composition ([] removes every "
@@ -297,7 +304,7 @@ class Target(_Model):
     after: list[Id] = _doc(
         "rule 17: target ids that must be formed and have ended before this one starts; "
         "unknown ids, the target itself and cycles are invalid. Needs programme",
-        default_factory=list, section="7.3", ref="targets")
+        default_factory=_empty_list, section="7.3", ref="targets")
 
 
 class Tie(_Model):
@@ -326,7 +333,7 @@ class Incentive(_Model):
     bonus_rate: NonNeg = _doc("bonus on base + lead fee for actors of that type (>= 0)", 0.0)
     instruments: list[StrictStr] = _doc(
         "incentive instruments for that type, named in its members' contracts",
-        default_factory=list)
+        default_factory=_empty_list)
 
 
 class Policy(_Model):
@@ -358,7 +365,7 @@ class Policy(_Model):
         "instruments", default_factory=dict)
     composition: list[CompositionRule] = _doc(
         "rule 15: composition rules of every formed target (a target's own composition "
-        "replaces them)", default_factory=list, section="7.1")
+        "replaces them)", default_factory=_empty_list, section="7.1")
     min_regions: Int1 = _doc(
         "rule 16: members (the lead included) come from at least this many distinct regions "
         "(>= 1)", 1, section="7.2")
@@ -390,10 +397,10 @@ class Fixed(_Model):
         "target id -> the actor that must lead it (and may lead it); it forms the target",
         default_factory=dict)
     members: list[Pair] = _doc("[target, actor] pairs: the actor must be a member (which forms "
-                               "the target)", default_factory=list)
+                               "the target)", default_factory=_empty_list)
     forbidden: list[Pair] = _doc("[target, actor] pairs: the actor may not join that target",
-                                 default_factory=list)
-    forbidden_actors: list[Id] = _doc("actor ids that join nothing", default_factory=list,
+                                 default_factory=_empty_list)
+    forbidden_actors: list[Id] = _doc("actor ids that join nothing", default_factory=_empty_list,
                                       ref="actors")
     starts: dict[str, Year] = _doc(
         "target id -> its start year (which also forms it); a year outside the programme is "
@@ -419,7 +426,7 @@ class Programme(_Model):
         "(1 + rate) ** -(y - start); >= 0", 0.0, example=0.05, section="7.3")
     milestones: list[Milestone] = _doc(
         "rule 18: at least min_formed targets formed with a start by year",
-        default_factory=list, section="7.3")
+        default_factory=_empty_list, section="7.3")
 
     @property
     def end(self) -> int:
@@ -445,22 +452,22 @@ class Instance(_Model):
         "decimals shown (JPY none, KWD three, else two)", None, shown="none",
         example="CNY million")
     capabilities: list[Capability] = _doc("technologies that targets require and actors hold",
-                                          default_factory=list)
+                                          default_factory=_empty_list)
     sites: list[Site] = _doc("candidate consortium locations (industrial parks, clusters)")
     sponsors: list[Sponsor] = _doc("who pays: provinces, cities, ministries",
-                                   default_factory=list)
+                                   default_factory=_empty_list)
     actors: list[Actor] = _doc(
         "the candidate members: institutes, universities, labs, enterprises, smes",
-        default_factory=list)
+        default_factory=_empty_list)
     targets: list[Target] = _doc(
         "what the sponsors want consortia for: each formed or not, with one lead, a site and "
-        "members", default_factory=list)
-    ties: list[Tie] = _doc("prior collaborations between two actors", default_factory=list)
+        "members", default_factory=_empty_list)
+    ties: list[Tie] = _doc("prior collaborations between two actors", default_factory=_empty_list)
     conflicts: list[Conflict] = _doc("pairs of actors that may not sit in one consortium",
-                                     default_factory=list)
+                                     default_factory=_empty_list)
     exclusive: list[list[Id]] = _doc(
         "groups of target ids of which at most one is formed (duplicate agendas)",
-        default_factory=list, ref="targets")
+        default_factory=_empty_list, ref="targets")
     policy: Policy = _doc("the rules every consortium follows, and the objective",
                           default_factory=Policy, shown="the defaults of its fields")
     fixed: Fixed = _doc("decisions the planner imposes", default_factory=Fixed, shown="none")
