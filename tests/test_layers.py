@@ -211,3 +211,20 @@ def test_solve_imports_only_what_it_needs(tmp_path, instance):
     features = sorted(m for m in loaded if m.startswith(FEATURES))
     assert not heavy and not features, (heavy, features)
     assert "highspy" in loaded and "consortium.verify" in loaded  # it did solve and verify
+
+
+def test_quick_exit_leaves_profilers_their_output(tmp_path):
+    """`python -m cProfile -o FILE -m consortium solve ...` still writes FILE:
+    the console script leaves without the interpreter's teardown only when no
+    profiler or tracer is watching (they write after the command returns)."""
+    import pstats
+    import subprocess
+    import sys
+
+    prof, out = tmp_path / "solve.prof", tmp_path / "out.json"
+    r = subprocess.run([sys.executable, "-m", "cProfile", "-o", str(prof), "-m", "consortium",
+                        "solve", str(PKG.parent / "tests/data/valid/tiny.json"), "-o", str(out)],
+                       capture_output=True, text=True, cwd=tmp_path, timeout=300)
+    assert r.returncode == 0, r.stderr
+    assert out.exists() and prof.exists()
+    assert pstats.Stats(str(prof)).total_calls > 0
