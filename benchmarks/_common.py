@@ -144,6 +144,18 @@ def save_json(path: str | Path | None, data: Any) -> None:
                                          if hasattr(o, "__dataclass_fields__") else str(o)))
 
 
+def precompile(*folders: str | Path) -> None:
+    """Byte-compile the packages the measured commands import from source
+    folders (the working tree, an exported revision). An installed package
+    has its ``.pyc`` files; a source tree gets them at its first import, or
+    never where ``PYTHONDONTWRITEBYTECODE`` is set, and then every run would
+    compile every module again (about 0.2 s of a small solve)."""
+    import compileall
+
+    for f in folders:
+        compileall.compile_dir(str(f), quiet=1, workers=1)
+
+
 def log(msg: str) -> None:
     print(msg, file=sys.stderr, flush=True)
 

@@ -56,8 +56,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import (  # noqa: E402  # isort: skip
-    consortium_exe, fmt, log, machine, machine_line, median, python_exe, run_child, save_json,
-    table,
+    ROOT, consortium_exe, fmt, log, machine, machine_line, median, precompile, python_exe,
+    run_child, save_json, table,
 )
 
 HERE = Path(__file__).resolve().parent
@@ -127,6 +127,7 @@ def main() -> None:
     ours_profile = work / "bench_profile.toml"
     ours_profile.write_text("\n".join(prof_lines) + "\n")
     timeout = None if a.time_limit is None else 2 * a.time_limit + 60
+    precompile(ROOT / "consortium", ROOT / "solvers")
     log(machine_line())
     meta = {"machine_start": machine(), "options": hopts, "ours_profile": ours_profile.read_text(),
             "mapping": a.mapping, "time_limit": a.time_limit, "repeat": a.repeat,

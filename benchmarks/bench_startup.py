@@ -22,7 +22,9 @@ import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import ROOT, fmt, log, machine_line, median, python_exe, run_child, save_json, table  # noqa: E402
+from _common import (  # noqa: E402  # isort: skip
+    ROOT, fmt, log, machine_line, median, precompile, python_exe, run_child, save_json, table,
+)
 
 
 def main() -> None:
@@ -41,6 +43,7 @@ def main() -> None:
         tar = subprocess.run(["git", "-C", str(ROOT), "archive", a.rev, "consortium", "solvers"],
                              check=True, capture_output=True).stdout
         subprocess.run(["tar", "-x", "-C", str(before)], input=tar, check=True)
+        precompile(before, ROOT / "consortium", ROOT / "solvers")
         for inst in a.instances:
             cmd = [python_exe(), "-m", "consortium", "solve", str(Path(inst).resolve()),
                    "-o", str(Path(tmp) / "out.json"), *shlex.split(a.args)]

@@ -123,6 +123,29 @@ def _num(x: Any) -> float | None:
     return v if math.isfinite(v) else None
 
 
+def _numbers(x: Any) -> dict[str, float]:
+    """A JSON object of numbers (levels, bids) as str -> float, leaving out
+    whatever is not a finite number. This runs for every actor: integers and
+    finite floats take the short way."""
+    out: dict[str, float] = {}
+    if not isinstance(x, dict):
+        return out
+    for k, v in x.items():
+        t = type(v)
+        if t is int and -_BIG < v < _BIG:
+            out[str(k)] = float(v)
+        elif t is float and v - v == 0.0:  # finite
+            out[str(k)] = v
+        else:
+            n = _num(v)
+            if n is not None:
+                out[str(k)] = n
+    return out
+
+
+_BIG = 2**53  # integers below this in magnitude are floats exactly (and never overflow)
+
+
 def _opt(d: dict[str, Any], key: str, default: Any) -> Any:
     """Spec convention: an absent key and an explicit null both mean 'default'."""
     v = d.get(key)
@@ -326,6 +349,11 @@ def _read_instance(raw: dict[str, Any]) -> _Instance:
         v = d.get(key)
         if v is None:
             return default
+        t = type(v)
+        if t is float and v - v == 0.0:  # a finite float, the common case
+            return v
+        if t is int and -_BIG < v < _BIG:
+            return float(v)
         n = _num(v)
         if n is None:
             problems.append(f"{where}.{key}: not a finite number ({v!r})")
@@ -358,16 +386,8 @@ def _read_instance(raw: dict[str, Any]) -> _Instance:
     for i, a in enumerate(_as_list(raw.get("actors"))):
         a = _as_dict(a)
         where = f"actors[{i}]"
-        caps: dict[str, float] = {}
-        for k, lvl in _as_dict(a.get("capabilities")).items():
-            n = _num(lvl)
-            if n is not None:
-                caps[str(k)] = n
-        bids: dict[str, float] = {}
-        for tid, b in _as_dict(a.get("bids")).items():
-            n = _num(b)
-            if n is not None:
-                bids[str(tid)] = n
+        caps = _numbers(a.get("capabilities"))
+        bids = _numbers(a.get("bids"))
         cost = number(a, "cost", None, where)
         if cost is None:
             problems.append(f"{where}.cost: missing; taken as 0")

@@ -193,6 +193,25 @@ def test_medium_instance_auto_uses_engine_and_matches_single_milp(medium):
     assert close(e.objective, m.objective)
 
 
+def test_auto_leaves_a_one_target_model_to_highs_alone(medium):
+    """`auto` picks the engine for plans of two or more targets only: a one-target
+    model of 4,000 columns and more (a set-covering problem, OR-Library sets C
+    and D) is HiGHS's alone, the same model cut to one target is too, and the
+    multi-target instance still gets the engine."""
+    from consortium.io.orlib import scp_to_instance
+
+    rng = np.random.default_rng(0)
+    n, m = 4000, 50
+    rows = [sorted(set(rng.choice(n, 40, replace=False).tolist()) | {i}) for i in range(m)]
+    costs = rng.integers(1, 100, n).tolist()
+    covering = build(from_dict(scp_to_instance((costs, [[j + 1 for j in r] for r in rows]),
+                                               "cover", coordinator=True)))
+    assert covering.lm.n_cols >= 4000 and len(covering.V.views) == 1
+    assert method_for(covering, SolverOptions()) == "mip"
+    assert method_for(covering, SolverOptions(method="exact")) == "exact"  # as asked
+    assert method_for(build(from_dict(copy.deepcopy(medium))), SolverOptions()) == "exact"
+
+
 def test_budget_sweep_in_a_session_equals_separate_solves_and_skips_proven(medium):
     tb = medium["policy"]["total_budget"]
     sess = Session(from_dict(copy.deepcopy(medium)), SolverOptions())

@@ -169,3 +169,62 @@ def test_every_package_is_in_pyproject():
     listed = set(project["tool"]["setuptools"]["packages"])
     found = {module_name(p.parent / "__init__.py") for p in PKG.rglob("__init__.py")}
     assert found <= listed, sorted(found - listed)
+
+
+# What a plain solve needs: numpy, highspy, pydantic (the instance models),
+# click and the package's solve path. These are not needed and cost start-up
+# time (rich only renders the terminal report, not written with -o).
+HEAVY = ("pandas", "rich", "pyomo", "scipy", "dask", "matplotlib", "jinja2", "networkx",
+         "openpyxl", "plotly", "dash", "flask", "pyarrow")
+FEATURES = ("consortium.generate", "consortium.sweep", "consortium.analysis",
+            "consortium.report", "consortium.spreadsheet", "consortium.serve",
+            "consortium.whatif", "consortium.check", "consortium.backends.pyomo_backend",
+            "consortium.backends.decompose")
+
+
+@pytest.mark.parametrize("instance", ["tests/data/valid/tiny.json", "instances/demo/suzhou.json"])
+def test_solve_imports_only_what_it_needs(tmp_path, instance):
+    """`consortium solve FILE -o OUT` (the console script's entry point, in a
+    process of its own) loads none of the heavy libraries or feature packages
+    it does not use. The modules are listed by an exit handler, which the
+    console script's quick exit must still run."""
+    import json
+    import subprocess
+    import sys
+
+    root = PKG.parent
+    out, mods = tmp_path / "out.json", tmp_path / "modules.json"
+    code = (
+        "import atexit, json, sys\n"
+        f"atexit.register(lambda: open({str(mods)!r}, 'w').write(\n"
+        "    json.dumps(sorted(sys.modules))))\n"
+        f"sys.argv = ['consortium', 'solve', {str(root / instance)!r}, '-o', {str(out)!r}]\n"
+        "from consortium.cli import main\n"
+        "main()\n"
+    )
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path,
+                       timeout=300)
+    assert r.returncode == 0, r.stderr
+    assert json.loads(out.read_text())["status"] == "optimal"
+    loaded = json.loads(mods.read_text())
+    heavy = sorted({m.split(".")[0] for m in loaded} & set(HEAVY))
+    features = sorted(m for m in loaded if m.startswith(FEATURES))
+    assert not heavy and not features, (heavy, features)
+    assert "highspy" in loaded and "consortium.verify" in loaded  # it did solve and verify
+
+
+def test_quick_exit_leaves_profilers_their_output(tmp_path):
+    """`python -m cProfile -o FILE -m consortium solve ...` still writes FILE:
+    the console script leaves without the interpreter's teardown only when no
+    profiler or tracer is watching (they write after the command returns)."""
+    import pstats
+    import subprocess
+    import sys
+
+    prof, out = tmp_path / "solve.prof", tmp_path / "out.json"
+    r = subprocess.run([sys.executable, "-m", "cProfile", "-o", str(prof), "-m", "consortium",
+                        "solve", str(PKG.parent / "tests/data/valid/tiny.json"), "-o", str(out)],
+                       capture_output=True, text=True, cwd=tmp_path, timeout=300)
+    assert r.returncode == 0, r.stderr
+    assert out.exists() and prof.exists()
+    assert pstats.Stats(str(prof)).total_calls > 0

@@ -189,7 +189,36 @@ def main() -> None:
             sys.stdout.flush()
             sys.stderr.flush()
             os._exit(e.code if isinstance(e.code, int) else 1)
+        _leave(e)
         raise
+
+
+def _leave(e: SystemExit) -> None:
+    """Exit at once, as the interpreter would but without its teardown, when
+    the command said its files are written and closed
+    (:func:`~consortium.cli.common.outputs_closed`), no other thread is left,
+    no profiler or tracer watches (``python -m cProfile -o``, coverage, a
+    debugger: they write their results after the command returns), and the
+    exit status is a number: the exit handlers run, stdout and stderr are
+    flushed, then ``os._exit``. Otherwise (or if flushing fails, as on a
+    closed pipe) it returns and the interpreter exits as usual."""
+    import threading
+
+    from .common import may_skip_teardown
+
+    code = 0 if e.code is None else e.code
+    if not may_skip_teardown() or not isinstance(code, int) or threading.active_count() > 1 \
+            or sys.getprofile() is not None or sys.gettrace() is not None:
+        return
+    import atexit
+
+    atexit._run_exitfuncs()
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except (OSError, ValueError):
+        return
+    os._exit(code)
 
 
 if __name__ == "__main__":

@@ -16,6 +16,7 @@ from .common import (
     WORKERS_HELP,
     fail,
     load_instance,
+    outputs_closed,
     started,
     time_limited,
 )
@@ -199,6 +200,7 @@ def _solve(instance: str, output: str | None, as_json: bool, tsv: bool, quiet: b
         if sol.solver.get("stopped_by") == "memory limit":
             click.echo(f"error: {OUT_OF_MEMORY}", err=True)
             code = EXIT_OUT_OF_MEMORY
+    outputs_closed()
     return code
 
 

@@ -44,7 +44,9 @@ class TargetView:
     impossible: list[str] = field(default_factory=list)
     # Per dropped candidate site, why no consortium can sit there.
     dropped_sites: dict[str, list[str]] = field(default_factory=dict)
-    min_spend: float = 0.0  # a lower bound on the spend of any consortium
+    # a lower bound on the spend of any consortium: ModelData.min_spend (None
+    # until that worked it out; only budgets need it)
+    min_spend: float | None = None
     # SPEC 7.3 (empty without a programme): the start years the target may take.
     starts: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
 
@@ -97,14 +99,19 @@ class ModelData:
         self.cost = np.array([a.cost for a in A], dtype=float)
         self.lead_cost = np.array([np.nan if a.lead_cost is None else a.lead_cost for a in A],
                                   dtype=float)
-        self.rate = np.array([pol.rate(a.type) for a in A], dtype=float)
+        rate_of = {typ: pol.rate(typ) for typ in set(types.tolist())}
+        self.rate = np.array([rate_of[a.type] for a in A], dtype=float)
         self.max_consortia = np.array([a.max_consortia for a in A], dtype=np.int64)
         self.max_lead = np.array([a.max_lead for a in A], dtype=np.int64)
         # Capability levels as a dense (actors x capabilities) matrix: 0 = not held.
         self.levels = np.zeros((n, len(inst.capabilities)), dtype=np.int8)
+        held: tuple[list[int], list[int], list[int]] = ([], [], [])  # actor, capability, level
         for i, a in enumerate(A):
-            for k, lv in a.capabilities.items():
-                self.levels[i, self.cap_index[k]] = lv
+            if a.capabilities:
+                held[0].extend([i] * len(a.capabilities))
+                held[1].extend([self.cap_index[k] for k in a.capabilities])
+                held[2].extend(a.capabilities.values())
+        self.levels[held[0], held[1]] = held[2]
         self.chokepoint = np.array([c.chokepoint for c in inst.capabilities], dtype=bool)
         site_lat = np.array([s.lat for s in inst.sites], dtype=float)
         site_lon = np.array([s.lon for s in inst.sites], dtype=float)
@@ -332,8 +339,12 @@ class ModelData:
                 v.impossible = [f"at {sid}: {'; '.join(w)}" for sid, w in v.dropped_sites.items()]
         v.sites = v.sites[keep]
         v.within = v.within[:, keep]
-        if not v.impossible:
-            self._budget_bound(v)
+        t = v.target
+        if not v.impossible and t.budget is not None:
+            least = self.min_spend(v)
+            if not within_limit(least, t.budget):
+                v.impossible = [f"its cheapest possible consortium spends at least {least:.4g}, "
+                                f"above its budget {t.budget:g}"]
 
     def _why_not_member(self, v: TargetView, a: int, s: int) -> str:
         t = v.target
@@ -352,8 +363,14 @@ class ModelData:
             return None
         return self.inst.sponsors[self.sponsor_index[t.sponsor]].region
 
-    def _budget_bound(self, v: TargetView) -> None:
-        """A lower bound on any consortium's spend; impossible if above the budget."""
+    def min_spend(self, v: TargetView) -> float:
+        """A lower bound on the spend of any consortium of ``v`` at its viable
+        sites (worked out once, when a budget asks for it)."""
+        if v.min_spend is None:
+            v.min_spend = self._budget_bound(v)
+        return v.min_spend
+
+    def _budget_bound(self, v: TargetView) -> float:
         t = v.target
         spend = (1 + self.rate[v.actors]) * v.base
         lead_extra = (1 + self.rate[v.actors]) * np.nan_to_num(self.lead_cost[v.actors])
@@ -368,9 +385,4 @@ class ModelData:
                 c = np.sort(spend[at])[: t.min_members]
                 lb = max(lb, float(c.sum()))
             best = min(best, lb)
-        v.min_spend = float(best)
-        if t.budget is not None and not within_limit(v.min_spend, t.budget):
-            v.impossible = [
-                f"its cheapest possible consortium spends at least {v.min_spend:.4g}, "
-                f"above its budget {t.budget:g}"
-            ]
+        return float(best)

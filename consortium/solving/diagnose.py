@@ -117,7 +117,7 @@ def presolve_findings(md: ModelData) -> list[Finding]:
     if inst.policy.total_budget is not None:
         groups.append(("the total budget", inst.policy.total_budget, forced))
     for name, cap, vs in groups:
-        need = sum(v.min_spend for v in vs)
+        need = sum(md.min_spend(v) for v in vs)
         if vs and not within_limit(need, cap):
             out.append(
                 Finding(
@@ -175,7 +175,7 @@ def _programme_findings(md: ModelData, forced: list) -> list[Finding]:
                 continue
             d = int(md.duration[v.index])
             if len(v.starts) and all(st <= year < st + d for st in v.starts):
-                need += v.min_spend / d
+                need += md.min_spend(v) / d
                 who.append(v.target.id)
         if who and not within_limit(need, cap):
             out.append(Finding(

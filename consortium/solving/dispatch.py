@@ -28,7 +28,12 @@ AUTO_DECOMPOSE_COLUMNS = 150_000
 # From this many columns "auto" solves the one MILP with the exact engine
 # (consortium.solving.engine: LP duals, reduced-cost fixing, restricted MILPs);
 # below it HiGHS alone takes well under a second and the engine's LP would only
-# add to it.
+# add to it. Only a plan of two or more targets: what makes the LP bound tight
+# enough for the fixings to pay (a few tenths of a percent on the provincial
+# preset) is the rules between targets; one target's model is a covering
+# problem, whose LP bound is as weak as any (1.6 % on OR-Library scpc5) and
+# whose dominated columns HiGHS's presolve removes anyway: there the rounds
+# cost twice the single MILP (scpc5: 7.6-9.0 s against 3.4-4.6 s).
 ENGINE_MIN_COLUMNS = 4000
 
 
@@ -45,7 +50,7 @@ def method_for(b: Built, opts: SolverOptions, backend: str = "highs") -> str:
     large = b.lm.n_cols >= AUTO_DECOMPOSE_COLUMNS and len(b.V.views) > 1
     if large and not exact:
         return "decompose"
-    return "exact" if b.lm.n_cols >= ENGINE_MIN_COLUMNS else "mip"
+    return "exact" if b.lm.n_cols >= ENGINE_MIN_COLUMNS and len(b.V.views) > 1 else "mip"
 
 
 def close_with_mip(b: Built, opts: SolverOptions, raw: RawResult) -> RawResult:
