@@ -13,7 +13,10 @@ Every problem is reported as ``path: message`` where ``path`` is the JSON path
 sees a validated :class:`Instance`.
 """
 
-from __future__ import annotations
+# No ``from __future__ import annotations`` here: pydantic would then have to
+# evaluate every field's annotation from its text (a compile and an eval each)
+# when it builds the models, at every start of every command (10 ms of a small
+# solve); the annotations below are objects, a forward reference is quoted.
 
 import functools
 import math
@@ -237,7 +240,7 @@ class CompositionRule(_Model):
                             shown="no cap", section="7.1")
 
     @model_validator(mode="after")
-    def _check(self) -> CompositionRule:
+    def _check(self) -> "CompositionRule":
         if self.types is None and self.ownership is None:
             raise ValueError("a composition rule needs types or ownership (or both)")
         for name in ("types", "ownership"):
