@@ -315,9 +315,10 @@ def test_worker_death_recorded_and_pool_restarted(tmp_path):
 def test_worker_blocked_by_a_runaway_solve_is_replaced(tmp_path):
     # "busy": as if a HiGHS run abandoned at a time limit still held the first
     # worker; that worker hands its chunk back and a fresh process solves it.
+    # (a weight: solved in grid order, where a budget sweep goes loosest first)
     out = tmp_path / "busy.sqlite"
-    r = run("sweep", DEMO, "--set", "policy.total_budget=100:160:20", "-o", out, "--workers", "1",
-            "--chunk", "2", env={FAULT_ENV: "busy@1"})
+    r = run("sweep", DEMO, "--set", "policy.weights.cost=0.8,0.9,1.0,1.1", "-o", out,
+            "--workers", "1", "--chunk", "2", env={FAULT_ENV: "busy@1"})
     assert r.exit_code == 0, r.output
     got = rows(out)
     assert [x["status"] for x in got] == ["optimal"] * 4
@@ -497,3 +498,55 @@ def test_plot_heatmap_and_errors(grid_run, tmp_path):
     assert r.exit_code == 2 and "not a swept path" in r.output
     r = run("plot", grid_run, "-o", tmp_path / "x.jpg")
     assert r.exit_code == 2 and ".png, .svg" in r.output
+
+
+# ------------------------------------------------------------ solve order
+
+
+def test_solve_order_is_loosest_first_for_limits_only():
+    from consortium.sweep.grid import looser_when_larger, solve_order
+
+    assert looser_when_larger("policy.total_budget") == 1
+    assert looser_when_larger("sponsors[suzhou].budget") == 1
+    assert looser_when_larger("sponsors[suzhou].budget_by_year.2027") == 1
+    assert looser_when_larger("targets[*].max_distance_km") == 1
+    assert looser_when_larger("policy.max_state_share") == 1
+    assert looser_when_larger("policy.min_private_members") == -1
+    assert looser_when_larger("policy.weights.cost") == 0
+    assert looser_when_larger("targets[t1].value") == 0
+    g = expand([("policy.total_budget", [100, 150, 200])])
+    assert solve_order(g, [0, 1, 2]) == [2, 1, 0]
+    g = expand([("policy.min_private_members", [0, 1, 2]), ("policy.max_state_share", [0.5, 1])])
+    # the loosest of the first path first, then of the second
+    assert solve_order(g, list(range(6))) == [1, 0, 3, 2, 5, 4]
+    g = expand([("policy.total_budget", [100, 200]), ("policy.weights.cost", [0.8, 1.2])])
+    assert solve_order(g, [0, 1, 2, 3]) == [0, 1, 2, 3]  # a weight: kept as given
+
+
+def test_budget_sweep_answers_looser_budgets_from_the_loosest_plan(tmp_path):
+    """Grid order from tight to loose; the sweep solves the loosest first, and
+    every budget its plan still fits is answered without a solve; every row is
+    what a separate solve proves, every plan verifies."""
+    raw = raw_demo()
+    budgets = [130, 160, 190, 250, 400, 1000]
+    out = tmp_path / "b.sqlite"
+    r = run("sweep", DEMO, "--set", "policy.total_budget=" + ",".join(map(str, budgets)),
+            "-o", out, "--workers", "0", "--chunk", str(len(budgets)))
+    assert r.exit_code == 0, r.output
+    got, kept = rows(out), plans(out)
+    loosest = kept[len(budgets) - 1]
+    spend = loosest["kpis"]["spend"]
+    assert "no solve needed" not in loosest["solver"]["message"]
+    answered = 0
+    for row in got:
+        variant = apply_overrides(raw, json.loads(row["overrides"]))
+        ref = solve(from_dict(variant), SolverOptions(threads=1), reasons=False)
+        assert row["status"] == ref.status.value
+        if ref.status.has_plan:
+            assert row["objective"] == pytest.approx(ref.objective, rel=1e-6, abs=1e-6)
+            res = verify_solution(variant, kept[row["scenario"]])
+            assert res.ok, [v.message for v in res.violations]
+        if row["scenario"] < len(budgets) - 1 and row["policy.total_budget"] >= spend + 1e-6:
+            assert "no solve needed" in kept[row["scenario"]]["solver"]["message"]
+            answered += 1
+    assert answered >= 1

@@ -135,7 +135,8 @@ class FullAfter:
 
 def test_full_disk_simulated_stops_cleanly_and_resumes(tmp_path, monkeypatch):
     out = tmp_path / "full.sqlite"
-    grid = ["--set", "policy.total_budget=100:200:20"]  # 6 scenarios
+    # a weight: solved in grid order (a budget sweep goes loosest first)
+    grid = ["--set", "policy.weights.cost=0.5:1.0:0.1"]  # 6 scenarios
     with monkeypatch.context() as m:
         FullAfter(3).install(m)
         r = run("sweep", DEMO, *grid, "-o", out, "--workers", "1", "--chunk", "2")
@@ -164,7 +165,7 @@ def test_full_disk_on_a_small_tmpfs(tmp_path):
         pytest.skip("cannot mount a tmpfs here (the simulated full disk covers it)")
     try:
         out = mnt / "r.sqlite"
-        grid = ["--set", "policy.total_budget=100:300:10"]  # 21 scenarios: more than fits
+        grid = ["--set", "policy.weights.cost=0.5:1.5:0.05"]  # 21 scenarios: more than fits
         r = run("sweep", DEMO, *grid, "-o", out, "--workers", "1")
         assert r.exit_code in (1, 2), r.output
         assert "cannot write" in r.output and "Traceback" not in r.output
@@ -225,7 +226,8 @@ def cluster(monkeypatch, **env):
                                         dashboard_address=None)
 
 
-GRID = ["--set", "policy.total_budget=100:200:20"]  # 6 scenarios
+# a weight: solved in grid order (a budget sweep goes loosest first)
+GRID = ["--set", "policy.weights.cost=0.5:1.0:0.1"]  # 6 scenarios
 
 
 def test_dask_worker_killed_once_its_scenarios_are_retried(monkeypatch, tmp_path):

@@ -168,6 +168,40 @@ def chunked(ids: list[int], size: int) -> list[list[int]]:
     return [ids[i : i + size] for i in range(0, len(ids), size)]
 
 
+def looser_when_larger(path: str) -> int:
+    """+1 if a larger value of the path only loosens the rules (a budget, a
+    ``max_*`` limit), -1 if a smaller one does (a ``min_*`` rule), 0 if neither
+    is known (a weight, a value: another objective)."""
+    keys = [s.value for s in parse_path(path) if s.kind == "key"]
+    names = [k for k in keys if isinstance(k, str) and not k.isdigit()]
+    last = names[-1] if names else ""
+    if last in ("budget", "total_budget", "budget_by_year") or last.startswith("max_"):
+        return 1
+    if last.startswith("min_"):
+        return -1
+    return 0
+
+
+def solve_order(grid: Grid, ids: list[int]) -> list[int]:
+    """The scenarios of a chunk in the order they are solved: the loosest first
+    when every swept path is a limit of known direction (a budget sweep from
+    the largest budget down), else as given. A looser scenario's proven bound
+    holds for every tighter one, and its plan, where it still fits, answers
+    them without a solve (consortium.solving.session); the other way round a
+    plan only gives a start. The order depends on the grid alone, so the plans
+    do not depend on how the sweep is run."""
+    dirs = [looser_when_larger(p) for p in grid.paths]
+    if not dirs or 0 in dirs:
+        return list(ids)
+    def key(i: int) -> tuple[float, ...]:
+        s = grid.scenarios[i]
+        return tuple(-d * float(s[p]) for p, d in zip(grid.paths, dirs, strict=True))
+    try:
+        return sorted(ids, key=key)
+    except (TypeError, ValueError, KeyError):  # a value that is not a number
+        return list(ids)
+
+
 def default_chunk(n: int) -> int:
     """Chunk size from the grid size alone (never from the worker count), so the
     warm-start chains, hence the rows, are the same however the sweep is run.

@@ -16,7 +16,7 @@ from typing import Any
 
 from ..solving import runner
 from ..solving.runner import CACHE
-from .grid import Grid, chunked, default_chunk, validate
+from .grid import Grid, chunked, default_chunk, solve_order, validate
 from .paths import SweepError
 from .scenario import SweepTask, failed_row
 from .store import RESULTS_FORMAT, Store, remove_results
@@ -185,7 +185,7 @@ def _run_locked(res_path: Path, inst_path: Path, raw: dict[str, Any], base: Any,
         done = store.done()
         todo = [i for i in range(len(grid.scenarios)) if i not in done]
         size = chunk or default_chunk(len(grid.scenarios))
-        chunks = chunked(todo, size)
+        chunks = [solve_order(grid, ch) for ch in chunked(todo, size)]
         statuses: dict[str, int] = {}
         t0 = time.perf_counter()
         bar = task_id = None
