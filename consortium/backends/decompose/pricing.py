@@ -11,7 +11,7 @@ candidates and bounds."""
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 import highspy
@@ -64,11 +64,16 @@ class Block:
     AcT: sp.csr_matrix  # its columns x the coupling rows
     U: np.ndarray  # its largest use of each coupling row
     forced: bool  # must be formed
+    # a programme target with several possible start years: per start year,
+    # the columns held at 0 when it starts then (``Blocks.by_start``); priced
+    # one start year at a time
+    by_start: list[np.ndarray] = field(default_factory=list)
 
 
 def block_of(B: Blocks, k: int, U: np.ndarray | None = None) -> Block:
     """Block ``k`` of ``B`` (with ``U`` for its use of the coupling rows, default ``B.U[k]``)."""
-    return Block(k, block_model(B, k), B.AcT[k], B.U[k] if U is None else U, bool(B.forced[k]))
+    return Block(k, block_model(B, k), B.AcT[k], B.U[k] if U is None else U, bool(B.forced[k]),
+                 B.by_start[k] if k < len(B.by_start) else [])
 
 
 @dataclass
@@ -182,6 +187,42 @@ class Pricer:
         red = m.obj - b.AcT @ lam
         n = len(red)
         h.changeColsCost(n, np.arange(n, dtype=np.int32), red)
+        if not b.by_start:
+            ub, xs = self._solve(h, m, red, last, time_limit)
+            return Priced(k, ub, xs, U, time.perf_counter() - t)
+        # One start year at a time (the other years' start columns at 0): each
+        # is a one-year block, whose LP relaxation is far tighter than the
+        # block's with its start open (the busy-by-year columns collapse to
+        # memberships), so that the branch and bound closes sooner (national
+        # programme, the 20 largest blocks at zero prices: 38.8 s -> 18.1 s,
+        # the same bounds). The block's bound is the largest of the years'.
+        # Its plans: the best year's first, then each other year's best.
+        idx = np.arange(n, dtype=np.int32)
+        found: list[tuple[float, int, list[np.ndarray]]] = []
+        ub = -INF
+        try:
+            for i, zero in enumerate(b.by_start):
+                hi = m.ub.copy()
+                hi[zero] = 0.0
+                h.changeColsBounds(n, idx, m.lb, hi)
+                fits = last is not None and not np.any(last[zero] > 0.5)
+                rem = None if time_limit is None else time_limit - (time.perf_counter() - t)
+                u, ys = self._solve(h, m, red, last if fits else None, rem)
+                ub = max(ub, u)
+                if ys:
+                    found.append((float(red @ ys[0]), i, ys))
+        finally:
+            h.changeColsBounds(n, idx, m.lb, m.ub)
+        found.sort(key=lambda f: (-f[0], f[1]))
+        xs = [f[2][0] for f in found]
+        if found:
+            xs += found[0][2][1:]
+        return Priced(k, float(ub), xs, U, time.perf_counter() - t)
+
+    def _solve(self, h: highspy.Highs, m: LinearModel, red: np.ndarray, last: np.ndarray | None,
+               time_limit: float | None) -> tuple[float, list[np.ndarray]]:
+        """One solve of the loaded block: (upper bound, plans, best first)."""
+        n = len(red)
         h.setOptionValue("time_limit", INF if time_limit is None else max(0.01, float(time_limit)))
         # A cleared solver: the solve depends on the block, the prices and the
         # warm start only, never on what this object (or worker) solved before.
@@ -196,7 +237,7 @@ class Pricer:
         info = h.getInfo()
         ms = h.getModelStatus()
         if ms == highspy.HighsModelStatus.kInfeasible:
-            return Priced(k, -INF, [], U, time.perf_counter() - t)
+            return -INF, []
         has = info.primal_solution_status == highspy.kSolutionStatusFeasible
         x = np.asarray(h.getSolution().col_value) if has else None
         xs = []
@@ -212,7 +253,7 @@ class Pricer:
             ub = INF
         if x is not None:
             ub = max(ub, float(red @ x))
-        return Priced(k, float(ub), xs, U, time.perf_counter() - t)
+        return float(ub), xs
 
 
 class Pool(Protocol):
