@@ -238,15 +238,17 @@ def test_the_bound_without_a_solve_holds_on_milestone_rows():
     assert checked >= 3 and rose >= 1
 
 
-def test_pricing_a_programme_block_year_by_year_matches_one_solve():
+def test_pricing_a_programme_block_year_by_year_matches_one_solve(monkeypatch):
     """A programme block with several possible start years is priced one start
     year at a time; its bound (the largest of the years') and its best plan's
     value equal pricing the whole block as one MILP, at prices of every size,
     and every plan it offers is a plan of the block."""
+    from consortium.backends.decompose import pricing
     from consortium.backends.decompose.blocks import block_model
     from consortium.backends.decompose.pricing import Pricer, block_of
     from consortium.generate import generate
 
+    monkeypatch.setattr(pricing, "BY_YEAR_COLUMNS", 0)  # every staged block, year by year
     raw = generate(preset="programme", seed=2, targets=12, actors=240)
     b = build(from_dict(raw))
     B = split(b.lm, b.V, len(b.V.y))

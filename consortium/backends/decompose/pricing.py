@@ -45,6 +45,15 @@ BLOCK_HIGHS: dict[str, bool | int | float | str] = {
     "mip_improving_solution_save": True,
     "mip_max_nodes": BLOCK_NODES,
 }
+# A programme block with several possible start years and at least this many
+# columns is priced one start year at a time (``Pricer.price``). Measured side
+# by side (benchmarks/bench_pricing_years.py): the 20 largest blocks of the
+# national programme (6,000-8,800 columns, every solve closed at the root)
+# took 36-39 s whole against 17-18 s year by year, the same bounds; the 15
+# largest of the programme preset (1,300-2,200 columns, 0.05-0.2 s whole) were
+# 2-3 times slower year by year, each year's solve costing about what the
+# whole block's does.
+BY_YEAR_COLUMNS = 4000
 EXTRA_COLUMNS = 2  # earlier incumbents of a pricing solve also offered to the master
 # coupling rows whose most a block can use is bounded by an LP: at most this
 # many per block, and only where coefficients x bounds exceed the largest
@@ -187,16 +196,15 @@ class Pricer:
         red = m.obj - b.AcT @ lam
         n = len(red)
         h.changeColsCost(n, np.arange(n, dtype=np.int32), red)
-        if not b.by_start:
+        if not b.by_start or n < BY_YEAR_COLUMNS:
             ub, xs = self._solve(h, m, red, last, time_limit)
             return Priced(k, ub, xs, U, time.perf_counter() - t)
-        # One start year at a time (the other years' start columns at 0): each
-        # is a one-year block, whose LP relaxation is far tighter than the
-        # block's with its start open (the busy-by-year columns collapse to
-        # memberships), so that the branch and bound closes sooner (national
-        # programme, the 20 largest blocks at zero prices: 38.8 s -> 18.1 s,
-        # the same bounds). The block's bound is the largest of the years'.
-        # Its plans: the best year's first, then each other year's best.
+        # A large block, one start year at a time (the other years' start
+        # columns at 0): each is a one-year block (the busy-by-year columns
+        # collapse to memberships), whose root, all such a block needs, is
+        # much quicker than the whole block's. The block's bound is the
+        # largest of the years'; its plans: the best year's first, then each
+        # other year's best.
         idx = np.arange(n, dtype=np.int32)
         found: list[tuple[float, int, list[np.ndarray]]] = []
         ub = -INF
