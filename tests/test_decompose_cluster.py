@@ -120,3 +120,21 @@ def test_a_task_that_kills_every_worker_is_priced_here(built, alone, monkeypatch
                         pool=cluster_pool(workers=2, say=messages.append))
     assert any("priced here" in m for m in messages), messages
     same(raw, alone, built)
+
+
+def test_a_step_is_dealt_out_longest_first_to_the_least_loaded_worker():
+    """Where a target is priced does not change its answer (the tests above),
+    only how long the step takes: the targets go longest first (by their last
+    solve time) to the least loaded worker, ties to the lower index."""
+    from consortium.solving.cluster import ClusterPricing
+
+    cp = object.__new__(ClusterPricing)
+    cp.addrs = ["tcp://a", "tcp://b"]
+    cp.cost = np.array([5.0, 1.0, 4.0, 1.0, 1.0, 1.0, 1.0, 1.0])
+    dealt = cp.deal(list(range(8)))
+    assert dealt == [[0, 3, 5, 7], [2, 1, 4, 6]]
+    loads = sorted(float(cp.cost[d].sum()) for d in dealt)
+    assert loads == [7.0, 8.0]  # k mod 2 would give 4 against 11
+    assert sorted(sum(dealt, [])) == list(range(8))
+    # a step of some targets only: each target once, none lost
+    assert sorted(sum(cp.deal([7, 3, 0]), [])) == [0, 3, 7]

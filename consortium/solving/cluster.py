@@ -10,13 +10,17 @@ the bound stay in the calling process.
 
 * **What crosses the network.** Each target's block (its columns, rows and
   use of the rows across targets: a :class:`~consortium.backends.decompose.
-  pricing.Block`) goes to a worker once, in groups: group ``g`` holds the
-  targets ``k`` with ``k mod G == g``, ``G`` twice the number of workers.
-  Each pricing step then sends, per group, the prices and the targets' last
-  plans (their warm starts), and gets back bounds and candidate plans.
+  pricing.Block`) goes to the cluster once, in groups: group ``g`` holds the
+  targets ``k`` with ``k mod G == g``, ``G`` twice the number of workers;
+  the groups are then copied worker to worker, so that every worker holds
+  every block. Each pricing step deals its targets out to the workers,
+  longest first to the least loaded (by each target's last solve time: a
+  fixed split leaves the step waiting for the worker that drew the slow
+  targets), and sends each worker the prices and its targets' last plans
+  (their warm starts); it gets back bounds and candidate plans.
 * **Workers keep their blocks.** A group's blocks are a dask task's result
-  held in the worker's memory; its HiGHS objects live in the worker's
-  :data:`PRICERS` cache, keyed by the run and the group, between steps.
+  held in the workers' memory; a worker's HiGHS objects live in its
+  :data:`PRICERS` cache, keyed by the run and the worker, between steps.
 * **A lost worker.** The scheduler holds how to remake a group's blocks (the
   task that made them), so when a worker dies, its groups are remade on
   another worker and its pricing tasks run there. A task that fails for good
@@ -101,12 +105,21 @@ def _blocks(packed: bytes) -> dict[int, Any]:
     return dict(unpack(packed))
 
 
-def _price_group(blocks: dict[int, Any], run: str, g: int, ks: list[int], lam: np.ndarray,
-                 last: dict[int, np.ndarray], budget: float | None, tag: str) -> bytes:
-    """Price targets ``ks`` of group ``g`` on this worker, in that order."""
+def _price_group(run: str, ks: list[int], lam: np.ndarray, last: dict[int, np.ndarray],
+                 budget: float | None, tag: str, *groups: dict[int, Any]) -> bytes:
+    """Price targets ``ks`` on this worker, in that order; ``groups``: every
+    group's blocks (each worker holds them all)."""
     worker = _worker_label()
     call_worker_hook(tag, worker)  # the tests' fault injection (a killed worker)
-    pricer = PRICERS.get((run, g), lambda: Pricer(blocks))
+
+    def make() -> Pricer:
+        blocks: dict[int, Any] = {}
+        for g in groups:
+            blocks.update(g)
+        return Pricer(blocks)
+
+    # one pricer per worker (its HiGHS objects are used by its own thread only)
+    pricer = PRICERS.get((run, worker), make)
     end = None if budget is None else time.monotonic() + budget
     out: list[Priced | None] = []
     for k in ks:
@@ -161,7 +174,13 @@ class ClusterPricing(Answers):
         self.local: Pricer | None = None
         self.addrs = addrs
         self.data = [self._blocks_future(g, pin=True) for g in range(self.G)]
+        # every worker holds every group, so that each step's targets can be
+        # dealt out by their cost (see price_all); sent worker to worker
+        client.replicate(self.data)
         self.futures: list[Any] = []
+        # each target's cost, for dealing them out: its last solve's seconds
+        # (before its first, a guess from its size)
+        self.cost = np.array([1e-5 * len(c) for c in B.cols])
         if say is not None:
             say(f"decomposition: pricing on {len(addrs)} dask workers ({self.n} threads), "
                 f"{nb} targets in {self.G} groups")
@@ -182,26 +201,48 @@ class ClusterPricing(Answers):
                    if pin else {}),
             )
 
-    def _submit(self, g: int, ks: list[int], lam: np.ndarray, budget: float | None,
+    def _submit(self, w: int | None, ks: list[int], lam: np.ndarray, budget: float | None,
                 tag: str) -> Any:
+        """Targets ``ks`` priced on worker ``w`` (None: any worker)."""
         last = {k: self.last[k] for k in ks if k in self.last}
-        return self.client.submit(_price_group, self.data[g], self.run, g, ks, lam, last, budget,
-                                  tag, pure=False)
+        where = ({"workers": [self.addrs[w]], "allow_other_workers": True}
+                 if w is not None else {})
+        return self.client.submit(_price_group, self.run, ks, lam, last, budget, tag,
+                                  *self.data, pure=False, **where)
+
+    def deal(self, blocks: list[int]) -> list[list[int]]:
+        """A step's targets dealt out to the workers, longest first to the
+        least loaded (by each target's last solve time). Where a target is
+        priced does not change its answer, only when the step ends: with a
+        fixed split (target k on worker k mod n) the step waits for the worker
+        that drew the slow targets."""
+        n = len(self.addrs)
+        load = [0.0] * n
+        out: list[list[int]] = [[] for _ in range(n)]
+        for k in sorted(blocks, key=lambda k: (-self.cost[k], k)):
+            w = min(range(n), key=lambda i: (load[i], i))
+            out[w].append(k)
+            load[w] += float(self.cost[k])
+        return out
+
+    def accept(self, r: Priced) -> tuple[float, list[np.ndarray]]:
+        if r.solved:
+            self.cost[r.k] = r.seconds
+        return super().accept(r)
 
     def price_all(self, blocks: list[int], lam: np.ndarray, deadline: float | None):
-        by_group: dict[int, list[int]] = {}
-        for k in blocks:
-            by_group.setdefault(k % self.G, []).append(k)
         budget = None if deadline is None else deadline - time.monotonic()
         subs = []
-        for g, ks in sorted(by_group.items()):
+        for w, ks in enumerate(self.deal(blocks)):
+            if not ks:
+                continue
             self.tasks += 1
             tag = f"pricing-{self.tasks}"
-            subs.append((g, ks, tag, self._submit(g, ks, lam, budget, tag)))
+            subs.append((w, ks, tag, self._submit(w, ks, lam, budget, tag)))
         self.futures = [f for *_, f in subs]
         answers: dict[int, Priced | None] = {}
-        for g, ks, tag, f in subs:  # in a fixed order, whichever worker finishes first
-            answers.update(zip(ks, self._answers(g, ks, tag, f, lam, deadline), strict=True))
+        for w, ks, tag, f in subs:  # in a fixed order, whichever worker finishes first
+            answers.update(zip(ks, self._answers(w, ks, tag, f, lam, deadline), strict=True))
         self.futures = []
         for k in blocks:
             r = answers[k]
@@ -210,20 +251,22 @@ class ClusterPricing(Answers):
             else:
                 yield k, *self.accept(r), True
 
-    def _answers(self, g: int, ks: list[int], tag: str, f: Any, lam: np.ndarray,
+    def _answers(self, w: int, ks: list[int], tag: str, f: Any, lam: np.ndarray,
                  deadline: float | None) -> list[Priced | None]:
-        """The answers of one group's task. A task whose result is lost (its
-        worker died), or that failed, is submitted again (its blocks remade
-        if they were lost too); after RETRIES, this process prices them."""
+        """The answers of one task (worker ``w``'s targets of the step). A task
+        whose result is lost (its worker died), or that failed, is submitted
+        again, to any worker (blocks that were lost remade); after RETRIES,
+        this process prices them."""
         from distributed import wait
 
         why = ""
         for attempt in range(RETRIES + 1):
             if attempt:
-                if self.data[g].status != "finished":
-                    self.data[g] = self._blocks_future(g)
+                for g, d in enumerate(self.data):
+                    if d.status != "finished":
+                        self.data[g] = self._blocks_future(g)
                 budget = None if deadline is None else deadline - time.monotonic()
-                f = self._submit(g, ks, lam, budget, tag)
+                f = self._submit(None, ks, lam, budget, tag)
                 self.futures.append(f)
             try:
                 alone = None  # since when the cluster has had no worker
@@ -249,7 +292,7 @@ class ClusterPricing(Answers):
             except Exception as e:  # lost on the way, or the connection
                 why = f"{type(e).__name__}: {str(e)[:120]}"
             if self.say is not None:
-                self.say(f"decomposition: pricing group {g} on the cluster: {why}"
+                self.say(f"decomposition: pricing {len(ks)} targets on the cluster: {why}"
                          + ("; again" if attempt < RETRIES else "; priced here"))
         # failed for good: this process prices them, with the same answers
         return self._price_here(ks, lam, deadline)
