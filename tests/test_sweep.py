@@ -507,16 +507,22 @@ def test_solve_order_is_loosest_first_for_limits_only():
     from consortium.sweep.grid import looser_when_larger, solve_order
 
     assert looser_when_larger("policy.total_budget") == 1
+    assert looser_when_larger("policy.total_budget_by_year.2027") == 1
     assert looser_when_larger("sponsors[suzhou].budget") == 1
     assert looser_when_larger("sponsors[suzhou].budget_by_year.2027") == 1
-    assert looser_when_larger("targets[*].max_distance_km") == 1
-    assert looser_when_larger("policy.max_state_share") == 1
-    assert looser_when_larger("policy.min_private_members") == -1
+    assert looser_when_larger("actors[*].max_consortia") == 1
+    assert looser_when_larger("programme.milestones[0].min_formed") == -1
+    # limits that change coefficients or columns: nothing proven carries over
+    assert looser_when_larger("targets[*].max_distance_km") == 0
+    assert looser_when_larger("policy.max_state_share") == 0
+    assert looser_when_larger("targets[t1].budget") == 0
     assert looser_when_larger("policy.weights.cost") == 0
     assert looser_when_larger("targets[t1].value") == 0
+    assert looser_when_larger("actors[a1].bids.max_x") == 0  # a target id, not a field
     g = expand([("policy.total_budget", [100, 150, 200])])
     assert solve_order(g, [0, 1, 2]) == [2, 1, 0]
-    g = expand([("policy.min_private_members", [0, 1, 2]), ("policy.max_state_share", [0.5, 1])])
+    g = expand([("programme.milestones[0].min_formed", [0, 1, 2]),
+                ("sponsors[s1].budget", [50, 100])])
     # the loosest of the first path first, then of the second
     assert solve_order(g, list(range(6))) == [1, 0, 3, 2, 5, 4]
     g = expand([("policy.total_budget", [100, 200]), ("policy.weights.cost", [0.8, 1.2])])

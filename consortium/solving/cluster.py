@@ -10,22 +10,20 @@ the bound stay in the calling process.
 
 * **What crosses the network.** Each target's block (its columns, rows and
   use of the rows across targets: a :class:`~consortium.backends.decompose.
-  pricing.Block`) goes to the cluster once, in groups: group ``g`` holds the
-  targets ``k`` with ``k mod G == g``, ``G`` twice the number of workers;
-  the groups are then copied worker to worker, so that every worker holds
-  every block. Each pricing step deals its targets out to the workers,
-  longest first to the least loaded (by each target's last solve time: a
-  fixed split leaves the step waiting for the worker that drew the slow
-  targets), and sends each worker the prices and its targets' last plans
-  (their warm starts); it gets back bounds and candidate plans.
-* **Workers keep their blocks.** A group's blocks are a dask task's result
-  held in the workers' memory; a worker's HiGHS objects live in its
-  :data:`PRICERS` cache, keyed by the run and the worker, between steps.
-* **A lost worker.** The scheduler holds how to remake a group's blocks (the
-  task that made them), so when a worker dies, its groups are remade on
-  another worker and its pricing tasks run there. A task that fails for good
-  (dask's ``KilledWorker`` after repeated deaths) is priced in this process
-  instead. No target is ever left without its answer: the bound stays honest.
+  pricing.Block`) goes to the cluster once, in groups (group ``g`` holds the
+  targets ``k`` with ``k mod G == g``, ``G`` twice the number of workers), and
+  every worker takes every group once (:func:`_install`): its pricer keeps
+  the blocks and their HiGHS objects between steps, in :data:`PRICERS`, keyed
+  by the run and the worker. Each pricing step deals its targets out to the
+  workers, longest first to the least loaded (by each target's last solve
+  time: a fixed split leaves the step waiting for the worker that drew the
+  slow targets), and sends each worker only the prices and its targets' last
+  plans (their warm starts); it gets back bounds and candidate plans. A
+  worker that joins later takes the blocks at the next step.
+* **A lost worker.** A step's task whose worker dies (or no longer holds the
+  blocks) is submitted again to another worker that holds them; after
+  RETRIES, or with none left, this process prices those targets itself. No
+  target is ever left without its answer: the bound stays honest.
 * **The same result.** A block's answer depends on the block, the prices and
   its warm start only (each solve starts from a cleared HiGHS solver,
   ``pricing.Pricer``), and the answers of a step are taken in a fixed order,
@@ -40,6 +38,7 @@ import time
 import uuid
 import warnings
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -51,11 +50,12 @@ from .runner import _pack as pack
 from .runner import _unpack as unpack
 
 GROUPS_PER_WORKER = 2
-RETRIES = 2  # a group's task submitted again this many times before this process prices it
+RETRIES = 2  # a step's task submitted again this many times before this process prices it
+INSTALL_TIMEOUT = 600.0  # seconds for a worker to take every block (else it is left out)
 RESULT_TIMEOUT = 60.0  # seconds to fetch a finished task's (small) result
 NO_WORKER_WAIT = 60.0  # seconds without any worker before this process prices a group itself
 LATE = 2.0  # seconds past the time limit's deadline before a group's task is given up
-# A worker's pricers (its blocks' HiGHS objects), by (run, group). Dropped at
+# A worker's pricer (every block of the run and its HiGHS objects), by (run, worker). Dropped at
 # the end of a run (:meth:`ClusterPricing.close`); the oldest go first beyond this.
 PRICERS = WorkerCache(keep=256)
 
@@ -100,26 +100,36 @@ def cluster_pool(scheduler: Any = None, workers: int | None = None,
 # ---------------------------------------------------------------- on a worker
 
 
+class NotInstalled(RuntimeError):
+    """This worker holds no blocks of the run (it joined, or restarted, since)."""
+
+
 def _blocks(packed: bytes) -> dict[int, Any]:
-    """A group's blocks, kept in the worker's memory as this task's result."""
+    """A group's blocks, kept in the cluster's memory as this task's result."""
     return dict(unpack(packed))
 
 
+def _install(run: str, *groups: dict[int, Any]) -> str:
+    """Give this worker every block of the run: one pricer, kept in
+    :data:`PRICERS` (outside dask's memory manager, which would trim copies of
+    the groups between steps) until the run ends."""
+    worker = _worker_label()
+    blocks: dict[int, Any] = {}
+    for g in groups:
+        blocks.update(g)
+    PRICERS.put((run, worker), Pricer(blocks))
+    return worker
+
+
 def _price_group(run: str, ks: list[int], lam: np.ndarray, last: dict[int, np.ndarray],
-                 budget: float | None, tag: str, *groups: dict[int, Any]) -> bytes:
-    """Price targets ``ks`` on this worker, in that order; ``groups``: every
-    group's blocks (each worker holds them all)."""
+                 budget: float | None, tag: str) -> bytes:
+    """Price targets ``ks`` on this worker, in that order, with its pricer (its
+    HiGHS objects are used by its own thread only)."""
     worker = _worker_label()
     call_worker_hook(tag, worker)  # the tests' fault injection (a killed worker)
-
-    def make() -> Pricer:
-        blocks: dict[int, Any] = {}
-        for g in groups:
-            blocks.update(g)
-        return Pricer(blocks)
-
-    # one pricer per worker (its HiGHS objects are used by its own thread only)
-    pricer = PRICERS.get((run, worker), make)
+    pricer = PRICERS.peek((run, worker))
+    if pricer is None:
+        raise NotInstalled(f"{worker} holds no blocks of this run")
     end = None if budget is None else time.monotonic() + budget
     out: list[Priced | None] = []
     for k in ks:
@@ -166,28 +176,29 @@ class ClusterPricing(Answers):
             raise ClusterError(f"no dask worker joined the cluster within 60 s ({e})") from None
         info = client.scheduler_info()["workers"]
         addrs = sorted(info)
-        self.n = max(1, sum(int(w.get("nthreads", 1)) for w in info.values()))
+        self.n = max(1, len(addrs))  # one pricing task per worker and step
         nb = len(B.cols)
         self.G = max(1, min(nb, GROUPS_PER_WORKER * len(addrs)))
         self.run = uuid.uuid4().hex
         self.tasks = 0
         self.local: Pricer | None = None
-        self.addrs = addrs
-        self.data = [self._blocks_future(g, pin=True) for g in range(self.G)]
-        # every worker holds every group, so that each step's targets can be
-        # dealt out by their cost (see price_all); sent worker to worker
-        client.replicate(self.data)
+        self.addrs: list[str] = []  # workers holding every block (see _install)
+        self.data = [self._blocks_future(g, addrs[g % len(addrs)]) for g in range(self.G)]
         self.futures: list[Any] = []
+        self.u_taken: set[int] = set()  # targets whose tightened use of the rows is in B.U
         # each target's cost, for dealing them out: its last solve's seconds
         # (before its first, a guess from its size)
         self.cost = np.array([1e-5 * len(c) for c in B.cols])
+        self._install_on(addrs)
+        if not self.addrs:
+            raise ClusterError("no dask worker took the targets' blocks")
         if say is not None:
-            say(f"decomposition: pricing on {len(addrs)} dask workers ({self.n} threads), "
+            say(f"decomposition: pricing on {len(self.addrs)} dask workers, "
                 f"{nb} targets in {self.G} groups")
 
-    def _blocks_future(self, g: int, pin: bool = False) -> Any:
-        """Group ``g``'s blocks, sent to (and kept by) a worker (``pin``: the
-        ``g mod n``-th at the start, to spread them; later, any)."""
+    def _blocks_future(self, g: int, where: str | None = None) -> Any:
+        """Group ``g``'s blocks, sent to the cluster (``where``: to that worker,
+        to spread them)."""
         nb = len(self.B.cols)
         # B.U as first found (the workers tighten it themselves, always alike)
         packed = pack({k: block_of(self.B, k, self.U0[k]) for k in range(g, nb, self.G)})
@@ -197,18 +208,51 @@ class ClusterPricing(Answers):
             warnings.filterwarnings("ignore", message="Sending large graph")
             return self.client.submit(
                 _blocks, packed, key=f"consortium-blocks-{g}-{uuid.uuid4().hex}", pure=False,
-                **({"workers": [self.addrs[g % len(self.addrs)]], "allow_other_workers": True}
-                   if pin else {}),
+                **({"workers": [where], "allow_other_workers": True} if where else {}),
             )
 
-    def _submit(self, w: int | None, ks: list[int], lam: np.ndarray, budget: float | None,
+    def _install_on(self, addrs: list[str]) -> None:
+        """Every block to each of ``addrs`` (a worker that fails to take them,
+        or does not answer within INSTALL_TIMEOUT, is left out)."""
+        from distributed import wait
+
+        for g, d in enumerate(self.data):
+            if d.status in ("lost", "error", "cancelled"):
+                self.data[g] = self._blocks_future(g)
+        subs = [(a, self.client.submit(_install, self.run, *self.data, workers=[a],
+                                       allow_other_workers=False, pure=False,
+                                       key=f"consortium-install-{uuid.uuid4().hex}"))
+                for a in addrs]
+        try:
+            wait([f for _a, f in subs], timeout=INSTALL_TIMEOUT)
+        except TimeoutError:
+            pass
+        for a, f in subs:
+            if f.status == "finished":
+                self.addrs.append(a)
+            else:
+                f.cancel()
+                if self.say is not None:
+                    self.say(f"decomposition: worker {a} did not take the blocks ({f.status})")
+        self.addrs.sort()
+
+    def _refresh(self) -> None:
+        """Workers that left are dropped; workers that joined get the blocks."""
+        try:
+            live = set(self.client.scheduler_info()["workers"])
+        except Exception:
+            return
+        self.addrs = [a for a in self.addrs if a in live]
+        new = sorted(live - set(self.addrs))
+        if new:
+            self._install_on(new)
+
+    def _submit(self, w: str, ks: list[int], lam: np.ndarray, budget: float | None,
                 tag: str) -> Any:
-        """Targets ``ks`` priced on worker ``w`` (None: any worker)."""
+        """Targets ``ks`` priced on worker ``w``."""
         last = {k: self.last[k] for k in ks if k in self.last}
-        where = ({"workers": [self.addrs[w]], "allow_other_workers": True}
-                 if w is not None else {})
         return self.client.submit(_price_group, self.run, ks, lam, last, budget, tag,
-                                  *self.data, pure=False, **where)
+                                  pure=False, workers=[w], allow_other_workers=False)
 
     def deal(self, blocks: list[int]) -> list[list[int]]:
         """A step's targets dealt out to the workers, longest first to the
@@ -228,18 +272,29 @@ class ClusterPricing(Answers):
     def accept(self, r: Priced) -> tuple[float, list[np.ndarray]]:
         if r.solved:
             self.cost[r.k] = r.seconds
+        if r.U is not None:
+            # a target's first pricing on each worker tightens its use of the
+            # rows (alike everywhere): B.U takes the first, as in one process
+            if r.k in self.u_taken:
+                r = replace(r, U=None)
+            else:
+                self.u_taken.add(r.k)
         return super().accept(r)
 
     def price_all(self, blocks: list[int], lam: np.ndarray, deadline: float | None):
+        self._refresh()
         budget = None if deadline is None else deadline - time.monotonic()
         subs = []
-        for w, ks in enumerate(self.deal(blocks)):
+        dealt = self.deal(blocks) if self.addrs else [list(blocks)]
+        for i, ks in enumerate(dealt):
             if not ks:
                 continue
             self.tasks += 1
             tag = f"pricing-{self.tasks}"
-            subs.append((w, ks, tag, self._submit(w, ks, lam, budget, tag)))
-        self.futures = [f for *_, f in subs]
+            w = self.addrs[i] if self.addrs else None
+            f = self._submit(w, ks, lam, budget, tag) if w is not None else None
+            subs.append((w, ks, tag, f))
+        self.futures = [f for *_, f in subs if f is not None]
         answers: dict[int, Priced | None] = {}
         for w, ks, tag, f in subs:  # in a fixed order, whichever worker finishes first
             answers.update(zip(ks, self._answers(w, ks, tag, f, lam, deadline), strict=True))
@@ -251,33 +306,41 @@ class ClusterPricing(Answers):
             else:
                 yield k, *self.accept(r), True
 
-    def _answers(self, w: int, ks: list[int], tag: str, f: Any, lam: np.ndarray,
+    def _answers(self, w: str | None, ks: list[int], tag: str, f: Any, lam: np.ndarray,
                  deadline: float | None) -> list[Priced | None]:
         """The answers of one task (worker ``w``'s targets of the step). A task
-        whose result is lost (its worker died), or that failed, is submitted
-        again, to any worker (blocks that were lost remade); after RETRIES,
-        this process prices them."""
+        whose worker died (or lost the blocks), or that failed, is submitted
+        again to another worker holding the blocks; after RETRIES, or with no
+        such worker, this process prices them."""
         from distributed import wait
 
-        why = ""
+        why = "no worker holds the blocks"
+        tried: list[str] = []
         for attempt in range(RETRIES + 1):
-            if attempt:
-                for g, d in enumerate(self.data):
-                    if d.status != "finished":
-                        self.data[g] = self._blocks_future(g)
+            if attempt or f is None:
+                others = [a for a in self.addrs if a not in tried]
+                if not others:
+                    break
+                w = others[0]
                 budget = None if deadline is None else deadline - time.monotonic()
-                f = self._submit(None, ks, lam, budget, tag)
+                f = self._submit(w, ks, lam, budget, tag)
                 self.futures.append(f)
+            assert w is not None
+            tried.append(w)
             try:
                 alone = None  # since when the cluster has had no worker
                 while f.status not in ("finished", "error", "cancelled", "lost"):
                     try:
                         wait([f], timeout=1.0)
-                    except TimeoutError:  # still running (or lost: looked at again above)
+                    except TimeoutError:  # still running (or its worker gone: see below)
                         if deadline is not None and time.monotonic() > deadline + LATE:
                             f.cancel()  # the user's time limit: these targets stay unpriced
                             return [None] * len(ks)
-                        if self.client.scheduler_info()["workers"]:
+                        workers = self.client.scheduler_info()["workers"]
+                        if w not in workers:
+                            f.cancel()  # its worker died: the task would wait for it forever
+                            break
+                        if workers:
                             alone = None
                         elif alone is None:
                             alone = time.monotonic()
@@ -285,15 +348,20 @@ class ClusterPricing(Answers):
                             raise ClusterError(f"no worker for {NO_WORKER_WAIT:g} s") from None
                 if f.status == "finished":
                     return list(unpack(f.result(timeout=RESULT_TIMEOUT)))
-                why = f.status
+                why = "its worker left" if f.status == "cancelled" else f.status
                 if f.status == "error":
                     e = f.exception()
                     why = f"{type(e).__name__}: {str(e)[:120]}"
             except Exception as e:  # lost on the way, or the connection
                 why = f"{type(e).__name__}: {str(e)[:120]}"
+            if w in self.addrs and ("NotInstalled" in why or "left" in why):
+                self.addrs.remove(w)
+            more = attempt < RETRIES and any(a not in tried for a in self.addrs)
             if self.say is not None:
                 self.say(f"decomposition: pricing {len(ks)} targets on the cluster: {why}"
-                         + ("; again" if attempt < RETRIES else "; priced here"))
+                         + ("; again" if more else "; priced here"))
+            if not more:
+                break
         # failed for good: this process prices them, with the same answers
         return self._price_here(ks, lam, deadline)
 

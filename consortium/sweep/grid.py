@@ -168,24 +168,37 @@ def chunked(ids: list[int], size: int) -> list[list[int]]:
     return [ids[i : i + size] for i in range(0, len(ids), size)]
 
 
+# Paths that only move a row's limit (budgets, actors' capacities, a
+# milestone's count), by their field names (selectors left out; YEAR: a year):
+# +1 if a larger value loosens the rules, -1 if a smaller one does. Other
+# limits (a target's budget, member counts, shares, distances) change the
+# model's coefficients or columns, so nothing proven carries over between
+# their scenarios and the grid's order (tight to loose: each plan a start
+# for the next) is kept for them.
+_ROW_LIMITS: dict[tuple[str, ...], int] = {
+    ("policy", "total_budget"): 1,
+    ("policy", "total_budget_by_year", "YEAR"): 1,
+    ("sponsors", "budget"): 1,
+    ("sponsors", "budget_by_year", "YEAR"): 1,
+    ("actors", "max_consortia"): 1,
+    ("actors", "max_lead"): 1,
+    ("programme", "milestones", "min_formed"): -1,
+}
+
+
 def looser_when_larger(path: str) -> int:
-    """+1 if a larger value of the path only loosens the rules (a budget, a
-    ``max_*`` limit), -1 if a smaller one does (a ``min_*`` rule), 0 if neither
-    is known (a weight, a value: another objective)."""
-    keys = [s.value for s in parse_path(path) if s.kind == "key"]
-    names = [k for k in keys if isinstance(k, str) and not k.isdigit()]
-    last = names[-1] if names else ""
-    if last in ("budget", "total_budget", "budget_by_year") or last.startswith("max_"):
-        return 1
-    if last.startswith("min_"):
-        return -1
-    return 0
+    """+1 if a larger value of the path only loosens a row's limit (a
+    budget, an actor's capacity), -1 if a smaller one does (a milestone's
+    count), 0 otherwise (see ``_ROW_LIMITS``)."""
+    keys = tuple("YEAR" if isinstance(s.value, str) and s.value.isdigit() else str(s.value)
+                 for s in parse_path(path) if s.kind == "key")
+    return _ROW_LIMITS.get(keys, 0)
 
 
 def solve_order(grid: Grid, ids: list[int]) -> list[int]:
     """The scenarios of a chunk in the order they are solved: the loosest first
-    when every swept path is a limit of known direction (a budget sweep from
-    the largest budget down), else as given. A looser scenario's proven bound
+    when every swept path is a row's limit (a budget sweep from the largest
+    budget down; ``_ROW_LIMITS``), else as given. A looser scenario's proven bound
     holds for every tighter one, and its plan, where it still fits, answers
     them without a solve (consortium.solving.session); the other way round a
     plan only gives a start. The order depends on the grid alone, so the plans

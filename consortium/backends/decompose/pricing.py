@@ -191,7 +191,7 @@ class Pricer:
         U = None
         if k not in self.tight:
             self.tight.add(k)
-            U = b.U = self.tighten_use(b)
+            U = self.tighten_use(b)  # (b.U stays as sent: alike wherever it is tightened)
         h = self._highs(k)
         red = m.obj - b.AcT @ lam
         n = len(red)
@@ -210,11 +210,15 @@ class Pricer:
         ub = -INF
         try:
             for i, zero in enumerate(b.by_start):
+                if np.any(m.lb[zero] > 0.0):
+                    continue  # that year is excluded by the block's own bounds
                 hi = m.ub.copy()
                 hi[zero] = 0.0
                 h.changeColsBounds(n, idx, m.lb, hi)
                 fits = last is not None and not np.any(last[zero] > 0.5)
-                rem = None if time_limit is None else time_limit - (time.perf_counter() - t)
+                # a user's time limit shared by the years still to solve
+                rem = None if time_limit is None else \
+                    (time_limit - (time.perf_counter() - t)) / (len(b.by_start) - i)
                 u, ys = self._solve(h, m, red, last if fits else None, rem)
                 ub = max(ub, u)
                 if ys:
