@@ -183,6 +183,7 @@ class ClusterPricing(Answers):
         self.tasks = 0
         self.local: Pricer | None = None
         self.addrs: list[str] = []  # workers holding every block (see _install)
+        self.refused: set[str] = set()  # workers that did not take them (not asked again)
         self.data = [self._blocks_future(g, addrs[g % len(addrs)]) for g in range(self.G)]
         self.futures: list[Any] = []
         self.u_taken: set[int] = set()  # targets whose tightened use of the rows is in B.U
@@ -232,6 +233,7 @@ class ClusterPricing(Answers):
                 self.addrs.append(a)
             else:
                 f.cancel()
+                self.refused.add(a)
                 if self.say is not None:
                     self.say(f"decomposition: worker {a} did not take the blocks ({f.status})")
         self.addrs.sort()
@@ -243,7 +245,7 @@ class ClusterPricing(Answers):
         except Exception:
             return
         self.addrs = [a for a in self.addrs if a in live]
-        new = sorted(live - set(self.addrs))
+        new = sorted(live - set(self.addrs) - self.refused)
         if new:
             self._install_on(new)
 

@@ -46,14 +46,14 @@ BLOCK_HIGHS: dict[str, bool | int | float | str] = {
     "mip_max_nodes": BLOCK_NODES,
 }
 # A programme block with several possible start years and at least this many
-# columns is priced one start year at a time (``Pricer.price``). Measured side
-# by side (benchmarks/bench_pricing_years.py): the 20 largest blocks of the
-# national programme (6,000-8,800 columns, every solve closed at the root)
-# took 36-39 s whole against 17-18 s year by year, the same bounds; the 15
-# largest of the programme preset (1,300-2,200 columns, 0.05-0.2 s whole) were
-# 2-3 times slower year by year, each year's solve costing about what the
-# whole block's does.
-BY_YEAR_COLUMNS = 4000
+# columns may be priced one start year at a time (``Pricer.price``); None:
+# never, the default. Measured side by side with solve times alone
+# (benchmarks/bench_pricing_years.py, the 20 largest blocks of the national
+# programme, 6,000-8,800 columns): whole 6.9 s against 8.8 s by year at zero
+# prices, 7.0 s against 7.7 s at drawn prices, the same bounds. An earlier
+# comparison that seemed to halve the time had counted the one-off LPs that
+# tighten a block's use of the rows in the whole block's time only.
+BY_YEAR_COLUMNS: int | None = None
 EXTRA_COLUMNS = 2  # earlier incumbents of a pricing solve also offered to the master
 # coupling rows whose most a block can use is bounded by an LP: at most this
 # many per block, and only where coefficients x bounds exceed the largest
@@ -196,7 +196,7 @@ class Pricer:
         red = m.obj - b.AcT @ lam
         n = len(red)
         h.changeColsCost(n, np.arange(n, dtype=np.int32), red)
-        if not b.by_start or n < BY_YEAR_COLUMNS:
+        if not b.by_start or BY_YEAR_COLUMNS is None or n < BY_YEAR_COLUMNS:
             ub, xs = self._solve(h, m, red, last, time_limit)
             return Priced(k, ub, xs, U, time.perf_counter() - t)
         # A large block, one start year at a time (the other years' start
