@@ -241,6 +241,45 @@ def test_alternatives_on_tiny_instances(inst):
             assert sol.objective == pytest.approx(a.objective, rel=1e-6, abs=1e-6), a
 
 
+def _agrees_with_every_one_exact(res, every, top):
+    """A top-N ranking (certificates) against every alternative solved exactly."""
+    value = {(a.kind, a.replaces, a.actor): a for a in every.alternatives}
+    assert len(value) == len(res.alternatives)
+    ranked = [a for a in every.alternatives if a.status == "optimal"]
+    exact = [a for a in res.alternatives if a.status == "optimal"]
+    tol = 2e-6 * max(1.0, abs(every.objective or 0.0))
+    for a in res.alternatives:
+        b = value[(a.kind, a.replaces, a.actor)]
+        if a.status == "optimal":
+            assert b.status == "optimal" and a.objective == pytest.approx(b.objective, abs=tol), a
+        elif a.status == "bounded":
+            assert b.status == "infeasible" or b.objective <= a.bound + tol, (a, b)
+        else:
+            assert b.status == "infeasible", (a, b)
+    # the N best values are the N best of all
+    n = min(top, len(ranked))
+    assert [round(a.objective, 5) for a in exact[:n]] == \
+        [round(a.objective, 5) for a in ranked[:n]]
+
+
+@pytest.mark.parametrize("seed,targets,actors", [(2, 6, 60), (3, 6, 80), (4, 8, 70),
+                                                  (5, 5, 90)])
+def test_alternatives_top_match_every_one_exact_on_generated_instances(seed, targets, actors):
+    """The certificate rounds (top N) against one exact solve per choice, on
+    small generated instances, for a formed target of each."""
+    from consortium.generate import generate
+
+    raw = generate(preset="provincial", targets=targets, actors=actors, seed=seed)
+    inst = from_dict(copy.deepcopy(raw))
+    base = Probe(inst, raw).solve().solution
+    c = max(base.consortia, key=lambda k: (len(k.members), k.target))
+    every = alternatives(Probe(from_dict(copy.deepcopy(raw)), raw), c.target, top=None)
+    assert every.exact
+    for top in (1, 3):
+        res = alternatives(Probe(from_dict(copy.deepcopy(raw)), raw), c.target, top=top)
+        _agrees_with_every_one_exact(res, every, top)
+
+
 def test_incumbent_unchanged_instance_changes_nothing():
     raw = _raw()
     inst = from_dict(copy.deepcopy(raw))

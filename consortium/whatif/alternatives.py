@@ -48,7 +48,7 @@ from ..errors import InputError
 from ..model.linear import INF, ColBlock, LinearModel, RowBlock, csc_from_coo
 from ..result.plan import choices_from_plan, extract, start_vector
 from ..result.solution import Solution
-from ..solving.engine import lagrange
+from ..solving.engine import by_target, lagrange
 from ..solving.engine.exact import Engine
 from ..solving.session import Session
 from ..solving.solve import solution_from_raw
@@ -63,9 +63,16 @@ DEFAULT_TOP = 10
 # Local plans computed before the first certificate, with ``top`` N: this many
 # times N (at least LOCAL_MIN), best LP bound first.
 LOCAL_PER_TOP, LOCAL_MIN = 4, 40
+# ... and then, while their bounds are above the ranking's cut-off, up to this
+# many times N in all (a work limit)
+LOCAL_MAX_PER_TOP = 4
 # Certificate rounds before the fall-back to one exact solve per open choice
 # (a work limit: every round raises a lower bound).
-CERT_ROUNDS = 12
+CERT_ROUNDS = 40
+# The certificates look for plans worth at least a threshold, first this far
+# below the best bound (relative to the optimum), the distance growing this
+# many times after every round that finds none.
+STEP_FIRST, STEP_GROWTH = 2e-5, 4.0
 
 
 @dataclass
@@ -162,7 +169,9 @@ def alternatives(probe: Probe, target: str, plan: Solution | None = None,
             raise InputError(f"--alternatives: unknown target {target!r}")
         raise InputError(f"--alternatives: {target} is not formed in the plan (see `consortium "
                          "explain` for what would form it)")
-    run = _Run(probe, sess, target, sol)
+    # no alternative is worth more than the optimum of the instance
+    upper = base.solution.bound if base.solution.bound is not None else base.objective
+    run = _Run(probe, sess, target, sol, upper)
     run.search(top)
     alts = _merge_sites([ch.alt for ch in run.choices])
     alts.sort(key=_rank_key)
@@ -174,8 +183,10 @@ def alternatives(probe: Probe, target: str, plan: Solution | None = None,
 class _Run:
     """One target's alternatives: the choices, their local plans, the certificates."""
 
-    def __init__(self, probe: Probe, sess: Session, target: str, sol: Solution):
+    def __init__(self, probe: Probe, sess: Session, target: str, sol: Solution,
+                 upper: float | None = None):
         self.probe, self.sess = probe, sess
+        self.upper = np.inf if upper is None else float(upper)
         b = sess.b
         self.b, self.md, self.V, self.lm = b, b.md, b.V, b.lm
         self.ti = self.md.target_index[target]
@@ -193,6 +204,10 @@ class _Run:
                 self.member_of.setdefault(self.md.actor_index[a], set()).add(
                     self.md.target_index[k.target])
         self.choices = self._choices(sol)
+        self.lp_bound: lagrange.Bound | None = None
+        self.by_target: by_target.TargetBound | None = None
+        self._fixed: tuple[float, np.ndarray, np.ndarray] | None = None
+        self._step: float | None = None
 
     # ------------------------------------------------------------ set-up
 
@@ -280,22 +295,59 @@ class _Run:
             for ch in self.choices:
                 ch.alt.bound = -np.inf
             return
-        if lp.row_dual is None:
-            return  # (no duals: every bound stays infinite, the certificates decide)
+        if lp.row_dual is None:  # (no duals: the optimum bounds them, the certificates decide)
+            for ch in self.choices:
+                ch.alt.bound = self.upper
+            return
         bd = lagrange.best_bound(lm, lp.row_dual, lm.lb, lm.ub)
+        self.lp_bound = bd
         d = bd.d
+        # the bound by target at the same duals: each target's own consortium integral
+        self.by_target = by_target.target_bound(lm, self.V, len(self.md.inst.targets),
+                                                lp.row_dual, _threads())
+        tb = self.by_target
         for ch in self.choices:
-            ch.alt.bound = float(bd.value - max(-d[ch.one], 0.0)
-                                 - np.maximum(d[ch.zeros], 0.0).sum())
+            b = float(bd.value - max(-d[ch.one], 0.0) - np.maximum(d[ch.zeros], 0.0).sum())
+            if tb is not None:
+                b = min(b, tb.against(ch.one, ch.zeros))
+            ch.alt.bound = min(self.upper, b)
+
+    def fixings(self, threshold: float) -> tuple[np.ndarray, np.ndarray]:
+        """Column bounds of the model that every plan worth ``threshold`` or
+        more satisfies (fixings by the LP's and the by-target bound)."""
+        if self._fixed is not None and self._fixed[0] == threshold:
+            return self._fixed[1], self._fixed[2]
+        lm = self.lm
+        lb, ub = lm.lb.copy(), lm.ub.copy()
+        for src in (self.lp_bound, self.by_target):
+            if src is None:
+                continue
+            if isinstance(src, lagrange.Bound):
+                to0, to1 = lagrange.fixings(lm, src, lm.lb, lm.ub, threshold)
+            else:
+                to0, to1 = src.fixings(lm, lm.lb, lm.ub, threshold)
+            ub[to0] = 0.0
+            lb[to1] = 1.0
+        self._fixed = (threshold, lb, ub)
+        return lb, ub
 
     # ------------------------------------------------------------ local plans
 
-    def local(self, ch: _Choice) -> None:
+    def local(self, ch: _Choice, threshold: float = -np.inf) -> None:
         """The best plan with the choice made, re-planning only the target and
-        the consortia its newcomer sits in (every other column as in the plan)."""
+        the consortia its newcomer sits in (every other column as in the plan);
+        with ``threshold``, only if it is worth that much (the free columns
+        restricted by the fixings every such plan satisfies)."""
         targets = {self.ti} | self.member_of.get(ch.actor, set())
         free = np.isin(self.col_target, list(targets))
         lb, ub = self._bounds(ch)
+        if np.isfinite(threshold):
+            flb, fub = self.fixings(threshold)
+            lb = np.where(free, np.maximum(lb, flb), lb)
+            ub = np.where(free, np.minimum(ub, fub), ub)
+            if np.any(lb > ub):
+                self.solves += 1
+                return  # no plan worth the threshold makes the choice
         x = self._within(free, lb, ub)
         self.solves += 1
         if x is not None:
@@ -328,24 +380,32 @@ class _Run:
     # ------------------------------------------------------------ the search
 
     def search(self, top: int | None) -> None:
+        self.top = len(self.choices) if top is None else top
         self.lp_bounds()
         order = sorted(self.choices, key=lambda ch: (-ch.alt.bound, ch.alt.kind,
                                                     ch.alt.replaces, ch.alt.actor,
                                                     ch.alt.site or ""))
+        # Local plans, best bound first: at least LOCAL_PER_TOP times the
+        # ranking's length, then every choice whose bound is above the N-th
+        # best value known (up to LOCAL_MAX_PER_TOP times the length: a work
+        # limit), each only if worth that N-th value (fixings make it small).
         budget = len(order) if top is None else max(LOCAL_PER_TOP * top, LOCAL_MIN)
+        limit = len(order) if top is None else max(LOCAL_MAX_PER_TOP * top, budget)
         done = 0
+        cut = self._cutoff(top)
         for ch in order:
-            if done >= budget:
+            if done >= limit:
                 break
             if ch.x is not None or not np.isfinite(ch.alt.bound) and ch.alt.bound < 0:
                 continue
-            self.local(ch)
+            if done >= budget and ch.alt.bound <= cut + tol(cut):
+                continue  # it cannot enter the ranking
+            known = ch.lower
+            self.local(ch, cut)
             done += 1
-        if top is not None and self._known() < top:
-            for ch in order:  # fewer plans than the ranking needs: every choice locally
-                if ch.x is None and np.isfinite(ch.alt.bound):
-                    self.local(ch)
-        if top is None or self._known() < top:
+            if ch.lower != known:
+                cut = self._cutoff(top)
+        if top is None:
             # Every choice exact: each solved alone, from its local plan (one
             # certificate for all would have to close the gap between their
             # values, far apart: a hard MILP; with a ranking's cut-off most
@@ -356,20 +416,28 @@ class _Run:
             return
         for _ in range(CERT_ROUNDS):
             cut = self._cutoff(top)
-            x = self._certificate(cut)
-            if x is None:
+            if self._certify(cut):
                 self._finish(cut)
                 return
-            self._offer(x)
         # the work limit of rounds: one exact solve for each choice still open
         cut = self._cutoff(top)
-        for ch in self.choices:
-            floor = max(ch.lower, cut)
-            if not ch.infeasible and (not np.isfinite(floor) or ch.alt.bound > floor + tol(floor)):
-                self._exact(ch)
-        if self._certificate(self._cutoff(top)) is not None:
+        for ch in self._open(cut):
+            self._exact(ch)
+        if not self._certify(self._cutoff(top)):
             raise RuntimeError("alternatives: the exact solves left a choice unproven")
         self._finish(self._cutoff(top))
+
+    def _open(self, cut: float) -> list[_Choice]:
+        """The choices whose value is not settled: neither proven exact nor
+        bounded at or below the cut-off."""
+        out = []
+        for ch in self.choices:
+            if ch.infeasible or ch.proven:
+                continue
+            f = max(ch.lower, cut)
+            if ch.alt.bound > (f + tol(f) if np.isfinite(f) else -INF):
+                out.append(ch)
+        return out
 
     def _known(self) -> int:
         return len({ch.key for ch in self.choices if ch.x is not None})
@@ -404,56 +472,129 @@ class _Run:
             raise RuntimeError("alternative re-solve: the plan does not make the choice")
         ch.proven = True
 
-    def _certificate(self, cut: float) -> np.ndarray | None:
-        """A plan that beats the value known for a choice it makes (each
-        choice's value taken as at least ``cut``), or None when there is none:
-        then every choice is at most max(its value, cut)."""
-        live = [ch for ch in self.choices if not ch.infeasible]
+    def _certify(self, cut: float) -> bool:
+        """One certificate round over the open choices: True when none is left
+        open (every choice exact, infeasible, or bounded at or below the
+        cut-off). Otherwise the choice that beats its floor (its value known,
+        at least the cut-off) by the most is found and proven exact, and every
+        other open choice is bounded by its floor plus that excess."""
+        live = self._open(cut)
         if not live:
-            return None
-        floor = np.array([max(ch.lower, cut) for ch in live])
-        if not np.all(np.isfinite(floor)):
-            raise RuntimeError("alternatives: a choice without a value to prove")
+            return True
+        if self._settled() >= self.top:
+            # The ranking is known: one round proves every other choice at
+            # most its floor (its value known, at least the cut-off), or finds
+            # the one that beats its floor by the most, exact, and bounds the
+            # others by their floors plus that excess.
+            floor = np.array([max(ch.lower, cut) for ch in live])
+            threshold = cut
+        else:
+            # Not yet: the best plan that makes one of them, among those worth
+            # at least the threshold: just below the best bound at first (the
+            # fixings then leave little of the model free), lower after every
+            # round that finds none, never below the cut-off.
+            if self._step is None:
+                self._step = STEP_FIRST * max(1.0, abs(self.upper))
+            bound = max(ch.alt.bound for ch in live)
+            threshold = bound - self._step
+            known = max((ch.lower for ch in live if ch.x is not None), default=-INF)
+            if known >= bound - STEP_GROWTH * self._step:
+                threshold = known  # near the best value known: the round that proves it
+            threshold = max(cut, threshold)
+            floor = np.full(len(live), threshold)
+        if not np.isfinite(threshold) or self._step > max(1.0, abs(self.upper)):
+            # (no value known, no bound, or the threshold far below them all:
+            # the best plan of all that make one of them)
+            threshold, floor = -INF, np.zeros(len(live))
+        found = self._best_of(live, floor, threshold)
+        self.solves += 1
+        self.certificates += 1
+        if found is None:
+            # no plan worth the threshold makes one of them
+            for ch in live:
+                if np.isfinite(threshold):
+                    ch.alt.bound = min(ch.alt.bound, threshold)
+                else:
+                    ch.infeasible = True
+            if self._step is not None:
+                self._step *= STEP_GROWTH
+            return not self._open(cut)
+        x, excess = found
+        for ch, f in zip(live, floor, strict=True):
+            ch.alt.bound = min(ch.alt.bound, f + excess)
+        self._offer(x)
+        if excess <= tol(float(floor.max())) and self._step is not None:
+            self._step *= STEP_GROWTH  # none beat its floor: lower the threshold
+        return not self._open(cut)
+
+    def _settled(self) -> int:
+        """Alternatives (sites merged) whose value is proven exact."""
+        return len({ch.key for ch in self.choices
+                    if ch.x is not None and ch.alt.bound <= ch.lower + tol(ch.lower)})
+
+    def _best_of(self, live: list[_Choice], floor: np.ndarray, cut: float
+                 ) -> tuple[np.ndarray, float] | None:
+        # (floors all equal: the best plan that makes one of them, if worth
+        # ``cut`` or more, and a proven bound on its value minus the floor)
+        """The plan that makes one of the choices ``live`` and beats its
+        ``floor`` by the most, with a proven upper bound on that excess (at
+        most 0: no plan beats its floor), by one MILP (None: no plan worth
+        ``cut``, at most the lowest floor, makes one).
+
+        The choices are grouped by what they change (another lead, or member
+        ``m`` replaced: one kind per ``m``) and by floor (the cut-off, or a
+        choice's own value when it is above). One 0/1 *witness* per group,
+        exactly one of them 1: the lead kind's asks for one of its leads;
+        member ``m``'s holds ``m`` out of the target and asks for one of its
+        newcomers (at their sites). The plans of this model are exactly the
+        plans that make one of the choices; its objective is a plan's value
+        minus the floor of the group witnessed (plus the highest floor, so that
+        the values stay at the scale of the plans' and their tolerances). Its
+        optimum bounds every choice at its floor plus the excess; the choice
+        witnessed is exact at that value. Only plans worth ``cut`` or more
+        matter, so the model is first restricted by the fixings every such
+        plan satisfies."""
         lm = self.lm
-        n, m, k = lm.n_cols, lm.n_rows, len(live)
+        n, m = lm.n_cols, lm.n_rows
+        groups: dict[tuple[str, int], list[int]] = {}
+        for i, ch in enumerate(live):
+            kind = "" if ch.alt.kind == "lead" else ch.alt.replaces
+            own = -1 if floor[i] <= floor.min() else i  # above the lowest floor: its own
+            groups.setdefault((kind, own), []).append(i)
+        names = sorted(groups)
+        k = len(names)
         A = lm.A
         rows = [np.asarray(A.indices, np.int64)]
         cols = [np.repeat(np.arange(n, dtype=np.int64), np.diff(A.indptr))]
         vals = [np.asarray(A.data, float)]
-        w = n + np.arange(k, dtype=np.int64)
-        # w_c <= x[one of c]
-        r = m + np.arange(k, dtype=np.int64)
-        rows += [r, r]
-        cols += [w, np.array([ch.one for ch in live], np.int64)]
-        vals += [np.ones(k), -np.ones(k)]
-        lo, hi = [lm.row_lo, np.full(k, -INF)], [lm.row_hi, np.zeros(k)]
-        nr = m + k
-        # per member replaced: sum of its witnesses + its columns in the target <= 1
-        groups: dict[str, list[int]] = {}
-        for i, ch in enumerate(live):
-            if ch.alt.kind == "member":
-                groups.setdefault(ch.alt.replaces, []).append(i)
-        for idx in groups.values():
-            gone = live[idx[0]].zeros
-            rows.append(np.full(len(idx) + len(gone), nr, np.int64))
-            cols += [np.concatenate([w[idx], gone])]
-            vals.append(np.ones(len(idx) + len(gone)))
-            lo.append(np.array([-INF]))
-            hi.append(np.array([1.0]))
+        lo, hi = [lm.row_lo], [lm.row_hi]
+        nr = m
+
+        def row(c: np.ndarray, v: np.ndarray, low: float, high: float) -> None:
+            nonlocal nr
+            rows.append(np.full(len(c), nr, np.int64))
+            cols.append(np.asarray(c, np.int64))
+            vals.append(np.asarray(v, float))
+            lo.append(np.array([low]))
+            hi.append(np.array([high]))
             nr += 1
-        # exactly one choice witnessed
-        rows.append(np.full(k, nr, np.int64))
-        cols.append(w)
-        vals.append(np.ones(k))
-        lo.append(np.array([1.0]))
-        hi.append(np.array([1.0]))
-        nr += 1
-        # the objective minus the witnessed choice's floor, plus the highest
-        # floor (values at the scale of the plans', as the tolerances expect)
-        top_z = float(floor.max())
+
+        top = float(floor.max())
+        bonus = np.zeros(k)
+        for g, name in enumerate(names):
+            w = n + g
+            idx = groups[name]
+            bonus[g] = top - float(floor[idx[0]])  # (one floor per group)
+            ones = np.array(sorted({live[i].one for i in idx}), np.int64)
+            # one of the group's columns is 1 when the group is the one witnessed
+            row(np.append(ones, w), np.append(np.ones(len(ones)), -1.0), 0.0, INF)
+            for j in live[idx[0]].zeros:  # (member kinds) m out of the target
+                row(np.array([j, w]), np.ones(2), -INF, 1.0)
+        row(n + np.arange(k), np.ones(k), 1.0, 1.0)
+        lb, ub = self.fixings(cut) if np.isfinite(cut) else (lm.lb, lm.ub)
         cert = LinearModel(
-            lb=np.concatenate([lm.lb, np.zeros(k)]), ub=np.concatenate([lm.ub, np.ones(k)]),
-            obj=np.concatenate([lm.obj, top_z - floor]),
+            lb=np.concatenate([lb, np.zeros(k)]), ub=np.concatenate([ub, np.ones(k)]),
+            obj=np.concatenate([lm.obj, bonus]),
             integer=np.concatenate([lm.integer, np.ones(k, bool)]),
             A=csc_from_coo(np.concatenate(rows), np.concatenate(cols), np.concatenate(vals),
                            (nr, n + k)),
@@ -463,35 +604,30 @@ class _Run:
                                                  np.full(nr - m, -1),
                                                  lambda _i: "choice witnessed")],
             obj_offset=lm.obj_offset)
-        # start: a choice at its floor, with its plan (worth exactly top_z)
+        # start: a choice at its floor, with its plan (worth exactly ``top``)
         start = None
-        at = [i for i, ch in enumerate(live) if ch.x is not None and ch.lower >= floor[i]]
+        at = [i for i, ch in enumerate(live) if ch.x is not None and ch.lower >= floor[i]
+              and ch.lower >= cut]
         if at:
             i = max(at, key=lambda j: live[j].lower)
+            g = next(g for g, name in enumerate(names) if i in groups[name])
             start = np.concatenate([live[i].x, np.zeros(k)])
-            start[n + i] = 1.0
-        beat = top_z + tol(top_z)  # a plan worth more beats a floor
-        # HiGHS stops at the first plan that beats it (any such plan raises a
-        # lower bound); only the last certificate, which finds none, runs to the end
-        o = replace(self.opts, highs={**self.opts.highs, "objective_target": beat})
-        raw = _solve(cert, o, start)
-        self.solves += 1
-        self.certificates += 1
+            start[n + g] = 1.0
+            if not cert.is_feasible(start):
+                raise RuntimeError("alternatives: a known plan breaks the fixings it satisfies")
+        raw = highs.run_highs(cert, self.opts, start)
         if raw.status == Status.INFEASIBLE:
-            # no plan makes any of the choices
-            for ch in live:
-                ch.infeasible = True
             return None
-        if raw.x is not None and raw.objective is not None and raw.objective > beat:
-            x = np.asarray(raw.x[:n], float)
-            x = np.where(lm.integer, np.round(x), x)
-            if lm.is_feasible(x) and any(_beats(self._value(x), ch.lower)
-                                         for ch in self._makes(x)):
-                return x
-            raise RuntimeError("alternatives: the certificate's plan raises no lower bound")
-        if raw.status != Status.OPTIMAL:
+        if raw.status != Status.OPTIMAL or raw.x is None or raw.objective is None:
             raise RuntimeError(f"alternatives: the certificate ended {raw.status.value}")
-        return None
+        x = np.asarray(raw.x[:n], float)
+        x = np.where(lm.integer, np.round(x), x)
+        if not lm.is_feasible(x) or not any(ch in live for ch in self._makes(x)):
+            raise RuntimeError("alternatives: the certificate's plan makes none of the choices")
+        best = max(float(raw.objective), float(raw.bound if raw.bound is not None else -INF))
+        # (at most 0: no plan beats its floor, the restricted model holding
+        # every plan worth ``cut``; the plan still raises a value known)
+        return x, best - top
 
     def _finish(self, cut: float) -> None:
         """Statuses and plans after the last certificate."""
@@ -541,14 +677,16 @@ class _Run:
                 ch.alt.members = [ids[a] for a in mine.members]
 
 
-def _beats(z: float, lower: float) -> bool:
-    return not np.isfinite(lower) or z > lower + tol(lower)
-
-
 def _csc(m: Any) -> Any:
     from ..model.linear import Csc
 
     return Csc.of(m)
+
+
+def _threads() -> int:
+    import os
+
+    return min(2, os.cpu_count() or 1)
 
 
 def _solve(lm: LinearModel, opts: SolverOptions, start: np.ndarray | None) -> RawResult:
