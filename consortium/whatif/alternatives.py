@@ -6,27 +6,35 @@ replaced by ``b`` at site ``s`` (``m`` out of the target, ``b`` in it at
 ``s``); its value ``G(c)`` is the optimum of the whole plan with the choice
 fixed (everything else re-optimised). Solving one MILP per choice is exact but
 slow (the provincial preset: some 1,400 choices for one target, 1-5 s each),
-so the values are found in two steps, and proven together:
+so the values are found, and proven, together:
 
+* **Bounds for every choice at once.** No choice is worth more than the
+  optimum of the instance. The LP relaxation's duals bound every choice
+  (:mod:`..solving.engine.lagrange`), and so, far tighter, does the bound by
+  target at the same duals (:mod:`..solving.engine.by_target`: each target's
+  own consortium integral), which also fixes most columns for any threshold
+  near the optimum (the plans worth that much all have them so).
 * **Local plans (lower bounds).** Most alternatives change the target and, at
   most, the consortia its newcomer already sits in (a lead swapped between
-  two targets, a member who leaves another consortium). So each choice is
-  first re-planned over those targets only, every other consortium held as
-  it is in the plan, against what the others leave of the budgets and
-  capacities: a small MILP whose plan is a plan of the whole instance, worth
-  ``L(c) <= G(c)``. Choices are taken best LP bound first (the LP
-  relaxation's duals bound every choice at once; :mod:`..solving.engine.lagrange`).
-* **One certificate (upper bounds for all choices at once).** With ``top``
-  N, let ``K`` be the N-th best value found. One MILP over the whole model,
-  with a 0/1 *witness* per choice (at most one chosen; a witness can be 1
-  only where the plan makes that choice), maximises ``objective - max(L(c),
-  K)`` of the choice witnessed. If its optimum is 0 (within the optimality
-  tolerance), then every choice has ``G(c) <= max(L(c), K)``: the N best are
-  exact (their local plans are optimal), every other choice is at most ``K``
-  and cannot enter the ranking. Otherwise its plan beats the value known for
-  the choices it makes: they take it, and the certificate is solved again
-  (every round raises a lower bound; a work limit of rounds falls back to one
-  exact solve per choice still open).
+  two targets, a member who leaves another consortium). So choices are
+  first re-planned over those targets only, best bound first, every other
+  consortium held as it is in the plan, against what the others leave of the
+  budgets and capacities: a small MILP whose plan is a plan of the whole
+  instance, worth ``L(c) <= G(c)``.
+* **Certificate rounds (exact values and upper bounds).** Each round is one
+  MILP over the whole model, restricted by the fixings at its threshold, with
+  one 0/1 *witness* per kind of change (another lead; member ``m`` replaced,
+  per ``m``): its plans are exactly those that make one of the open choices.
+  Until the N best values are proven, a round looks for the best such plan
+  worth at least a threshold just below the best bound (lowered when a round
+  finds none): that plan's value is the exact value of the choices it makes,
+  and bounds every other open choice. Then one round with floors (a choice's
+  value known, at least the N-th ``K``) maximises the excess over the floor of
+  the choice witnessed: if no plan beats its floor, the N best are exact and
+  every other choice is at most ``K``; else the choice that beats it by the
+  most is exact, the others bounded by their floors plus that excess, and a
+  round follows. A work limit of rounds falls back to one exact solve per
+  choice still open.
 
 Every alternative shown is exact (``status`` "optimal", the plan verified),
 "infeasible" (no plan makes the choice), or "bounded" (at most ``bound``,
@@ -49,7 +57,7 @@ from ..model.linear import INF, ColBlock, LinearModel, RowBlock, csc_from_coo
 from ..result.plan import choices_from_plan, extract, start_vector
 from ..result.solution import Solution
 from ..solving.engine import by_target, lagrange
-from ..solving.engine.exact import Engine
+from ..solving.engine.exact import PROOF_HIGHS, ROUND_HIGHS
 from ..solving.session import Session
 from ..solving.solve import solution_from_raw
 from ..solving.standalone import STANDALONE_HIGHS
@@ -502,7 +510,8 @@ class _Run:
                 threshold = known  # near the best value known: the round that proves it
             threshold = max(cut, threshold)
             floor = np.full(len(live), threshold)
-        if not np.isfinite(threshold) or self._step > max(1.0, abs(self.upper)):
+        if not np.isfinite(threshold) or (self._step is not None
+                                          and self._step > max(1.0, abs(self.upper))):
             # (no value known, no bound, or the threshold far below them all:
             # the best plan of all that make one of them)
             threshold, floor = -INF, np.zeros(len(live))
@@ -615,7 +624,13 @@ class _Run:
             start[n + g] = 1.0
             if not cert.is_feasible(start):
                 raise RuntimeError("alternatives: a known plan breaks the fixings it satisfies")
-        raw = highs.run_highs(cert, self.opts, start)
+        # (HiGHS's probing, most of its presolve here, finds little with most
+        # columns fixed: the exact engine's rounds leave it off too)
+        # ... and with a plan in hand at the threshold, its primal heuristics
+        # have little to find
+        o = replace(self.opts, highs={**(ROUND_HIGHS if start is None else PROOF_HIGHS),
+                                      **self.opts.highs})
+        raw = highs.run_highs(cert, o, start)
         if raw.status == Status.INFEASIBLE:
             return None
         if raw.status != Status.OPTIMAL or raw.x is None or raw.objective is None:
@@ -687,16 +702,6 @@ def _threads() -> int:
     import os
 
     return min(2, os.cpu_count() or 1)
-
-
-def _solve(lm: LinearModel, opts: SolverOptions, start: np.ndarray | None) -> RawResult:
-    from ..solving.dispatch import ENGINE_MIN_COLUMNS
-
-    if start is not None and not lm.is_feasible(start):
-        start = None
-    if lm.n_cols >= ENGINE_MIN_COLUMNS and opts.method != "mip":
-        return Engine(lm).solve(opts, start, prove=start is not None)
-    return highs.run_highs(lm, opts, start)
 
 
 def _merge_sites(alts: list[Alternative]) -> list[Alternative]:
