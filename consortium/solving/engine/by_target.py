@@ -34,14 +34,13 @@ to be good for the bounds to be tight, never right for them to be valid.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
-import highspy
 import numpy as np
 
-from ...backends import highs as hb
 from ...backends.decompose.blocks import Blocks, NotDecomposable, split
 from ...backends.decompose.pricing import PricingPool
+from ...backends.highs_relax import lp_row_duals
 from ...model.linear import LinearModel
 from ...model.rules import Vars
 from . import lagrange
@@ -131,15 +130,9 @@ def target_bound(lm: LinearModel, V: Vars, n_targets: int, row_dual: np.ndarray,
 def _lp_bound(m: LinearModel, obj: np.ndarray) -> tuple[float, np.ndarray] | None:
     """A block's LP bound under objective ``obj`` and its reduced costs, from
     its LP duals (valid whatever the duals: :func:`.lagrange.bound`)."""
-    n = len(obj)
-    relaxed = LinearModel(lb=m.lb, ub=m.ub, obj=obj, integer=np.zeros(n, bool), A=m.A,
-                          row_lo=m.row_lo, row_hi=m.row_hi, col_blocks=[], row_blocks=[])
-    h = hb.to_highs(relaxed)
-    h.setOptionValue("threads", 1)
-    h.setOptionValue("presolve", "off")
-    h.setOptionValue("random_seed", 0)
-    h.run()
-    if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+    relaxed = replace(m, obj=obj, integer=np.zeros(len(obj), bool))
+    y = lp_row_duals(relaxed)
+    if y is None:
         return None
-    bd = lagrange.best_bound(relaxed, np.asarray(h.getSolution().row_dual), m.lb, m.ub)
+    bd = lagrange.best_bound(relaxed, y, m.lb, m.ub)
     return bd.value, bd.d
