@@ -454,3 +454,25 @@ def test_incumbent_counts_a_changed_start_year():
     assert any(c["target"] == trial["consortia"][i]["target"] and c["before"] == y
                and c["after"] != y for c in ch), free.extra["changes"]
     assert free.extra["incumbent"]["changes"] == count_changes(free.extra["changes"])
+
+
+def test_alternatives_of_several_targets_on_one_probe_match_fresh_probes():
+    """The bounds priced for one target are kept for the next target of the
+    same model: the answers are those of a fresh probe each."""
+    from consortium.generate import generate
+
+    raw = generate(preset="provincial", targets=6, actors=80, seed=3)
+    probe = Probe(from_dict(copy.deepcopy(raw)), raw)
+    formed = [c.target for c in probe.solve().solution.consortia][:2]
+    assert len(formed) == 2
+    kept = None
+    for tid in formed:
+        res = alternatives(probe, tid, top=3)
+        assert kept is None or probe.bounds is kept  # priced once
+        kept = probe.bounds
+        fresh = alternatives(Probe(from_dict(copy.deepcopy(raw)), raw), tid, top=3)
+        assert [(a.kind, a.replaces, a.actor, a.status) for a in res.alternatives] == \
+            [(a.kind, a.replaces, a.actor, a.status) for a in fresh.alternatives]
+        for a, b in zip(res.alternatives, fresh.alternatives, strict=True):
+            if a.status == "optimal":
+                assert a.objective == pytest.approx(b.objective, rel=1e-9, abs=1e-9)

@@ -298,21 +298,26 @@ class _Run:
     def lp_bounds(self) -> None:
         """Every choice bounded at once by the LP relaxation's duals."""
         lm = self.lm
-        lp = self.sess.engine.relax.solve(lm.lb, lm.ub, SolverOptions(threads=1))
-        if lp.status == "infeasible":
-            for ch in self.choices:
-                ch.alt.bound = -np.inf
-            return
-        if lp.row_dual is None:  # (no duals: the optimum bounds them, the certificates decide)
-            for ch in self.choices:
-                ch.alt.bound = self.upper
-            return
-        bd = lagrange.best_bound(lm, lp.row_dual, lm.lb, lm.ub)
-        self.lp_bound = bd
+        hit = self.probe.bounds
+        if hit is not None and hit[0] is lm:  # (another target of the same model)
+            self.lp_bound, self.by_target = hit[1], hit[2]
+        else:
+            lp = self.sess.engine.relax.solve(lm.lb, lm.ub, SolverOptions(threads=1))
+            if lp.status == "infeasible":
+                for ch in self.choices:
+                    ch.alt.bound = -np.inf
+                return
+            if lp.row_dual is None:  # (no duals: the optimum bounds them, the certificates decide)
+                for ch in self.choices:
+                    ch.alt.bound = self.upper
+                return
+            self.lp_bound = lagrange.best_bound(lm, lp.row_dual, lm.lb, lm.ub)
+            # the bound by target at the same duals: each target's own consortium integral
+            self.by_target = by_target.target_bound(lm, self.V, len(self.md.inst.targets),
+                                                    lp.row_dual, _threads())
+            self.probe.bounds = (lm, self.lp_bound, self.by_target)
+        bd = self.lp_bound
         d = bd.d
-        # the bound by target at the same duals: each target's own consortium integral
-        self.by_target = by_target.target_bound(lm, self.V, len(self.md.inst.targets),
-                                                lp.row_dual, _threads())
         tb = self.by_target
         for ch in self.choices:
             b = float(bd.value - max(-d[ch.one], 0.0) - np.maximum(d[ch.zeros], 0.0).sum())

@@ -95,6 +95,9 @@ class Probe:
         self._memo: dict[str, Answer] = {}
         self.solves = 0
         self._loaded = "base"  # the variant the session holds
+        # the bounds alternatives price the base model with, kept for its other
+        # targets: (the model they are of, its LP bound, its bound by target)
+        self.bounds: tuple[Any, Any, Any] | None = None
 
     def base_loaded(self) -> Session:
         """The session with the instance as given loaded (after variants)."""
