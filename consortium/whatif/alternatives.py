@@ -71,9 +71,6 @@ DEFAULT_TOP = 10
 # Local plans computed before the first certificate, with ``top`` N: this many
 # times N (at least LOCAL_MIN), best LP bound first.
 LOCAL_PER_TOP, LOCAL_MIN = 4, 40
-# ... and then, while their bounds are above the ranking's cut-off, up to this
-# many times N in all (a work limit)
-LOCAL_MAX_PER_TOP = 4
 # Certificate rounds before the fall-back to one exact solve per open choice
 # (a work limit: every round raises a lower bound).
 CERT_ROUNDS = 40
@@ -398,20 +395,18 @@ class _Run:
         order = sorted(self.choices, key=lambda ch: (-ch.alt.bound, ch.alt.kind,
                                                     ch.alt.replaces, ch.alt.actor,
                                                     ch.alt.site or ""))
-        # Local plans, best bound first: at least LOCAL_PER_TOP times the
-        # ranking's length, then every choice whose bound is above the N-th
-        # best value known (up to LOCAL_MAX_PER_TOP times the length: a work
-        # limit), each only if worth that N-th value (fixings make it small).
+        # Local plans, best bound first, LOCAL_PER_TOP times the ranking's
+        # length: only choices whose bound is above the N-th best value known,
+        # and only plans worth that much (fixings make them small).
         budget = len(order) if top is None else max(LOCAL_PER_TOP * top, LOCAL_MIN)
-        limit = len(order) if top is None else max(LOCAL_MAX_PER_TOP * top, budget)
         done = 0
         cut = self._cutoff(top)
         for ch in order:
-            if done >= limit:
+            if done >= budget:
                 break
             if ch.x is not None or not np.isfinite(ch.alt.bound) and ch.alt.bound < 0:
                 continue
-            if done >= budget and ch.alt.bound <= cut + tol(cut):
+            if np.isfinite(cut) and ch.alt.bound <= cut + tol(cut):
                 continue  # it cannot enter the ranking
             known = ch.lower
             self.local(ch, cut)
