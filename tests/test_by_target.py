@@ -20,6 +20,8 @@ from consortium.io.instance import from_dict
 from consortium.solving.build import build
 from consortium.solving.engine import lagrange
 from consortium.solving.engine.by_target import target_bound
+from consortium.solving.solve import solution_from_raw
+from consortium.solving.verified import check_plan
 
 EXACT = SolverOptions(gap=0.0, threads=1)
 
@@ -32,6 +34,12 @@ def _bound(raw):
         return b, None, None
     return b, lagrange.best_bound(lm, lp.row_dual, lm.lb, lm.ub), \
         target_bound(lm, b.V, len(b.md.inst.targets), lp.row_dual, threads=2)
+
+
+def _verified(raw, b, r) -> None:
+    """A plan the test solved is a plan of the instance (the independent verifier)."""
+    if r.x is not None:
+        check_plan(raw, solution_from_raw(b, r, 0.0))
 
 
 def _check(raw, optimum: float) -> None:
@@ -49,6 +57,7 @@ def _check(raw, optimum: float) -> None:
     ub[to0], lb[to1] = 0.0, 1.0
     r = highs.run_highs(replace(lm, lb=lb, ub=ub), EXACT)
     assert r.objective == pytest.approx(optimum, rel=1e-6, abs=1e-6)
+    _verified(raw, b, r)
     # every column on its other side: the bound holds for the best plan so
     x = np.asarray(r.x)
     for j in np.nonzero(lm.integer & (lm.lb == 0) & (lm.ub == 1))[0][:40]:
@@ -59,6 +68,7 @@ def _check(raw, optimum: float) -> None:
                             EXACT)
         if f.objective is None:
             continue
+        _verified(raw, b, f)
         k = tb.block_of[j]
         against = tb.value - tb.term[k] + tb.lp[k] - (abs(tb.d[j]) if
                                                       (tb.d[j] > 0) == (side == 0.0) else 0.0)
@@ -83,5 +93,6 @@ def test_bound_by_target_on_generated_instances(seed):
 
     raw = generate(preset="provincial", targets=8, actors=100, seed=seed)
     b = build(from_dict(copy.deepcopy(raw)))
-    opt = highs.run_highs(b.lm, EXACT).objective
-    _check(raw, opt)
+    r = highs.run_highs(b.lm, EXACT)
+    _verified(raw, b, r)
+    _check(raw, r.objective)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import Enum
@@ -94,3 +95,9 @@ class RawResult:
     # What stopped the search before it finished: "time limit", "gap" (the gap
     # asked for reached), "Ctrl-C", "SIGTERM"; None: it ran to its end.
     stopped: str | None = None
+
+
+def default_parallelism() -> int:
+    """Threads or worker processes used when the user names none: two (the
+    machines this is measured on have two cores), one on a one-core machine."""
+    return min(2, os.cpu_count() or 1)

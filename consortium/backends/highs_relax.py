@@ -105,18 +105,3 @@ class Relaxation:
             stopped = TIME_LIMIT
         return LpResult("unknown", None, None, dt, stopped)
 
-
-def lp_row_duals(lm: LinearModel) -> np.ndarray | None:
-    """The row duals of ``lm``'s LP relaxation (one thread, presolve off: for
-    small models, such as one target's block), or None when it is not solved
-    to optimality."""
-    h = highs.to_highs(lm)
-    n = lm.n_cols
-    if n:
-        h.changeColsIntegrality(n, np.arange(n, dtype=np.int32), np.zeros(n, np.uint8))
-    for key, val in (("threads", 1), ("presolve", "off"), ("random_seed", 0)):
-        h.setOptionValue(key, val)
-    h.run()
-    if h.getModelStatus() != MS.kOptimal:
-        return None
-    return np.asarray(h.getSolution().row_dual)

@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import os
 import sys
 
 import click
@@ -114,7 +113,9 @@ def sweep_command(instance: str, sets: tuple[str, ...], zipped: bool, scenarios_
             click.echo(f"{i}\t{describe(ov)}")
         click.echo(f"{n} scenario(s), all valid", err=True)
         return
-    nworkers = workers if workers is not None else min(2, os.cpu_count() or 1)
+    from ..backends.base import default_parallelism
+
+    nworkers = workers if workers is not None else default_parallelism()
     show = progress if progress is not None else sys.stderr.isatty()
 
     def event(msg: str) -> None:  # a worker died, a dask task failed

@@ -51,7 +51,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from ..backends import highs
-from ..backends.base import RawResult, SolverOptions, Status
+from ..backends.base import RawResult, SolverOptions, Status, default_parallelism
 from ..errors import InputError
 from ..model.linear import INF, ColBlock, LinearModel, RowBlock, csc_from_coo
 from ..result.plan import choices_from_plan, extract, start_vector
@@ -72,7 +72,7 @@ DEFAULT_TOP = 10
 # times N (at least LOCAL_MIN), best LP bound first.
 LOCAL_PER_TOP, LOCAL_MIN = 4, 40
 # Certificate rounds before the fall-back to one exact solve per open choice
-# (a work limit: every round raises a lower bound).
+# (a work limit: every round settles a choice or lowers its threshold).
 CERT_ROUNDS = 40
 # The certificates look for plans worth at least a threshold, first this far
 # below the best bound (relative to the optimum), the distance growing this
@@ -311,7 +311,7 @@ class _Run:
             self.lp_bound = lagrange.best_bound(lm, lp.row_dual, lm.lb, lm.ub)
             # the bound by target at the same duals: each target's own consortium integral
             self.by_target = by_target.target_bound(lm, self.V, len(self.md.inst.targets),
-                                                    lp.row_dual, _threads())
+                                                    lp.row_dual, default_parallelism())
             self.probe.bounds = (lm, self.lp_bound, self.by_target)
         bd = self.lp_bound
         d = bd.d
@@ -329,13 +329,13 @@ class _Run:
             return self._fixed[1], self._fixed[2]
         lm = self.lm
         lb, ub = lm.lb.copy(), lm.ub.copy()
-        for src in (self.lp_bound, self.by_target):
-            if src is None:
-                continue
-            if isinstance(src, lagrange.Bound):
-                to0, to1 = lagrange.fixings(lm, src, lm.lb, lm.ub, threshold)
-            else:
-                to0, to1 = src.fixings(lm, lm.lb, lm.ub, threshold)
+        sources: list[tuple[float | np.ndarray, np.ndarray]] = []
+        if self.lp_bound is not None:
+            sources.append((self.lp_bound.value, self.lp_bound.d))
+        if self.by_target is not None:
+            sources.append((self.by_target.best(), self.by_target.d))
+        for best, d in sources:
+            to0, to1 = lagrange.fixings_by_column(lm, best, d, lm.lb, lm.ub, threshold)
             ub[to0] = 0.0
             lb[to1] = 1.0
         self._fixed = (threshold, lb, ub)
@@ -543,12 +543,11 @@ class _Run:
 
     def _best_of(self, live: list[_Choice], floor: np.ndarray, cut: float
                  ) -> tuple[np.ndarray, float] | None:
-        # (floors all equal: the best plan that makes one of them, if worth
-        # ``cut`` or more, and a proven bound on its value minus the floor)
         """The plan that makes one of the choices ``live`` and beats its
         ``floor`` by the most, with a proven upper bound on that excess (at
         most 0: no plan beats its floor), by one MILP (None: no plan worth
-        ``cut``, at most the lowest floor, makes one).
+        ``cut``, at most the lowest floor, makes one). With every floor equal,
+        that is the best plan that makes one of them, if worth ``cut``.
 
         The choices are grouped by what they change (another lead, or member
         ``m`` replaced: one kind per ``m``) and by floor (the cut-off, or a
@@ -696,12 +695,6 @@ def _csc(m: Any) -> Any:
     from ..model.linear import Csc
 
     return Csc.of(m)
-
-
-def _threads() -> int:
-    import os
-
-    return min(2, os.cpu_count() or 1)
 
 
 def _merge_sites(alts: list[Alternative]) -> list[Alternative]:

@@ -39,7 +39,6 @@ against it: both are honest. When the gap asked for is reached, the status is
 
 from __future__ import annotations
 
-import os
 import time
 from collections.abc import Callable
 
@@ -49,7 +48,7 @@ from ...errors import interrupt_name
 from ...model.linear import LinearModel
 from ...model.rules import Vars
 from .. import highs as hb
-from ..base import Progress, RawResult, SolverOptions, Status
+from ..base import Progress, RawResult, SolverOptions, Status, default_parallelism
 from ..runs import GAP, TIME_LIMIT
 from .blocks import Blocks, NotDecomposable, split, value_bound
 from .master import FINAL_PLAN_WORK, PLAN_WORK, Master
@@ -168,7 +167,7 @@ def decompose(lm: LinearModel, V: Vars, n_targets: int, opts: SolverOptions,
     converged = False
     # keep time for the last plan search (the master MIP), and to finish
     reserve = 0.0 if limit is None else min(0.15 * limit, 60.0)
-    pool_ = (pool or (lambda B: PricingPool(B, opts.threads or min(2, os.cpu_count() or 1))))(B)
+    pool_ = (pool or (lambda B: PricingPool(B, opts.threads or default_parallelism())))(B)
 
     def estimate(k: int, at: np.ndarray) -> float:
         return value_bound(B, k, ub_then[k], pi_then[k], at)

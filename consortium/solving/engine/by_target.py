@@ -33,14 +33,14 @@ to be good for the bounds to be tight, never right for them to be valid.
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass, replace
 
 import numpy as np
 
-from ...backends.decompose.blocks import Blocks, NotDecomposable, split
+from ...backends.base import SolverOptions
+from ...backends.decompose.blocks import NotDecomposable, split
 from ...backends.decompose.pricing import PricingPool
-from ...backends.highs_relax import lp_row_duals
+from ...backends.highs_relax import Relaxation
 from ...model.linear import LinearModel
 from ...model.rules import Vars
 from . import lagrange
@@ -50,18 +50,15 @@ from . import lagrange
 class TargetBound:
     """``L(lam)`` and, per column, the bound with that column on its other side."""
 
-    B: Blocks
-    lam: np.ndarray  # prices on B.coupling
     value: float  # L(lam): an upper bound on every plan
     term: np.ndarray  # per target: its term in L (its priced block's proven bound)
     lp: np.ndarray  # per target: its block's LP bound at lam (>= term)
     d: np.ndarray  # per column: its reduced cost in its block's LP
     block_of: np.ndarray  # per column: its target
-    seconds: float
 
-    def best(self, cols: np.ndarray | None = None) -> np.ndarray:
+    def best(self) -> np.ndarray:
         """Per column: the bound with it on its better side (from the LP of its block)."""
-        k = self.block_of if cols is None else self.block_of[cols]
+        k = self.block_of
         return self.value - self.term[k] + self.lp[k]
 
     def against(self, one: int, zeros: np.ndarray) -> float:
@@ -76,11 +73,7 @@ class TargetBound:
                 threshold: float) -> tuple[np.ndarray, np.ndarray]:
         """Binary columns that every plan worth ``threshold`` or more has at 0
         (first mask) or at 1 (second mask)."""
-        free = lm.integer & (lb == 0.0) & (ub == 1.0)
-        flipped = self.best() - np.abs(self.d)
-        to0 = free & (self.d < 0) & (flipped < threshold)
-        to1 = free & (self.d > 0) & (flipped < threshold)
-        return to0, to1
+        return lagrange.fixings_by_column(lm, self.best(), self.d, lb, ub, threshold)
 
 
 def target_bound(lm: LinearModel, V: Vars, n_targets: int, row_dual: np.ndarray,
@@ -88,7 +81,6 @@ def target_bound(lm: LinearModel, V: Vars, n_targets: int, row_dual: np.ndarray,
     """The bound by target at the LP relaxation's duals ``row_dual`` (either
     sign convention), or None when the model does not split by target or a
     block's bound is not proven."""
-    t0 = time.perf_counter()
     try:
         B = split(lm, V, n_targets)
     except NotDecomposable:
@@ -123,16 +115,15 @@ def target_bound(lm: LinearModel, V: Vars, n_targets: int, row_dual: np.ndarray,
             lp[k] = np.inf
             continue
         lp[k], d[cols] = got
-    return TargetBound(B, lam, value, term, np.maximum(lp, term), d, block_of,
-                       time.perf_counter() - t0)
+    return TargetBound(value, term, np.maximum(lp, term), d, block_of)
 
 
 def _lp_bound(m: LinearModel, obj: np.ndarray) -> tuple[float, np.ndarray] | None:
     """A block's LP bound under objective ``obj`` and its reduced costs, from
     its LP duals (valid whatever the duals: :func:`.lagrange.bound`)."""
-    relaxed = replace(m, obj=obj, integer=np.zeros(len(obj), bool))
-    y = lp_row_duals(relaxed)
-    if y is None:
+    relaxed = replace(m, obj=obj)
+    lp = Relaxation(relaxed).solve(m.lb, m.ub, SolverOptions(threads=1))
+    if lp.status != "optimal" or lp.row_dual is None:
         return None
-    bd = lagrange.best_bound(relaxed, y, m.lb, m.ub)
+    bd = lagrange.best_bound(relaxed, lp.row_dual, m.lb, m.ub)
     return bd.value, bd.d

@@ -67,8 +67,17 @@ def fixings(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Binary columns that every plan worth ``threshold`` or more has at 0
     (first mask) or at 1 (second mask)."""
+    return fixings_by_column(lm, bd.value, bd.d, lb, ub, threshold)
+
+
+def fixings_by_column(
+    lm: LinearModel, best: float | np.ndarray, d: np.ndarray, lb: np.ndarray, ub: np.ndarray,
+    threshold: float,
+) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`fixings` from ``best``, a bound on every plan with each column on
+    its better side under ``d`` (one for all, or one per column: the bound by
+    target, :mod:`.by_target`), less ``|d_j|`` with column ``j`` on the other."""
     free_binary = lm.integer & (lb == 0.0) & (ub == 1.0)
-    d = bd.d
-    to0 = free_binary & (d < 0) & (bd.value + d < threshold)
-    to1 = free_binary & (d > 0) & (bd.value - d < threshold)
+    to0 = free_binary & (d < 0) & (best + d < threshold)
+    to1 = free_binary & (d > 0) & (best - d < threshold)
     return to0, to1
