@@ -130,6 +130,7 @@ def test_a_step_is_dealt_out_longest_first_to_the_least_loaded_worker():
 
     cp = object.__new__(ClusterPricing)
     cp.addrs = ["tcp://a", "tcp://b"]
+    cp.have = {}
     cp.cost = np.array([5.0, 1.0, 4.0, 1.0, 1.0, 1.0, 1.0, 1.0])
     dealt = cp.deal(list(range(8)))
     assert dealt == [[0, 3, 5, 7], [2, 1, 4, 6]]
@@ -138,3 +139,11 @@ def test_a_step_is_dealt_out_longest_first_to_the_least_loaded_worker():
     assert sorted(sum(dealt, [])) == list(range(8))
     # a step of some targets only: each target once, none lost
     assert sorted(sum(cp.deal([7, 3, 0]), [])) == [0, 3, 7]
+    # a worker that has priced a target before builds no solver for it: it
+    # counts it at its cost, another worker at FRESH times it
+    cp.cost = np.array([1.0, 1.0, 1.0])
+    cp.have = {k: {"tcp://b"} for k in range(3)}
+    # 0: a 1.25, b 1 -> b; 1: a 1.25, b 2 -> a; 2: a 2.5, b 2 -> b
+    assert cp.deal([0, 1, 2]) == [[1], [0, 2]]
+    cp.have = {}
+    assert cp.deal([0, 1, 2]) == [[0, 2], [1]]

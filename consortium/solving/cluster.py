@@ -17,9 +17,14 @@ the bound stay in the calling process.
   by the run and the worker. Each pricing step deals its targets out to the
   workers, longest first to the least loaded (by each target's last solve
   time: a fixed split leaves the step waiting for the worker that drew the
-  slow targets), and sends each worker only the prices and its targets' last
-  plans (their warm starts); it gets back bounds and candidate plans. A
-  worker that joins later takes the blocks at the next step.
+  slow targets), and sends each worker its share in shrinking chunks, two
+  queued at a time; a worker done with its share takes the last chunk of the
+  busiest one (the estimates are last step's times, and missed by up to a
+  third on the national preset). A task carries only the prices, its
+  targets' last plans (their warm starts) and which targets need no
+  tightening (this process has their use of the rows); it gets back bounds
+  and candidate plans. A worker that joins later takes the blocks at the
+  next step.
 * **A lost worker.** A step's task whose worker dies (or no longer holds the
   blocks) is submitted again to another worker that holds them; after
   RETRIES, or with none left, this process prices those targets itself. No
@@ -54,6 +59,9 @@ RETRIES = 2  # a step's task submitted again this many times before this process
 INSTALL_TIMEOUT = 600.0  # seconds for a worker to take every block (else it is left out)
 RESULT_TIMEOUT = 60.0  # seconds to fetch a finished task's (small) result
 NO_WORKER_WAIT = 60.0  # seconds without any worker before this process prices a group itself
+IN_FLIGHT = 2  # chunks queued on each worker at once (it starts the next without a round trip)
+CHUNK_SHARE = 3  # a chunk is a third of what is left of the worker's share (at least one target)
+FRESH = 1.25  # a target costs this much more on a worker that has not priced it yet
 LATE = 2.0  # seconds past the time limit's deadline before a group's task is given up
 # A worker's pricer (every block of the run and its HiGHS objects), by (run, worker). Dropped at
 # the end of a run (:meth:`ClusterPricing.close`); the oldest go first beyond this.
@@ -122,14 +130,17 @@ def _install(run: str, *groups: dict[int, Any]) -> str:
 
 
 def _price_group(run: str, ks: list[int], lam: np.ndarray, last: dict[int, np.ndarray],
-                 budget: float | None, tag: str) -> bytes:
+                 budget: float | None, tag: str, known: tuple[int, ...] | list[int] = ()) -> bytes:
     """Price targets ``ks`` on this worker, in that order, with its pricer (its
-    HiGHS objects are used by its own thread only)."""
+    HiGHS objects are used by its own thread only). ``known``: the targets
+    whose tightened use of the rows the caller holds already (not tightened
+    again here)."""
     worker = _worker_label()
     call_worker_hook(tag, worker)  # the tests' fault injection (a killed worker)
     pricer = PRICERS.peek((run, worker))
     if pricer is None:
         raise NotInstalled(f"{worker} holds no blocks of this run")
+    pricer.tight.update(known)
     end = None if budget is None else time.monotonic() + budget
     out: list[Priced | None] = []
     for k in ks:
@@ -187,6 +198,7 @@ class ClusterPricing(Answers):
         self.data = [self._blocks_future(g, addrs[g % len(addrs)]) for g in range(self.G)]
         self.futures: list[Any] = []
         self.u_taken: set[int] = set()  # targets whose tightened use of the rows is in B.U
+        self.have: dict[int, set[str]] = {}  # the workers that have priced each target
         # each target's cost, for dealing them out: its last solve's seconds
         # (before its first, a guess from its size)
         self.cost = np.array([1e-5 * len(c) for c in B.cols])
@@ -251,24 +263,34 @@ class ClusterPricing(Answers):
 
     def _submit(self, w: str, ks: list[int], lam: np.ndarray, budget: float | None,
                 tag: str) -> Any:
-        """Targets ``ks`` priced on worker ``w``."""
+        """Targets ``ks`` priced on worker ``w``. The targets whose tightened
+        use of the rows this process already holds are not tightened again
+        there (the worker would only compute what :meth:`accept` drops)."""
         last = {k: self.last[k] for k in ks if k in self.last}
-        return self.client.submit(_price_group, self.run, ks, lam, last, budget, tag,
+        known = [k for k in ks if k in self.u_taken]
+        return self.client.submit(_price_group, self.run, ks, lam, last, budget, tag, known,
                                   pure=False, workers=[w], allow_other_workers=False)
 
     def deal(self, blocks: list[int]) -> list[list[int]]:
-        """A step's targets dealt out to the workers, longest first to the
-        least loaded (by each target's last solve time). Where a target is
-        priced does not change its answer, only when the step ends: with a
-        fixed split (target k on worker k mod n) the step waits for the worker
-        that drew the slow targets."""
+        """A step's targets dealt out to the workers, longest first (by each
+        target's last solve time) to the least loaded, where a worker that
+        has not priced a target yet counts it a quarter longer (it builds the
+        target's solver first). Where a target is priced does not change its
+        answer, only when the step ends; the chunks of :meth:`price_all` then
+        even out what the estimates missed."""
         n = len(self.addrs)
         load = [0.0] * n
         out: list[list[int]] = [[] for _ in range(n)]
         for k in sorted(blocks, key=lambda k: (-self.cost[k], k)):
-            w = min(range(n), key=lambda i: (load[i], i))
+            c = float(self.cost[k])
+            have = self.have.get(k, ())
+
+            def after(i: int, c: float = c, have: Any = have) -> tuple[float, int]:
+                return (load[i] + (c if self.addrs[i] in have else FRESH * c), i)
+
+            w = min(range(n), key=after)
             out[w].append(k)
-            load[w] += float(self.cost[k])
+            load[w] = after(w)[0]
         return out
 
     def accept(self, r: Priced) -> tuple[float, list[np.ndarray]]:
@@ -285,87 +307,146 @@ class ClusterPricing(Answers):
 
     def price_all(self, blocks: list[int], lam: np.ndarray, deadline: float | None):
         self._refresh()
-        budget = None if deadline is None else deadline - time.monotonic()
-        subs = []
-        dealt = self.deal(blocks) if self.addrs else [list(blocks)]
-        for i, ks in enumerate(dealt):
-            if not ks:
-                continue
-            self.tasks += 1
-            tag = f"pricing-{self.tasks}"
-            w = self.addrs[i] if self.addrs else None
-            f = self._submit(w, ks, lam, budget, tag) if w is not None else None
-            subs.append((w, ks, tag, f))
-        self.futures = [f for *_, f in subs if f is not None]
-        answers: dict[int, Priced | None] = {}
-        for w, ks, tag, f in subs:  # in a fixed order, whichever worker finishes first
-            answers.update(zip(ks, self._answers(w, ks, tag, f, lam, deadline), strict=True))
-        self.futures = []
+        answers = self._run_step(list(blocks), lam, deadline)
         for k in blocks:
-            r = answers[k]
+            r = answers.get(k)
             if r is None:
                 yield k, None, [], False
             else:
                 yield k, *self.accept(r), True
 
-    def _answers(self, w: str | None, ks: list[int], tag: str, f: Any, lam: np.ndarray,
-                 deadline: float | None) -> list[Priced | None]:
-        """The answers of one task (worker ``w``'s targets of the step). A task
-        whose worker died (or lost the blocks), or that failed, is submitted
-        again to another worker holding the blocks; after RETRIES, or with no
-        such worker, this process prices them."""
+    def _run_step(self, blocks: list[int], lam: np.ndarray,
+                  deadline: float | None) -> dict[int, Priced | None]:
+        """One step's answers. Each worker's share (:meth:`deal`) goes out in
+        chunks, largest first and halving (a third of what is left of its
+        share), with up to IN_FLIGHT chunks queued on each worker so that it
+        never waits for a round trip; a worker done with its share takes the
+        last unsent chunk of the worker with the most left. A chunk whose
+        worker died (or lost the blocks), or that failed, goes to another
+        worker holding the blocks; after RETRIES, or with none left, this
+        process prices it. Answers never depend on where a target ran."""
         from distributed import wait
 
-        why = "no worker holds the blocks"
-        tried: list[str] = []
-        for attempt in range(RETRIES + 1):
-            if attempt or f is None:
-                others = [a for a in self.addrs if a not in tried]
-                if not others:
-                    break
-                w = others[0]
-                budget = None if deadline is None else deadline - time.monotonic()
-                f = self._submit(w, ks, lam, budget, tag)
-                self.futures.append(f)
-            assert w is not None
-            tried.append(w)
-            try:
-                alone = None  # since when the cluster has had no worker
-                while f.status not in ("finished", "error", "cancelled", "lost"):
-                    try:
-                        wait([f], timeout=1.0)
-                    except TimeoutError:  # still running (or its worker gone: see below)
-                        if deadline is not None and time.monotonic() > deadline + LATE:
-                            f.cancel()  # the user's time limit: these targets stay unpriced
-                            return [None] * len(ks)
-                        workers = self.client.scheduler_info()["workers"]
-                        if w not in workers:
-                            f.cancel()  # its worker died: the task would wait for it forever
+        answers: dict[int, Priced | None] = {}
+        if not self.addrs:
+            answers.update(zip(blocks, self._price_here(blocks, lam, deadline), strict=True))
+            return answers
+        left = {w: list(ks) for w, ks in zip(self.addrs, self.deal(blocks), strict=True)}
+        # future: (worker, targets, tag, workers tried)
+        running: dict[Any, tuple[str, list[int], str, list[str]]] = {}
+        retry: list[tuple[list[int], str, list[str]]] = []
+        alone: float | None = None  # since when the cluster has had no worker
+
+        def budget() -> float | None:
+            return None if deadline is None else deadline - time.monotonic()
+
+        def send(w: str, ks: list[int], tag: str, tried: list[str]) -> None:
+            f = self._submit(w, ks, lam, budget(), tag)
+            running[f] = (w, ks, tag, tried + [w])
+            self.futures.append(f)
+
+        def fill() -> None:
+            for w in list(self.addrs):
+                while sum(1 for v in running.values() if v[0] == w) < IN_FLIGHT:
+                    mine = left.get(w)
+                    if mine:
+                        ks = mine[:max(1, -(-len(mine) // CHUNK_SHARE))]
+                        del mine[:len(ks)]
+                    else:  # the last chunk of the share with the most left
+                        rich = max((v for v in self.addrs if left.get(v)),
+                                   key=lambda v: (sum(float(self.cost[k]) for k in left[v]), v),
+                                   default=None)
+                        if rich is None:
                             break
-                        if workers:
-                            alone = None
-                        elif alone is None:
-                            alone = time.monotonic()
-                        elif time.monotonic() - alone > NO_WORKER_WAIT:
-                            raise ClusterError(f"no worker for {NO_WORKER_WAIT:g} s") from None
-                if f.status == "finished":
-                    return list(unpack(f.result(timeout=RESULT_TIMEOUT)))
-                why = "its worker left" if f.status == "cancelled" else f.status
-                if f.status == "error":
-                    e = f.exception()
-                    why = f"{type(e).__name__}: {str(e)[:120]}"
-            except Exception as e:  # lost on the way, or the connection
-                why = f"{type(e).__name__}: {str(e)[:120]}"
+                        theirs = left[rich]
+                        ks = theirs[-max(1, len(theirs) // (2 * CHUNK_SHARE)):]
+                        del theirs[-len(ks):]
+                    self.tasks += 1
+                    send(w, ks, f"pricing-{self.tasks}", [])
+
+        def failed(w: str, ks: list[int], tag: str, tried: list[str], why: str) -> None:
             if w in self.addrs and ("NotInstalled" in why or "left" in why):
                 self.addrs.remove(w)
-            more = attempt < RETRIES and any(a not in tried for a in self.addrs)
+                rest = left.pop(w, [])
+                if rest:  # its unsent share to the others
+                    retry.append((rest, f"{tag}-rest", []))
+            more = len(tried) <= RETRIES and any(a not in tried for a in self.addrs)
             if self.say is not None:
                 self.say(f"decomposition: pricing {len(ks)} targets on the cluster: {why}"
                          + ("; again" if more else "; priced here"))
-            if not more:
+            if more:
+                retry.append((ks, tag, tried))
+            else:
+                answers.update(zip(ks, self._price_here(ks, lam, deadline), strict=True))
+
+        fill()
+        while running or retry or any(left.values()):
+            while retry:
+                ks, tag, tried = retry.pop(0)
+                others = [a for a in self.addrs if a not in tried]
+                if not others:
+                    answers.update(zip(ks, self._price_here(ks, lam, deadline), strict=True))
+                    continue
+                send(others[0], ks, tag, tried)
+            if not running:
+                if not self.addrs:  # every worker gone: the rest is priced here
+                    rest = [k for w in list(left) for k in left.pop(w)]
+                    answers.update(zip(rest, self._price_here(rest, lam, deadline), strict=True))
+                    break
+                fill()
+                continue
+            try:
+                done = wait(list(running), timeout=1.0, return_when="FIRST_COMPLETED").done
+            except TimeoutError:
+                done = set()
+            for f in [f for f in running if f in done]:
+                w, ks, tag, tried = running.pop(f)
+                self.futures.remove(f)
+                if f.status == "finished":
+                    try:
+                        answers.update(zip(ks, unpack(f.result(timeout=RESULT_TIMEOUT)),
+                                           strict=True))
+                        for k in ks:
+                            self.have.setdefault(k, set()).add(w)
+                        continue
+                    except Exception as e:  # lost on the way, or the connection
+                        why = f"{type(e).__name__}: {str(e)[:120]}"
+                elif f.status == "error":
+                    exc = f.exception()
+                    why = f"{type(exc).__name__}: {str(exc)[:120]}"
+                else:
+                    why = "its worker left" if f.status == "cancelled" else f.status
+                failed(w, ks, tag, tried, why)
+            if done:
+                fill()
+                continue
+            # nothing finished within a second: the user's time limit, or workers gone
+            if deadline is not None and time.monotonic() > deadline + LATE:
+                for f, (_w, ks, _t, _tr) in running.items():
+                    f.cancel()  # the user's time limit: these targets stay unpriced
+                    answers.update((k, None) for k in ks)
+                for ks in left.values():
+                    answers.update((k, None) for k in ks)
+                running.clear()
+                self.futures = []
                 break
-        # failed for good: this process prices them, with the same answers
-        return self._price_here(ks, lam, deadline)
+            try:
+                workers = self.client.scheduler_info()["workers"]
+            except Exception:
+                continue
+            for f in [f for f, v in running.items() if v[0] not in workers]:
+                f.cancel()  # its worker died: the task would wait for it forever
+                w, ks, tag, tried = running.pop(f)
+                self.futures.remove(f)
+                failed(w, ks, tag, tried, "its worker left")
+            if workers:
+                alone = None
+            elif alone is None:
+                alone = time.monotonic()
+            elif time.monotonic() - alone > NO_WORKER_WAIT:
+                raise ClusterError(f"no worker for {NO_WORKER_WAIT:g} s") from None
+        self.futures = []
+        return answers
 
     def _price_here(self, ks: list[int], lam: np.ndarray,
                     deadline: float | None) -> list[Priced | None]:
