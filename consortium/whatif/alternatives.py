@@ -33,8 +33,11 @@ so the values are found, and proven, together:
   the choice witnessed: if no plan beats its floor, the N best are exact and
   every other choice is at most ``K``; else the choice that beats it by the
   most is exact, the others bounded by their floors plus that excess, and a
-  round follows. A work limit of rounds falls back to one exact solve per
-  choice still open.
+  round follows. A round's open choices are split in two parts (dealt out
+  best bound first), one certificate each, solved side by side: each part
+  settles its own best choice, so a round can settle two values. The parts
+  depend on the choices only, not on the machine's cores. A work limit of
+  rounds falls back to one exact solve per choice still open.
 
 Every alternative shown is exact (``status`` "optimal", the plan verified),
 "infeasible" (no plan makes the choice), or "bounded" (at most ``bound``,
@@ -78,6 +81,9 @@ CERT_ROUNDS = 40
 # below the best bound (relative to the optimum), the distance growing this
 # many times after every round that finds none.
 STEP_FIRST, STEP_GROWTH = 2e-5, 4.0
+# A round's open choices are split in this many parts, one certificate each,
+# solved side by side (a machine's cores decide only how many at once).
+ROUND_PARTS = 2
 
 
 @dataclass
@@ -515,26 +521,60 @@ class _Run:
             # (no value known, no bound, or the threshold far below them all:
             # the best plan of all that make one of them)
             threshold, floor = -INF, np.zeros(len(live))
-        found = self._best_of(live, floor, threshold)
-        self.solves += 1
-        self.certificates += 1
-        if found is None:
-            # no plan worth the threshold makes one of them
-            for ch in live:
-                if np.isfinite(threshold):
-                    ch.alt.bound = min(ch.alt.bound, threshold)
-                else:
-                    ch.infeasible = True
-            if self._step is not None:
-                self._step *= STEP_GROWTH
-            return not self._open(cut)
-        x, excess = found
-        for ch, f in zip(live, floor, strict=True):
-            ch.alt.bound = min(ch.alt.bound, f + excess)
-        self._offer(x)
-        if excess <= tol(float(floor.max())) and self._step is not None:
+        parts = self._parts(live)
+        found = self._best_of_parts(live, parts, floor, threshold)
+        self.solves += len(parts)
+        self.certificates += len(parts)
+        progress = False
+        for idx, res in zip(parts, found, strict=True):
+            sub = [live[i] for i in idx]
+            if res is None:
+                # no plan worth the threshold makes one of them
+                for ch in sub:
+                    if np.isfinite(threshold):
+                        ch.alt.bound = min(ch.alt.bound, threshold)
+                    else:
+                        ch.infeasible = True
+                continue
+            x, excess = res
+            for ch, f in zip(sub, floor[idx], strict=True):
+                ch.alt.bound = min(ch.alt.bound, f + excess)
+            self._offer(x)
+            progress |= excess > tol(float(floor[idx].max()))
+        if not progress and self._step is not None:
             self._step *= STEP_GROWTH  # none beat its floor: lower the threshold
         return not self._open(cut)
+
+    def _parts(self, live: list[_Choice]) -> list[list[int]]:
+        """The open choices split for one round: ROUND_PARTS parts, dealt out
+        best bound first (each part then holds some of the likeliest
+        choices). Each part's certificate settles its best choice and bounds
+        the rest of the part, so a round settles up to ROUND_PARTS values
+        where one certificate over all settles one. The parts are fixed by
+        the choices alone (never by the machine's cores): the same bounds
+        and statuses wherever it runs."""
+        order = sorted(range(len(live)), key=lambda i: (-live[i].alt.bound, live[i].key,
+                                                        live[i].alt.site or ""))
+        p = max(1, min(ROUND_PARTS, len(live)))
+        return [sorted(order[j::p]) for j in range(p)]
+
+    def _best_of_parts(self, live: list[_Choice], parts: list[list[int]], floor: np.ndarray,
+                       cut: float) -> list[tuple[np.ndarray, float] | None]:
+        """:meth:`_best_of` of each part, side by side on threads (each HiGHS
+        run single-threaded; HiGHS releases the GIL), in the parts' order."""
+        if np.isfinite(cut):
+            self.fixings(cut)  # (computed once, before the threads share it)
+
+        def one(idx: list[int]) -> tuple[np.ndarray, float] | None:
+            return self._best_of([live[i] for i in idx], floor[idx], cut)
+
+        n = min(len(parts), default_parallelism())
+        if n <= 1:
+            return [one(idx) for idx in parts]
+        from concurrent.futures import ThreadPoolExecutor
+
+        with ThreadPoolExecutor(max_workers=n) as ex:
+            return list(ex.map(one, parts))
 
     def _settled(self) -> int:
         """Alternatives (sites merged) whose value is proven exact."""
