@@ -147,3 +147,28 @@ def test_a_step_is_dealt_out_longest_first_to_the_least_loaded_worker():
     assert cp.deal([0, 1, 2]) == [[1], [0, 2]]
     cp.have = {}
     assert cp.deal([0, 1, 2]) == [[0, 2], [1]]
+
+
+def test_a_chunk_keeps_the_users_deadline_as_wall_clock_time(built):
+    """A chunk queued behind another on its worker starts late: it is sent
+    the deadline itself (wall-clock), not the time left when it was sent, so
+    it never runs past the user's time limit."""
+    import time
+
+    from consortium.backends.decompose.blocks import split
+    from consortium.backends.decompose.pricing import Pricer, block_of
+    from consortium.solving import cluster as cl
+    from consortium.solving.runner import _unpack
+
+    B = split(built.lm, built.V, len(built.md.views))
+    ks = [k for k in range(len(B.cols)) if len(B.cols[k])][:3]
+    run = "deadline-test"
+    cl.PRICERS.put((run, cl._worker_label()), Pricer({k: block_of(B, k, B.U[k]) for k in ks}))
+    try:
+        lam = np.zeros(len(B.coupling))
+        past = _unpack(cl._price_group(run, ks, lam, {}, time.time() - 1.0, "t-past"))
+        assert past == [None] * len(ks)  # the deadline has passed: nothing priced
+        later = _unpack(cl._price_group(run, ks, lam, {}, time.time() + 600.0, "t-later", ks))
+        assert all(r is not None and r.U is None for r in later)  # priced; known: not tightened
+    finally:
+        cl._forget(run)

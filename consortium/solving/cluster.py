@@ -43,6 +43,7 @@ import time
 import uuid
 import warnings
 from collections.abc import Callable
+from concurrent.futures import CancelledError
 from dataclasses import replace
 from typing import Any
 
@@ -130,18 +131,20 @@ def _install(run: str, *groups: dict[int, Any]) -> str:
 
 
 def _price_group(run: str, ks: list[int], lam: np.ndarray, last: dict[int, np.ndarray],
-                 budget: float | None, tag: str, known: tuple[int, ...] | list[int] = ()) -> bytes:
+                 until: float | None, tag: str, known: tuple[int, ...] | list[int] = ()) -> bytes:
     """Price targets ``ks`` on this worker, in that order, with its pricer (its
-    HiGHS objects are used by its own thread only). ``known``: the targets
-    whose tightened use of the rows the caller holds already (not tightened
-    again here)."""
+    HiGHS objects are used by its own thread only). ``until``: the user's
+    deadline as wall-clock time (``time.time()``; a chunk may wait behind
+    another on this worker, so a time left would start too late); ``known``:
+    the targets whose tightened use of the rows the caller holds already (not
+    tightened again here)."""
     worker = _worker_label()
     call_worker_hook(tag, worker)  # the tests' fault injection (a killed worker)
     pricer = PRICERS.peek((run, worker))
     if pricer is None:
         raise NotInstalled(f"{worker} holds no blocks of this run")
     pricer.tight.update(known)
-    end = None if budget is None else time.monotonic() + budget
+    end = None if until is None else time.monotonic() + (until - time.time())
     out: list[Priced | None] = []
     for k in ks:
         rem = None if end is None else end - time.monotonic()
@@ -261,14 +264,14 @@ class ClusterPricing(Answers):
         if new:
             self._install_on(new)
 
-    def _submit(self, w: str, ks: list[int], lam: np.ndarray, budget: float | None,
+    def _submit(self, w: str, ks: list[int], lam: np.ndarray, until: float | None,
                 tag: str) -> Any:
         """Targets ``ks`` priced on worker ``w``. The targets whose tightened
         use of the rows this process already holds are not tightened again
         there (the worker would only compute what :meth:`accept` drops)."""
         last = {k: self.last[k] for k in ks if k in self.last}
         known = [k for k in ks if k in self.u_taken]
-        return self.client.submit(_price_group, self.run, ks, lam, last, budget, tag, known,
+        return self.client.submit(_price_group, self.run, ks, lam, last, until, tag, known,
                                   pure=False, workers=[w], allow_other_workers=False)
 
     def deal(self, blocks: list[int]) -> list[list[int]]:
@@ -337,11 +340,11 @@ class ClusterPricing(Answers):
         retry: list[tuple[list[int], str, list[str]]] = []
         alone: float | None = None  # since when the cluster has had no worker
 
-        def budget() -> float | None:
-            return None if deadline is None else deadline - time.monotonic()
+        # the deadline as wall-clock time, for the workers (see _price_group)
+        until = None if deadline is None else time.time() + (deadline - time.monotonic())
 
         def send(w: str, ks: list[int], tag: str, tried: list[str]) -> None:
-            f = self._submit(w, ks, lam, budget(), tag)
+            f = self._submit(w, ks, lam, until, tag)
             running[f] = (w, ks, tag, tried + [w])
             self.futures.append(f)
 
@@ -368,7 +371,10 @@ class ClusterPricing(Answers):
             if w in self.addrs and ("NotInstalled" in why or "left" in why):
                 self.addrs.remove(w)
                 rest = left.pop(w, [])
-                if rest:  # its unsent share to the others
+                if rest and self.addrs:  # its unsent share dealt to the others
+                    for i, k in enumerate(rest):
+                        left.setdefault(self.addrs[i % len(self.addrs)], []).append(k)
+                elif rest:
                     retry.append((rest, f"{tag}-rest", []))
             more = len(tried) <= RETRIES and any(a not in tried for a in self.addrs)
             if self.say is not None:
@@ -399,6 +405,8 @@ class ClusterPricing(Answers):
                 done = wait(list(running), timeout=1.0, return_when="FIRST_COMPLETED").done
             except TimeoutError:
                 done = set()
+            except CancelledError:  # (a future cancelled, e.g. the connection dropped)
+                done = {f for f in running if f.status != "pending"}
             for f in [f for f in running if f in done]:
                 w, ks, tag, tried = running.pop(f)
                 self.futures.remove(f)
@@ -414,8 +422,8 @@ class ClusterPricing(Answers):
                 elif f.status == "error":
                     exc = f.exception()
                     why = f"{type(exc).__name__}: {str(exc)[:120]}"
-                else:
-                    why = "its worker left" if f.status == "cancelled" else f.status
+                else:  # cancelled (not by this process) or lost: the worker may be fine
+                    why = f.status
                 failed(w, ks, tag, tried, why)
             if done:
                 fill()
