@@ -335,13 +335,12 @@ class _Run:
             return self._fixed[1], self._fixed[2]
         lm = self.lm
         lb, ub = lm.lb.copy(), lm.ub.copy()
-        sources: list[tuple[float | np.ndarray, np.ndarray]] = []
+        found = []
         if self.lp_bound is not None:
-            sources.append((self.lp_bound.value, self.lp_bound.d))
+            found.append(lagrange.fixings(lm, self.lp_bound, lm.lb, lm.ub, threshold))
         if self.by_target is not None:
-            sources.append((self.by_target.best(), self.by_target.d))
-        for best, d in sources:
-            to0, to1 = lagrange.fixings_by_column(lm, best, d, lm.lb, lm.ub, threshold)
+            found.append(self.by_target.fixings(lm, lm.lb, lm.ub, threshold))
+        for to0, to1 in found:
             ub[to0] = 0.0
             lb[to1] = 1.0
         self._fixed = (threshold, lb, ub)
