@@ -280,7 +280,7 @@ class ClusterPricing(Answers):
         target's last solve time) to the least loaded, where a worker that
         has not priced a target yet counts it a quarter longer (it builds the
         target's solver first). Where a target is priced does not change its
-        answer, only when the step ends; the chunks of :meth:`price_all` then
+        answer, only when the step ends; the chunks of :meth:`_run_step` then
         even out what the estimates missed."""
         n = len(self.addrs)
         load = [0.0] * n
@@ -313,7 +313,7 @@ class ClusterPricing(Answers):
         self._refresh()
         answers = self._run_step(list(blocks), lam, deadline)
         for k in blocks:
-            r = answers.get(k)
+            r = answers[k]  # (every target has its answer, None when unpriced)
             if r is None:
                 yield k, None, [], False
             else:
@@ -322,8 +322,8 @@ class ClusterPricing(Answers):
     def _run_step(self, blocks: list[int], lam: np.ndarray,
                   deadline: float | None) -> dict[int, Priced | None]:
         """One step's answers. Each worker's share (:meth:`deal`) goes out in
-        chunks, largest first and halving (a third of what is left of its
-        share), with up to IN_FLIGHT chunks queued on each worker so that it
+        shrinking chunks, longest targets first (each a third of what is left
+        of the share), with up to IN_FLIGHT chunks queued on each worker so that it
         never waits for a round trip; a worker done with its share takes the
         last unsent chunk of the worker with the most left. A chunk whose
         worker died (or lost the blocks), or that failed, goes to another
