@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import copy
 import json
-from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -238,32 +237,3 @@ def test_the_bound_without_a_solve_holds_on_milestone_rows():
     assert checked >= 3 and rose >= 1
 
 
-def test_pricing_a_programme_block_year_by_year_matches_one_solve(monkeypatch):
-    """A programme block with several possible start years is priced one start
-    year at a time; its bound (the largest of the years') and its best plan's
-    value equal pricing the whole block as one MILP, at prices of every size,
-    and every plan it offers is a plan of the block."""
-    from consortium.backends.decompose import pricing
-    from consortium.backends.decompose.blocks import block_model
-    from consortium.backends.decompose.pricing import Pricer, block_of
-    from consortium.generate import generate
-
-    monkeypatch.setattr(pricing, "BY_YEAR_COLUMNS", 0)  # every staged block, year by year
-    raw = generate(preset="programme", seed=2, targets=12, actors=240)
-    b = build(from_dict(raw))
-    B = split(b.lm, b.V, len(b.V.y))
-    staged = [k for k in range(len(B.cols)) if B.by_start[k]]
-    assert len(staged) >= 3
-    rng = np.random.default_rng(0)
-    by_year, whole = Pricer.of(B), Pricer({k: replace(block_of(B, k), by_start=[]) for k in staged})
-    for lam_scale in (0.0, 0.05, 0.5, 2.0):
-        lam = rng.random(len(B.coupling)) * lam_scale
-        for k in staged:
-            a, w = by_year.price(k, lam, None, None), whole.price(k, lam, None, None)
-            assert a.ub == pytest.approx(w.ub, rel=1e-6, abs=1e-6)
-            m = block_model(B, k)
-            red = m.obj - B.AcT[k] @ lam
-            assert float(red @ a.xs[0]) == pytest.approx(float(red @ w.xs[0]), rel=1e-6, abs=1e-6)
-            for x in a.xs:
-                assert m.is_feasible(x)
-    assert by_year.solves > whole.solves

@@ -63,11 +63,6 @@ def test_engine_and_decomposition_match_brute_force_on_programmes(inst):
     capacity) reach the optimum the brute force proves."""
     for method in ("exact", "decompose"):
         assert_matches_brute_force(inst, method=method)
-    from consortium.backends.decompose import pricing
-
-    with pytest.MonkeyPatch.context() as mp:  # every staged block priced year by year
-        mp.setattr(pricing, "BY_YEAR_COLUMNS", 0)
-        assert_matches_brute_force(inst, method="decompose")
 
 
 @settings(max_examples=30, deadline=None, derandomize=True,

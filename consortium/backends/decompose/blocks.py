@@ -34,10 +34,6 @@ class Blocks:
     )  # per block: its smallest use of each coupling row (below 0 for milestones)
     touch: list[np.ndarray] = field(default_factory=list)  # per block: coupling rows it touches
     nonneg: bool = True
-    # per block of a programme target with several possible start years: for
-    # each start year, the block's columns (local positions) that are 0 when
-    # it starts then (the other years' start and spend columns); else empty
-    by_start: list[list[np.ndarray]] = field(default_factory=list)
 
 
 def split(lm: LinearModel, V: Vars, n_targets: int) -> Blocks:
@@ -83,28 +79,7 @@ def split(lm: LinearModel, V: Vars, n_targets: int) -> Blocks:
         lo = np.minimum(at.data * lm.lb[c][cols], at.data * lm.ub[c][cols])
         B.U.append(_row_sums(at, hi))
         B.L.append(_row_sums(at, lo))
-    B.by_start = [_by_start(V, t, block_cols[t]) for t in range(n_targets)]
     return B
-
-
-def _by_start(V: Vars, t: int, cols: np.ndarray) -> list[np.ndarray]:
-    """For each possible start year of target t (when it has several), the
-    positions in ``cols`` (sorted) of the columns that starting then holds at 0:
-    the other years' start columns and their spend columns (SPEC 7.3)."""
-    st = V.start[t] if t < len(V.start) else np.zeros(0, np.int64)
-    if len(st) <= 1:
-        return []
-    sp_at = V.spend_at.get(t)
-    out = []
-    for s in range(len(st)):
-        zero = [np.delete(st, s)]
-        if sp_at is not None and len(sp_at) == len(st):
-            zero.append(np.delete(sp_at, s))
-        z = np.concatenate(zero)
-        pos = np.searchsorted(cols, z)
-        assert np.array_equal(cols[pos], z), "a start column outside its target's block"
-        out.append(np.sort(pos))
-    return out
 
 
 def value_bound(B: Blocks, k: int, ub_then: float, pi_then: np.ndarray, pi: np.ndarray) -> float:

@@ -11,7 +11,7 @@ candidates and bounds."""
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 import highspy
@@ -45,15 +45,6 @@ BLOCK_HIGHS: dict[str, bool | int | float | str] = {
     "mip_improving_solution_save": True,
     "mip_max_nodes": BLOCK_NODES,
 }
-# A programme block with several possible start years and at least this many
-# columns may be priced one start year at a time (``Pricer.price``); None:
-# never, the default. Measured side by side with solve times alone
-# (benchmarks/bench_pricing_years.py, the 20 largest blocks of the national
-# programme, 6,000-8,800 columns): whole 6.9 s against 8.8 s by year at zero
-# prices, 7.0 s against 7.7 s at drawn prices, the same bounds. An earlier
-# comparison that seemed to halve the time had counted the one-off LPs that
-# tighten a block's use of the rows in the whole block's time only.
-BY_YEAR_COLUMNS: int | None = None
 EXTRA_COLUMNS = 2  # earlier incumbents of a pricing solve also offered to the master
 # coupling rows whose most a block can use is bounded by an LP: at most this
 # many per block, and only where coefficients x bounds exceed the largest
@@ -73,16 +64,11 @@ class Block:
     AcT: sp.csr_matrix  # its columns x the coupling rows
     U: np.ndarray  # its largest use of each coupling row
     forced: bool  # must be formed
-    # a programme target with several possible start years: per start year,
-    # the columns held at 0 when it starts then (``Blocks.by_start``); priced
-    # one start year at a time
-    by_start: list[np.ndarray] = field(default_factory=list)
 
 
 def block_of(B: Blocks, k: int, U: np.ndarray | None = None) -> Block:
     """Block ``k`` of ``B`` (with ``U`` for its use of the coupling rows, default ``B.U[k]``)."""
-    return Block(k, block_model(B, k), B.AcT[k], B.U[k] if U is None else U, bool(B.forced[k]),
-                 B.by_start[k] if k < len(B.by_start) else [])
+    return Block(k, block_model(B, k), B.AcT[k], B.U[k] if U is None else U, bool(B.forced[k]))
 
 
 @dataclass
@@ -196,40 +182,8 @@ class Pricer:
         red = m.obj - b.AcT @ lam
         n = len(red)
         h.changeColsCost(n, np.arange(n, dtype=np.int32), red)
-        if not b.by_start or BY_YEAR_COLUMNS is None or n < BY_YEAR_COLUMNS:
-            ub, xs = self._solve(h, m, red, last, time_limit)
-            return Priced(k, ub, xs, U, time.perf_counter() - t)
-        # A large block, one start year at a time (the other years' start
-        # columns at 0): each is a one-year block (the busy-by-year columns
-        # collapse to memberships), whose root, all such a block needs, is
-        # much quicker than the whole block's. The block's bound is the
-        # largest of the years'; its plans: the best year's first, then each
-        # other year's best.
-        idx = np.arange(n, dtype=np.int32)
-        found: list[tuple[float, int, list[np.ndarray]]] = []
-        ub = -INF
-        try:
-            for i, zero in enumerate(b.by_start):
-                if np.any(m.lb[zero] > 0.0):
-                    continue  # that year is excluded by the block's own bounds
-                hi = m.ub.copy()
-                hi[zero] = 0.0
-                h.changeColsBounds(n, idx, m.lb, hi)
-                fits = last is not None and not np.any(last[zero] > 0.5)
-                # a user's time limit shared by the years still to solve
-                rem = None if time_limit is None else \
-                    (time_limit - (time.perf_counter() - t)) / (len(b.by_start) - i)
-                u, ys = self._solve(h, m, red, last if fits else None, rem)
-                ub = max(ub, u)
-                if ys:
-                    found.append((float(red @ ys[0]), i, ys))
-        finally:
-            h.changeColsBounds(n, idx, m.lb, m.ub)
-        found.sort(key=lambda f: (-f[0], f[1]))
-        xs = [f[2][0] for f in found]
-        if found:
-            xs += found[0][2][1:]
-        return Priced(k, float(ub), xs, U, time.perf_counter() - t)
+        ub, xs = self._solve(h, m, red, last, time_limit)
+        return Priced(k, ub, xs, U, time.perf_counter() - t)
 
     def _solve(self, h: highspy.Highs, m: LinearModel, red: np.ndarray, last: np.ndarray | None,
                time_limit: float | None) -> tuple[float, list[np.ndarray]]:
