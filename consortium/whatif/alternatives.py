@@ -383,7 +383,7 @@ class _Run:
                           A=_csc(Af[rows]), row_lo=lm.row_lo[rows] - rest[rows],
                           row_hi=lm.row_hi[rows] - rest[rows], col_blocks=[], row_blocks=[])
         o = SolverOptions(gap=0.0, threads=1, highs={**STANDALONE_HIGHS, **self.opts.highs})
-        r = highs.run_highs(sub, o)
+        r = highs.run_reduced(sub, o)
         if r.status != Status.OPTIMAL or r.x is None:
             return None
         x = x0.copy()
@@ -668,7 +668,7 @@ class _Run:
         # have little to find
         o = replace(self.opts, highs={**(ROUND_HIGHS if start is None else PROOF_HIGHS),
                                       **self.opts.highs})
-        raw = highs.run_highs(cert, o, start)
+        raw = highs.run_reduced(cert, o, start)
         if raw.status == Status.INFEASIBLE:
             return None
         if raw.status != Status.OPTIMAL or raw.x is None or raw.objective is None:
