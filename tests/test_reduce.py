@@ -100,18 +100,19 @@ def test_reduce_keeps_every_plan_and_its_value(lm):
             float(lm.obj @ x + lm.obj_offset))
 
 
-def test_a_redundant_row_is_left_out_and_a_broken_one_reported():
-    # x0 + x1 <= 5 cannot bind on two 0/1 columns; x0 + x2 >= 2 with x2 fixed at 0 needs x0 = 2
-    A = csc_from_coo(np.array([0, 0, 1, 1]), np.array([0, 1, 0, 2]), np.ones(4), (2, 3))
+def test_a_row_of_fixed_columns_is_left_out_and_a_broken_one_reported():
+    # row 0: x0 + x1 <= 5; row 1: x0 + x2 >= 1; row 2: x2 <= 3, with x2 fixed at 0
+    A = csc_from_coo(np.array([0, 0, 1, 1, 2]), np.array([0, 1, 0, 2, 2]), np.ones(5), (3, 3))
+    lo, hi = np.array([-INF, 1.0, -INF]), np.array([5.0, INF, 3.0])
     lm = LinearModel(lb=np.zeros(3), ub=np.array([1.0, 1.0, 0.0]), obj=np.ones(3),
-                     integer=np.ones(3, bool), A=A, row_lo=np.array([-INF, 1.0]),
-                     row_hi=np.array([5.0, INF]), col_blocks=[], row_blocks=[])
+                     integer=np.ones(3, bool), A=A, row_lo=lo, row_hi=hi,
+                     col_blocks=[], row_blocks=[])
     r = reduce_fixed(lm)
-    assert r.model is not None and r.model.n_cols == 2 and r.model.n_rows == 1
-    assert list(r.model.row_lo) == [1.0]
-    broken = LinearModel(lb=np.array([0.0, 0.0, 0.0]), ub=np.array([0.0, 1.0, 0.0]),
-                         obj=np.ones(3), integer=np.ones(3, bool), A=A,
-                         row_lo=np.array([-INF, 1.0]), row_hi=np.array([5.0, INF]),
+    assert r.model is not None and r.model.n_cols == 2 and r.model.n_rows == 2
+    assert list(r.model.row_lo) == [-INF, 1.0] and list(r.model.row_hi) == [5.0, INF]
+    # x0 fixed at 0 as well: row 1 (x0 + x2 >= 1) has no free column left and is broken
+    broken = LinearModel(lb=np.zeros(3), ub=np.array([0.0, 1.0, 0.0]), obj=np.ones(3),
+                         integer=np.ones(3, bool), A=A, row_lo=lo, row_hi=hi,
                          col_blocks=[], row_blocks=[])
     rb = reduce_fixed(broken)
     assert rb.model is None and rb.empty_row == 1

@@ -186,18 +186,12 @@ class LinearModel:
 
 
 
-# A row that no free column can break is left out of a reduced model only when
-# its extreme activities are inside its limits by at least this much
-# (relative): rounding in those sums never lets a dropped row bind.
-REDUNDANT_MARGIN = 1e-9
-
-
 @dataclass
 class Reduced:
     """``lm`` with its fixed columns (``lb == ub``) taken out: their values
     moved into the row limits and the objective's constant, and every row
-    that is then empty or that no choice of the free columns within their
-    bounds can break left out (:func:`reduce_fixed`). Its plans are exactly
+    left without a free column dropped (:func:`reduce_fixed`; redundant rows
+    are kept: dropping them measured slower). Its plans are exactly
     the plans of ``lm`` restricted to the free columns (:meth:`lift`), with
     the same objective values. ``model`` is None when a row left without free
     columns is broken by the fixed values alone (no plan at all: ``empty_row``
@@ -234,35 +228,22 @@ def reduce_fixed(lm: LinearModel, tol: float = 1e-7) -> Reduced:
     lo, hi = lm.row_lo - act, lm.row_hi - act
     on_free = ~fixed[col_of]
     r, c, v = rows[on_free], col_of[on_free], vals[on_free]
-    with np.errstate(invalid="ignore"):  # (0 * inf does not occur: no zeros are stored)
-        a_lo, a_hi = v * lm.lb[c], v * lm.ub[c]
-    most = np.bincount(r, weights=np.maximum(a_lo, a_hi), minlength=m).astype(float)
-    least = np.bincount(r, weights=np.minimum(a_lo, a_hi), minlength=m).astype(float)
-    has_free = np.bincount(r, minlength=m) > 0
-    empty = ~has_free
-    broken = empty & ((act < lm.row_lo - tol) | (act > lm.row_hi + tol))
+    keep = np.bincount(r, minlength=m) > 0
+    broken = ~keep & ((act < lm.row_lo - tol) | (act > lm.row_hi + tol))
     if broken.any():
         return Reduced(None, free, fixed_x, int(np.flatnonzero(broken)[0]))
-    with np.errstate(invalid="ignore"):  # (infinite limits: inf - inf)
-        inner_hi = np.where(np.isfinite(hi), hi - REDUNDANT_MARGIN * np.maximum(1.0, np.abs(hi)),
-                            hi)
-        inner_lo = np.where(np.isfinite(lo), lo + REDUNDANT_MARGIN * np.maximum(1.0, np.abs(lo)),
-                            lo)
-        redundant = (most <= inner_hi) & (least >= inner_lo)
-    keep = has_free & ~redundant
     kept = np.flatnonzero(keep)
     new_row = np.full(m, -1, np.int64)
     new_row[kept] = np.arange(len(kept))
-    take = keep[r]
     new_col = np.full(n, -1, np.int64)
     new_col[free] = np.arange(len(free))
     # (the entries stay in column order, rows ascending within a column)
-    sub_c = new_col[c[take]]
+    sub_c = new_col[c]
     indptr = np.zeros(len(free) + 1, np.int64)
     np.cumsum(np.bincount(sub_c, minlength=len(free)), out=indptr[1:])
     sub = LinearModel(
         lb=lm.lb[free], ub=lm.ub[free], obj=lm.obj[free], integer=lm.integer[free],
-        A=Csc(v[take], new_row[r[take]].astype(np.int32), indptr, (len(kept), len(free))),
+        A=Csc(v, new_row[r].astype(np.int32), indptr, (len(kept), len(free))),
         row_lo=lo[kept], row_hi=hi[kept], col_blocks=[], row_blocks=[],
         obj_offset=float(lm.obj_offset + lm.obj[fixed] @ lm.lb[fixed]))
     return Reduced(sub, free, fixed_x)

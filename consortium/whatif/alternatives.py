@@ -702,26 +702,21 @@ class _Run:
         self._plans()
 
     def _plans(self) -> None:
-        """The verified plan of every exact alternative, and its consortium."""
+        """The verified plan of every exact alternative shown, and its consortium."""
         from ..solving.verified import check_plan
 
         md, V = self.md, self.V
         ids = md.actor_ids
-        best: dict[tuple[str, str, str], _Choice] = {}
+        # only the alternatives shown (a member's best site) get their plan, verified
+        shown = {id(a) for a in _merge_sites([ch.alt for ch in self.choices])}
         for ch in self.choices:
-            if ch.alt.status == "optimal":
-                cur = best.get(ch.key)
-                if cur is None or ch.lower > cur.lower:
-                    best[ch.key] = ch
-        for ch in self.choices:
-            if ch.alt.status != "optimal" or ch.x is None:
+            if ch.alt.status != "optimal" or ch.x is None or id(ch.alt) not in shown:
                 continue
             raw = RawResult(status=Status.OPTIMAL, x=ch.x, objective=ch.lower, bound=ch.lower,
                             gap=0.0, time_s=0.0, solver="highs", version=highs.version(),
                             message="the best plan with the choice fixed")
             s = solution_from_raw(self.b, raw, 0.0)
-            if best.get(ch.key) is ch:
-                check_plan(self.probe.raw, s)
+            check_plan(self.probe.raw, s)
             ch.alt.plan = s
             ch.alt.objective = s.objective
             mine = next((k for k in extract(md, V, ch.x) if k.target == self.ti), None)
