@@ -129,6 +129,66 @@ def test_session_scenarios_match_separate_solves_and_brute_force(inst, seed):
         assert close(sol.objective, separate.objective)
 
 
+@settings(max_examples=80, **SETTINGS)
+@given(tiny_instances(max_targets=4, max_actors=6), st.integers(0, 2))
+def test_rounds_with_the_bound_by_target_match_brute_force(inst, barred):
+    """With the bound by target taken before the first round (TB_FREE_SHARE
+    0; any target's share of the columns), on the model's own bounds and with
+    actors barred (narrower column bounds), the engine still proves brute
+    force's optimum, its bound never below it."""
+    from consortium.solving.engine import exact
+
+    v = copy.deepcopy(inst)
+    gone = [a["id"] for a in inst["actors"]][:barred]
+    if gone:
+        v.setdefault("fixed", {})["forbidden_actors"] = gone
+    expected = brute_force(copy.deepcopy(v))
+    sess = Session(from_dict(copy.deepcopy(inst)), EXACT)
+    b = sess.b
+    old = exact.TB_FREE_SHARE, exact.TB_MAX_BLOCK_SHARE
+    exact.TB_FREE_SHARE, exact.TB_MAX_BLOCK_SHARE = 0.0, 1.0
+    try:
+        cols = sess.barred_columns([(-1, b.md.actor_index[a]) for a in gone]) if gone \
+            else np.zeros(0, np.int32)
+        raw = sess.solve_barred(cols)
+    finally:
+        exact.TB_FREE_SHARE, exact.TB_MAX_BLOCK_SHARE = old
+    out = sess.engine.last
+    if expected.objective is None:
+        assert raw.status == Status.INFEASIBLE
+        return
+    assert raw.status == Status.OPTIMAL
+    assert close(raw.objective, expected.objective)
+    assert raw.bound is not None and raw.bound >= expected.objective - 1e-6
+    if out is not None and out.tb is not None:
+        assert out.tb >= expected.objective - 1e-6
+    checked(b, raw, v)
+
+
+def test_the_bound_by_target_is_taken_where_the_lp_fixings_are_weak():
+    """Provincial-style, 12 targets: the rounds take the bound by target
+    (TB_FREE_SHARE 0) and prove the single MILP's optimum; the plan verifies."""
+    from consortium.generate import generate
+    from consortium.solving.engine import exact
+
+    raw = generate(preset="provincial", seed=2, targets=12, actors=300)
+    b = build(from_dict(copy.deepcopy(raw)))
+    old = exact.TB_FREE_SHARE
+    exact.TB_FREE_SHARE = 0.0
+    try:
+        e = Engine(b.lm, targets=(b.V, len(b.md.views)))
+        got = e.solve(SolverOptions(gap=0.0))
+    finally:
+        exact.TB_FREE_SHARE = old
+    assert e.last is not None and e.last.tb is not None and e.last.rounds >= 1
+    m = highs.run_highs(b.lm, SolverOptions(gap=0.0))
+    assert got.status == m.status == Status.OPTIMAL
+    assert close(got.objective, m.objective)
+    assert e.last.tb >= m.objective - 1e-6
+    checked(b, got, raw)
+    assert e.target_bound_of(b.lm) is not None  # kept for explain --alternatives
+
+
 @settings(max_examples=60, **SETTINGS)
 @given(tiny_instances(), st.integers(0, 2**32 - 1))
 def test_barred_actors_and_forced_targets_match_brute_force(inst, seed):

@@ -135,5 +135,5 @@ def run_backend(b: Built, opts: SolverOptions, backend: str = "highs",
     if method_for(b, opts, backend) == "exact":
         from .engine.exact import Engine
 
-        return Engine(b.lm).solve(opts, start)
+        return Engine(b.lm, targets=(b.V, len(b.md.views))).solve(opts, start)
     return highs.run_highs(b.lm, opts, start)

@@ -91,7 +91,7 @@ class Session:
         if self._engine is None:
             from .engine.exact import Engine
 
-            self._engine = Engine(self.b.lm, self.model)
+            self._engine = Engine(self.b.lm, self.model, (self.b.V, len(self.b.md.views)))
         return self._engine
 
     @property

@@ -302,8 +302,13 @@ class _Run:
         """Every choice bounded at once by the LP relaxation's duals."""
         lm = self.lm
         hit = self.probe.bounds
+        own = self.sess.engine.target_bound_of(lm)  # (the base solve's, if it computed one)
         if hit is not None and hit[0] is lm:  # (another target of the same model)
             self.lp_bound, self.by_target = hit[1], hit[2]
+        elif own is not None:
+            self.lp_bound = lagrange.best_bound(lm, own[0], lm.lb, lm.ub)
+            self.by_target = own[1]
+            self.probe.bounds = (lm, self.lp_bound, self.by_target)
         else:
             lp = self.sess.engine.relax.solve(lm.lb, lm.ub, SolverOptions(threads=1))
             if lp.status == "infeasible":

@@ -77,13 +77,17 @@ class TargetBound:
 
 
 def target_bound(lm: LinearModel, V: Vars, n_targets: int, row_dual: np.ndarray,
-                 threads: int = 1) -> TargetBound | None:
+                 threads: int = 1, deadline: float | None = None,
+                 max_share: float = 1.0) -> TargetBound | None:
     """The bound by target at the LP relaxation's duals ``row_dual`` (either
-    sign convention), or None when the model does not split by target or a
-    block's bound is not proven."""
+    sign convention), or None when the model does not split by target, one
+    target holds more than ``max_share`` of the columns, or a block's bound
+    is not proven (by ``deadline``, ``time.monotonic()``, if given)."""
     try:
         B = split(lm, V, n_targets)
     except NotDecomposable:
+        return None
+    if max(map(len, B.cols), default=0) > max_share * lm.n_cols:
         return None
     # the sign convention that bounds the LP (as lagrange.best_bound picks it)
     y = np.asarray(row_dual, float)
@@ -95,10 +99,14 @@ def target_bound(lm: LinearModel, V: Vars, n_targets: int, row_dual: np.ndarray,
     pool.pricer.tight = set(range(nb))  # (no tightened use of the rows: not needed for a bound)
     term = np.zeros(nb)
     try:
-        for k, ub, _xs, done in pool.price_all(list(range(nb)), lam, None):
+        for k, ub, _xs, done in pool.price_all(list(range(nb)), lam, deadline):
             if not done or not np.isfinite(ub):
+                pool.cancel()
                 return None
             term[k] = ub if B.forced[k] else max(ub, 0.0)
+    except BaseException:  # (Ctrl-C: the blocks still queued are not priced)
+        pool.cancel()
+        raise
     finally:
         pool.close()
     value = lm.obj_offset + float(lam @ lm.row_hi[B.coupling]) + float(term.sum())

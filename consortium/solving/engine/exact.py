@@ -18,6 +18,13 @@ which dominates the single MILP's time, works on a fraction of the model. A
 known plan (the previous scenario's, the base plan of a stress test) gives the
 proof round at once.
 
+When the LP's fixings leave much of the model free (a threshold far below the
+LP bound: provincial seed 2's proof round left 14,602 of 23,251 binaries
+free), the bound by target at the same duals (:mod:`.by_target`: each
+target's own consortium integral, priced across targets) is computed once:
+it is the tighter upper bound from then on, and its fixings by target join
+the LP's (seed 2: 13,550 free, the solve 20 s -> 9 s).
+
 Every answer is what the single MILP proves: ``status``, ``objective`` and
 ``bound`` mean the same, and the tests hold the two against each other and
 against brute force.
@@ -32,11 +39,12 @@ from typing import Any
 import numpy as np
 
 from ...backends import highs
-from ...backends.base import Progress, RawResult, SolverOptions, Status
+from ...backends.base import Progress, RawResult, SolverOptions, Status, default_parallelism
 from ...backends.highs_relax import Relaxation
 from ...backends.runs import GAP, INTERRUPTS, TIME_LIMIT
+from ...errors import interrupt_name
 from ...model.linear import LinearModel
-from . import lagrange
+from . import by_target, lagrange
 
 # The first threshold, below the LP bound, relative to it; the distance grows
 # by FIRST_GROWTH after every round that does not settle the optimum.
@@ -46,6 +54,15 @@ FIRST_GROWTH = 4.0
 # MILP: the fixings would not pay for a round. So is any round after MAX_ROUNDS.
 MAX_FREE_SHARE = 0.85
 MAX_ROUNDS = 8
+# When the LP's fixings for a round leave more than this share of the binaries
+# free, the bound by target (:mod:`.by_target`: 50 small MILPs and LPs on the
+# provincial preset, about 1 s) is computed once and its fixings join the
+# LP's: provincial seeds 2 and 3, 20.0 s -> 8.8 s and 9.0 s -> 5.1 s; seeds 1,
+# 4 and 5 within a second either way (BENCHMARKS.md section 6). Not when one
+# target holds more than TB_MAX_BLOCK_SHARE of the columns (its own MILP
+# would be most of the model).
+TB_FREE_SHARE = 0.25
+TB_MAX_BLOCK_SHARE = 0.5
 # HiGHS options for the restricted MILP unless a profile sets them: probing
 # (presolve rule 32768) is most of HiGHS's presolve here and, with most
 # columns fixed, finds little (provincial seed 1: 4.1 s -> 2.1 s).
@@ -74,6 +91,8 @@ class Outcome:
     lp_s: float = 0.0
     mip_s: float = 0.0
     local: bool = False  # a local round (around a given plan) ran first
+    tb: float | None = None  # the bound by target, when computed
+    tb_s: float = 0.0
 
 
 class Engine:
@@ -83,11 +102,16 @@ class Engine:
     rounds run on (a session's own, shared with its other solves); the owner
     keeps it up to date (:meth:`update` only follows for the LP)."""
 
-    def __init__(self, lm: LinearModel, model: highs.LoadedModel | None = None):
+    def __init__(self, lm: LinearModel, model: highs.LoadedModel | None = None,
+                 targets: tuple[Any, int] | None = None):
         self.lm = lm
         self.relax = Relaxation(lm)
         self._model = model
         self.last: Outcome | None = None
+        self.targets = targets  # (Vars, number of targets): the bound by target
+        # the last bound by target computed over the model's own column bounds:
+        # (model, LP duals, bound), for others to reuse (explain --alternatives)
+        self.by_target_own: tuple[LinearModel, np.ndarray, by_target.TargetBound] | None = None
 
     @property
     def model(self) -> highs.LoadedModel:
@@ -195,8 +219,11 @@ class Engine:
         bd = lagrange.best_bound(lm, lp.row_dual, lb, ub)
         out.lp_bound = bd.value
         upper = bd.value if upper is None else min(upper, bd.value)
+        tb: by_target.TargetBound | None = None  # (computed when the LP's fixings are weak)
+        tb_tried = False
         x_best, z_best = x0, z0
-        n_bin = int((lm.integer & (lb == 0) & (ub == 1)).sum())
+        binary = lm.integer & (lb == 0) & (ub == 1)
+        n_bin = int(binary.sum())
         step = FIRST_GAP
         scale = max(abs(upper), 1.0)
         interrupted = lp.interrupted
@@ -236,6 +263,26 @@ class Engine:
                 T = z_best
             step *= FIRST_GROWTH
             to0, to1 = lagrange.fixings(lm, bd, lb, ub, T - _tol(T))
+            if tb is None and not tb_tried and self.targets is not None and n_bin \
+                    and int((~(to0 | to1) & binary).sum()) > TB_FREE_SHARE * n_bin:
+                # The LP's fixings leave much of the model free: the bound by
+                # target at the same duals (each target's own consortium
+                # integral), tighter, and fixings by target beside the LP's.
+                tb_tried = True
+                try:
+                    tb = self._target_bound(lm, lb, ub, lp.row_dual, opts, end, out)
+                except KeyboardInterrupt as e:  # Ctrl-C or SIGTERM while pricing the targets
+                    stop[0] = interrupt_name(e)
+                    st = Status.FEASIBLE if x_best is not None else Status.NO_SOLUTION
+                    return result(st, x_best, z_best, upper,
+                                  self._msg("interrupted while bounding by target", out), True)
+                if tb is not None and tb.value < upper:
+                    upper = tb.value
+                    step /= FIRST_GROWTH  # this round again, under the tighter bound
+                    continue
+            if tb is not None:
+                a0, a1 = tb.fixings(lm, lb, ub, T - _tol(T))
+                to0, to1 = to0 | a0, to1 | a1
             free = n_bin - int(to0.sum() + to1.sum())
             if n_bin == 0 or free > MAX_FREE_SHARE * n_bin:
                 return self._round(
@@ -312,6 +359,35 @@ class Engine:
                 return self._round(
                     lm, lb, ub, opts, x_best, z_best, upper, left, result, out, note
                 )
+
+    def _target_bound(self, lm: LinearModel, lb: np.ndarray, ub: np.ndarray,
+                      row_dual: np.ndarray, opts: SolverOptions, end: float | None,
+                      out: Outcome) -> by_target.TargetBound | None:
+        """The bound by target at the LP's duals over these column bounds (None:
+        the model does not split by target, one target holds most of it, or
+        the time left ran out while pricing)."""
+        assert self.targets is not None
+        V, n_targets = self.targets
+        if n_targets < 2:
+            return None
+        t = time.perf_counter()
+        tb = by_target.target_bound(replace(lm, lb=lb, ub=ub), V, n_targets, row_dual,
+                                    opts.threads or default_parallelism(), deadline=end,
+                                    max_share=TB_MAX_BLOCK_SHARE)
+        out.tb_s = time.perf_counter() - t
+        out.tb = None if tb is None else tb.value
+        if tb is not None and np.array_equal(lb, lm.lb) and np.array_equal(ub, lm.ub):
+            self.by_target_own = (lm, np.asarray(row_dual, float).copy(), tb)
+        return tb
+
+    def target_bound_of(self, lm: LinearModel
+                        ) -> tuple[np.ndarray, by_target.TargetBound] | None:
+        """The LP duals and the bound by target at them that a solve of ``lm``
+        (this very model, its own column bounds) computed, if one did."""
+        got = self.by_target_own
+        if got is None or got[0] is not lm:
+            return None
+        return got[1], got[2]
 
     def _mip(self, lm, lbR, ubR, opts, x_in, floor, upper, left, proof) -> RawResult:
         hopts = {**(PROOF_HIGHS if proof else ROUND_HIGHS), **opts.highs}
