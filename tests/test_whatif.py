@@ -504,3 +504,23 @@ def test_alternatives_round_parts_change_no_answer(monkeypatch):
     every = alternatives(Probe(from_dict(copy.deepcopy(raw)), raw), c.target, top=None)
     for res in (two, single):
         _agrees_with_every_one_exact(res, every, 3)
+
+
+@settings(max_examples=40, deadline=None, derandomize=True,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(tiny_instances(max_targets=4, max_actors=6))
+def test_a_variant_proven_below_a_floor_by_its_bounds_is_below_it(inst):
+    """Probe.below (the repairs' shortcut: a relaxed lever that cannot form the
+    target, shown by the LP and the bound by target without a MILP) never
+    says "below" of a variant whose proven optimum reaches the floor, and
+    says it of floors above the variant's bound."""
+    t = inst["targets"][0]["id"]
+    f = Probe(from_dict(copy.deepcopy(inst)), copy.deepcopy(inst)).solve(forced=t)
+    for step in (-1.0, -1e-3, 0.0, 1e-3, 0.5, 50.0):
+        p = Probe(from_dict(copy.deepcopy(inst)), copy.deepcopy(inst))
+        floor = (f.objective if f.has_plan else 0.0) + step
+        if p.below({}, t, floor):
+            assert not (f.has_plan and f.objective >= floor - 2e-6 * max(1.0, abs(floor)))
+        elif f.has_plan and step == 50.0:
+            # (every objective term of a tiny instance is far below 50: the LP bounds it)
+            pytest.fail("a floor far above the optimum was not proven out of reach")

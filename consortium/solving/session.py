@@ -145,6 +145,15 @@ class Session:
             return np.zeros(lm.n_cols)  # forming nothing is feasible
         return None
 
+    def load(self, inst: Instance) -> None:
+        """Load a variant of the instance (same ids) without solving it."""
+        self._load(build(inst))
+
+    def upper_bound(self, below: float | None = None) -> float:
+        """A proven upper bound on the loaded instance's optimum, without a
+        MILP (the engine's :meth:`~.engine.exact.Engine.upper_bound`)."""
+        return self.engine.upper_bound(self.opts, below)
+
     def resolve(self, inst: Instance | None = None, *, reasons: bool = False,
                 opts: SolverOptions | None = None) -> Solution:
         """Solve the loaded instance again, or a variant of it (same ids)."""

@@ -115,7 +115,7 @@ class Probe:
     def solve(self, changes: Changes | None = None, forced: str | None = None) -> Answer:
         """The proven optimum of the variant (with ``forced`` held formed)."""
         changes = dict(changes or {})
-        key = json.dumps([sorted(changes.items(), key=lambda kv: kv[0]), forced], default=str)
+        key = self._key(changes, forced)
         hit = self._memo.get(key)
         if hit is not None:
             return hit
@@ -141,6 +141,29 @@ class Probe:
                      forced)
         self._memo[key] = ans
         return ans
+
+    def below(self, changes: Changes | None, forced: str | None, floor: float) -> bool:
+        """Is the variant's optimum proven below ``floor`` (``at_least`` fails)
+        without a MILP: by its LP relaxation, or by the bound by target? True
+        also when the variant has no plan at all. False: not proven (solve it)."""
+        changes = dict(changes or {})
+        key = self._key(changes, forced)
+        hit = self._memo.get(key)
+        if hit is not None:
+            return not at_least(hit.objective, floor)
+        raw = self.variant(changes, forced)
+        try:
+            inst = from_dict(copy.deepcopy(raw))
+        except InputError:
+            return True  # (as solve: a relaxation the format does not allow has no plan)
+        self.session.load(inst)
+        self._loaded = key
+        cut = floor - 2 * tol(floor)
+        return self.session.upper_bound(below=cut) < cut
+
+    @staticmethod
+    def _key(changes: Changes, forced: str | None) -> str:
+        return json.dumps([sorted(changes.items(), key=lambda kv: kv[0]), forced], default=str)
 
     def formed_optimally(self, target: str, changes: Changes | None = None
                          ) -> tuple[bool, Answer, Answer]:

@@ -299,7 +299,10 @@ class Searcher:
         for _ in range(MAX_ROUNDS):
             if lo >= len(vals) - 1:
                 return None
-            last = self.p.solve({**fixed, lever.path: vals[-1]}, forced=self.t)
+            most = {**fixed, lever.path: vals[-1]}
+            if self.p.below(most, self.t, floor):
+                return None  # (proven by a bound, without the MILP)
+            last = self.p.solve(most, forced=self.t)
             if not (last.has_plan and at_least(last.objective, floor)):
                 return None
             a, z = lo, len(vals) - 1  # F(vals[a]) < floor (or a = lo), F(vals[z]) >= floor
@@ -356,7 +359,10 @@ class Searcher:
         floor = self.p.solve(fixed).objective
         if floor is None:
             return None
-        start = self.p.solve({**fixed, lever.path: lever.relaxed}, forced=self.t)
+        most = {**fixed, lever.path: lever.relaxed}
+        if self.p.below(most, self.t, floor):
+            return None  # not even without the limit (proven by a bound, without the MILP)
+        start = self.p.solve(most, forced=self.t)
         if not (start.has_plan and at_least(start.objective, floor)):
             return None  # not even without the limit
         x0 = _plan_vector(b, start)

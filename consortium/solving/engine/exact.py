@@ -380,6 +380,25 @@ class Engine:
             self.by_target_own = (lm, np.asarray(row_dual, float).copy(), tb)
         return tb
 
+    def upper_bound(self, opts: SolverOptions, below: float | None = None) -> float:
+        """A proven upper bound on the loaded model's optimum, without a MILP:
+        its LP relaxation's (-inf: no plan at all), and, when that is not
+        below ``below``, the bound by target's at the same duals if tighter.
+        (An LP that ends otherwise gives +inf: nothing proven.)"""
+        lm = self.lm
+        lp = self.relax.solve(lm.lb, lm.ub, replace(opts, on_progress=None))
+        if lp.status == "infeasible":
+            return -np.inf
+        if lp.status != "optimal" or lp.row_dual is None:
+            return np.inf
+        bd = lagrange.best_bound(lm, lp.row_dual, lm.lb, lm.ub)
+        value = float(bd.value)
+        if below is not None and value >= below and self.targets is not None:
+            tb = self._target_bound(lm, lm.lb, lm.ub, lp.row_dual, opts, None, Outcome())
+            if tb is not None:
+                value = min(value, float(tb.value))
+        return value
+
     def target_bound_of(self, lm: LinearModel
                         ) -> tuple[np.ndarray, by_target.TargetBound] | None:
         """The LP duals and the bound by target at them that a solve of ``lm``
