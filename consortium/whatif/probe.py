@@ -145,7 +145,13 @@ class Probe:
     def below(self, changes: Changes | None, forced: str | None, floor: float) -> bool:
         """Is the variant's optimum proven below ``floor`` (``at_least`` fails)
         without a MILP: by its LP relaxation, or by the bound by target? True
-        also when the variant has no plan at all. False: not proven (solve it)."""
+        also when the variant has no plan at all. False: not proven (solve it),
+        or a model small enough for HiGHS alone, whose MILP costs less than
+        the bounds."""
+        from ..solving.dispatch import method_for
+
+        if method_for(self.session.b, self.opts) != "exact":
+            return False
         changes = dict(changes or {})
         key = self._key(changes, forced)
         hit = self._memo.get(key)

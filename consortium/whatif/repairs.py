@@ -308,7 +308,11 @@ class Searcher:
             a, z = lo, len(vals) - 1  # F(vals[a]) < floor (or a = lo), F(vals[z]) >= floor
             while z - a > 1:
                 mid = (a + z) // 2
-                f = self.p.solve({**fixed, lever.path: vals[mid]}, forced=self.t)
+                here = {**fixed, lever.path: vals[mid]}
+                if self.p.below(here, self.t, floor):
+                    a = mid  # (proven by a bound, without the MILP)
+                    continue
+                f = self.p.solve(here, forced=self.t)
                 if f.has_plan and at_least(f.objective, floor):
                     z = mid
                 else:
