@@ -142,7 +142,7 @@ class Probe:
         self._memo[key] = ans
         return ans
 
-    def below(self, changes: Changes | None, forced: str | None, floor: float) -> bool:
+    def below(self, changes: Changes | None, forced: str | None, floor: float | None) -> bool:
         """Is the variant's optimum proven below ``floor`` (``at_least`` fails)
         without a MILP: by its LP relaxation, or by the bound by target? True
         also when the variant has no plan at all. False: not proven (solve it),
@@ -150,8 +150,8 @@ class Probe:
         the bounds."""
         from ..solving.dispatch import method_for
 
-        if method_for(self.session.b, self.opts) != "exact":
-            return False
+        if floor is None or method_for(self.session.b, self.opts) != "exact":
+            return False  # (a floor of no plan: every variant reaches it)
         changes = dict(changes or {})
         key = self._key(changes, forced)
         hit = self._memo.get(key)

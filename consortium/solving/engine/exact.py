@@ -283,6 +283,17 @@ class Engine:
             if tb is not None:
                 a0, a1 = tb.fixings(lm, lb, ub, T - _tol(T))
                 to0, to1 = to0 | a0, to1 | a1
+                if np.any(to0 & to1):
+                    # the two bounds fix a column both ways: no plan is worth T
+                    upper = min(upper, T)
+                    out.rounds += 1
+                    out.free.append(0)
+                    found_last = False
+                    if out.rounds >= MAX_ROUNDS:
+                        return self._round(
+                            lm, lb, ub, opts, x_best, z_best, upper, left, result, out, note
+                        )
+                    continue
             free = n_bin - int(to0.sum() + to1.sum())
             if n_bin == 0 or free > MAX_FREE_SHARE * n_bin:
                 return self._round(
