@@ -95,6 +95,7 @@ class Probe:
         self._memo: dict[str, Answer] = {}
         self.solves = 0
         self._loaded = "base"  # the variant the session holds
+        self._loaded_inst: Instance | None = None  # ... when below() loaded it unsolved
         # the bounds alternatives price the base model with, kept for its other
         # targets: (the model they are of, its LP bound, its bound by target)
         self.bounds: tuple[Any, Any, Any] | None = None
@@ -103,7 +104,7 @@ class Probe:
         """The session with the instance as given loaded (after variants)."""
         if self._loaded != "base":
             self.session.resolve(self.inst)
-            self._loaded = "base"
+            self._loaded, self._loaded_inst = "base", None
         return self.session
 
     def variant(self, changes: Changes, forced: str | None = None) -> dict[str, Any]:
@@ -120,16 +121,21 @@ class Probe:
         if hit is not None:
             return hit
         raw = self.variant(changes, forced)
-        try:
-            inst = from_dict(copy.deepcopy(raw))
-        except InputError:
-            # (a relaxation the format does not allow: treated as no plan)
-            ans = Answer(Status.INFEASIBLE, None, Solution(self.inst.display_name,
-                                                           Status.INFEASIBLE), changes, forced)
-            self._memo[key] = ans
-            return ans
-        sol = self.session.resolve(inst)
+        if self._loaded == key and self._loaded_inst is not None:
+            inst = self._loaded_inst  # (loaded by below(): not parsed and built again)
+            sol = self.session.resolve()
+        else:
+            try:
+                inst = from_dict(copy.deepcopy(raw))
+            except InputError:
+                # (a relaxation the format does not allow: treated as no plan)
+                ans = Answer(Status.INFEASIBLE, None, Solution(self.inst.display_name,
+                                                               Status.INFEASIBLE), changes, forced)
+                self._memo[key] = ans
+                return ans
+            sol = self.session.resolve(inst)
         self._loaded = "base" if not changes and forced is None else key
+        self._loaded_inst = None
         self.solves += 1
         if sol.status not in (Status.OPTIMAL, Status.INFEASIBLE):
             raise RuntimeError(f"what-if re-solve ended {sol.status.value} "
@@ -163,7 +169,7 @@ class Probe:
         except InputError:
             return True  # (as solve: a relaxation the format does not allow has no plan)
         self.session.load(inst)
-        self._loaded = key
+        self._loaded, self._loaded_inst = key, inst
         cut = floor - 2 * tol(floor)
         return self.session.upper_bound(below=cut) < cut
 
