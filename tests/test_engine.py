@@ -385,3 +385,28 @@ def test_engine_sweep_rows_do_not_depend_on_the_worker_count(medium, tmp_path):
     one, two = rows("1"), rows("2")
     assert one == two
     assert all(st == "optimal" for _s, st, *_ in one)
+
+
+def test_a_loaded_model_runs_with_its_own_options_only():
+    """The exact engine's rounds, a session's scenarios and the what-if probes
+    run one HiGHS object many times with different options (a proof round's
+    low heuristic effort, a request's time limit). No run may inherit an
+    option an earlier run set and this one did not: a time limit, a node
+    limit or a presolve setting carried over would change what a later solve
+    proves (or stop it early) depending on what ran before it."""
+    import highspy
+
+    b = build(from_dict(json.loads(DEMO.read_text())))
+    m = highs.LoadedModel(b.lm)
+    alone = highs.run_highs(b.lm, SolverOptions())
+    assert alone.status == Status.OPTIMAL
+    first = SolverOptions(time_limit=300.0, threads=1, highs={
+        "presolve": "off", "mip_heuristic_effort": 0.0, "mip_max_nodes": 1,
+        "mip_allow_restart": False, "presolve_rule_off": 32768})
+    m.run(first)
+    later = m.run(SolverOptions())
+    fresh = highspy.Highs()
+    for key in ("time_limit", "presolve", "mip_heuristic_effort", "mip_max_nodes",
+                "mip_allow_restart", "presolve_rule_off", "threads"):
+        assert m._h.getOptionValue(key) == fresh.getOptionValue(key), key
+    assert later.status == Status.OPTIMAL and close(later.objective, alone.objective)

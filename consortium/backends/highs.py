@@ -102,6 +102,13 @@ def to_highs(lm: LinearModel) -> highspy.Highs:
 
 
 def apply_options(h: highspy.Highs, opts: SolverOptions) -> None:
+    """Exactly these options on ``h``: HiGHS's defaults for every other one.
+    A loaded model runs many times (the exact engine's rounds, a session's
+    scenarios), and HiGHS keeps an option until it is set again: without the
+    reset a proof round's heuristic effort, a request's time limit or a node
+    limit would carry over to every later run of the object."""
+    h.resetOptions()
+    h.setOptionValue("output_flag", False)
     for k, v in opts.highs.items():
         h.setOptionValue(k, v)
     h.setOptionValue("mip_rel_gap", float(opts.gap))
