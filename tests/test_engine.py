@@ -135,6 +135,65 @@ def test_session_scenarios_match_separate_solves_and_brute_force(inst, seed):
         assert close(sol.objective, separate.objective)
 
 
+_LOOSE_PATHS = {
+    "policy.max_state_share": [1.0, 0.75, 0.5, 0.34, 0.0],
+    "policy.min_private_members": [0, 1, 2],
+    "policy.min_outside_members": [0, 1, 2],
+    "policy.total_budget": [40.0, 12.0, 6.0],
+}
+
+
+@settings(max_examples=60, **SETTINGS)
+@given(tiny_instances(), st.integers(0, 2**32 - 1))
+def test_scenarios_carried_by_their_looseness_match_brute_force(inst, seed):
+    """A sweep vouches that a scenario's plans are plans of every looser one
+    (the state share rewrites rule 7's coefficients, a member minimum of 0
+    drops rules 8 and 9's rows): the session carries the looser proofs over,
+    in whatever order the scenarios come, and every answer is brute force's."""
+    from consortium.sweep.grid import looseness
+    from consortium.sweep.paths import apply_overrides
+
+    rng = np.random.default_rng(seed)
+    paths = [p for p in _LOOSE_PATHS if rng.random() < 0.6] or ["policy.max_state_share"]
+    scenarios = []
+    for _ in range(5):
+        scenarios.append({p: _LOOSE_PATHS[p][int(rng.integers(len(_LOOSE_PATHS[p])))]
+                          for p in paths})
+    sess = Session(from_dict(copy.deepcopy(inst)), EXACT)
+    for ov in scenarios:
+        v = apply_overrides(inst, ov)
+        expected = brute_force(copy.deepcopy(v))
+        sol = sess.resolve(from_dict(copy.deepcopy(v)), looseness=looseness(ov))
+        if expected.objective is None:
+            assert sol.status == Status.INFEASIBLE, ov
+            continue
+        assert sol.status == Status.OPTIMAL, ov
+        assert close(sol.objective, expected.objective), (ov, sol.objective, expected.objective)
+        res = verify_solution(v, sol.to_dict())
+        assert res.ok, [f"rule {x.rule}: {x.message}" for x in res.violations]
+
+
+def test_a_state_share_sweep_carries_the_loosest_proof_and_equals_separate_solves(medium):
+    """The state share rewrites rule 7's coefficients, so the matrix does not
+    show that a tighter share only tightens; the sweep's looseness key does,
+    and where the loosest plan keeps within a tighter share that scenario is
+    answered from the loosest proof, the same optimum as a separate solve."""
+    from consortium.sweep.grid import looseness
+
+    sess = Session(from_dict(copy.deepcopy(medium)), SolverOptions())
+    for share in (1.0, 0.9, 0.7, 0.5, 0.2):  # loosest first, as a sweep orders them
+        v = copy.deepcopy(medium)
+        v["policy"]["max_state_share"] = share
+        sol = sess.resolve(from_dict(copy.deepcopy(v)),
+                           looseness=looseness({"policy.max_state_share": share}))
+        assert verify_solution(v, sol.to_dict()).ok
+        separate = solve_verified(v, reasons=False, method="mip")
+        assert sol.status == separate.status
+        if sol.status.has_plan:
+            assert close(sol.objective, separate.objective)
+    assert sess.skipped >= 2
+
+
 @settings(max_examples=80, **SETTINGS)
 @given(tiny_instances(max_targets=4, max_actors=6), st.integers(0, 2))
 def test_rounds_with_the_bound_by_target_match_brute_force(inst, barred):

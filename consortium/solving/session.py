@@ -17,6 +17,13 @@ bounds all lie within those of a solved one cannot do better than that one's
 bound, and a plan still feasible in it is worth its value; when the two meet,
 the scenario is answered exactly without a solve (budget sweeps over a range
 where the budget no longer binds, stress tests that drop unused actors).
+Where a change rewrites coefficients or rows (a sweep of the state share
+rewrites rule 7's rows), the matrix no longer shows the containment; the
+caller can vouch for it with a *looseness* key per scenario (a sweep along
+paths whose larger, or smaller, values only loosen the rules:
+``consortium.sweep.grid``): a scenario is then within every earlier one whose
+key is at least as large in every component, on the same columns and the
+same objective.
 
 Analyses that bar actors from consortia (marginal values, stress tests) use
 :meth:`Session.solve_barred`, which solves within other column bounds and
@@ -53,6 +60,8 @@ class Proven:
     row_hi: np.ndarray
     bound: float | None  # proven upper bound on the scenario's optimum
     x: np.ndarray | None  # its plan
+    matrix: int = 0  # the matrix it was solved on (Session._matrix when solved)
+    key: tuple[float, ...] | None = None  # its looseness, when the caller gave one
 
 
 # How many solved scenarios a session keeps for the dominance test.
@@ -72,6 +81,10 @@ class Session:
         self.updates = 0
         self.skipped = 0  # scenarios answered from earlier proofs, without a solve
         self.proven: list[Proven] = []
+        # which matrix (coefficients, rows) the model has: a change moves it on,
+        # and earlier proofs then hold only through a looseness key
+        self._matrix = 0
+        self._key: tuple[float, ...] | None = None  # the loaded scenario's looseness
 
     @property
     def inst(self) -> Instance:
@@ -131,10 +144,13 @@ class Session:
                 self._engine.update(new)
             else:
                 self._engine = None
-        if not (same and np.array_equal(old.obj, new.obj) and np.array_equal(old.A.data, new.A.data)
-                and old.obj_offset == new.obj_offset):
-            self.proven = []  # another objective or other coefficients: earlier proofs say nothing
+        if old.n_cols != new.n_cols or not np.array_equal(old.obj, new.obj) \
+                or old.obj_offset != new.obj_offset:
+            self.proven = []  # another objective or other columns: earlier proofs say nothing
+        elif not (same and np.array_equal(old.A.data, new.A.data)):
+            self._matrix += 1  # other coefficients or rows: only a looseness key carries them
         self.b = b
+        self._key = None  # (a resolve gives the loaded variant's)
 
     def start_for(self, lm: LinearModel) -> np.ndarray | None:
         """The plan to start a solve of ``lm`` from: the last plan if still
@@ -155,11 +171,16 @@ class Session:
         return self.engine.upper_bound(self.opts, below)
 
     def resolve(self, inst: Instance | None = None, *, reasons: bool = False,
-                opts: SolverOptions | None = None) -> Solution:
-        """Solve the loaded instance again, or a variant of it (same ids)."""
+                opts: SolverOptions | None = None,
+                looseness: tuple[float, ...] | None = None) -> Solution:
+        """Solve the loaded instance again, or a variant of it (same ids).
+        ``looseness``: the caller's word that this variant's plans are plans
+        of every earlier variant whose looseness is at least as large in each
+        component (see the module's note); None: no such word."""
         t0 = time.perf_counter()
         if inst is not None:
             self._load(build(inst))
+        self._key = None if looseness is None else tuple(float(v) for v in looseness)
         o = opts or self.opts
         start = self.start_for(self.b.lm)
         if method_for(self.b, o) == "decompose":
@@ -260,9 +281,15 @@ class Session:
         lm = self.b.lm
         upper, best_x, best_z = None, None, None
         here = replace(lm, lb=lb, ub=ub)
+        key = self._key
         for p in self.proven:
-            if p.bound is not None and np.all(p.lb <= lb) and np.all(p.ub >= ub) \
-                    and np.all(p.row_lo <= lm.row_lo) and np.all(p.row_hi >= lm.row_hi):
+            # its rows hold every plan of this scenario's: seen in the matrix
+            # (the same coefficients, limits as loose), or on the caller's word
+            rows_within = (key is not None and p.key is not None and len(key) == len(p.key)
+                           and all(a >= b for a, b in zip(p.key, key, strict=True))) \
+                or (p.matrix == self._matrix and bool(np.all(p.row_lo <= lm.row_lo))
+                    and bool(np.all(p.row_hi >= lm.row_hi)))
+            if p.bound is not None and rows_within and np.all(p.lb <= lb) and np.all(p.ub >= ub):
                 # every plan of this scenario is a plan of that one
                 upper = p.bound if upper is None else min(upper, p.bound)
             if p.x is not None and here.is_feasible(p.x):
@@ -276,7 +303,8 @@ class Session:
             return
         lm = self.b.lm
         self.proven.append(Proven(lb.copy(), ub.copy(), lm.row_lo.copy(), lm.row_hi.copy(),
-                                  raw.bound, None if raw.x is None else raw.x.copy()))
+                                  raw.bound, None if raw.x is None else raw.x.copy(),
+                                  self._matrix, self._key))
         del self.proven[:-PROVEN_KEEP]
 
     def _exact(self, o: SolverOptions, start: np.ndarray | None, lb: np.ndarray, ub: np.ndarray,

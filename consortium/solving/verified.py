@@ -49,12 +49,14 @@ def check_plan(raw: dict[str, Any], solution: Solution | dict[str, Any]) -> None
 
 def resolve_verified(session: Session, inst: Instance | None, raw: dict[str, Any], *,
                      verify: bool = True, reasons: bool = False,
-                     opts: SolverOptions | None = None) -> Solution:
+                     opts: SolverOptions | None = None,
+                     looseness: tuple[float, ...] | None = None) -> Solution:
     """:meth:`Session.resolve` of a variant (``inst``; None: the loaded one), then
     the verifier against ``raw``, the variant's JSON: the re-solve counterpart of
     :func:`solve_verified` (sweeps; the what-if scenarios of ``consortium serve``,
-    with ``reasons`` for the unformed targets and their own ``opts``)."""
-    sol = session.resolve(inst, reasons=reasons, opts=opts)
+    with ``reasons`` for the unformed targets and their own ``opts``;
+    ``looseness``: see :meth:`Session.resolve`)."""
+    sol = session.resolve(inst, reasons=reasons, opts=opts, looseness=looseness)
     if verify and sol.status.has_plan:
         try:
             check_plan(raw, sol)

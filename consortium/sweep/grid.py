@@ -168,13 +168,18 @@ def chunked(ids: list[int], size: int) -> list[list[int]]:
     return [ids[i : i + size] for i in range(0, len(ids), size)]
 
 
-# Paths that only move a row's limit (budgets, actors' capacities, a
-# milestone's count), by their field names (selectors left out; YEAR: a year):
-# +1 if a larger value loosens the rules, -1 if a smaller one does. Other
-# limits (a target's budget, member counts, shares, distances) change the
-# model's coefficients or columns, so nothing proven carries over between
-# their scenarios and the grid's order (tight to loose: each plan a start
-# for the next) is kept for them.
+# Paths along which the rules only loosen one way, by their field names
+# (selectors left out; YEAR: a year): +1 if a larger value loosens them, -1 if
+# a smaller one does. Every plan of a tighter value is then a plan of a looser
+# one, on the same columns and with the same objective, so a sweep solves the
+# loosest first and a looser scenario's proof carries over to the tighter
+# ones (consortium.solving.session, the scenario's looseness key). The first
+# ones only move a row's limit (budgets, actors' capacities, a milestone's
+# count); the policy's state share rewrites rule 7's coefficients, and its
+# member minimums add or drop rules 8 and 9's rows at 0, which the session
+# cannot see from the matrix. Other paths (a target's budget, member counts,
+# distances: other columns; weights: another objective) keep the grid's order
+# (tight to loose: each plan a start for the next) and carry nothing over.
 _ROW_LIMITS: dict[tuple[str, ...], int] = {
     ("policy", "total_budget"): 1,
     ("policy", "total_budget_by_year", "YEAR"): 1,
@@ -183,7 +188,23 @@ _ROW_LIMITS: dict[tuple[str, ...], int] = {
     ("actors", "max_consortia"): 1,
     ("actors", "max_lead"): 1,
     ("programme", "milestones", "min_formed"): -1,
+    ("policy", "max_state_share"): 1,
+    ("policy", "min_private_members"): -1,
+    ("policy", "min_outside_members"): -1,
 }
+
+
+def looseness(overrides: dict[str, Any]) -> tuple[float, ...] | None:
+    """A scenario's looseness key (larger: looser in every path), when every
+    swept path loosens one way (``_ROW_LIMITS``) and every value is a number;
+    else None."""
+    key = []
+    for p, v in overrides.items():
+        d = looser_when_larger(p)
+        if d == 0 or isinstance(v, bool) or not isinstance(v, int | float):
+            return None
+        key.append(d * float(v))
+    return tuple(key) if key else None
 
 
 def looser_when_larger(path: str) -> int:

@@ -21,6 +21,7 @@ from ..solving.runner import CACHE, WorkerBlocked, call_worker_hook, worker_mode
 from ..solving.session import Session, wait_for_abandoned
 from ..solving.solve import initial_plan
 from ..solving.verified import PlanFailsVerifier, resolve_verified
+from .grid import looseness
 from .paths import apply_overrides
 
 # How long a scenario waits for a HiGHS run abandoned at an earlier scenario's
@@ -152,7 +153,8 @@ def run_scenario(task: SweepTask, sid: int, overrides: dict[str, Any],
             st.session = SweepSession(inst, st.opts)
         sess = st.session
         try:
-            sol = resolve_verified(sess, None if first else inst, variant, verify=task.verify)
+            sol = resolve_verified(sess, None if first else inst, variant, verify=task.verify,
+                                   looseness=looseness(overrides))
         except PlanFailsVerifier as e:  # kept as a failed row, with its plan
             assert e.solution is not None
             sol, v = e.solution, e.violations[0]
