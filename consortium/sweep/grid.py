@@ -207,6 +207,24 @@ def looseness(overrides: dict[str, Any]) -> tuple[float, ...] | None:
     return tuple(key) if key else None
 
 
+def anchor(grid: Grid) -> dict[str, Any] | None:
+    """The scenario at least as loose as every other in every path (the
+    largest budget of a budget sweep), when the grid has one: every chunk of
+    the sweep starts from its proof (consortium.sweep.scenario), so each
+    chunk's loosest scenario no longer needs a solve of its own when the
+    anchor's plan fits it. None when a path does not loosen one way or no
+    scenario is the loosest in all of them."""
+    got = [looseness(s) for s in grid.scenarios]
+    keys = [k for k in got if k is not None]
+    if len(keys) < 2 or len(keys) != len(got):
+        return None
+    best = max(range(len(keys)), key=lambda i: keys[i])  # (lexicographic; checked below)
+    top = keys[best]
+    if all(all(a >= b for a, b in zip(top, k, strict=True)) for k in keys):
+        return dict(grid.scenarios[best])
+    return None
+
+
 def looser_when_larger(path: str) -> int:
     """+1 if a larger value of the path only loosens a row's limit (a
     budget, an actor's capacity), -1 if a smaller one does (a milestone's

@@ -17,6 +17,7 @@ from typing import Any
 from ..solving import runner
 from ..solving.runner import CACHE
 from .grid import Grid, chunked, default_chunk, solve_order, validate
+from .grid import anchor as grid_anchor
 from .paths import SweepError
 from .scenario import SweepTask, failed_row
 from .store import RESULTS_FORMAT, Store, remove_results
@@ -209,7 +210,8 @@ def _run_locked(res_path: Path, inst_path: Path, raw: dict[str, Any], base: Any,
                 bar.update(task_id, advance=1, failed=n_failed)
 
         items = [(i, grid.scenarios[i]) for i in todo]
-        task = SweepTask(sha, json.dumps(raw, ensure_ascii=False), opts, verify)
+        task = SweepTask(sha, json.dumps(raw, ensure_ascii=False), opts, verify,
+                         anchor=grid_anchor(grid))
 
         def on_lost(item: tuple[int, dict[str, Any]], why: str, worker: str | None) -> None:
             on_result({"scenario": item[0], "row": failed_row(item[1], why, worker), "plan": None})

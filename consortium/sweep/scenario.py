@@ -18,7 +18,7 @@ from ..io.instance import Instance, from_dict
 from ..model.linear import LinearModel
 from ..result.solution import Solution
 from ..solving.runner import CACHE, WorkerBlocked, call_worker_hook, worker_mode
-from ..solving.session import Session, wait_for_abandoned
+from ..solving.session import Proven, Session, wait_for_abandoned
 from ..solving.solve import initial_plan
 from ..solving.verified import PlanFailsVerifier, resolve_verified
 from .grid import looseness
@@ -83,6 +83,9 @@ class SweepState:
     opts_key: str
     opts: SolverOptions
     session: SweepSession | None = None
+    # the proof of the grid's loosest scenario, solved once per worker
+    # (SweepTask.start_chunk): (its overrides, the proof or None)
+    anchor: tuple[dict[str, Any], Proven | None] | None = None
 
 
 def failed_row(overrides: dict[str, Any], message: str, worker: str | None,
@@ -106,8 +109,11 @@ def failed_row(overrides: dict[str, Any], message: str, worker: str | None,
 class SweepTask:
     """The runner's task: the scenarios ``(id, overrides)`` of one sweep."""
 
-    def __init__(self, sha: str, raw_text: str, opts: dict[str, Any], verify: bool = True):
+    def __init__(self, sha: str, raw_text: str, opts: dict[str, Any], verify: bool = True,
+                 anchor: dict[str, Any] | None = None):
         self.sha, self.raw_text, self.opts, self.verify = sha, raw_text, opts, verify
+        # the grid's loosest scenario (consortium.sweep.grid.anchor), if it has one
+        self.anchor = anchor
 
     @property
     def key(self) -> tuple[str, str]:
@@ -126,10 +132,42 @@ class SweepTask:
 
     def start_chunk(self) -> None:
         """A new chunk: forget the warm start and what earlier chunks proved, so
-        results (plans too, where several are optimal) depend on the grid alone."""
-        st = CACHE.peek(self.key)
-        if st is not None and st.session is not None:
+        results (plans too, where several are optimal) depend on the grid alone;
+        keep only the proof of the grid's loosest scenario (the anchor), which
+        this worker solves once, from a fresh start, as every worker does."""
+        st = CACHE.peek(self.key) if self.anchor is None else self.state()
+        if st is None:
+            return
+        if st.session is not None:
             st.session.forget()
+        if self.anchor is None:
+            return
+        if st.anchor is None or st.anchor[0] != self.anchor:
+            st.anchor = (self.anchor, self._solve_anchor(st))
+        proof = st.anchor[1]
+        if st.session is not None and proof is not None:
+            st.session.proven = [proof]
+
+    def _solve_anchor(self, st: SweepState) -> Proven | None:
+        """The anchor's proof (None if it has none: no plan, a failure)."""
+        assert self.anchor is not None
+        key = looseness(self.anchor)
+        try:
+            inst = from_dict(apply_overrides(st.raw, self.anchor))
+            if st.session is None:
+                st.session = SweepSession(inst, st.opts)
+                st.session.resolve(None, looseness=key)
+            else:
+                st.session.resolve(inst, looseness=key)
+        except KeyboardInterrupt:
+            raise
+        except Exception:  # the chunks go on without it, each from its own start
+            st.session = None
+            return None
+        sess = st.session
+        proof = sess.proven[-1] if sess.proven else None
+        sess.forget()
+        return proof
 
     def run(self, item: tuple[int, dict[str, Any]], worker: str) -> dict[str, Any]:
         sid, overrides = item
