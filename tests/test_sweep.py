@@ -629,3 +629,30 @@ def test_every_chunk_starts_from_the_anchor_and_rows_do_not_depend_on_chunks(tmp
             assert "no solve needed" in plan["solver"]["message"]
             answered += 1
     assert answered >= 2
+
+
+def test_ctrl_c_while_the_anchor_is_proven_stops_the_sweep(tmp_path, monkeypatch):
+    """Ctrl-C reaches the anchor's solve as any other: the engine stops and
+    says so, and the sweep stops there (nothing committed) instead of going
+    on without the anchor."""
+    from consortium.sweep.scenario import SweepSession
+
+    original = SweepSession.resolve
+    calls = []
+
+    def stopped(self, *a, **kw):
+        sol = original(self, *a, **kw)
+        calls.append(kw.get("looseness"))
+        if len(calls) == 1:  # the anchor's solve, the first of the worker
+            sol.solver["interrupted"] = True  # as if Ctrl-C had stopped HiGHS
+        return sol
+
+    monkeypatch.setattr(SweepSession, "resolve", stopped)
+    out = tmp_path / "i.sqlite"
+    grid = expand([("policy.total_budget", [130, 250, 1000])])
+    from consortium.sweep.runner import run_sweep
+
+    summary = run_sweep(DEMO, grid, out, workers=0)
+    assert calls[0] == (1000.0,)  # (the loosest budget)
+    assert summary.interrupted
+    assert summary.solved == 0

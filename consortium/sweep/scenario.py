@@ -156,14 +156,16 @@ class SweepTask:
             inst = from_dict(apply_overrides(st.raw, self.anchor))
             if st.session is None:
                 st.session = SweepSession(inst, st.opts)
-                st.session.resolve(None, looseness=key)
+                sol = st.session.resolve(None, looseness=key)
             else:
-                st.session.resolve(inst, looseness=key)
+                sol = st.session.resolve(inst, looseness=key)
         except KeyboardInterrupt:
             raise
         except Exception:  # the chunks go on without it, each from its own start
             st.session = None
             return None
+        if sol.solver.get("interrupted"):  # Ctrl-C or SIGTERM while proving it
+            raise KeyboardInterrupt
         sess = st.session
         proof = sess.proven[-1] if sess.proven else None
         sess.forget()
