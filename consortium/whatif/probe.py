@@ -173,6 +173,16 @@ class Probe:
         cut = floor - 2 * tol(floor)
         return self.session.upper_bound(below=cut) < cut
 
+    def reaching(self, changes: Changes | None, forced: str | None,
+                 floor: float | None) -> Answer | None:
+        """The variant's proven optimum when it reaches ``floor``
+        (``at_least``), else None: ruled out by its bounds (:meth:`below`)
+        where they prove it, without a MILP, else by :meth:`solve`."""
+        if self.below(changes, forced, floor):
+            return None
+        ans = self.solve(changes, forced)
+        return ans if ans.has_plan and at_least(ans.objective, floor) else None
+
     @staticmethod
     def _key(changes: Changes, forced: str | None) -> str:
         return json.dumps([sorted(changes.items(), key=lambda kv: kv[0]), forced], default=str)

@@ -299,24 +299,15 @@ class Searcher:
         for _ in range(MAX_ROUNDS):
             if lo >= len(vals) - 1:
                 return None
-            most = {**fixed, lever.path: vals[-1]}
-            if self.p.below(most, self.t, floor):
-                return None  # (proven by a bound, without the MILP)
-            last = self.p.solve(most, forced=self.t)
-            if not (last.has_plan and at_least(last.objective, floor)):
+            if self.p.reaching({**fixed, lever.path: vals[-1]}, self.t, floor) is None:
                 return None
             a, z = lo, len(vals) - 1  # F(vals[a]) < floor (or a = lo), F(vals[z]) >= floor
             while z - a > 1:
                 mid = (a + z) // 2
-                here = {**fixed, lever.path: vals[mid]}
-                if self.p.below(here, self.t, floor):
-                    a = mid  # (proven by a bound, without the MILP)
-                    continue
-                f = self.p.solve(here, forced=self.t)
-                if f.has_plan and at_least(f.objective, floor):
-                    z = mid
-                else:
+                if self.p.reaching({**fixed, lever.path: vals[mid]}, self.t, floor) is None:
                     a = mid
+                else:
+                    z = mid
             rep = self._confirm(lever, vals[z], fixed)
             if rep is not None:
                 return rep
@@ -363,11 +354,8 @@ class Searcher:
         floor = self.p.solve(fixed).objective
         if floor is None:
             return None
-        most = {**fixed, lever.path: lever.relaxed}
-        if self.p.below(most, self.t, floor):
-            return None  # not even without the limit (proven by a bound, without the MILP)
-        start = self.p.solve(most, forced=self.t)
-        if not (start.has_plan and at_least(start.objective, floor)):
+        start = self.p.reaching({**fixed, lever.path: lever.relaxed}, self.t, floor)
+        if start is None:
             return None  # not even without the limit
         x0 = _plan_vector(b, start)
         for _ in range(MAX_ROUNDS):
