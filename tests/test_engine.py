@@ -157,8 +157,11 @@ def test_scenarios_carried_by_their_looseness_match_brute_force(inst, seed):
     paths = [p for p in _LOOSE_PATHS if rng.random() < 0.6] or ["policy.max_state_share"]
     scenarios = []
     for _ in range(5):
+        # (a scenario may leave a path at the instance's own value: then it
+        # is not comparable with one that sets it)
+        here = [p for p in paths if rng.random() < 0.8] or paths[:1]
         scenarios.append({p: _LOOSE_PATHS[p][int(rng.integers(len(_LOOSE_PATHS[p])))]
-                          for p in paths})
+                          for p in here})
     sess = Session(from_dict(copy.deepcopy(inst)), EXACT)
     for ov in scenarios:
         v = apply_overrides(inst, ov)

@@ -653,6 +653,24 @@ def test_ctrl_c_while_the_anchor_is_proven_stops_the_sweep(tmp_path, monkeypatch
     from consortium.sweep.runner import run_sweep
 
     summary = run_sweep(DEMO, grid, out, workers=0)
-    assert calls[0] == (1000.0,)  # (the loosest budget)
+    assert calls[0] == (("policy.total_budget", 1000.0),)  # (the loosest budget)
     assert summary.interrupted
     assert summary.solved == 0
+
+
+def test_scenarios_that_set_different_paths_carry_no_proof_to_each_other(tmp_path):
+    """A scenarios file may leave a path blank in some rows (the instance's own
+    value there). A row that sets only the total budget and one that sets only
+    the state share are not comparable: neither's proof may answer the other,
+    and the sweep must not fail on them."""
+    raw = raw_demo()
+    tight = round(raw["policy"]["total_budget"] * 0.6, 2)  # (binds: a lower optimum)
+    csv = tmp_path / "s.csv"
+    csv.write_text(f"policy.total_budget,policy.max_state_share\n{tight},\n,0.9\n,0.5\n"
+                   f"{raw['policy']['total_budget']},0.8\n")
+    out = tmp_path / "s.sqlite"
+    r = run("sweep", DEMO, "--scenarios", csv, "-o", out, "--workers", "0", "--chunk", "3")
+    assert r.exit_code == 0, r.output
+    got, kept = rows(out), plans(out)
+    assert len(got) == 4
+    rows_as_separate_solves(raw, got, kept, lambda row: False)

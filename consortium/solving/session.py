@@ -61,7 +61,20 @@ class Proven:
     bound: float | None  # proven upper bound on the scenario's optimum
     x: np.ndarray | None  # its plan
     matrix: int = 0  # the matrix it was solved on (Session._matrix when solved)
-    key: tuple[float, ...] | None = None  # its looseness, when the caller gave one
+    key: Looseness | None = None  # its looseness, when the caller gave one
+
+
+# A scenario's looseness, as a caller vouches for it: (path, value) per rule
+# it sets, the value larger where the rules are looser (a sweep's key:
+# consortium.sweep.grid.looseness).
+Looseness = tuple[tuple[str, float], ...]
+
+
+def at_least_as_loose(a: Looseness | None, b: Looseness | None) -> bool:
+    """Is the scenario of key ``a`` at least as loose as that of ``b`` in every
+    path (both keys over the same paths)?"""
+    return a is not None and b is not None and [p for p, _ in a] == [p for p, _ in b] \
+        and all(x >= y for (_, x), (_, y) in zip(a, b, strict=True))
 
 
 # How many solved scenarios a session keeps for the dominance test.
@@ -84,7 +97,7 @@ class Session:
         # which matrix (coefficients, rows) the model has: a change moves it on,
         # and earlier proofs then hold only through a looseness key
         self._matrix = 0
-        self._key: tuple[float, ...] | None = None  # the loaded scenario's looseness
+        self._key: Looseness | None = None  # the loaded scenario's looseness
 
     @property
     def inst(self) -> Instance:
@@ -172,7 +185,7 @@ class Session:
 
     def resolve(self, inst: Instance | None = None, *, reasons: bool = False,
                 opts: SolverOptions | None = None,
-                looseness: tuple[float, ...] | None = None) -> Solution:
+                looseness: Looseness | None = None) -> Solution:
         """Solve the loaded instance again, or a variant of it (same ids).
         ``looseness``: the caller's word that this variant's plans are plans
         of every earlier variant whose looseness is at least as large in each
@@ -180,7 +193,7 @@ class Session:
         t0 = time.perf_counter()
         if inst is not None:
             self._load(build(inst))
-        self._key = None if looseness is None else tuple(float(v) for v in looseness)
+        self._key = looseness
         o = opts or self.opts
         start = self.start_for(self.b.lm)
         if method_for(self.b, o) == "decompose":
@@ -281,12 +294,10 @@ class Session:
         lm = self.b.lm
         upper, best_x, best_z = None, None, None
         here = replace(lm, lb=lb, ub=ub)
-        key = self._key
         for p in self.proven:
             # its rows hold every plan of this scenario's: seen in the matrix
             # (the same coefficients, limits as loose), or on the caller's word
-            rows_within = (key is not None and p.key is not None and len(key) == len(p.key)
-                           and all(a >= b for a, b in zip(p.key, key, strict=True))) \
+            rows_within = at_least_as_loose(p.key, self._key) \
                 or (p.matrix == self._matrix and bool(np.all(p.row_lo <= lm.row_lo))
                     and bool(np.all(p.row_hi >= lm.row_hi)))
             if p.bound is not None and rows_within and np.all(p.lb <= lb) and np.all(p.ub >= ub):

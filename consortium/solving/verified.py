@@ -15,7 +15,7 @@ from ..backends.base import SolverOptions
 from ..errors import InternalError
 from ..io.instance import Instance
 from ..result.solution import Solution
-from .session import Session
+from .session import Looseness, Session
 
 
 class PlanFailsVerifier(InternalError):
@@ -50,7 +50,7 @@ def check_plan(raw: dict[str, Any], solution: Solution | dict[str, Any]) -> None
 def resolve_verified(session: Session, inst: Instance | None, raw: dict[str, Any], *,
                      verify: bool = True, reasons: bool = False,
                      opts: SolverOptions | None = None,
-                     looseness: tuple[float, ...] | None = None) -> Solution:
+                     looseness: Looseness | None = None) -> Solution:
     """:meth:`Session.resolve` of a variant (``inst``; None: the loaded one), then
     the verifier against ``raw``, the variant's JSON: the re-solve counterpart of
     :func:`solve_verified` (sweeps; the what-if scenarios of ``consortium serve``,

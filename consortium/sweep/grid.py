@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ..solving.session import Looseness, at_least_as_loose
 from .paths import (
     MAX_POINTS,
     SweepError,
@@ -180,7 +181,7 @@ def chunked(ids: list[int], size: int) -> list[list[int]]:
 # cannot see from the matrix. Other paths (a target's budget, member counts,
 # distances: other columns; weights: another objective) keep the grid's order
 # (tight to loose: each plan a start for the next) and carry nothing over.
-_ROW_LIMITS: dict[tuple[str, ...], int] = {
+_LOOSENING: dict[tuple[str, ...], int] = {
     ("policy", "total_budget"): 1,
     ("policy", "total_budget_by_year", "YEAR"): 1,
     ("sponsors", "budget"): 1,
@@ -194,17 +195,21 @@ _ROW_LIMITS: dict[tuple[str, ...], int] = {
 }
 
 
-def looseness(overrides: dict[str, Any]) -> tuple[float, ...] | None:
-    """A scenario's looseness key (larger: looser in every path), when every
-    swept path loosens one way (``_ROW_LIMITS``) and every value is a number;
-    else None."""
+def looseness(overrides: dict[str, Any]) -> Looseness | None:
+    """A scenario's looseness key, when every path it sets loosens one way
+    (``_LOOSENING``) and every value is a number; else None. The key names
+    its paths, sorted, each with its value times the path's direction (larger:
+    looser): two keys compare only over the same paths (a scenario that
+    leaves a path at the instance's value is not comparable with one that
+    sets it)."""
     key = []
-    for p, v in overrides.items():
+    for p, v in sorted(overrides.items()):
         d = looser_when_larger(p)
         if d == 0 or isinstance(v, bool) or not isinstance(v, int | float):
             return None
-        key.append(d * float(v))
+        key.append((p, d * float(v)))
     return tuple(key) if key else None
+
 
 
 def anchor(grid: Grid) -> dict[str, Any] | None:
@@ -214,30 +219,28 @@ def anchor(grid: Grid) -> dict[str, Any] | None:
     chunk's loosest scenario no longer needs a solve of its own when the
     anchor's plan fits it. None when a path does not loosen one way or no
     scenario is the loosest in all of them."""
-    got = [looseness(s) for s in grid.scenarios]
-    keys = [k for k in got if k is not None]
-    if len(keys) < 2 or len(keys) != len(got):
+    keys = [looseness(s) for s in grid.scenarios]
+    if len(keys) < 2:
         return None
-    best = max(range(len(keys)), key=lambda i: keys[i])  # (lexicographic; checked below)
-    top = keys[best]
-    if all(all(a >= b for a, b in zip(top, k, strict=True)) for k in keys):
+    best = max(range(len(keys)), key=lambda i: [v for _, v in keys[i] or ()])
+    if all(at_least_as_loose(keys[best], k) for k in keys):
         return dict(grid.scenarios[best])
     return None
 
 
 def looser_when_larger(path: str) -> int:
-    """+1 if a larger value of the path only loosens a row's limit (a
-    budget, an actor's capacity), -1 if a smaller one does (a milestone's
-    count), 0 otherwise (see ``_ROW_LIMITS``)."""
+    """+1 if a larger value of the path only loosens the rules (a budget, an
+    actor's capacity, the state share), -1 if a smaller one does (a
+    milestone's count, a member minimum), 0 otherwise (see ``_LOOSENING``)."""
     keys = tuple("YEAR" if isinstance(s.value, str) and s.value.isdigit() else str(s.value)
                  for s in parse_path(path) if s.kind == "key")
-    return _ROW_LIMITS.get(keys, 0)
+    return _LOOSENING.get(keys, 0)
 
 
 def solve_order(grid: Grid, ids: list[int]) -> list[int]:
     """The scenarios of a chunk in the order they are solved: the loosest first
-    when every swept path is a row's limit (a budget sweep from the largest
-    budget down; ``_ROW_LIMITS``), else as given. A looser scenario's proven bound
+    when every swept path loosens one way (a budget sweep from the largest
+    budget down; ``_LOOSENING``), else as given. A looser scenario's proven bound
     holds for every tighter one, and its plan, where it still fits, answers
     them without a solve (consortium.solving.session); the other way round a
     plan only gives a start. The order depends on the grid alone, so the plans
