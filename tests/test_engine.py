@@ -472,3 +472,4 @@ def test_a_loaded_model_runs_with_its_own_options_only():
                 "mip_allow_restart", "presolve_rule_off", "threads"):
         assert m._h.getOptionValue(key) == fresh.getOptionValue(key), key
     assert later.status == Status.OPTIMAL and close(later.objective, alone.objective)
+    checked(b, later, json.loads(DEMO.read_text()))

@@ -623,8 +623,12 @@ def test_every_chunk_starts_from_the_anchor_and_rows_do_not_depend_on_chunks(tmp
     one, whole = plans(out[1]), plans(out[len(budgets)])
     spend = whole[len(budgets) - 1]["kpis"]["spend"]
     answered = 0
+    raw = raw_demo()
     for sid, plan in one.items():
         assert plan["objective"] == pytest.approx(whole[sid]["objective"], rel=1e-9, abs=1e-9)
+        variant = apply_overrides(raw, {"policy.total_budget": budgets[sid]})
+        res = verify_solution(variant, plan)
+        assert res.ok, [v.message for v in res.violations]
         if budgets[sid] >= spend + 1e-6:
             assert "no solve needed" in plan["solver"]["message"]
             answered += 1
