@@ -7,7 +7,7 @@ engine's ``TB_FIRST_STEP`` as shipped and with it set to ``--other``
 (default 0: the round 0.2 % under the bound, as before the 9th session),
 arms alternated, ``--repeat`` runs each. Both arms must prove the same
 optimum; the table gives the median seconds, the rounds and the free
-binaries of each arm's rounds.
+binaries of each arm's rounds, and the peak memory of its processes.
 
     python benchmarks/bench_first_step.py                         # seed 1 at 0.55, 0.7, 0.85
     python benchmarks/bench_first_step.py --seeds 1,2 --factors 0.75,1.0 --repeat 3
@@ -27,7 +27,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import consortium_exe, fmt, log, machine_line, median, python_exe, table  # noqa: E402
 
 CHILD = r"""
-import json, sys, time
+import json, resource, sys, time
 from consortium.backends.base import SolverOptions
 from consortium.io.instance import from_dict
 from consortium.solving.engine import exact
@@ -43,7 +43,8 @@ t = time.perf_counter()
 sol = sess.resolve(None)
 o = sess.engine.last
 print(json.dumps({"s": time.perf_counter() - t, "objective": sol.objective,
-                  "status": sol.status.value, "rounds": o.rounds, "free": o.free}))
+                  "status": sol.status.value, "rounds": o.rounds, "free": o.free,
+                  "mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
 """
 
 
@@ -77,9 +78,11 @@ def main() -> None:
                 rows.append([seed, f, objs.pop(), fmt(median(r["s"] for r in other)),
                              f"{other[0]['rounds']} {other[0]['free']}",
                              fmt(median(r["s"] for r in mine)),
-                             f"{mine[0]['rounds']} {mine[0]['free']}"])
+                             f"{mine[0]['rounds']} {mine[0]['free']}",
+                             f"{max(r['mb'] for r in other):.0f} / "
+                             f"{max(r['mb'] for r in mine):.0f}"])
     print(table(["seed", "budget x", "optimum", f"step {a.other} s", "rounds, free",
-                 "shipped s", "rounds, free"], rows))
+                 "shipped s", "rounds, free", "peak MB"], rows))
 
 
 if __name__ == "__main__":
