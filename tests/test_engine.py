@@ -176,6 +176,47 @@ def test_scenarios_carried_by_their_looseness_match_brute_force(inst, seed):
         assert res.ok, [f"rule {x.rule}: {x.message}" for x in res.violations]
 
 
+_DISTANCES = [None, 20.0, 60.0, 120.0, 200.0, 350.0]
+
+
+@settings(max_examples=60, **SETTINGS)
+@given(tiny_instances(max_sites=3), st.integers(0, 2**32 - 1))
+def test_distance_limits_as_column_bounds_match_brute_force(inst, seed):
+    """A tighter distance limit only removes (actor, site) triples: the model
+    of the loosest limits with the triples beyond a scenario's own held at 0
+    (Session.resolve_reach) gives brute force's optimum of the scenario, in
+    whatever order the scenarios come (looser proofs carried over, a plan
+    beyond reach re-planned), and no answer only where there is no plan."""
+    rng = np.random.default_rng(seed)
+    n = len(inst["targets"])
+    own = [t.get("max_distance_km") for t in inst["targets"]]
+    scenarios = [[own[i] if rng.random() < 0.2 else _DISTANCES[int(rng.integers(6))]
+                  for i in range(n)] for _ in range(5)]
+    loosest = [None if any(s[i] is None for s in scenarios) else max(s[i] for s in scenarios)
+               for i in range(n)]
+
+    def with_reach(reach):
+        v = copy.deepcopy(inst)
+        for t, km in zip(v["targets"], reach, strict=True):
+            t.pop("max_distance_km", None)
+            if km is not None:
+                t["max_distance_km"] = km
+        return v
+
+    sess = Session(from_dict(with_reach(loosest)), EXACT)
+    for reach in scenarios:
+        v = with_reach(reach)
+        expected = brute_force(copy.deepcopy(v))
+        sol = sess.resolve_reach(reach)
+        if expected.objective is None:
+            assert sol is None, reach
+            continue
+        assert sol is not None and sol.status == Status.OPTIMAL, reach
+        assert close(sol.objective, expected.objective), (reach, sol.objective, expected.objective)
+        res = verify_solution(v, sol.to_dict())
+        assert res.ok, [f"rule {x.rule}: {x.message}" for x in res.violations]
+
+
 def test_a_state_share_sweep_carries_the_loosest_proof_and_equals_separate_solves(medium):
     """The state share rewrites rule 7's coefficients, so the matrix does not
     show that a tighter share only tightens; the sweep's looseness key does,

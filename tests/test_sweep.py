@@ -678,3 +678,48 @@ def test_scenarios_that_set_different_paths_carry_no_proof_to_each_other(tmp_pat
     got, kept = rows(out), plans(out)
     assert len(got) == 4
     rows_as_separate_solves(raw, got, kept, lambda row: False)
+
+
+def test_distance_sweep_solves_every_limit_on_the_loosest_model(tmp_path):
+    """A distance sweep solves every scenario on the model of the grid's
+    loosest limits, its own limits as column bounds: the loosest first, and
+    every limit its plan keeps within is answered from that proof; the
+    tighter ones re-plan the consortia beyond reach, and one with no plan
+    gets its own model's diagnosis. Every row is what a separate solve of the
+    scenario proves, every plan verifies."""
+    from bruteforce import haversine_km
+
+    from consortium.sweep.grid import expand, reach_envelope, solve_order
+
+    raw = raw_demo()
+    kms = [40, 60, 80, 120, 400]
+    g = expand([("targets[*].max_distance_km", kms)])
+    assert reach_envelope(raw, g) == [400] * len(raw["targets"])
+    assert solve_order(g, list(range(5)), lifted=True) == [4, 3, 2, 1, 0]
+    assert solve_order(g, list(range(5))) == [0, 1, 2, 3, 4]
+    assert reach_envelope(raw, expand([("policy.total_budget", [100, 200])])) is None
+    # (t-sic keeps its own limit: its fixed member is 189 km from its site)
+    ids = ["t-gan-sz", "t-laser", "t-mab", "t-wear", "t-euv"]
+    sets = [a for t in ids for a in ("--set", f"targets[{t}].max_distance_km="
+                                     + ",".join(map(str, kms)))]
+    out = tmp_path / "d.sqlite"
+    r = run("sweep", DEMO, "--zip", *sets, "-o", out, "--workers", "0", "--chunk", str(len(kms)))
+    assert r.exit_code == 0, r.output
+    got, kept = rows(out), plans(out)
+    where = {s["id"]: (s["lat"], s["lon"]) for s in raw["sites"]}
+    at = {a["id"]: (a["lat"], a["lon"]) for a in raw["actors"]}
+
+    def reach(plan: dict) -> float:
+        return max((haversine_km(*at[m], *where[c["site"]]) for c in plan["consortia"]
+                    if c["target"] in ids for m in c["members"]), default=0.0)
+
+    within = reach(kept[len(kms) - 1])
+    answered = rows_as_separate_solves(
+        raw, got, kept, lambda row: row["targets[t-laser].max_distance_km"] >= within + 1e-6)
+    assert answered >= 1
+    solved = [row for row in got if row["status"] == "optimal"]
+    assert all("distance_limits" in kept[row["scenario"]]["solver"] for row in solved)
+    assert len({round(row["objective"], 6) for row in solved}) >= 2  # the limits bind
+    infeasible = [row for row in got if row["status"] == "infeasible"]
+    assert infeasible and all("t-laser" in " ".join(kept[row["scenario"]]["diagnosis"])
+                              for row in infeasible)

@@ -28,6 +28,13 @@ same objective.
 Analyses that bar actors from consortia (marginal values, stress tests) use
 :meth:`Session.solve_barred`, which solves within other column bounds and
 leaves the model as it is.
+
+A tighter distance limit only removes (actor, site) triples: the model of
+the loosest limits, with the triples beyond a scenario's own limits held at
+0, is that scenario's model (every other rule is a row over the triples that
+remain). :meth:`Session.resolve_reach` solves a scenario so, on the one
+loaded model: a sweep of distance limits is then a sweep of column bounds, and
+what a looser scenario proved carries over to the tighter ones as above.
 """
 
 from __future__ import annotations
@@ -42,6 +49,7 @@ from ..backends import highs
 from ..backends.base import RawResult, SolverOptions, Status
 from ..backends.highs import LoadedModel, same_structure
 from ..io.instance import Instance
+from ..model.eligibility import within_limit
 from ..model.linear import LinearModel
 from ..result.solution import Solution
 from .build import Built, build
@@ -98,6 +106,8 @@ class Session:
         # and earlier proofs then hold only through a looseness key
         self._matrix = 0
         self._key: Looseness | None = None  # the loaded scenario's looseness
+        # per triple of the loaded model: (its column, its target, its distance)
+        self._triples: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
 
     @property
     def inst(self) -> Instance:
@@ -164,6 +174,7 @@ class Session:
             self._matrix += 1  # other coefficients or rows: only a looseness key carries them
         self.b = b
         self._key = None  # (a resolve gives the loaded variant's)
+        self._triples = None
 
     def start_for(self, lm: LinearModel) -> np.ndarray | None:
         """The plan to start a solve of ``lm`` from: the last plan if still
@@ -206,6 +217,72 @@ class Session:
         sol = solution_from_raw(self.b, raw, time.perf_counter() - t0)
         if reasons and sol.status.has_plan:
             sol.unformed = unformed_reasons(self.b, sol, o)
+        return sol
+
+    def far_columns(self, reach: list[float | None]) -> np.ndarray:
+        """The triple columns of the loaded model beyond ``reach``, a distance
+        limit per target (in the instance's order; None: no limit), by the
+        model's own test (:func:`~consortium.model.eligibility.within_limit`)."""
+        if self._triples is None:
+            V, md = self.b.V, self.b.md
+            views = V.views
+            self._triples = (
+                np.concatenate([np.zeros(0, np.int64)] + [V.x[v.index] for v in views]
+                               ).astype(np.int64),
+                np.concatenate([np.zeros(0, np.int64)]
+                               + [np.full(len(V.x[v.index]), v.index, np.int64) for v in views]),
+                np.concatenate([np.zeros(0)] + [md.dist[v.actors[v.tri_actor], v.sites[v.tri_site]]
+                                                for v in views]).astype(float))
+        cols, tgt, km = self._triples
+        limit = np.array([np.inf if r is None else float(r) for r in reach] or [np.inf])
+        return cols[~within_limit(km, limit[tgt])]
+
+    def resolve_reach(self, reach: list[float | None], *, opts: SolverOptions | None = None,
+                      looseness: Looseness | None = None) -> Solution | None:
+        """Solve the scenario whose distance limits are ``reach`` (one per
+        target; the loaded instance is the same with limits at least as loose,
+        and nothing else different) on the loaded model, with the triples
+        beyond ``reach`` held at 0 (see the module's note). The targets whose
+        consortia in the last plan break the tighter limits are re-planned
+        first with the rest of that plan held (a start for the exact solve).
+        None when this cannot answer the scenario: a model solved by target
+        (its own HiGHS objects), a triple beyond reach that the model holds at
+        1, or no plan at all because there is none (the scenario's own model
+        then says why) or HiGHS failed. ``looseness``: as for :meth:`resolve`,
+        over the rules other than distance limits (those are column bounds
+        here, which :meth:`_known` compares itself)."""
+        t0 = time.perf_counter()
+        self._key = looseness
+        o = opts or self.opts
+        if method_for(self.b, o) == "decompose":
+            return None
+        lm = self.b.lm
+        far = self.far_columns(reach)
+        if np.any(lm.lb[far] > 0):
+            return None
+        lb, ub = lm.lb, lm.ub.copy()
+        ub[far] = 0.0
+        here = replace(lm, ub=ub)
+        start, local = self.start_for(here), None
+        # the last plan (at a chunk's start: the last one proven, the anchor's)
+        x = self.last_x if self.last_x is not None else next(
+            (p.x for p in reversed(self.proven) if p.x is not None and len(p.x) == lm.n_cols),
+            None)
+        if (start is None or start is not x) and x is not None and np.any(x[far] > 0.5):
+            # that plan with the consortia beyond reach left unformed
+            hit = far[x[far] > 0.5]
+            affected = sorted(set(self.b.V.column_targets(lm.n_cols)[hit].tolist()))
+            mask = self.target_columns(affected)
+            cut = np.where(mask, 0.0, x)
+            if here.is_feasible(cut):
+                start, local = cut, mask
+        raw = self._exact(o, start, lb, ub, local)
+        if raw.status in (Status.INFEASIBLE, Status.ERROR):
+            return None
+        if raw.x is not None:
+            self.last_x = raw.x
+        sol = solution_from_raw(self.b, raw, time.perf_counter() - t0)
+        sol.solver["distance_limits"] = "column bounds on the model of looser limits"
         return sol
 
     def barred_columns(self, pairs: Iterable[tuple[int, int]]) -> np.ndarray:

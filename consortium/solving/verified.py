@@ -57,12 +57,33 @@ def resolve_verified(session: Session, inst: Instance | None, raw: dict[str, Any
     with ``reasons`` for the unformed targets and their own ``opts``;
     ``looseness``: see :meth:`Session.resolve`)."""
     sol = session.resolve(inst, reasons=reasons, opts=opts, looseness=looseness)
+    return _checked(sol, raw, lambda: inst or session.b.md.inst, opts or session.opts,
+                    verify, reasons)
+
+
+def resolve_reach_verified(session: Session, raw: dict[str, Any], reach: list[float | None], *,
+                           verify: bool = True, opts: SolverOptions | None = None,
+                           looseness: Looseness | None = None) -> Solution | None:
+    """:meth:`Session.resolve_reach` (None when it cannot answer), then the
+    verifier against ``raw``, the scenario's own JSON (its own distance limits)."""
+    sol = session.resolve_reach(reach, opts=opts, looseness=looseness)
+    if sol is None:
+        return None
+    from ..io.instance import from_dict
+
+    return _checked(sol, raw, lambda: from_dict(raw), opts or session.opts, verify, False)
+
+
+def _checked(sol: Solution, raw: dict[str, Any], inst: Any, opts: SolverOptions, verify: bool,
+             reasons: bool) -> Solution:
+    """``sol`` if the verifier accepts its plan against ``raw``, else a fresh,
+    tighter solve of ``inst()`` (see :func:`_repair`)."""
     if verify and sol.status.has_plan:
         try:
             check_plan(raw, sol)
-        except PlanFailsVerifier as first:  # a fresh, tighter solve (see _repair)
-            return _repair(inst or session.b.md.inst, opts or session.opts, raw, first,
-                           backend="highs", reasons=reasons, diagnose=True)
+        except PlanFailsVerifier as first:
+            return _repair(inst(), opts, raw, first, backend="highs", reasons=reasons,
+                           diagnose=True)
     return sol
 
 

@@ -195,31 +195,59 @@ _LOOSENING: dict[tuple[str, ...], int] = {
 }
 
 
-def looseness(overrides: dict[str, Any]) -> Looseness | None:
+# Paths whose tighter values only remove (actor, site) triples from the model:
+# a sweep along them solves every scenario on the model of the grid's
+# loosest values, with the triples beyond the scenario's own limits held at 0
+# (consortium.solving.session.Session.resolve_reach): the session then sees
+# from the column bounds alone which scenarios lie within which.
+_REACH: set[tuple[str, ...]] = {("targets", "max_distance_km")}
+
+
+def _fields(path: str) -> tuple[str, ...]:
+    """The field names of a path (selectors left out; YEAR: a year)."""
+    return tuple("YEAR" if isinstance(s.value, str) and s.value.isdigit() else str(s.value)
+                 for s in parse_path(path) if s.kind == "key")
+
+
+def reaches(path: str) -> bool:
+    """Does the path set a distance limit (``_REACH``)?"""
+    return _fields(path) in _REACH
+
+
+def looseness(overrides: dict[str, Any], lifted: bool = False) -> Looseness | None:
     """A scenario's looseness key, when every path it sets loosens one way
     (``_LOOSENING``) and every value is a number; else None. The key names
     its paths, sorted, each with its value times the path's direction (larger:
     looser): two keys compare only over the same paths (a scenario that
     leaves a path at the instance's value is not comparable with one that
-    sets it)."""
+    sets it). ``lifted``: the sweep solves distance limits as column bounds
+    (``_REACH``), which the session sees itself; the key leaves them out."""
+    return _key(overrides, lifted, False)
+
+
+def _key(overrides: dict[str, Any], lifted: bool, with_reach: bool) -> Looseness | None:
+    """:func:`looseness`; ``with_reach``: the distance limits in it too, with
+    larger values looser (what orders the scenarios and picks the anchor)."""
     key = []
     for p, v in sorted(overrides.items()):
-        d = looser_when_larger(p)
+        if lifted and not with_reach and reaches(p):
+            continue
+        d = looser_when_larger(p, lifted and with_reach)
         if d == 0 or isinstance(v, bool) or not isinstance(v, int | float):
             return None
         key.append((p, d * float(v)))
     return tuple(key) if key else None
 
 
-
-def anchor(grid: Grid) -> dict[str, Any] | None:
+def anchor(grid: Grid, lifted: bool = False) -> dict[str, Any] | None:
     """The scenario at least as loose as every other in every path (the
     largest budget of a budget sweep), when the grid has one: every chunk of
     the sweep starts from its proof (consortium.sweep.scenario), so each
     chunk's loosest scenario no longer needs a solve of its own when the
     anchor's plan fits it. None when a path does not loosen one way or no
-    scenario is the loosest in all of them."""
-    keys = [looseness(s) for s in grid.scenarios]
+    scenario is the loosest in all of them. ``lifted``: distance limits count
+    (they loosen with larger values; see ``_REACH``)."""
+    keys = [_key(s, lifted, True) for s in grid.scenarios]
     if len(keys) < 2:
         return None
     best = max(range(len(keys)), key=lambda i: [v for _, v in keys[i] or ()])
@@ -228,24 +256,49 @@ def anchor(grid: Grid) -> dict[str, Any] | None:
     return None
 
 
-def looser_when_larger(path: str) -> int:
+def looser_when_larger(path: str, lifted: bool = False) -> int:
     """+1 if a larger value of the path only loosens the rules (a budget, an
     actor's capacity, the state share), -1 if a smaller one does (a
-    milestone's count, a member minimum), 0 otherwise (see ``_LOOSENING``)."""
-    keys = tuple("YEAR" if isinstance(s.value, str) and s.value.isdigit() else str(s.value)
-                 for s in parse_path(path) if s.kind == "key")
+    milestone's count, a member minimum), 0 otherwise (see ``_LOOSENING``);
+    with ``lifted``, +1 for a distance limit too (``_REACH``)."""
+    keys = _fields(path)
+    if lifted and keys in _REACH:
+        return 1
     return _LOOSENING.get(keys, 0)
 
 
-def solve_order(grid: Grid, ids: list[int]) -> list[int]:
+def reach_envelope(raw: dict[str, Any], grid: Grid) -> list[float | None] | None:
+    """Per target (in the instance's order), its loosest distance limit over
+    the grid's scenarios (None: no limit in some scenario), when the grid
+    sweeps a distance limit and every scenario keeps the instance's targets;
+    else None (the scenarios are solved on models of their own)."""
+    if not any(reaches(p) for p in grid.paths):
+        return None
+    ids = [t.get("id") for t in raw.get("targets", [])]
+    env: list[float | None] | None = None
+    for ov in grid.scenarios:
+        targets = apply_overrides(raw, ov).get("targets", [])
+        if [t.get("id") for t in targets] != ids:
+            return None
+        km = [t.get("max_distance_km") for t in targets]
+        if any(k is not None and (isinstance(k, bool) or not isinstance(k, int | float))
+               for k in km):
+            return None
+        env = km if env is None else [None if a is None or b is None else max(a, b)
+                                      for a, b in zip(env, km, strict=True)]
+    return env
+
+
+def solve_order(grid: Grid, ids: list[int], lifted: bool = False) -> list[int]:
     """The scenarios of a chunk in the order they are solved: the loosest first
     when every swept path loosens one way (a budget sweep from the largest
-    budget down; ``_LOOSENING``), else as given. A looser scenario's proven bound
-    holds for every tighter one, and its plan, where it still fits, answers
-    them without a solve (consortium.solving.session); the other way round a
-    plan only gives a start. The order depends on the grid alone, so the plans
-    do not depend on how the sweep is run."""
-    dirs = [looser_when_larger(p) for p in grid.paths]
+    budget down; ``_LOOSENING``; with ``lifted``, distance limits too), else as
+    given. A looser scenario's proven bound holds for every tighter one, and
+    its plan, where it still fits, answers them without a solve
+    (consortium.solving.session); the other way round a plan only gives a
+    start. The order depends on the grid alone, so the plans do not depend on
+    how the sweep is run."""
+    dirs = [looser_when_larger(p, lifted) for p in grid.paths]
     if not dirs or 0 in dirs:
         return list(ids)
     def key(i: int) -> tuple[float, ...]:

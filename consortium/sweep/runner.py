@@ -16,7 +16,7 @@ from typing import Any
 
 from ..solving import runner
 from ..solving.runner import CACHE
-from .grid import Grid, chunked, default_chunk, solve_order, validate
+from .grid import Grid, chunked, default_chunk, reach_envelope, solve_order, validate
 from .grid import anchor as grid_anchor
 from .paths import SweepError
 from .scenario import SweepTask, failed_row
@@ -186,7 +186,10 @@ def _run_locked(res_path: Path, inst_path: Path, raw: dict[str, Any], base: Any,
         done = store.done()
         todo = [i for i in range(len(grid.scenarios)) if i not in done]
         size = chunk or default_chunk(len(grid.scenarios))
-        chunks = [solve_order(grid, ch) for ch in chunked(todo, size)]
+        # distance limits swept: every scenario on the model of the loosest ones
+        reach = reach_envelope(raw, grid)
+        lifted = reach is not None
+        chunks = [solve_order(grid, ch, lifted) for ch in chunked(todo, size)]
         statuses: dict[str, int] = {}
         t0 = time.perf_counter()
         bar = task_id = None
@@ -211,7 +214,7 @@ def _run_locked(res_path: Path, inst_path: Path, raw: dict[str, Any], base: Any,
 
         items = [(i, grid.scenarios[i]) for i in todo]
         task = SweepTask(sha, json.dumps(raw, ensure_ascii=False), opts, verify,
-                         anchor=grid_anchor(grid))
+                         anchor=grid_anchor(grid, lifted), reach=reach)
 
         def on_lost(item: tuple[int, dict[str, Any]], why: str, worker: str | None) -> None:
             on_result({"scenario": item[0], "row": failed_row(item[1], why, worker), "plan": None})

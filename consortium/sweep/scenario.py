@@ -20,8 +20,8 @@ from ..result.solution import Solution
 from ..solving.runner import CACHE, WorkerBlocked, call_worker_hook, worker_mode
 from ..solving.session import Proven, Session, wait_for_abandoned
 from ..solving.solve import initial_plan
-from ..solving.verified import PlanFailsVerifier, resolve_verified
-from .grid import looseness
+from ..solving.verified import PlanFailsVerifier, resolve_reach_verified, resolve_verified
+from .grid import looseness, reaches
 from .paths import apply_overrides
 
 # How long a scenario waits for a HiGHS run abandoned at an earlier scenario's
@@ -86,6 +86,10 @@ class SweepState:
     # the proof of the grid's loosest scenario, solved once per worker
     # (SweepTask.start_chunk): (its overrides, the proof or None)
     anchor: tuple[dict[str, Any], Proven | None] | None = None
+    # with distance limits as column bounds (SweepTask.reach): the overrides
+    # other than distance limits of the model the session has loaded, when it
+    # is a model of the loosest limits (None: another model, or none)
+    lifted: tuple[tuple[str, str], ...] | None = None
 
 
 def failed_row(overrides: dict[str, Any], message: str, worker: str | None,
@@ -110,10 +114,14 @@ class SweepTask:
     """The runner's task: the scenarios ``(id, overrides)`` of one sweep."""
 
     def __init__(self, sha: str, raw_text: str, opts: dict[str, Any], verify: bool = True,
-                 anchor: dict[str, Any] | None = None):
+                 anchor: dict[str, Any] | None = None, reach: list[float | None] | None = None):
         self.sha, self.raw_text, self.opts, self.verify = sha, raw_text, opts, verify
         # the grid's loosest scenario (consortium.sweep.grid.anchor), if it has one
         self.anchor = anchor
+        # the grid's loosest distance limit per target (grid.reach_envelope)
+        # when it sweeps distance limits: every scenario is then solved on the
+        # model of these limits, its own held as column bounds
+        self.reach = reach
 
     @property
     def key(self) -> tuple[str, str]:
@@ -151,22 +159,18 @@ class SweepTask:
     def _solve_anchor(self, st: SweepState) -> Proven | None:
         """The anchor's proof (None if it has none: no plan, a failure)."""
         assert self.anchor is not None
-        key = looseness(self.anchor)
         try:
-            inst = from_dict(apply_overrides(st.raw, self.anchor))
-            if st.session is None:
-                st.session = SweepSession(inst, st.opts)
-                sol = st.session.resolve(None, looseness=key)
-            else:
-                sol = st.session.resolve(inst, looseness=key)
+            sol = solve_on_session(self, st, self.anchor, apply_overrides(st.raw, self.anchor),
+                                   verify=False)
         except KeyboardInterrupt:
             raise
         except Exception:  # the chunks go on without it, each from its own start
-            st.session = None
+            st.session, st.lifted = None, None
             return None
         if sol.solver.get("interrupted"):  # Ctrl-C or SIGTERM while proving it
             raise KeyboardInterrupt
         sess = st.session
+        assert sess is not None
         proof = sess.proven[-1] if sess.proven else None
         sess.forget()
         return proof
@@ -186,21 +190,17 @@ def run_scenario(task: SweepTask, sid: int, overrides: dict[str, Any],
         st = task.state()
         call_worker_hook(sid, worker)  # tests inject faults here
         variant = apply_overrides(st.raw, overrides)
-        inst = from_dict(variant)
         failure = None
-        first = st.session is None
-        if st.session is None:
-            st.session = SweepSession(inst, st.opts)
-        sess = st.session
         try:
-            sol = resolve_verified(sess, None if first else inst, variant, verify=task.verify,
-                                   looseness=looseness(overrides))
+            sol = solve_on_session(task, st, overrides, variant, verify=task.verify)
         except PlanFailsVerifier as e:  # kept as a failed row, with its plan
             assert e.solution is not None
             sol, v = e.solution, e.violations[0]
             failure = f"plan fails rule {v.rule}: {v.message}"
         if sol.solver.get("interrupted"):
             raise KeyboardInterrupt
+        sess = st.session
+        assert sess is not None
         data = sol.to_dict()
         if not sol.status.has_plan and sol.status == Status.INFEASIBLE:
             errs = [str(f) for f in sess.b.findings if f.severity == "error"]
@@ -245,11 +245,46 @@ def run_scenario(task: SweepTask, sid: int, overrides: dict[str, Any],
         }
     except Exception as e:  # the scenario fails, the sweep goes on
         st = CACHE.peek(task.key)
-        if st is not None:
-            st.session = None  # the model may be half updated: rebuild it for the next one
+        if st is not None:  # the model may be half updated: rebuild it for the next one
+            st.session, st.lifted = None, None
         msg = f"{type(e).__name__}: {e}".splitlines()[0]
         return {
             "scenario": sid,
             "row": failed_row(overrides, msg, worker, time.perf_counter() - t0),
             "plan": None,
         }
+
+
+def solve_on_session(task: SweepTask, st: SweepState, overrides: dict[str, Any],
+                     variant: dict[str, Any], *, verify: bool) -> Solution:
+    """One scenario (``variant``: its JSON) on the worker's session, its plan
+    verified against ``variant``. With distance limits swept (``task.reach``),
+    on the model of the grid's loosest limits (loaded when the session has
+    another), the scenario's own limits as column bounds; the scenario's own
+    model only when that cannot answer it (no plan there: the scenario's own
+    model says why)."""
+    lifted = task.reach is not None and len(variant.get("targets", [])) == len(task.reach)
+    if lifted:
+        assert task.reach is not None
+        reach = [t.get("max_distance_km") for t in variant["targets"]]
+        rest = tuple((p, json.dumps(v)) for p, v in sorted(overrides.items()) if not reaches(p))
+        if st.session is None or st.lifted != rest:
+            loose = dict(variant, targets=[dict(t, max_distance_km=k) for t, k in
+                                           zip(variant["targets"], task.reach, strict=True)])
+            inst = from_dict(loose)
+            if st.session is None:
+                st.session = SweepSession(inst, st.opts)
+            else:
+                st.session.load(inst)
+            st.lifted = rest
+        sol = resolve_reach_verified(st.session, variant, reach, verify=verify,
+                                     looseness=looseness(overrides, lifted=True))
+        if sol is not None:
+            return sol
+    inst = from_dict(variant)
+    first = st.session is None
+    if st.session is None:
+        st.session = SweepSession(inst, st.opts)
+    st.lifted = None
+    return resolve_verified(st.session, None if first else inst, variant, verify=verify,
+                            looseness=looseness(overrides))
