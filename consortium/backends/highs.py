@@ -412,28 +412,39 @@ class LoadedModel:
 
     def __init__(self, lm: LinearModel):
         self.lm = lm
-        self._h = to_highs(lm)
+        self._h: highspy.Highs | None = to_highs(lm)
+        self._held = lm  # the model the Highs object holds
 
     def update(self, new: LinearModel) -> bool:
-        """Hold ``new`` instead; True if it was updated in place, False if reloaded."""
-        old, h = self.lm, self._h
+        """Hold ``new`` instead; True if it is updated in place, False if
+        reloaded. Either happens at the next use of the Highs object: a sweep
+        scenario answered from earlier proofs never passes its model to HiGHS."""
+        same = same_structure(self.lm, new)
         self.lm = new
-        if not same_structure(old, new):
-            self._h = to_highs(new)
-            return False
-        push_changes(h, old, new)
-        return True
+        return same
+
+    @property
+    def h(self) -> highspy.Highs:
+        """The Highs object, holding :attr:`lm` (what changed passed to it now)."""
+        if self._h is None or (self._held is not self.lm
+                               and not same_structure(self._held, self.lm)):
+            self._h = to_highs(self.lm)
+        elif self._held is not self.lm:
+            push_changes(self._h, self._held, self.lm)
+        self._held = self.lm
+        return self._h
 
     def reload(self) -> None:
         """A fresh Highs object with the model (the old one is still busy)."""
         self._h = to_highs(self.lm)
+        self._held = self.lm
 
     def set_bounds(self, cols: np.ndarray, lb: np.ndarray | float, ub: np.ndarray | float) -> None:
         cols = np.asarray(cols, np.int32)
         if len(cols):
             lo = np.broadcast_to(np.asarray(lb, float), cols.shape).copy()
             hi = np.broadcast_to(np.asarray(ub, float), cols.shape).copy()
-            self._h.changeColsBounds(len(cols), cols, lo, hi)
+            self.h.changeColsBounds(len(cols), cols, lo, hi)
 
     def restore_bounds(self, cols: np.ndarray) -> None:
         """Back to the model's own bounds for these columns."""
@@ -443,10 +454,10 @@ class LoadedModel:
     @property
     def busy(self) -> bool:
         """Is a run abandoned at its deadline still using the Highs object?"""
-        return ABANDONED.holds(self._h)
+        return self._h is not None and ABANDONED.holds(self._h)
 
     def run(self, opts: SolverOptions, start: np.ndarray | None = None) -> RawResult:
-        return run_highs(self.lm, opts, start, h=self._h)
+        return run_highs(self.lm, opts, start, h=self.h)
 
     def run_within(
         self, lb: np.ndarray, ub: np.ndarray, opts: SolverOptions, start: np.ndarray | None = None
@@ -460,7 +471,7 @@ class LoadedModel:
 
         n = self.lm.n_cols
         idx = np.arange(n, dtype=np.int32)
-        h = self._h
+        h = self.h
         h.changeColsBounds(n, idx, np.asarray(lb, float), np.asarray(ub, float))
         h.clearSolver()  # nothing of an earlier round's search carries over
         try:

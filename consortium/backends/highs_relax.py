@@ -53,6 +53,7 @@ class Relaxation:
         """A fresh Highs object with the model, integrality dropped."""
         lm = self.lm
         self.h = highs.to_highs(lm)
+        self._held = lm  # the model the Highs object holds
         n = lm.n_cols
         if n:
             self.h.changeColsIntegrality(n, np.arange(n, dtype=np.int32), np.zeros(n, np.uint8))
@@ -61,12 +62,15 @@ class Relaxation:
 
     def update(self, lm: LinearModel) -> None:
         """Take a model of the same structure (costs, row limits, coefficients may
-        differ; column bounds are set by each :meth:`solve`)."""
-        highs.push_changes(self.h, self.lm, lm, bounds=False)
+        differ; column bounds are set by each :meth:`solve`), passed to HiGHS
+        at the next :meth:`solve`."""
         self.lm = lm
 
     def solve(self, lb: np.ndarray, ub: np.ndarray, opts: SolverOptions) -> LpResult:
         t0 = time.perf_counter()
+        if self._held is not self.lm:
+            highs.push_changes(self.h, self._held, self.lm, bounds=False)
+            self._held = self.lm
         changed = np.nonzero((lb != self.lb) | (ub != self.ub))[0].astype(np.int32)
         if len(changed):
             self.h.changeColsBounds(len(changed), changed, lb[changed], ub[changed])

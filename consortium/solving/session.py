@@ -40,7 +40,7 @@ what a looser scenario proved carries over to the tighter ones as above.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -206,12 +206,11 @@ class Session:
             self._load(build(inst))
         self._key = looseness
         o = opts or self.opts
-        start = self.start_for(self.b.lm)
         if method_for(self.b, o) == "decompose":
             # by target, as `consortium solve` would (its own HiGHS objects)
-            raw = run_backend(self.b, o, "highs", start)
+            raw = run_backend(self.b, o, "highs", self.start_for(self.b.lm))
         else:
-            raw = self._exact(o, start, self.b.lm.lb, self.b.lm.ub)
+            raw = self._exact(o, lambda: self.start_for(self.b.lm), self.b.lm.lb, self.b.lm.ub)
         if raw.x is not None:
             self.last_x = raw.x
         sol = solution_from_raw(self.b, raw, time.perf_counter() - t0)
@@ -263,19 +262,25 @@ class Session:
         lb, ub = lm.lb, lm.ub.copy()
         ub[far] = 0.0
         here = replace(lm, ub=ub)
-        start, local = self.start_for(here), None
-        # the last plan (at a chunk's start: the last one proven, the anchor's)
-        x = self.last_x if self.last_x is not None else next(
-            (p.x for p in reversed(self.proven) if p.x is not None and len(p.x) == lm.n_cols),
-            None)
-        if (start is None or start is not x) and x is not None and np.any(x[far] > 0.5):
-            # that plan with the consortia beyond reach left unformed
-            hit = far[x[far] > 0.5]
-            affected = sorted(set(self.b.V.column_targets(lm.n_cols)[hit].tolist()))
-            mask = self.target_columns(affected)
-            cut = np.where(mask, 0.0, x)
-            if here.is_feasible(cut):
-                start, local = cut, mask
+        local: list[np.ndarray | None] = [None]
+
+        def start() -> np.ndarray | None:
+            """The last plan if it fits, else (the last plan; at a chunk's start
+            the last one proven, the anchor's) with the consortia beyond reach
+            left unformed, which are then re-planned first around it."""
+            got = self.start_for(here)
+            x = self.last_x if self.last_x is not None else next(
+                (p.x for p in reversed(self.proven) if p.x is not None and len(p.x) == lm.n_cols),
+                None)
+            if (got is None or got is not x) and x is not None and np.any(x[far] > 0.5):
+                hit = far[x[far] > 0.5]
+                affected = sorted(set(self.b.V.column_targets(lm.n_cols)[hit].tolist()))
+                mask = self.target_columns(affected)
+                cut = np.where(mask, 0.0, x)
+                if here.is_feasible(cut):
+                    got, local[0] = cut, mask
+            return got
+
         raw = self._exact(o, start, lb, ub, local)
         if raw.status in (Status.INFEASIBLE, Status.ERROR):
             return None
@@ -395,10 +400,15 @@ class Session:
                                   self._matrix, self._key))
         del self.proven[:-PROVEN_KEEP]
 
-    def _exact(self, o: SolverOptions, start: np.ndarray | None, lb: np.ndarray, ub: np.ndarray,
-               local: np.ndarray | None = None) -> RawResult:
+    def _exact(self, o: SolverOptions,
+               start: np.ndarray | None | Callable[[], np.ndarray | None],
+               lb: np.ndarray, ub: np.ndarray,
+               local: np.ndarray | None | list[np.ndarray | None] = None) -> RawResult:
         """The engine's solve (HiGHS's on the one MILP for models below the
-        engine's size) within lb..ub, unless earlier proofs already settle it."""
+        engine's size) within lb..ub, unless earlier proofs already settle it.
+        ``start`` may be a function, called only when a solve is needed (a
+        sweep's start can take a MILP of its own); ``local`` then a list whose
+        one item it sets."""
         t0 = time.perf_counter()
         lm = self.b.lm
         upper, x, z = self._known(lb, ub)
@@ -413,6 +423,10 @@ class Session:
                     solver="highs", version=highs.version(),
                     message="Optimal (a plan of an earlier scenario meets the bound an earlier "
                             "scenario proved; no solve needed)")
+        if callable(start):
+            start = start()
+        if isinstance(local, list):
+            local = local[0]
         if x is not None and z is not None:
             here = replace(lm, lb=lb, ub=ub)
             zs = float(lm.obj @ start + lm.obj_offset) if here.is_feasible(start) else None
