@@ -96,3 +96,54 @@ def test_bound_by_target_on_generated_instances(seed):
     r = highs.run_highs(b.lm, EXACT)
     _verified(raw, b, r)
     _check(raw, r.objective)
+
+
+@pytest.mark.parametrize("seed", [3, 4])
+def test_a_kept_bounder_gives_the_bound_of_a_fresh_one_within_other_bounds(seed):
+    """The engine keeps the blocks (by_target.Bounder) across solves of one
+    model within other column bounds and other limits of the rows across
+    targets: each bound equals a fresh bound by target of the model at hand
+    (within the blocks' 1e-7 gap), holds for its optimum, and its fixings
+    keep a plan worth that optimum."""
+    from consortium.generate import generate
+    from consortium.solving.engine.by_target import Bounder
+
+    raw = generate(preset="provincial", targets=8, actors=100, seed=seed)
+    b = build(from_dict(copy.deepcopy(raw)))
+    lm, nt = b.lm, len(b.md.inst.targets)
+    rng = np.random.default_rng(seed)
+    bounder = Bounder.of(lm, b.V, nt, threads=2)
+    assert bounder is not None
+    binary = np.nonzero(lm.integer & (lm.lb == 0) & (lm.ub == 1))[0]
+    across = bounder.B.coupling  # budgets, capacities: the rows across targets
+    try:
+        for step in range(5):
+            ub = lm.ub.copy()
+            if step:  # bar a random fifth of the binaries
+                ub[rng.choice(binary, len(binary) // 5, replace=False)] = 0.0
+            row_hi = lm.row_hi.copy()
+            if step % 2:  # and tighten the rows across targets
+                row_hi[across] = np.floor(row_hi[across] * 0.8)
+            here = replace(lm, ub=ub, row_hi=row_hi)
+            assert bounder.fits(here, 2)
+            lp = Relaxation(here).solve(here.lb, here.ub, SolverOptions(threads=1))
+            if lp.status != "optimal":
+                continue
+            kept = bounder.bound(here, lp.row_dual)
+            fresh = target_bound(here, b.V, nt, lp.row_dual, threads=2)
+            assert kept is not None and fresh is not None
+            assert kept.value == pytest.approx(fresh.value, rel=1e-6, abs=1e-6)
+            r = highs.run_highs(here, EXACT)
+            if r.objective is None:
+                continue
+            tol = 1e-6 * max(1.0, abs(r.objective))
+            assert kept.value >= r.objective - tol
+            to0, to1 = kept.fixings(here, here.lb, here.ub, r.objective - tol)
+            lb2, ub2 = here.lb.copy(), here.ub.copy()
+            ub2[to0], lb2[to1] = 0.0, 1.0
+            f = highs.run_highs(replace(here, lb=lb2, ub=ub2), EXACT)
+            assert f.objective == pytest.approx(r.objective, rel=1e-6, abs=1e-6)
+            _verified(raw, b, f)
+        assert not bounder.fits(replace(lm, obj=lm.obj * 2), 2)  # another objective
+    finally:
+        bounder.close()

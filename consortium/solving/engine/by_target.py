@@ -33,12 +33,13 @@ to be good for the bounds to be tight, never right for them to be valid.
 
 from __future__ import annotations
 
+import weakref
 from dataclasses import dataclass, replace
 
 import numpy as np
 
 from ...backends.base import SolverOptions
-from ...backends.decompose.blocks import NotDecomposable, split
+from ...backends.decompose.blocks import Blocks, NotDecomposable, split
 from ...backends.decompose.pricing import PricingPool
 from ...backends.highs_relax import Relaxation
 from ...model.linear import LinearModel
@@ -83,55 +84,146 @@ def target_bound(lm: LinearModel, V: Vars, n_targets: int, row_dual: np.ndarray,
     sign convention), or None when the model does not split by target, one
     target holds more than ``max_share`` of the columns, or a block's bound
     is not proven (by ``deadline``, ``time.monotonic()``, if given)."""
-    try:
-        B = split(lm, V, n_targets)
-    except NotDecomposable:
+    bounder = Bounder.of(lm, V, n_targets, threads, max_share)
+    if bounder is None:
         return None
-    if max(map(len, B.cols), default=0) > max_share * lm.n_cols:
-        return None
-    # the sign convention that bounds the LP (as lagrange.best_bound picks it)
-    y = np.asarray(row_dual, float)
-    if lagrange.bound(lm, y, lm.lb, lm.ub).value > lagrange.bound(lm, -y, lm.lb, lm.ub).value:
-        y = -y
-    lam = np.maximum(y[B.coupling], 0.0)
-    nb = len(B.cols)
-    pool = PricingPool(B, threads)
-    pool.pricer.tight = set(range(nb))  # (no tightened use of the rows: not needed for a bound)
-    term = np.zeros(nb)
     try:
-        for k, ub, _xs, done in pool.price_all(list(range(nb)), lam, deadline):
-            if not done or not np.isfinite(ub):
-                pool.cancel()
-                return None
-            term[k] = ub if B.forced[k] else max(ub, 0.0)
-    except BaseException:  # (Ctrl-C: the blocks still queued are not priced)
-        pool.cancel()
-        raise
+        return bounder.bound(lm, row_dual, deadline)
     finally:
-        pool.close()
-    value = lm.obj_offset + float(lam @ lm.row_hi[B.coupling]) + float(term.sum())
-    d = np.zeros(lm.n_cols)
-    lp = np.zeros(nb)
-    block_of = np.zeros(lm.n_cols, np.int64)
-    for k in range(nb):
-        b = pool.pricer.blocks[k]
-        cols = B.cols[k]
-        block_of[cols] = k
-        red = b.model.obj - b.AcT @ lam
-        got = _lp_bound(b.model, red)
-        if got is None:  # (an LP without duals: its term's bound, no fixings from it)
-            lp[k] = np.inf
-            continue
-        lp[k], d[cols] = got
-    return TargetBound(value, term, np.maximum(lp, term), d, block_of)
+        bounder.close()
 
 
-def _lp_bound(m: LinearModel, obj: np.ndarray) -> tuple[float, np.ndarray] | None:
-    """A block's LP bound under objective ``obj`` and its reduced costs, from
-    its LP duals (valid whatever the duals: :func:`.lagrange.bound`)."""
-    relaxed = replace(m, obj=obj)
-    lp = Relaxation(relaxed).solve(m.lb, m.ub, SolverOptions(threads=1))
-    if lp.status != "optimal" or lp.row_dual is None:
-        return None
-    bd = lagrange.best_bound(relaxed, lp.row_dual, m.lb, m.ub)
-    return bd.value, bd.d
+class Bounder:
+    """The blocks of one model (each target's MILP and LP on HiGHS objects of
+    their own) kept across many bounds by target: of the same model within
+    other column bounds (a sweep's distance limits, barred actors), each
+    block's LP from its last basis and its MILP from its last plan."""
+
+    def __init__(self, B: Blocks, threads: int, ycols: np.ndarray):
+        self.B = B
+        self.threads = threads
+        self.pool = PricingPool(B, threads)
+        self.pool.pricer.tight = set(range(len(B.cols)))  # (no tightened use: not needed here)
+        self.lps: dict[int, Relaxation] = {}
+        self._y = ycols  # per block: the column saying it is formed
+        inside = np.concatenate([np.zeros(0, np.int64)] + [np.asarray(r, np.int64)
+                                                           for r in B.rows])
+        self._inside = inside  # the rows of the blocks (the others couple them)
+        self._closed = weakref.finalize(self, self.pool.close)
+
+    @classmethod
+    def of(cls, lm: LinearModel, V: Vars, n_targets: int, threads: int = 1,
+           max_share: float = 1.0) -> Bounder | None:
+        """None when the model does not split by target or one target holds
+        more than ``max_share`` of its columns."""
+        try:
+            B = split(lm, V, n_targets)
+        except NotDecomposable:
+            return None
+        if max(map(len, B.cols), default=0) > max_share * lm.n_cols:
+            return None
+        return cls(B, threads, np.asarray(V.y[:n_targets], np.int64))
+
+    def fits(self, lm: LinearModel, threads: int) -> bool:
+        """Is ``lm`` this model within other column bounds and other limits
+        of the rows across targets (the same costs, coefficients and limits
+        of every block's own rows), priced on as many threads?"""
+        m = self.B.lm
+        if not self._closed.alive or threads != self.threads:
+            return False
+        if lm is m:
+            return True
+        same = (lm.n_cols == m.n_cols and lm.n_rows == m.n_rows and lm.A is m.A) or (
+            lm.n_cols == m.n_cols and lm.n_rows == m.n_rows
+            and np.array_equal(lm.A.indptr, m.A.indptr)
+            and np.array_equal(lm.A.indices, m.A.indices)
+            and np.array_equal(lm.A.data, m.A.data))
+        r = self._inside
+        return bool(same and np.array_equal(lm.obj, m.obj) and lm.obj_offset == m.obj_offset
+                    and np.array_equal(lm.integer, m.integer)
+                    and np.array_equal(lm.row_lo[r], m.row_lo[r])
+                    and np.array_equal(lm.row_hi[r], m.row_hi[r]))
+
+    def close(self) -> None:
+        """Stop the pricing threads (also when the bounder is collected)."""
+        self._closed()
+
+    def _take_bounds(self, lm: LinearModel) -> None:
+        """Every block's columns within ``lm``'s bounds."""
+        B, pricer = self.B, self.pool.pricer
+        for k, cols in enumerate(B.cols):
+            b = pricer.blocks[k]
+            lb, ub = lm.lb[cols], lm.ub[cols]
+            if np.array_equal(lb, b.model.lb) and np.array_equal(ub, b.model.ub):
+                continue
+            b.model = replace(b.model, lb=lb.copy(), ub=ub.copy())
+            b.forced = bool(lm.lb[self._y[k]] > 0.5)
+            B.forced[k] = b.forced
+            h = pricer.h.get(k)
+            if h is not None:
+                n = len(cols)
+                h.changeColsBounds(n, np.arange(n, dtype=np.int32), b.model.lb, b.model.ub)
+            last = self.pool.last.get(k)
+            if last is not None and (np.any(last < b.model.lb - 1e-9)
+                                     or np.any(last > b.model.ub + 1e-9)):
+                del self.pool.last[k]  # (no longer a plan of the block)
+
+    def bound(self, lm: LinearModel, row_dual: np.ndarray,
+              deadline: float | None = None) -> TargetBound | None:
+        """The bound by target of ``lm`` (this model within its own column
+        bounds: :meth:`fits`) at the LP duals ``row_dual``, or None when a
+        block's bound is not proven by ``deadline``."""
+        B = self.B
+        if lm is not B.lm:
+            self._take_bounds(lm)
+        # the sign convention that bounds the LP (as lagrange.best_bound picks it)
+        y = np.asarray(row_dual, float)
+        if lagrange.bound(lm, y, lm.lb, lm.ub).value > lagrange.bound(lm, -y, lm.lb, lm.ub).value:
+            y = -y
+        lam = np.maximum(y[B.coupling], 0.0)
+        nb = len(B.cols)
+        pool = self.pool
+        term = np.zeros(nb)
+        try:
+            for k, ub, _xs, done in pool.price_all(list(range(nb)), lam, deadline):
+                if not done or not np.isfinite(ub):
+                    pool.cancel()
+                    self.close()
+                    return None
+                term[k] = ub if B.forced[k] else max(ub, 0.0)
+        except BaseException:  # (Ctrl-C: the blocks still queued are not priced)
+            pool.cancel()
+            self.close()
+            raise
+        value = lm.obj_offset + float(lam @ lm.row_hi[B.coupling]) + float(term.sum())
+        d = np.zeros(lm.n_cols)
+        lp = np.zeros(nb)
+        block_of = np.zeros(lm.n_cols, np.int64)
+        for k in range(nb):
+            b = pool.pricer.blocks[k]
+            cols = B.cols[k]
+            block_of[cols] = k
+            red = b.model.obj - b.AcT @ lam
+            got = self._lp_bound(k, b.model, red)
+            if got is None:  # (an LP without duals: its term's bound, no fixings from it)
+                lp[k] = np.inf
+                continue
+            lp[k], d[cols] = got
+        return TargetBound(value, term, np.maximum(lp, term), d, block_of)
+
+    def _lp_bound(self, k: int, m: LinearModel, obj: np.ndarray
+                  ) -> tuple[float, np.ndarray] | None:
+        """Block ``k``'s LP bound under objective ``obj`` and its reduced costs,
+        from its LP duals (valid whatever the duals: :func:`.lagrange.bound`),
+        the LP solved from its last basis."""
+        relaxed = replace(m, obj=obj)
+        rel = self.lps.get(k)
+        if rel is None:
+            rel = self.lps[k] = Relaxation(relaxed)
+        else:
+            rel.update(relaxed)
+        lp = rel.solve(m.lb, m.ub, SolverOptions(threads=1))
+        if lp.status != "optimal" or lp.row_dual is None:
+            return None
+        bd = lagrange.best_bound(relaxed, lp.row_dual, m.lb, m.ub)
+        return bd.value, bd.d

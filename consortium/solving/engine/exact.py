@@ -123,6 +123,9 @@ class Engine:
         # the last bound by target computed over the model's own column bounds:
         # (model, LP duals, bound), for others to reuse (explain --alternatives)
         self.by_target_own: tuple[LinearModel, np.ndarray, by_target.TargetBound] | None = None
+        # the blocks of the bound by target, kept for the next solve of the
+        # same model within other bounds (by_target.Bounder)
+        self._bounder: by_target.Bounder | None = None
 
     @property
     def model(self) -> highs.LoadedModel:
@@ -398,9 +401,15 @@ class Engine:
         if n_targets < 2:
             return None
         t = time.perf_counter()
-        tb = by_target.target_bound(replace(lm, lb=lb, ub=ub), V, n_targets, row_dual,
-                                    opts.threads or default_parallelism(), deadline=end,
-                                    max_share=TB_MAX_BLOCK_SHARE)
+        here = replace(lm, lb=lb, ub=ub)
+        threads = opts.threads or default_parallelism()
+        bounder = self._bounder
+        if bounder is None or not bounder.fits(here, threads):
+            if bounder is not None:
+                bounder.close()
+            bounder = self._bounder = by_target.Bounder.of(here, V, n_targets, threads,
+                                                           TB_MAX_BLOCK_SHARE)
+        tb = None if bounder is None else bounder.bound(here, row_dual, deadline=end)
         out.tb_s = time.perf_counter() - t
         out.tb = None if tb is None else tb.value
         if tb is not None and np.array_equal(lb, lm.lb) and np.array_equal(ub, lm.ub):
