@@ -144,6 +144,23 @@ def test_a_kept_bounder_gives_the_bound_of_a_fresh_one_within_other_bounds(seed)
             f = highs.run_highs(replace(here, lb=lb2, ub=ub2), EXACT)
             assert f.objective == pytest.approx(r.objective, rel=1e-6, abs=1e-6)
             _verified(raw, b, f)
-        assert not bounder.fits(replace(lm, obj=lm.obj * 2), 2)  # another objective
+        # other costs and coefficients of the blocks' own rows (a state share),
+        # the same structure: the blocks take them too
+        data = lm.A.data.copy()
+        inside = ~np.isin(lm.A.indices, bounder.B.coupling)
+        data[inside] = np.where(data[inside] != 0, data[inside] * 1.1, 0.0)
+        other = replace(lm, obj=lm.obj * 1.3, A=replace(lm.A, data=data))
+        assert bounder.fits(other, 2)
+        lp = Relaxation(other).solve(other.lb, other.ub, SolverOptions(threads=1))
+        if lp.status == "optimal":
+            kept = bounder.bound(other, lp.row_dual)
+            fresh = target_bound(other, b.V, nt, lp.row_dual, threads=2)
+            assert kept is not None and fresh is not None
+            assert kept.value == pytest.approx(fresh.value, rel=1e-6, abs=1e-6)
+        across = np.isin(lm.A.indices, bounder.B.coupling)
+        data = lm.A.data.copy()
+        data[across] *= 2
+        assert not bounder.fits(replace(lm, A=replace(lm.A, data=data)), 2)  # other prices
+        assert not bounder.fits(lm, 1)  # other threads
     finally:
         bounder.close()

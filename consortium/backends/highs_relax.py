@@ -36,6 +36,7 @@ class LpResult:
     row_dual: np.ndarray | None
     time_s: float
     stopped: str | None = None  # what cut the LP short (runs.TIME_LIMIT, "Ctrl-C", "SIGTERM")
+    x: np.ndarray | None = None  # the optimal solution (when optimal)
 
     @property
     def interrupted(self) -> bool:
@@ -102,6 +103,7 @@ class Relaxation:
                 np.asarray(sol.row_dual, float),
                 dt,
                 stopped,
+                np.asarray(sol.col_value, float),
             )
         if ms in (MS.kInfeasible, MS.kUnboundedOrInfeasible):
             return LpResult("infeasible", None, None, dt, stopped)

@@ -101,9 +101,10 @@ def _row_sums(m: sp.csr_matrix, data: np.ndarray) -> np.ndarray:
     return np.asarray(sp.csr_matrix((data, m.indices, m.indptr), shape=m.shape).sum(axis=1)).ravel()
 
 
-def block_model(B: Blocks, k: int) -> LinearModel:
-    """Block ``k`` as a model of its own (its columns, its rows)."""
-    lm = B.lm
+def block_model(B: Blocks, k: int, lm: LinearModel | None = None) -> LinearModel:
+    """Block ``k`` as a model of its own (its columns, its rows), of ``B.lm``
+    or of ``lm``, a model of the same structure."""
+    lm = B.lm if lm is None else lm
     c, r = B.cols[k], B.rows[k]
     A = Csc.of(lm.A[:, c].tocsr()[r] if len(r) else sp.csc_matrix((0, len(c))))
     return LinearModel(lb=lm.lb[c].copy(), ub=lm.ub[c].copy(), obj=lm.obj[c].copy(),

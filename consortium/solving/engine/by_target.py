@@ -38,8 +38,9 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
+from ...backends import highs as hb
 from ...backends.base import SolverOptions
-from ...backends.decompose.blocks import Blocks, NotDecomposable, split
+from ...backends.decompose.blocks import Blocks, NotDecomposable, block_model, split
 from ...backends.decompose.pricing import PricingPool
 from ...backends.highs_relax import Relaxation
 from ...model.linear import LinearModel
@@ -109,6 +110,11 @@ class Bounder:
         inside = np.concatenate([np.zeros(0, np.int64)] + [np.asarray(r, np.int64)
                                                            for r in B.rows])
         self._inside = inside  # the rows of the blocks (the others couple them)
+        # the matrix entries of the rows across targets (fixed: the blocks'
+        # prices of them come from these)
+        m = B.lm
+        self._across = np.isin(m.A.indices, B.coupling)
+        self._held = m  # the model the blocks are of now
         self._closed = weakref.finalize(self, self.pool.close)
 
     @classmethod
@@ -125,48 +131,59 @@ class Bounder:
         return cls(B, threads, np.asarray(V.y[:n_targets], np.int64))
 
     def fits(self, lm: LinearModel, threads: int) -> bool:
-        """Is ``lm`` this model within other column bounds and other limits
-        of the rows across targets (the same costs, coefficients and limits
-        of every block's own rows), priced on as many threads?"""
+        """Can the blocks take ``lm``: a model of the same structure (columns,
+        rows, sparsity, integrality) whose rows across targets have the same
+        coefficients (costs, coefficients and limits of each block's own
+        rows, column bounds and limits of the rows across targets may
+        differ), priced on as many threads?"""
         m = self.B.lm
         if not self._closed.alive or threads != self.threads:
             return False
-        if lm is m:
+        if lm is m or lm.A is m.A:
             return True
-        same = (lm.n_cols == m.n_cols and lm.n_rows == m.n_rows and lm.A is m.A) or (
-            lm.n_cols == m.n_cols and lm.n_rows == m.n_rows
-            and np.array_equal(lm.A.indptr, m.A.indptr)
-            and np.array_equal(lm.A.indices, m.A.indices)
-            and np.array_equal(lm.A.data, m.A.data))
-        r = self._inside
-        return bool(same and np.array_equal(lm.obj, m.obj) and lm.obj_offset == m.obj_offset
+        return bool(lm.n_cols == m.n_cols and lm.n_rows == m.n_rows
+                    and np.array_equal(lm.A.indptr, m.A.indptr)
+                    and np.array_equal(lm.A.indices, m.A.indices)
                     and np.array_equal(lm.integer, m.integer)
-                    and np.array_equal(lm.row_lo[r], m.row_lo[r])
-                    and np.array_equal(lm.row_hi[r], m.row_hi[r]))
+                    and np.array_equal(lm.A.data[self._across], m.A.data[self._across])
+                    and np.array_equal(np.isfinite(lm.row_lo[self.B.coupling]),
+                                       np.isfinite(m.row_lo[self.B.coupling])))
 
     def close(self) -> None:
         """Stop the pricing threads (also when the bounder is collected)."""
         self._closed()
 
-    def _take_bounds(self, lm: LinearModel) -> None:
-        """Every block's columns within ``lm``'s bounds."""
+    def _take(self, lm: LinearModel) -> None:
+        """Every block as it is in ``lm`` (:meth:`fits`): its columns' bounds,
+        and where they differ, its costs, coefficients and row limits (passed
+        to its HiGHS objects; its LP takes its own at its next solve)."""
         B, pricer = self.B, self.pool.pricer
+        same_rows = lm.A is self._held.A or (
+            np.array_equal(lm.A.data, self._held.A.data)
+            and np.array_equal(lm.row_lo[self._inside], self._held.row_lo[self._inside])
+            and np.array_equal(lm.row_hi[self._inside], self._held.row_hi[self._inside]))
+        same_obj = lm.obj is self._held.obj or np.array_equal(lm.obj, self._held.obj)
         for k, cols in enumerate(B.cols):
             b = pricer.blocks[k]
-            lb, ub = lm.lb[cols], lm.ub[cols]
-            if np.array_equal(lb, b.model.lb) and np.array_equal(ub, b.model.ub):
-                continue
-            b.model = replace(b.model, lb=lb.copy(), ub=ub.copy())
+            old = b.model
+            if same_rows and same_obj:
+                lb, ub = lm.lb[cols], lm.ub[cols]
+                if np.array_equal(lb, old.lb) and np.array_equal(ub, old.ub):
+                    continue
+                new = replace(old, lb=lb.copy(), ub=ub.copy())
+            else:
+                new = block_model(B, k, lm)
+            b.model = new
             b.forced = bool(lm.lb[self._y[k]] > 0.5)
             B.forced[k] = b.forced
             h = pricer.h.get(k)
             if h is not None:
-                n = len(cols)
-                h.changeColsBounds(n, np.arange(n, dtype=np.int32), b.model.lb, b.model.ub)
+                # (the costs are set at each pricing, from the block's own)
+                hb.push_changes(h, replace(old, obj=new.obj), new)
             last = self.pool.last.get(k)
-            if last is not None and (np.any(last < b.model.lb - 1e-9)
-                                     or np.any(last > b.model.ub + 1e-9)):
+            if last is not None and not new.is_feasible(last):
                 del self.pool.last[k]  # (no longer a plan of the block)
+        self._held = lm
 
     def bound(self, lm: LinearModel, row_dual: np.ndarray,
               deadline: float | None = None) -> TargetBound | None:
@@ -174,8 +191,8 @@ class Bounder:
         bounds: :meth:`fits`) at the LP duals ``row_dual``, or None when a
         block's bound is not proven by ``deadline``."""
         B = self.B
-        if lm is not B.lm:
-            self._take_bounds(lm)
+        if lm is not self._held:
+            self._take(lm)
         # the sign convention that bounds the LP (as lagrange.best_bound picks it)
         y = np.asarray(row_dual, float)
         if lagrange.bound(lm, y, lm.lb, lm.ub).value > lagrange.bound(lm, -y, lm.lb, lm.ub).value:
@@ -183,39 +200,44 @@ class Bounder:
         lam = np.maximum(y[B.coupling], 0.0)
         nb = len(B.cols)
         pool = self.pool
-        term = np.zeros(nb)
-        try:
-            for k, ub, _xs, done in pool.price_all(list(range(nb)), lam, deadline):
-                if not done or not np.isfinite(ub):
-                    pool.cancel()
-                    self.close()
-                    return None
-                term[k] = ub if B.forced[k] else max(ub, 0.0)
-        except BaseException:  # (Ctrl-C: the blocks still queued are not priced)
-            pool.cancel()
-            self.close()
-            raise
-        value = lm.obj_offset + float(lam @ lm.row_hi[B.coupling]) + float(term.sum())
+        # Each block's LP first (from its last basis): its bound, reduced costs
+        # and, where its optimum is integral, its priced MILP's optimum too
+        # (39 of 50 blocks on provincial seed 1); only the others are priced.
         d = np.zeros(lm.n_cols)
-        lp = np.zeros(nb)
+        lp = np.full(nb, np.inf)  # (an LP without duals: no bound, no fixings from it)
+        integral = np.zeros(nb, bool)
         block_of = np.zeros(lm.n_cols, np.int64)
         for k in range(nb):
             b = pool.pricer.blocks[k]
             cols = B.cols[k]
             block_of[cols] = k
-            red = b.model.obj - b.AcT @ lam
-            got = self._lp_bound(k, b.model, red)
-            if got is None:  # (an LP without duals: its term's bound, no fixings from it)
-                lp[k] = np.inf
-                continue
-            lp[k], d[cols] = got
+            got = self._lp_bound(k, b.model, b.model.obj - b.AcT @ lam)
+            if got is not None:
+                lp[k], d[cols], integral[k] = got
+        term = np.where(integral, lp, np.inf)
+        priced = [k for k in range(nb) if not integral[k]]
+        try:
+            for k, ub, _xs, done in pool.price_all(priced, lam, deadline):
+                if not done or not np.isfinite(ub):
+                    pool.cancel()
+                    self.close()
+                    return None
+                term[k] = ub
+        except BaseException:  # (Ctrl-C: the blocks still queued are not priced)
+            pool.cancel()
+            self.close()
+            raise
+        term = np.minimum(term, lp)  # (both bound the block)
+        term = np.where(B.forced, term, np.maximum(term, 0.0))  # (unformed is worth 0)
+        value = lm.obj_offset + float(lam @ lm.row_hi[B.coupling]) + float(term.sum())
         return TargetBound(value, term, np.maximum(lp, term), d, block_of)
 
     def _lp_bound(self, k: int, m: LinearModel, obj: np.ndarray
-                  ) -> tuple[float, np.ndarray] | None:
-        """Block ``k``'s LP bound under objective ``obj`` and its reduced costs,
+                  ) -> tuple[float, np.ndarray, bool] | None:
+        """Block ``k``'s LP bound under objective ``obj``, its reduced costs,
         from its LP duals (valid whatever the duals: :func:`.lagrange.bound`),
-        the LP solved from its last basis."""
+        and whether the LP's optimum is integral (then the bound is the
+        block's MILP optimum), the LP solved from its last basis."""
         relaxed = replace(m, obj=obj)
         rel = self.lps.get(k)
         if rel is None:
@@ -226,4 +248,8 @@ class Bounder:
         if lp.status != "optimal" or lp.row_dual is None:
             return None
         bd = lagrange.best_bound(relaxed, lp.row_dual, m.lb, m.ub)
-        return bd.value, bd.d
+        x = lp.x
+        integral = x is not None and relaxed.is_feasible(np.where(m.integer, np.round(x), x)) \
+            and float(obj @ np.where(m.integer, np.round(x), x)) >= bd.value - 1e-9 * max(
+                1.0, abs(bd.value))
+        return bd.value, bd.d, bool(integral)
