@@ -152,6 +152,13 @@ class Session:
         another of several optimal plans)."""
         self.last_x = None
         self.proven = []
+        self._drop_engine()
+
+    def _drop_engine(self) -> None:
+        """No engine until the next solve (its bound by target's threads and
+        HiGHS objects freed now, not when it is collected)."""
+        if self._engine is not None:
+            self._engine.close()
         self._engine = None
 
     def _load(self, b: Built) -> None:
@@ -166,7 +173,7 @@ class Session:
             if same:
                 self._engine.update(new)
             else:
-                self._engine = None
+                self._drop_engine()
         if old.n_cols != new.n_cols or not np.array_equal(old.obj, new.obj) \
                 or old.obj_offset != new.obj_offset:
             self.proven = []  # another objective or other columns: earlier proofs say nothing
@@ -377,6 +384,8 @@ class Session:
         upper, best_x, best_z = None, None, None
         here = replace(lm, lb=lb, ub=ub)
         for p in self.proven:
+            if len(p.lb) != lm.n_cols:  # (another model's: a chunk's anchor, say)
+                continue
             # its rows hold every plan of this scenario's: seen in the matrix
             # (the same coefficients, limits as loose), or on the caller's word
             rows_within = at_least_as_loose(p.key, self._key) \

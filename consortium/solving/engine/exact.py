@@ -137,6 +137,12 @@ class Engine:
         # same model within other bounds (by_target.Bounder)
         self._bounder: by_target.Bounder | None = None
 
+    def close(self) -> None:
+        """Free the bound by target's blocks (threads, HiGHS objects)."""
+        if self._bounder is not None:
+            self._bounder.close()
+            self._bounder = None
+
     @property
     def model(self) -> highs.LoadedModel:
         if self._model is None:
