@@ -157,6 +157,22 @@ def test_a_kept_bounder_gives_the_bound_of_a_fresh_one_within_other_bounds(seed)
             fresh = target_bound(other, b.V, nt, lp.row_dual, threads=2)
             assert kept is not None and fresh is not None
             assert kept.value == pytest.approx(fresh.value, rel=1e-6, abs=1e-6)
+        # a looser limit of the blocks' own rows on the same matrix object (a
+        # target's budget): the blocks take it (a stale, tighter block would
+        # give a bound below the optimum)
+        inside_rows = np.setdiff1d(np.arange(lm.n_rows), bounder.B.coupling)
+        row_hi = lm.row_hi.copy()
+        row_hi[inside_rows] = np.where(np.isfinite(row_hi[inside_rows]),
+                                       row_hi[inside_rows] + 5.0, row_hi[inside_rows])
+        looser = replace(lm, row_hi=row_hi)
+        lp = Relaxation(lm).solve(lm.lb, lm.ub, SolverOptions(threads=1))
+        assert bounder.bound(lm, lp.row_dual) is not None  # (the blocks on lm's matrix)
+        lp = Relaxation(looser).solve(looser.lb, looser.ub, SolverOptions(threads=1))
+        if lp.status == "optimal":
+            kept = bounder.bound(looser, lp.row_dual)
+            fresh = target_bound(looser, b.V, nt, lp.row_dual, threads=2)
+            assert kept is not None and fresh is not None
+            assert kept.value == pytest.approx(fresh.value, rel=1e-6, abs=1e-6)
         across = np.isin(lm.A.indices, bounder.B.coupling)
         data = lm.A.data.copy()
         data[across] *= 2

@@ -158,10 +158,11 @@ class Bounder:
         and where they differ, its costs, coefficients and row limits (passed
         to its HiGHS objects; its LP takes its own at its next solve)."""
         B, pricer = self.B, self.pool.pricer
-        same_rows = lm.A is self._held.A or (
-            np.array_equal(lm.A.data, self._held.A.data)
-            and np.array_equal(lm.row_lo[self._inside], self._held.row_lo[self._inside])
-            and np.array_equal(lm.row_hi[self._inside], self._held.row_hi[self._inside]))
+        held, r = self._held, self._inside
+        same_rows = (lm.A is held.A or np.array_equal(lm.A.data, held.A.data)) and (
+            (lm.row_lo is held.row_lo and lm.row_hi is held.row_hi)
+            or (np.array_equal(lm.row_lo[r], held.row_lo[r])
+                and np.array_equal(lm.row_hi[r], held.row_hi[r])))
         same_obj = lm.obj is self._held.obj or np.array_equal(lm.obj, self._held.obj)
         for k, cols in enumerate(B.cols):
             b = pricer.blocks[k]
