@@ -116,6 +116,18 @@ def test_a_kept_bounder_gives_the_bound_of_a_fresh_one_within_other_bounds(seed)
     assert bounder is not None
     binary = np.nonzero(lm.integer & (lm.lb == 0) & (lm.ub == 1))[0]
     across = bounder.B.coupling  # budgets, capacities: the rows across targets
+
+    def same_as_fresh(here):
+        """The kept bounder's bound of ``here`` at its LP's duals, checked
+        equal to a fresh one's (None: the LP has no duals)."""
+        lp = Relaxation(here).solve(here.lb, here.ub, SolverOptions(threads=1))
+        if lp.status != "optimal":
+            return None
+        kept = bounder.bound(here, lp.row_dual)
+        fresh = target_bound(here, b.V, nt, lp.row_dual, threads=2)
+        assert kept is not None and fresh is not None
+        assert kept.value == pytest.approx(fresh.value, rel=1e-6, abs=1e-6)
+        return kept
     try:
         for step in range(5):
             ub = lm.ub.copy()
@@ -126,13 +138,9 @@ def test_a_kept_bounder_gives_the_bound_of_a_fresh_one_within_other_bounds(seed)
                 row_hi[across] = np.floor(row_hi[across] * 0.8)
             here = replace(lm, ub=ub, row_hi=row_hi)
             assert bounder.fits(here, 2)
-            lp = Relaxation(here).solve(here.lb, here.ub, SolverOptions(threads=1))
-            if lp.status != "optimal":
+            kept = same_as_fresh(here)
+            if kept is None:
                 continue
-            kept = bounder.bound(here, lp.row_dual)
-            fresh = target_bound(here, b.V, nt, lp.row_dual, threads=2)
-            assert kept is not None and fresh is not None
-            assert kept.value == pytest.approx(fresh.value, rel=1e-6, abs=1e-6)
             r = highs.run_highs(here, EXACT)
             if r.objective is None:
                 continue
@@ -151,12 +159,7 @@ def test_a_kept_bounder_gives_the_bound_of_a_fresh_one_within_other_bounds(seed)
         data[inside] = np.where(data[inside] != 0, data[inside] * 1.1, 0.0)
         other = replace(lm, obj=lm.obj * 1.3, A=replace(lm.A, data=data))
         assert bounder.fits(other, 2)
-        lp = Relaxation(other).solve(other.lb, other.ub, SolverOptions(threads=1))
-        if lp.status == "optimal":
-            kept = bounder.bound(other, lp.row_dual)
-            fresh = target_bound(other, b.V, nt, lp.row_dual, threads=2)
-            assert kept is not None and fresh is not None
-            assert kept.value == pytest.approx(fresh.value, rel=1e-6, abs=1e-6)
+        same_as_fresh(other)
         # a looser limit of the blocks' own rows on the same matrix object (a
         # target's budget): the blocks take it (a stale, tighter block would
         # give a bound below the optimum)
@@ -164,15 +167,8 @@ def test_a_kept_bounder_gives_the_bound_of_a_fresh_one_within_other_bounds(seed)
         row_hi = lm.row_hi.copy()
         row_hi[inside_rows] = np.where(np.isfinite(row_hi[inside_rows]),
                                        row_hi[inside_rows] + 5.0, row_hi[inside_rows])
-        looser = replace(lm, row_hi=row_hi)
-        lp = Relaxation(lm).solve(lm.lb, lm.ub, SolverOptions(threads=1))
-        assert bounder.bound(lm, lp.row_dual) is not None  # (the blocks on lm's matrix)
-        lp = Relaxation(looser).solve(looser.lb, looser.ub, SolverOptions(threads=1))
-        if lp.status == "optimal":
-            kept = bounder.bound(looser, lp.row_dual)
-            fresh = target_bound(looser, b.V, nt, lp.row_dual, threads=2)
-            assert kept is not None and fresh is not None
-            assert kept.value == pytest.approx(fresh.value, rel=1e-6, abs=1e-6)
+        same_as_fresh(lm)  # (the blocks on lm's own matrix object first)
+        same_as_fresh(replace(lm, row_hi=row_hi))
         across = np.isin(lm.A.indices, bounder.B.coupling)
         data = lm.A.data.copy()
         data[across] *= 2
