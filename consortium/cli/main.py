@@ -98,6 +98,12 @@ def cli() -> None:
     new_command()
 
 
+# What the dynamic loader says when a shared library does not fit in the
+# address space left (``ulimit -v``).
+_NO_MEMORY_TO_LOAD = ("failed to map segment from shared object", "Cannot allocate memory",
+                      "cannot allocate memory")
+
+
 def _out_of_memory() -> None:
     from .common import EXIT_OUT_OF_MEMORY, OUT_OF_MEMORY
 
@@ -172,6 +178,12 @@ def main() -> None:
             _out_of_memory()
         except RuntimeError as e:
             if "can't start new thread" not in str(e):  # (a thread's stack did not fit)
+                raise
+            _out_of_memory()
+        except ImportError as e:
+            # a module imported on the way (scipy's, at the engine's first
+            # solve) whose shared library the loader could not map
+            if not any(m in str(e) for m in _NO_MEMORY_TO_LOAD):
                 raise
             _out_of_memory()
     except SystemExit as e:
