@@ -177,7 +177,10 @@ def main() -> None:
         except MemoryError:
             _out_of_memory()
         except RuntimeError as e:
-            if "can't start new thread" not in str(e):  # (a thread's stack did not fit)
+            # a thread's stack that did not fit, or a MemoryError that highspy's
+            # bindings (pybind11) turned into "Could not allocate list object!"
+            if "can't start new thread" not in str(e) and "Could not allocate" not in str(e) \
+                    and not isinstance(e.__cause__, MemoryError):
                 raise
             _out_of_memory()
         except ImportError as e:
