@@ -183,6 +183,10 @@ class Session:
         self._key = None  # (a resolve gives the loaded variant's)
         self._triples = None
 
+    def before_solve(self) -> None:
+        """Called before HiGHS runs when :meth:`start_for` is not (a sweep's
+        session waits there for a run abandoned at a time limit)."""
+
     def start_for(self, lm: LinearModel) -> np.ndarray | None:
         """The plan to start a solve of ``lm`` from: the last plan if still
         feasible, forming nothing if that is feasible, else none."""
@@ -275,18 +279,20 @@ class Session:
             """The last plan if it fits, else (the last plan; at a chunk's start
             the last one proven, the anchor's) with the consortia beyond reach
             left unformed, which are then re-planned first around it."""
-            got = self.start_for(here)
             x = self.last_x if self.last_x is not None else next(
                 (p.x for p in reversed(self.proven) if p.x is not None and len(p.x) == lm.n_cols),
                 None)
-            if (got is None or got is not x) and x is not None and np.any(x[far] > 0.5):
+            if x is not None and not here.is_feasible(x) and np.any(x[far] > 0.5):
                 hit = far[x[far] > 0.5]
                 affected = sorted(set(self.b.V.column_targets(lm.n_cols)[hit].tolist()))
                 mask = self.target_columns(affected)
                 cut = np.where(mask, 0.0, x)
                 if here.is_feasible(cut):
-                    got, local[0] = cut, mask
-            return got
+                    # (no other start computed: a sweep's would be a MILP of its own)
+                    self.before_solve()
+                    local[0] = mask
+                    return cut
+            return self.start_for(here)
 
         raw = self._exact(o, start, lb, ub, local)
         if raw.status in (Status.INFEASIBLE, Status.ERROR):

@@ -51,6 +51,9 @@ class SweepSession(Session):
       background), the next scenario gets a fresh HiGHS object with the model.
     """
 
+    def before_solve(self) -> None:
+        _settle()
+
     def start_for(self, lm: LinearModel) -> Any:
         # called after the variant is built and loaded, right before HiGHS
         # runs: the build overlaps with a runaway run's last seconds
