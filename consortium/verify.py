@@ -318,6 +318,13 @@ class _Instance:
     programme: _Programme | None = None
     sponsor_budget_by_year: dict[str, dict[str, float]] = field(default_factory=dict)
     fixed_starts: dict[str, float] = field(default_factory=dict)
+    ties_from: dict[str, list[int]] = field(default_factory=dict)  # actor a -> its ties (a, b)
+
+    def tie_weight(self, ids: set[str]) -> float:
+        """The weight of the ties with both ends in ``ids``, summed in the file's order."""
+        ties = self.ties
+        hit = sorted(i for a in ids for i in self.ties_from.get(a, ()) if ties[i][1] in ids)
+        return sum(ties[i][2] for i in hit)
 
 
 def _str(x: Any) -> str | None:
@@ -447,6 +454,9 @@ def _read_instance(raw: dict[str, Any]) -> _Instance:
         tie = _as_dict(tie)
         w = _num(tie.get("weight"))
         ties.append((str(tie.get("a")), str(tie.get("b")), 1.0 if w is None else w))
+    ties_from: dict[str, list[int]] = {}
+    for i, (a, _b, _w) in enumerate(ties):
+        ties_from.setdefault(a, []).append(i)
     conflicts = [
         (str(_as_dict(c).get("a")), str(_as_dict(c).get("b")))
         for c in _as_list(raw.get("conflicts"))
@@ -507,7 +517,8 @@ def _read_instance(raw: dict[str, Any]) -> _Instance:
                      fixed_leads=fixed_leads, fixed_members=fixed_members,
                      forbidden_pairs=forbidden_pairs, forbidden_actors=forbidden_actors,
                      problems=problems, programme=programme,
-                     sponsor_budget_by_year=sponsor_by_year, fixed_starts=fixed_starts)
+                     sponsor_budget_by_year=sponsor_by_year, fixed_starts=fixed_starts,
+                     ties_from=ties_from)
 
 
 def _read_composition(raw: Any) -> list[_Composition]:
@@ -1209,8 +1220,7 @@ class _Checker:
                 for m in c.members:
                     d = self._dist(self.inst.actors[m], c.site)
                     dist += d or 0.0
-            ids = set(c.members)
-            ties += sum(wt for a, b, wt in self.inst.ties if a in ids and b in ids)
+            ties += self.inst.tie_weight(set(c.members))
         return w["value"] * value - w["cost"] * spend - w["distance"] * dist + w["ties"] * ties
 
 
@@ -1221,20 +1231,47 @@ class _Checker:
 
 def verify_solution(instance: dict, solution: dict, *, tol: float = 1e-6) -> VerifyResult:
     """Check `solution` against `instance` by SPEC sections 3 and 4; never raises."""
-    try:
-        return _verify(instance, solution, tol)
-    except Exception as exc:  # noqa: BLE001 - a verifier must report, not crash
-        return VerifyResult(
-            [
-                Violation(RULE_FORMAT, None,
-                          f"could not verify (malformed input?): {type(exc).__name__}: {exc}")
-            ],
-            None,
-            0.0,
-        )
+    return Verifier(instance).verify(solution, tol=tol)
 
 
-def _verify(instance: Any, solution: Any, tol: float) -> VerifyResult:
+class Verifier:
+    """:func:`verify_solution` for many plans of one instance: the instance
+    is read once (the plans of a ranking, a sweep's repeats). The instance JSON
+    must not change while the verifier is in use."""
+
+    def __init__(self, instance: Any):
+        self._raw = instance
+        self._inst: _Instance | None = None
+        self._failed: Exception | None = None
+
+    def verify(self, solution: Any, *, tol: float = 1e-6) -> VerifyResult:
+        """Check ``solution`` (see :func:`verify_solution`); never raises."""
+        try:
+            return _verify(self._raw, solution, tol, self._read)
+        except Exception as exc:  # noqa: BLE001 - a verifier must report, not crash
+            return VerifyResult(
+                [
+                    Violation(RULE_FORMAT, None,
+                              f"could not verify (malformed input?): {type(exc).__name__}: {exc}")
+                ],
+                None,
+                0.0,
+            )
+
+    def _read(self) -> _Instance:
+        if self._failed is not None:
+            raise self._failed
+        if self._inst is None:
+            try:
+                self._inst = _read_instance(self._raw)
+            except Exception as exc:
+                self._failed = exc
+                raise
+        return self._inst
+
+
+def _verify(instance: Any, solution: Any, tol: float,
+            read: Callable[[], _Instance] | None = None) -> VerifyResult:
     if not isinstance(instance, dict):
         return VerifyResult([Violation(RULE_FORMAT, None, "instance is not a JSON object")], None,
                             0.0)
@@ -1242,7 +1279,7 @@ def _verify(instance: Any, solution: Any, tol: float) -> VerifyResult:
         return VerifyResult([Violation(RULE_FORMAT, None, "solution is not a JSON object")], None,
                             0.0)
 
-    inst = _read_instance(instance)
+    inst = read() if read is not None else _read_instance(instance)
     checker = _Checker(inst, solution, tol)
     for p in inst.problems:
         checker.add(RULE_FORMAT, None, f"instance: {p}")

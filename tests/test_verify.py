@@ -23,6 +23,7 @@ from consortium.verify import (
     RULE_COVERAGE,
     RULE_FORMAT,
     RULE_OBJECTIVE,
+    Verifier,
     VerifyResult,
     format_result,
     verify_solution,
@@ -523,6 +524,29 @@ def test_objective_ties_weight(inst: Json, sol: Json) -> None:
     res = verify_solution(inst, sol)
     assert res.objective == pytest.approx(47.86 + 2.1)
     assert rules(res) == {RULE_OBJECTIVE}
+
+
+def test_objective_ties_counted_once_each_in_either_order(inst: Json, sol: Json) -> None:
+    # Tie a010-a013 (2.1) sits in t02: the same tie again, reversed and repeated,
+    # counts each time it is listed; a tie with one end outside counts nothing.
+    inst["policy"]["weights"] = {"ties": 1.0}
+    inst["ties"] = [*inst.get("ties", []), {"a": "a013", "b": "a010", "weight": 0.5},
+                    {"a": "a010", "b": "a013", "weight": 0.25}, {"a": "a010", "b": "zz", "weight": 9}]
+    res = verify_solution(inst, sol)
+    assert res.objective == pytest.approx(47.86 + 2.1 + 0.5 + 0.25)
+
+
+def test_one_verifier_for_many_plans_gives_each_plan_its_own_answer(inst: Json,
+                                                                     sol: Json) -> None:
+    v = Verifier(inst)
+    plans = [copy.deepcopy(sol) for _ in range(3)]
+    plans[1]["objective"] = 1.0  # wrong objective
+    _m_redundancy(inst, plans[2])
+    for p in [*plans, plans[0], {}, None]:
+        a, b = v.verify(p), verify_solution(inst, p)  # type: ignore[arg-type]
+        assert (a.ok, a.objective, [str(x) for x in a.violations]) == \
+            (b.ok, b.objective, [str(x) for x in b.violations])
+    assert not Verifier(None).verify(sol).ok  # type: ignore[arg-type]
 
 
 def test_objective_distance_weight(inst: Json, sol: Json) -> None:

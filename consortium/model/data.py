@@ -72,6 +72,27 @@ class ModelData:
                 np.array([self.actor_index[t.b] for t in ties], np.int64),
                 np.array([t.weight for t in ties], float))
 
+    @functools.cached_property
+    def ties_from(self) -> dict[str, list[int]]:
+        """Actor id a -> the indices of its ties (a, b) in the instance's list."""
+        out: dict[str, list[int]] = {}
+        for i, t in enumerate(self.inst.ties):
+            out.setdefault(t.a, []).append(i)
+        return out
+
+    def tie_hits(self, members: set[str]) -> list[int]:
+        """The indices of the ties with both ends among ``members``, in the
+        instance's order (what a scan of every tie finds, without the scan)."""
+        ties = self.inst.ties
+        return sorted(i for a in members for i in self.ties_from.get(a, ())
+                      if ties[i].b in members)
+
+    def tie_weight(self, members: set[str]) -> float:
+        """The weight of the ties with both ends among ``members``, summed in
+        the instance's order (the same number as a scan of every tie)."""
+        ties = self.inst.ties
+        return sum(ties[i].weight for i in self.tie_hits(members))
+
     def __init__(self, inst: Instance):
         self.inst = inst
         pol = inst.policy

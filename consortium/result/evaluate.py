@@ -36,8 +36,7 @@ def objective_terms(inst: Instance, md: ModelData, consortia: list[Consortium]) 
         k = float(member_km(md, c).sum())
         tw = 0.0
         if w.ties != 0:
-            m = set(c.members)
-            tw = sum(x.weight for x in inst.ties if x.a in m and x.b in m)
+            tw = md.tie_weight(set(c.members))
         value += v
         spend += s
         km += k
@@ -79,11 +78,9 @@ def kpis(inst: Instance, md: ModelData, consortia: list[Consortium]) -> dict[str
             outside_base += len(idx)
             outside += int((md.region[idx] != region).sum())
         km.extend(member_km(md, c).tolist())
-        s = set(c.members)
-        for tie in inst.ties:
-            if tie.a in s and tie.b in s:
-                ties_n += 1
-                ties_w += tie.weight
+        for i in md.tie_hits(set(c.members)):
+            ties_n += 1
+            ties_w += inst.ties[i].weight
 
     def use(spent: float, budget: float | None) -> dict[str, Any]:
         return {"spend": spent, "budget": budget,

@@ -35,13 +35,15 @@ def raw_of(inst: Instance) -> dict[str, Any]:
     return inst.model_dump(mode="json")
 
 
-def check_plan(raw: dict[str, Any], solution: Solution | dict[str, Any]) -> None:
+def check_plan(raw: dict[str, Any], solution: Solution | dict[str, Any],
+               verifier: Any = None) -> None:
     """Raise :class:`PlanFailsVerifier` unless the verifier accepts the plan
-    (``raw``: the instance JSON the plan is for)."""
-    from ..verify import verify_solution
+    (``raw``: the instance JSON the plan is for; ``verifier``: a
+    :class:`consortium.verify.Verifier` of ``raw``, for many plans of it)."""
+    from ..verify import Verifier
 
     data = solution.to_dict() if isinstance(solution, Solution) else solution
-    res = verify_solution(raw, data)
+    res = (verifier or Verifier(raw)).verify(data)
     if not res.ok:
         raise PlanFailsVerifier(res.violations,
                                 solution if isinstance(solution, Solution) else None)

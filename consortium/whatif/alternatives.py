@@ -709,8 +709,10 @@ class _Run:
     def _plans(self) -> None:
         """The verified plan of every exact alternative shown, and its consortium."""
         from ..solving.verified import check_plan
+        from ..verify import Verifier
 
         md, V = self.md, self.V
+        verifier = Verifier(self.probe.raw)  # (the instance read once for every plan)
         ids = md.actor_ids
         # only the alternatives shown (a member's best site) get their plan, verified
         shown = {id(a) for a in _merge_sites([ch.alt for ch in self.choices])}
@@ -721,7 +723,7 @@ class _Run:
                             gap=0.0, time_s=0.0, solver="highs", version=highs.version(),
                             message="the best plan with the choice fixed")
             s = solution_from_raw(self.b, raw, 0.0)
-            check_plan(self.probe.raw, s)
+            check_plan(self.probe.raw, s, verifier)
             ch.alt.plan = s
             ch.alt.objective = s.objective
             mine = next((k for k in extract(md, V, ch.x) if k.target == self.ti), None)
