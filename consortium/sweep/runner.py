@@ -16,7 +16,7 @@ from typing import Any
 
 from ..solving import runner
 from ..solving.runner import CACHE
-from .grid import Grid, chunked, default_chunk, reach_envelope, solve_order, validate
+from .grid import Grid, chunks_of, reach_envelope, validate
 from .grid import anchor as grid_anchor
 from .paths import SweepError
 from .scenario import SweepTask, failed_row
@@ -185,11 +185,10 @@ def _run_locked(res_path: Path, inst_path: Path, raw: dict[str, Any], base: Any,
                 raise SweepError(f"cannot write {res_path} ({type(e).__name__}: {e})") from None
         done = store.done()
         todo = [i for i in range(len(grid.scenarios)) if i not in done]
-        size = chunk or default_chunk(len(grid.scenarios))
         # distance limits swept: every scenario on the model of the loosest ones
         reach = reach_envelope(raw, grid)
         lifted = reach is not None
-        chunks = [solve_order(grid, ch, lifted) for ch in chunked(todo, size)]
+        chunks = chunks_of(grid, todo, lifted, chunk)
         statuses: dict[str, int] = {}
         t0 = time.perf_counter()
         bar = task_id = None
