@@ -531,7 +531,8 @@ def test_objective_ties_counted_once_each_in_either_order(inst: Json, sol: Json)
     # counts each time it is listed; a tie with one end outside counts nothing.
     inst["policy"]["weights"] = {"ties": 1.0}
     inst["ties"] = [*inst.get("ties", []), {"a": "a013", "b": "a010", "weight": 0.5},
-                    {"a": "a010", "b": "a013", "weight": 0.25}, {"a": "a010", "b": "zz", "weight": 9}]
+                    {"a": "a010", "b": "a013", "weight": 0.25},
+                    {"a": "a010", "b": "zz", "weight": 9}]
     res = verify_solution(inst, sol)
     assert res.objective == pytest.approx(47.86 + 2.1 + 0.5 + 0.25)
 
