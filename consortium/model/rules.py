@@ -509,10 +509,11 @@ def _capacity_rows(ids: list[str], binding: np.ndarray, what: str,
     return lambda i: f"actor {ids[binding[i]]}: {what} {int(limit[binding[i]])}"
 
 
-def _tie_rows(target: str, a: list[str], b: list[str]) -> Callable[[int], str]:
-    """The description of tie row ``i`` of one target (bound here, per target:
-    a closure in the loop over targets would describe the last target only)."""
-    return lambda i: f"{target}: tie between {a[i]} and {b[i]}"
+def _tie_rows(target: str, ids: list[str], a: np.ndarray, b: np.ndarray) -> Callable[[int], str]:
+    """The description of tie row ``i`` of one target, between actors ``a[i]``
+    and ``b[i]`` (bound here, per target: a closure in the loop over targets
+    would describe the last target only; the ids are looked up when asked)."""
+    return lambda i: f"{target}: tie between {ids[a[i]]} and {ids[b[i]]}"
 
 
 def ties(b: Builder, md: ModelData, V: Vars) -> None:
@@ -532,11 +533,10 @@ def ties(b: Builder, md: ModelData, V: Vars) -> None:
         la, lb, ww = la[keep], lb[keep], tw[keep]
         cols = b.add_cols(f"w[{v.target.id}]", n, lb=0.0, ub=1.0, integer=False)
         b.set_obj(cols, wt * ww)
-        pairs = zip(v.actors[la], v.actors[lb], ww, cols, strict=True)
-        for a, bb, wgt, c in pairs:
-            V.ties.append((v.index, int(a), int(bb), float(wgt), int(c)))
-        describe = _tie_rows(v.target.id, [md.actor_ids[a] for a in v.actors[la]],
-                             [md.actor_ids[a] for a in v.actors[lb]])
+        ga, gb = v.actors[la], v.actors[lb]
+        V.ties.extend(zip([v.index] * n, ga.tolist(), gb.tolist(), ww.tolist(), cols.tolist(),
+                          strict=True))
+        describe = _tie_rows(v.target.id, md.actor_ids, ga, gb)
         if wt > 0:  # rewarded: w may be 1 only if both are members
             for side in (la, lb):
                 rows, xc, xv = members_of(v, V, side, np.arange(n), -1.0)
