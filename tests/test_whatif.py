@@ -219,6 +219,38 @@ def test_alternatives_top_prunes_by_certificate_on_a_generated_instance():
         _check_alternative(raw, tid, a)
 
 
+def test_a_certificate_below_its_threshold_bounds_its_choices_at_the_threshold(monkeypatch):
+    """A certificate's model holds every plan worth its threshold, not the
+    plans below it (the fixings at the threshold may cut those): when its best
+    plan lies below the threshold, its choices are bounded by the threshold,
+    never by that plan's value."""
+    from consortium.generate import generate
+    from consortium.whatif import alternatives as alt
+
+    raw = generate(preset="provincial", targets=8, actors=120, seed=1)
+    inst = from_dict(copy.deepcopy(raw))
+    probe = Probe(inst, raw)
+    base = probe.solve()
+    sol = base.solution
+    tid = sol.consortia[0].target
+    run = alt._Run(probe, probe.base_loaded(), tid, sol, base.objective)
+    run.top = 3
+    run.lp_bounds()
+    before = {id(ch): ch.alt.bound for ch in run.choices}
+    thresholds = []
+
+    def below(self, live, parts, floor, cut):
+        thresholds.append(cut)
+        return [(self.x0, -1.0) for _ in parts]  # each part's best: 1 below its floor
+
+    monkeypatch.setattr(alt._Run, "_best_of_parts", below)
+    run._certify(-float("inf"))
+    (t,) = thresholds
+    assert t > -float("inf")
+    for ch in run.choices:
+        assert ch.alt.bound >= min(before[id(ch)], t) - 1e-9, (ch.key, ch.alt.bound, t)
+
+
 @settings(max_examples=6, deadline=None, derandomize=True,
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(inst=tiny_instances(max_targets=2, max_actors=6))

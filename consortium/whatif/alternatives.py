@@ -541,8 +541,16 @@ class _Run:
                         ch.infeasible = True
                 continue
             x, excess = res
+            # The restricted model holds every plan worth the threshold, not
+            # the plans below it: a plan outside it is worth less than the
+            # threshold, so a choice is bounded by its floor plus the excess
+            # or by the threshold, whichever is larger (an excess below 0
+            # says only that no plan of the part reaches the threshold).
             for ch, f in zip(sub, floor[idx], strict=True):
-                ch.alt.bound = min(ch.alt.bound, f + excess)
+                b = f + excess
+                if np.isfinite(threshold):
+                    b = max(b, threshold)
+                ch.alt.bound = min(ch.alt.bound, b)
             self._offer(x)
             progress |= excess > tol(float(floor[idx].max()))
         if not progress and self._step is not None:
