@@ -535,20 +535,18 @@ def test_solve_order_is_loosest_first_for_limits_only():
 def test_chunks_of_a_loosening_grid_are_neighbours_in_looseness():
     from consortium.sweep.grid import chunks_of, default_chunk
 
-    # a state-share grid given out of order: two chunks (half the grid each),
-    # the loosest half and the tightest half, each loosest first
+    # a state-share grid given out of order: chunks of neighbours in
+    # looseness (a quarter of the grid each), each loosest first
     vals = [0.5, 0.3, 0.9, 0.4, 1.0, 0.6, 0.8, 0.7]
     g = expand([("policy.max_state_share", vals)])
     chunks = chunks_of(g, list(range(len(vals))))
-    assert [[vals[i] for i in ch] for ch in chunks] == [[1.0, 0.9, 0.8, 0.7],
-                                                         [0.6, 0.5, 0.4, 0.3]]
+    assert [[vals[i] for i in ch] for ch in chunks] == [[1.0, 0.9], [0.8, 0.7], [0.6, 0.5],
+                                                         [0.4, 0.3]]
     assert chunks_of(g, [0, 1, 2], size=2) == [[2, 0], [1]]  # --chunk, and resumed rows
     # other paths: a quarter of the grid, in the grid's order
     g = expand([("policy.weights.cost", vals)])
     assert chunks_of(g, list(range(8))) == [[0, 1], [2, 3], [4, 5], [6, 7]]
-    assert default_chunk(20) == 5 and default_chunk(20, True) == 10
-    assert default_chunk(50, True) == 25 and default_chunk(200, True) == 25
-    assert default_chunk(1, True) == default_chunk(1) == 1
+    assert default_chunk(20) == 5 and default_chunk(200) == 8 and default_chunk(1) == 1
 
 
 def test_budget_sweep_answers_looser_budgets_from_the_loosest_plan(tmp_path):

@@ -175,9 +175,8 @@ def chunks_of(grid: Grid, todo: list[int], lifted: bool = False,
     :func:`default_chunk`), each in the order it is solved (:func:`solve_order`).
     Along paths that loosen one way, a chunk holds neighbours in looseness,
     whatever the order of the grid's values."""
-    loosening = loosens(grid, lifted)
-    size = size or default_chunk(len(grid.scenarios), loosening)
-    if loosening:
+    size = size or default_chunk(len(grid.scenarios))
+    if loosens(grid, lifted):
         todo = solve_order(grid, todo, lifted)
     return [solve_order(grid, ch, lifted) for ch in chunked(todo, size)]
 
@@ -331,17 +330,13 @@ def loosens(grid: Grid, lifted: bool = False) -> bool:
     return bool(dirs) and 0 not in dirs
 
 
-def default_chunk(n: int, loosening: bool = False) -> int:
+def default_chunk(n: int) -> int:
     """Chunk size from the grid size alone (never from the worker count), so the
     warm-start chains, hence the rows, are the same however the sweep is run.
     A chunk is also how far a scenario reuses what the ones before it proved
     (consortium.solving.session), so chunks are as long as keeps two workers
-    busy: a quarter of the grid, at most 8. Along paths that loosen one way
-    (``loosening``), half the grid, at most 25: there a chunk's loosest
-    scenario starts with nothing but the anchor's proof, and is solved even
-    where the next looser chunk's plan would have answered it (the
-    state-share sweep of the provincial preset, 20 points: 5 solves in 4
-    chunks, 4 in 2)."""
-    if loosening:
-        return max(1, min(25, -(-n // 2)))
+    busy: a quarter of the grid, at most 8. (Half the grid along paths that
+    loosen one way saved one solve of the provincial state-share sweep on one
+    worker, but put every binding point of a budget sweep into one chunk,
+    which two workers could then not share.)"""
     return max(1, min(8, n // 4))
