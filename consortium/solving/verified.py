@@ -9,13 +9,16 @@ through :func:`resolve_verified`; a plan that breaks a rule is never returned
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..backends.base import SolverOptions
 from ..errors import InternalError
 from ..io.instance import Instance
 from ..result.solution import Solution
 from .session import Looseness, Session
+
+if TYPE_CHECKING:
+    from ..verify import Verifier
 
 
 class PlanFailsVerifier(InternalError):
@@ -36,11 +39,11 @@ def raw_of(inst: Instance) -> dict[str, Any]:
 
 
 def check_plan(raw: dict[str, Any], solution: Solution | dict[str, Any],
-               verifier: Any = None) -> None:
+               verifier: Verifier | None = None) -> None:
     """Raise :class:`PlanFailsVerifier` unless the verifier accepts the plan
     (``raw``: the instance JSON the plan is for; ``verifier``: a
     :class:`consortium.verify.Verifier` of ``raw``, for many plans of it)."""
-    from ..verify import Verifier
+    from ..verify import Verifier  # noqa: F811 (imported when called: the verifier loads lazily)
 
     data = solution.to_dict() if isinstance(solution, Solution) else solution
     res = (verifier or Verifier(raw)).verify(data)

@@ -176,9 +176,7 @@ def chunks_of(grid: Grid, todo: list[int], lifted: bool = False,
     Along paths that loosen one way, a chunk holds neighbours in looseness,
     whatever the order of the grid's values."""
     size = size or default_chunk(len(grid.scenarios))
-    if loosens(grid, lifted):
-        todo = solve_order(grid, todo, lifted)
-    return [solve_order(grid, ch, lifted) for ch in chunked(todo, size)]
+    return chunked(solve_order(grid, todo, lifted), size)
 
 
 # Paths along which the rules only loosen one way, by their field names
